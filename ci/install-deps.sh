@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what profgate needs to build and test on a fresh Debian 12 machine.
+# Idempotent: packages already present are left alone. Needs root (CI is root).
+set -euo pipefail
+
+pkgs=(build-essential cmake pkg-config git
+      libunwind-dev libcjson-dev libgit2-dev check libdw-dev libelf-dev
+      python3)
+if [ "${PROFGATE_BROWSER_TESTS:-0}" = 1 ]; then
+  pkgs+=(chromium nodejs npm)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "ci/install-deps.sh: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -q
+  "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

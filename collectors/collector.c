@@ -1,0 +1,541 @@
+/*
+ * libprofgate_collector.so: start-up, the per-process record file, the table
+ * of sampled threads and the collector's own thread that drains their rings
+ * into the file every 20 ms (and, in wall mode, signals the threads).
+ *
+ * Settings come from the environment that `profgate run` sets:
+ *   PROFGATE_RAW_DIR  folder for the record files (required; unset = inert)
+ *   PROFGATE_HZ       samples per second per thread
+ *   PROFGATE_MODE     cpu | wall | none
+ *   PROFGATE_FOLLOW   1: forked and exec'd children are profiled too
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "collector.h"
+
+struct pg_state pg = { .fd = -1, .write_lock = PTHREAD_MUTEX_INITIALIZER };
+__thread int pg_busy __attribute__((tls_model("initial-exec")));
+__thread struct pg_slot *pg_self __attribute__((tls_model("initial-exec")));
+
+#define DRAIN_INTERVAL_NS 20000000ull
+#define RESCAN_INTERVAL_NS 200000000ull
+
+uint64_t pg_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+pid_t pg_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+int pg_write_all(const void *buf, size_t len)
+{
+	const char *p = buf;
+	if (pg.fd < 0)
+		return -1;
+	while (len > 0) {
+		ssize_t n = write(pg.fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void drain_slot(struct pg_slot *s)
+{
+	uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
+	uint64_t tail = atomic_load_explicit(&s->tail, memory_order_relaxed);
+	while (tail < head) {
+		size_t off = (size_t)(tail & (PG_RING_SIZE - 1));
+		size_t n = (size_t)(head - tail);
+		if (n > PG_RING_SIZE - off)
+			n = PG_RING_SIZE - off;
+		if (pg_write_all(s->ring + off, n) < 0)
+			break;
+		tail += n;
+	}
+	/* On a write error the data is dropped rather than retried forever. */
+	atomic_store_explicit(&s->tail, head, memory_order_release);
+}
+
+void pg_drain_all(void)
+{
+	for (int i = 0; i < PG_MAX_THREADS; i++) {
+		struct pg_slot *s = &pg.slots[i];
+		int st = atomic_load(&s->state);
+		if (st == SLOT_FREE || !s->ring)
+			continue;
+		drain_slot(s);
+		if (st == SLOT_EXITED) {
+			atomic_store(&s->tid, 0);
+			atomic_store(&s->state, SLOT_FREE);
+		}
+	}
+}
+
+/* Slots are found by tid through open addressing over the fixed table, so
+ * that the signal handler of a thread we did not create can find its own. */
+struct pg_slot *pg_slot_find(pid_t tid)
+{
+	if (!pg.slots)
+		return NULL;
+	unsigned h = (unsigned)tid * 2654435761u;
+	for (unsigned i = 0; i < PG_MAX_THREADS; i++) {
+		struct pg_slot *s = &pg.slots[(h + i) & (PG_MAX_THREADS - 1)];
+		int t = atomic_load(&s->tid);
+		if (t == tid && atomic_load(&s->state) == SLOT_ACTIVE)
+			return s;
+		if (t == 0 && atomic_load(&s->state) == SLOT_FREE)
+			return NULL;
+	}
+	return NULL;
+}
+
+struct pg_slot *pg_slot_claim(pid_t tid)
+{
+	if (!pg.slots)
+		return NULL;
+	unsigned h = (unsigned)tid * 2654435761u;
+	for (unsigned i = 0; i < PG_MAX_THREADS; i++) {
+		struct pg_slot *s = &pg.slots[(h + i) & (PG_MAX_THREADS - 1)];
+		int expect = 0;
+		if (atomic_load(&s->state) != SLOT_FREE)
+			continue;
+		if (!atomic_compare_exchange_strong(&s->tid, &expect, tid))
+			continue;
+		if (!s->ring) {
+			void *r = mmap(NULL, PG_RING_SIZE, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (r == MAP_FAILED) {
+				atomic_store(&s->tid, 0);
+				return NULL;
+			}
+			s->ring = r;
+		}
+		atomic_store(&s->head, 0);
+		atomic_store(&s->tail, 0);
+		atomic_store(&s->samples, 0);
+		atomic_store(&s->lost, 0);
+		atomic_store(&s->overruns, 0);
+		s->perf_fd = -1;
+		s->has_timer = 0;
+		s->source = PG_SOURCE_NONE;
+		s->rescanned = 0;
+		s->last_cpu_ns = 0;
+		s->last_n = 0;
+		atomic_store(&s->last_seq, 0);
+		atomic_store(&s->state, SLOT_ACTIVE);
+		return s;
+	}
+	return NULL;
+}
+
+void pg_thread_record(pid_t tid, int rescanned)
+{
+	struct pg_rec_hdr h = { PG_REC_THREAD, sizeof h + sizeof(struct pg_rec_thread) };
+	struct pg_rec_thread t = { .tid = tid, .flags = rescanned ? 1u : 0u, .time_ns = pg_now_ns() };
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, t.name, sizeof t.name - 1);
+		if (n > 0 && t.name[n - 1] == '\n')
+			t.name[n - 1] = '\0';
+		close(fd);
+	}
+	pthread_mutex_lock(&pg.write_lock);
+	pg_write_all(&h, sizeof h);
+	pg_write_all(&t, sizeof t);
+	pg.threads_seen++;
+	pthread_mutex_unlock(&pg.write_lock);
+}
+
+static int open_record_file(void)
+{
+	char path[600];
+	for (int seq = 0; seq < 1000; seq++) {
+		snprintf(path, sizeof path, "%s/%d-%d.pgr", pg.dir, (int)getpid(), seq);
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
+}
+
+static void write_process_record(void)
+{
+	char exe[512];
+	ssize_t el = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[el > 0 ? el : 0] = '\0';
+	size_t strings = strlen(exe) + 1;
+	for (int i = 0; i < pg.argc; i++)
+		strings += strlen(pg.argv[i]) + 1;
+	size_t payload = sizeof(struct pg_rec_process) + strings;
+	size_t padded = (payload + 7) & ~(size_t)7;
+	struct pg_rec_hdr h = { PG_REC_PROCESS, (uint32_t)(sizeof h + padded) };
+	struct pg_rec_process p = {
+		.pid = getpid(), .ppid = getppid(), .start_ns = pg_now_ns(), .hz = pg.hz,
+		.source = (uint32_t)pg.source, .mode = (uint32_t)pg.mode,
+		.argc = (uint32_t)pg.argc, .strings_len = (uint32_t)strings,
+	};
+	static const char zeros[8];
+	pthread_mutex_lock(&pg.write_lock);
+	pg_write_all(PG_REC_MAGIC, PG_REC_MAGIC_LEN);
+	pg_write_all(&h, sizeof h);
+	pg_write_all(&p, sizeof p);
+	for (int i = 0; i < pg.argc; i++)
+		pg_write_all(pg.argv[i], strlen(pg.argv[i]) + 1);
+	pg_write_all(exe, strlen(exe) + 1);
+	pg_write_all(zeros, padded - payload);
+	pg_modules_snapshot();
+	pthread_mutex_unlock(&pg.write_lock);
+}
+
+static void write_end_record(int exit_code)
+{
+	struct pg_rec_hdr h = { PG_REC_END, sizeof h + sizeof(struct pg_rec_end) };
+	struct pg_rec_end e = { .time_ns = pg_now_ns(), .exit_code = exit_code,
+				.source = (uint32_t)pg.source, .threads = pg.threads_seen };
+	for (int i = 0; i < PG_MAX_THREADS; i++) {
+		struct pg_slot *s = &pg.slots[i];
+		e.samples += atomic_load(&s->samples);
+		e.lost += atomic_load(&s->lost);
+		e.overruns += atomic_load(&s->overruns);
+	}
+	pg_write_all(&h, sizeof h);
+	pg_write_all(&e, sizeof e);
+}
+
+/* Threads not created through our pthread_create (raw clone, threads started
+ * before we were loaded) are found by listing /proc/self/task. getdents64
+ * rather than readdir: opendir allocates, and this thread must not depend on
+ * the program's allocator. */
+static void rescan_threads(void)
+{
+	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	char buf[4096];
+	pid_t me = pg_gettid();
+	for (;;) {
+		long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
+		if (n <= 0)
+			break;
+		for (long off = 0; off < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			off += d->d_reclen;
+			if (d->d_name[0] < '0' || d->d_name[0] > '9')
+				continue;
+			pid_t tid = (pid_t)atoi(d->d_name);
+			if (tid == me || pg_slot_find(tid))
+				continue;
+			struct pg_slot *s = pg_slot_claim(tid);
+			if (!s)
+				continue;
+			s->rescanned = 1;
+			if (pg_sampler_arm(s, tid) < 0) {
+				atomic_store(&s->state, SLOT_EXITED);
+				continue;
+			}
+			pg_thread_record(tid, 1);
+		}
+	}
+	close(fd);
+	/* Rescanned threads that have gone: nobody else will retire their slot. */
+	for (int i = 0; i < PG_MAX_THREADS; i++) {
+		struct pg_slot *s = &pg.slots[i];
+		if (atomic_load(&s->state) != SLOT_ACTIVE || !s->rescanned)
+			continue;
+		char path[64];
+		snprintf(path, sizeof path, "/proc/self/task/%d", atomic_load(&s->tid));
+		struct stat st;
+		if (stat(path, &st) < 0) {
+			pg_sampler_disarm(s);
+			atomic_store(&s->state, SLOT_EXITED);
+		}
+	}
+}
+
+static void *sampler_main(void *arg)
+{
+	(void)arg;
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	prctl(PR_SET_NAME, "profgate", 0, 0, 0);
+	pg_busy = 1;  /* nothing this thread does is the program's */
+
+	uint64_t interval = pg.mode == PG_MODE_WALL ? 1000000000ull / pg.hz : DRAIN_INTERVAL_NS;
+	uint64_t next = pg_now_ns(), last_drain = next, last_rescan = next;
+	static unsigned char wbuf[64 * 1024];
+	while (atomic_load(&pg.running)) {
+		next += interval;
+		struct timespec ts = { (time_t)(next / 1000000000ull), (long)(next % 1000000000ull) };
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+		uint64_t now = pg_now_ns();
+		if (now > next + 50 * interval)
+			next = now;  /* we were descheduled for long: do not burst */
+		size_t wlen = 0;
+		if (pg.mode == PG_MODE_WALL && !atomic_load(&pg.paused))
+			pg_sampler_wall_tick(wbuf, &wlen, sizeof wbuf);
+		if (now - last_rescan >= RESCAN_INTERVAL_NS && pg.mode != PG_MODE_NONE) {
+			rescan_threads();
+			last_rescan = now;
+		}
+		if (wlen > 0 || now - last_drain >= DRAIN_INTERVAL_NS) {
+			pthread_mutex_lock(&pg.write_lock);
+			if (wlen > 0)
+				pg_write_all(wbuf, wlen);
+			pg_drain_all();
+			pthread_mutex_unlock(&pg.write_lock);
+			last_drain = now;
+		}
+	}
+	return NULL;
+}
+
+static int start_sampler_thread(void)
+{
+	atomic_store(&pg.running, 1);
+	if (pg_real_pthread_create(&pg.sampler, NULL, sampler_main, NULL) != 0)
+		return -1;
+	pg.has_sampler = 1;
+	return 0;
+}
+
+/* Everything needed before the first sample of a thread, run in that
+ * thread. The thread record is written separately when the process record
+ * has to come first. */
+static struct pg_slot *arm_current_thread(void)
+{
+	pid_t tid = pg_gettid();
+	struct pg_slot *s = pg_slot_claim(tid);
+	if (!s)
+		return NULL;
+	pg_sampler_warm();
+	pg_self = s;
+	if (pg_sampler_arm(s, tid) < 0) {
+		pg_self = NULL;
+		atomic_store(&s->state, SLOT_EXITED);
+		return NULL;
+	}
+	return s;
+}
+
+void pg_thread_start(void)
+{
+	if (arm_current_thread())
+		pg_thread_record(pg_gettid(), 0);
+}
+
+/* Removes our own entry from LD_PRELOAD (keeping the user's) so that programs
+ * this one execs are not profiled: --no-follow. */
+static void drop_from_preload(void)
+{
+	const char *pre = getenv("LD_PRELOAD");
+	if (!pre)
+		return;
+	char out[4096];
+	size_t o = 0;
+	const char *p = pre;
+	while (*p) {
+		size_t n = strcspn(p, ": ");
+		if (n > 0 && !memmem(p, n, "libprofgate_collector", 21) && o + n + 2 < sizeof out) {
+			if (o)
+				out[o++] = ':';
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p += n;
+		while (*p == ':' || *p == ' ')
+			p++;
+	}
+	out[o] = '\0';
+	if (o)
+		setenv("LD_PRELOAD", out, 1);
+	else
+		unsetenv("LD_PRELOAD");
+}
+
+static void start_process(void)
+{
+	pg.pid = getpid();
+	pg.fd = open_record_file();
+	if (pg.fd < 0) {
+		pg.enabled = 0;
+		return;
+	}
+	struct pg_slot *self = pg.mode != PG_MODE_NONE ? arm_current_thread() : NULL;
+	if (self)
+		pg.source = self->source;
+	write_process_record();
+	if (self)
+		pg_thread_record(pg_gettid(), 0);
+	start_sampler_thread();
+}
+
+__attribute__((constructor)) static void pg_init(int argc, char **argv, char **envp)
+{
+	(void)envp;
+	pg_busy++;
+	pg_intercept_init();
+	const char *dir = getenv("PROFGATE_RAW_DIR");
+	if (!dir || !*dir || strlen(dir) >= sizeof pg.dir) {
+		pg_busy--;
+		return;
+	}
+	snprintf(pg.dir, sizeof pg.dir, "%s", dir);
+	const char *hz = getenv("PROFGATE_HZ");
+	pg.hz = hz ? (unsigned)strtoul(hz, NULL, 10) : 999;
+	if (pg.hz == 0 || pg.hz > 100000)
+		pg.hz = 999;
+	const char *mode = getenv("PROFGATE_MODE");
+	pg.mode = !mode || !strcmp(mode, "cpu") ? PG_MODE_CPU
+		: !strcmp(mode, "wall") ? PG_MODE_WALL : PG_MODE_NONE;
+	const char *follow = getenv("PROFGATE_FOLLOW");
+	pg.follow = !follow || strcmp(follow, "0") != 0;
+	if (!pg.follow)
+		drop_from_preload();
+	pg.argc = argc;
+	pg.argv = argv;
+	atomic_store(&pg.exit_code, -1);
+
+	void *slots = mmap(NULL, sizeof(struct pg_slot) * PG_MAX_THREADS, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (slots == MAP_FAILED) {
+		pg_busy--;
+		return;
+	}
+	pg.slots = slots;
+	pg.enabled = 1;
+	if (pg.mode != PG_MODE_NONE && pg_sampler_install() < 0)
+		pg.mode = PG_MODE_NONE;
+	start_process();
+	pg_busy--;
+}
+
+/* Stops sampling and writes what is left. Called once per process image from
+ * the destructor, exit/_exit wrappers, an exec that is about to replace us,
+ * or a fatal signal. */
+void pg_finish(int exit_code, int in_signal)
+{
+	int expect = 0;
+	if (!pg.enabled || pg.pid != getpid() ||
+	    !atomic_compare_exchange_strong(&pg.finished, &expect, 1))
+		return;
+	pg_busy++;
+	pg_sampler_disarm_all();
+	atomic_store(&pg.running, 0);
+	if (!in_signal && pg.has_sampler && !pthread_equal(pthread_self(), pg.sampler)) {
+		pthread_join(pg.sampler, NULL);
+		pg.has_sampler = 0;
+	}
+	if (exit_code < 0)
+		exit_code = atomic_load(&pg.exit_code);
+	if (pthread_mutex_trylock(&pg.write_lock) == 0) {
+		pg_drain_all();
+		write_end_record(exit_code);
+		pthread_mutex_unlock(&pg.write_lock);
+	}
+	pg_busy--;
+}
+
+__attribute__((destructor)) static void pg_fini(void)
+{
+	pg_finish(-1, 0);
+}
+
+/* In the child of fork: one thread (this one), a new record file of its own,
+ * nothing of the parent's buffered data. */
+void pg_after_fork_child(void)
+{
+	if (!pg.enabled || atomic_load(&pg.finished))
+		return;
+	pthread_mutex_init(&pg.write_lock, NULL);
+	for (int i = 0; i < PG_MAX_THREADS; i++) {
+		struct pg_slot *s = &pg.slots[i];
+		if (s->perf_fd >= 0)
+			close(s->perf_fd);
+		s->perf_fd = -1;
+		s->has_timer = 0;  /* timers are not inherited by fork */
+		atomic_store(&s->tid, 0);
+		atomic_store(&s->state, SLOT_FREE);
+	}
+	pg_self = NULL;
+	pg.has_sampler = 0;
+	pg.threads_seen = 0;
+	if (pg.fd >= 0)
+		close(pg.fd);
+	pg.fd = -1;
+	if (!pg.follow) {
+		pg.enabled = 0;
+		return;
+	}
+	start_process();
+}
+
+/* The thread leaves: no signal may reach its slot after it is marked exited,
+ * so the signal is blocked first. */
+void pg_thread_stop(void)
+{
+	struct pg_slot *s = pg_self;
+	if (!s)
+		return;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, PG_SAMPLE_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	pg_sampler_disarm(s);
+	pg_self = NULL;
+	atomic_store(&s->state, SLOT_EXITED);
+}
+
+/* execve is about to replace this process image: stop every source, write
+ * what is buffered and an end record, and drop queued signals. If execve
+ * fails, pg_after_exec_failed() resumes. A vfork child shares our memory but
+ * is not us: it must leave the parent's state alone. */
+void pg_before_exec(void)
+{
+	if (!pg.enabled || pg.pid != getpid() || atomic_load(&pg.finished))
+		return;
+	pg_busy++;
+	atomic_store(&pg.paused, 1);
+	pg_sampler_disarm_all();
+	pg_sampler_discard_pending();
+	pthread_mutex_lock(&pg.write_lock);
+	pg_drain_all();
+	write_end_record(-2);
+	pthread_mutex_unlock(&pg.write_lock);
+	pg_busy--;
+}
+
+void pg_after_exec_failed(void)
+{
+	if (!pg.enabled || pg.pid != getpid() || atomic_load(&pg.finished))
+		return;
+	pg_sampler_rearm_all();
+	atomic_store(&pg.paused, 0);
+}

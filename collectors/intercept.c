@@ -1,0 +1,303 @@
+/*
+ * The libc functions the collector wraps (found first through LD_PRELOAD):
+ * thread creation, so that every new thread is sampled from its first
+ * instruction; fork and the exec family, so that each process image writes
+ * its own records and no sampling signal outlives an exec; dlopen, dlclose
+ * and dl_iterate_phdr, which hold the loader lock (a sample taken there
+ * could deadlock in libunwind, so it is dropped and counted); exit and
+ * _exit, so that the last samples are written; and fatal signals, so that a
+ * crash still leaves everything recorded.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <link.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collector.h"
+
+int (*pg_real_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+static int (*real_execve)(const char *, char *const[], char *const[]);
+static int (*real_execv)(const char *, char *const[]);
+static int (*real_execvp)(const char *, char *const[]);
+static int (*real_execvpe)(const char *, char *const[], char *const[]);
+static int (*real_fexecve)(int, char *const[], char *const[]);
+static void *(*real_dlopen)(const char *, int);
+static void *(*real_dlmopen)(Lmid_t, const char *, int);
+static int (*real_dlclose)(void *);
+static int (*real_dl_iterate_phdr)(int (*)(struct dl_phdr_info *, size_t, void *), void *);
+static void (*real_exit)(int) __attribute__((noreturn));
+static void (*real__exit)(int) __attribute__((noreturn));
+static void (*real__Exit)(int) __attribute__((noreturn));
+
+static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP };
+
+/* Signal handler for fatal signals: write what we have, then let the
+ * default action happen (the handler was reset by SA_RESETHAND). */
+static void on_fatal(int sig, siginfo_t *si, void *uc)
+{
+	(void)si;
+	(void)uc;
+	pg_finish(128 + sig, 1);
+	raise(sig);
+}
+
+static void install_fatal_handlers(void)
+{
+	for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
+		struct sigaction old, sa;
+		if (sigaction(fatal_signals[i], NULL, &old) < 0 || old.sa_handler != SIG_DFL ||
+		    (old.sa_flags & SA_SIGINFO))
+			continue;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_sigaction = on_fatal;
+		sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+		sigemptyset(&sa.sa_mask);
+		sigaction(fatal_signals[i], &sa, NULL);
+	}
+}
+
+static void atfork_prepare(void)
+{
+	if (pg.enabled && pg.pid == getpid())
+		pthread_mutex_lock(&pg.write_lock);
+}
+
+static void atfork_parent(void)
+{
+	if (pg.enabled && pg.pid == getpid())
+		pthread_mutex_unlock(&pg.write_lock);
+}
+
+static void atfork_child(void)
+{
+	pg_after_fork_child();
+}
+
+#define RESOLVE(var, name) (var = (typeof(var))dlsym(RTLD_NEXT, name))
+
+void pg_intercept_init(void)
+{
+	RESOLVE(pg_real_pthread_create, "pthread_create");
+	RESOLVE(real_execve, "execve");
+	RESOLVE(real_execv, "execv");
+	RESOLVE(real_execvp, "execvp");
+	RESOLVE(real_execvpe, "execvpe");
+	RESOLVE(real_fexecve, "fexecve");
+	RESOLVE(real_dlopen, "dlopen");
+	RESOLVE(real_dlmopen, "dlmopen");
+	RESOLVE(real_dlclose, "dlclose");
+	RESOLVE(real_dl_iterate_phdr, "dl_iterate_phdr");
+	RESOLVE(real_exit, "exit");
+	RESOLVE(real__exit, "_exit");
+	RESOLVE(real__Exit, "_Exit");
+	if (getenv("PROFGATE_RAW_DIR")) {
+		pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+		install_fatal_handlers();
+	}
+}
+
+struct start_arg {
+	void *(*fn)(void *);
+	void *arg;
+};
+
+static void thread_cleanup(void *unused)
+{
+	(void)unused;
+	pg_thread_stop();
+}
+
+static void *start_thread(void *p)
+{
+	struct start_arg sa = *(struct start_arg *)p;
+	free(p);
+	if (pg.enabled && pg.mode != PG_MODE_NONE && !atomic_load(&pg.finished))
+		pg_thread_start();
+	void *ret;
+	pthread_cleanup_push(thread_cleanup, NULL);
+	ret = sa.fn(sa.arg);
+	pthread_cleanup_pop(1);
+	return ret;
+}
+
+int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+	if (!pg_real_pthread_create)
+		RESOLVE(pg_real_pthread_create, "pthread_create");
+	if (!pg.enabled || pg.mode == PG_MODE_NONE)
+		return pg_real_pthread_create(t, attr, fn, arg);
+	pg_busy++;
+	struct start_arg *sa = malloc(sizeof *sa);
+	pg_busy--;
+	if (!sa)
+		return pg_real_pthread_create(t, attr, fn, arg);
+	sa->fn = fn;
+	sa->arg = arg;
+	int rc = pg_real_pthread_create(t, attr, start_thread, sa);
+	if (rc != 0)
+		free(sa);
+	return rc;
+}
+
+int execve(const char *path, char *const argv[], char *const envp[])
+{
+	pg_before_exec();
+	int rc = real_execve(path, argv, envp);
+	pg_after_exec_failed();
+	return rc;
+}
+
+int execv(const char *path, char *const argv[])
+{
+	pg_before_exec();
+	int rc = real_execv(path, argv);
+	pg_after_exec_failed();
+	return rc;
+}
+
+int execvp(const char *file, char *const argv[])
+{
+	pg_before_exec();
+	int rc = real_execvp(file, argv);
+	pg_after_exec_failed();
+	return rc;
+}
+
+int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	pg_before_exec();
+	int rc = real_execvpe(file, argv, envp);
+	pg_after_exec_failed();
+	return rc;
+}
+
+int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	pg_before_exec();
+	int rc = real_fexecve(fd, argv, envp);
+	pg_after_exec_failed();
+	return rc;
+}
+
+/* execl, execle and execlp gather their arguments and go through the wrappers
+ * above; glibc's own versions call execve internally, past any wrapper. */
+static size_t count_args(va_list ap)
+{
+	va_list c;
+	size_t n = 1;  /* the first argument, passed separately */
+	va_copy(c, ap);
+	while (va_arg(c, char *))
+		n++;
+	va_end(c);
+	return n;
+}
+
+static void fill_args(char **argv, size_t n, const char *first, va_list *ap)
+{
+	argv[0] = (char *)first;
+	for (size_t i = 1; i <= n; i++)  /* copies the terminating NULL too */
+		argv[i] = va_arg(*ap, char *);
+}
+
+int execl(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	va_start(ap, arg);
+	size_t n = count_args(ap);
+	char *argv[n + 1];
+	fill_args(argv, n, arg, &ap);
+	va_end(ap);
+	return execv(path, argv);
+}
+
+int execlp(const char *file, const char *arg, ...)
+{
+	va_list ap;
+	va_start(ap, arg);
+	size_t n = count_args(ap);
+	char *argv[n + 1];
+	fill_args(argv, n, arg, &ap);
+	va_end(ap);
+	return execvp(file, argv);
+}
+
+int execle(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	va_start(ap, arg);
+	size_t n = count_args(ap);
+	char *argv[n + 1];
+	fill_args(argv, n, arg, &ap);
+	char **envp = va_arg(ap, char **);
+	va_end(ap);
+	return execve(path, argv, envp);
+}
+
+void *dlopen(const char *file, int flags)
+{
+	if (!real_dlopen)
+		RESOLVE(real_dlopen, "dlopen");
+	pg_busy++;
+	void *h = real_dlopen(file, flags);
+	if (h && pg.enabled && pg.pid == getpid() && !atomic_load(&pg.finished)) {
+		pthread_mutex_lock(&pg.write_lock);
+		pg_modules_snapshot();
+		pthread_mutex_unlock(&pg.write_lock);
+	}
+	pg_busy--;
+	return h;
+}
+
+void *dlmopen(Lmid_t lmid, const char *file, int flags)
+{
+	pg_busy++;
+	void *h = real_dlmopen(lmid, file, flags);
+	pg_busy--;
+	return h;
+}
+
+int dlclose(void *h)
+{
+	pg_busy++;
+	int rc = real_dlclose(h);
+	if (rc == 0 && pg.enabled && pg.pid == getpid() && !atomic_load(&pg.finished)) {
+		pthread_mutex_lock(&pg.write_lock);
+		pg_modules_snapshot();
+		pthread_mutex_unlock(&pg.write_lock);
+	}
+	pg_busy--;
+	return rc;
+}
+
+int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *data)
+{
+	if (!real_dl_iterate_phdr)
+		RESOLVE(real_dl_iterate_phdr, "dl_iterate_phdr");
+	pg_busy++;
+	int rc = real_dl_iterate_phdr(cb, data);
+	pg_busy--;
+	return rc;
+}
+
+void exit(int code)
+{
+	atomic_store(&pg.exit_code, code & 0xff);
+	real_exit(code);
+}
+
+void _exit(int code)
+{
+	pg_finish(code & 0xff, 0);
+	real__exit(code);
+}
+
+void _Exit(int code)
+{
+	pg_finish(code & 0xff, 0);
+	real__Exit(code);
+}

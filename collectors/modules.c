@@ -1,0 +1,101 @@
+/*
+ * The module map: which file is loaded where, so that the harness can turn
+ * raw addresses into (file, offset) after the run. A snapshot is written at
+ * start and after every dlopen/dlclose as a new generation; each sample
+ * carries the generation in force when it was taken.
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <link.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collector.h"
+
+struct snap {
+	uint32_t generation;
+	uint32_t count;
+	char exe[512];
+};
+
+static size_t build_id(const struct dl_phdr_info *info, const unsigned char **out)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+		const unsigned char *end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
+			size_t name_sz = (nh->n_namesz + 3) & ~3u, desc_sz = (nh->n_descsz + 3) & ~3u;
+			const unsigned char *name = p + sizeof *nh, *desc = name + name_sz;
+			if (desc + desc_sz > end)
+				break;
+			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(name, "GNU", 4)) {
+				*out = desc;
+				return nh->n_descsz;
+			}
+			p = desc + desc_sz;
+		}
+	}
+	return 0;
+}
+
+static int count_one(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)info;
+	(void)size;
+	((struct snap *)data)->count++;
+	return 0;
+}
+
+static int write_one(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	struct snap *sn = data;
+	struct pg_rec_module m;
+	memset(&m, 0, sizeof m);
+	m.generation = sn->generation;
+	m.bias = info->dlpi_addr;
+	for (int i = 0; i < info->dlpi_phnum && m.nseg < 8; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		m.seg_start[m.nseg] = info->dlpi_addr + ph->p_vaddr;
+		m.seg_end[m.nseg] = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+		m.nseg++;
+	}
+	const char *path = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : sn->exe;
+	const unsigned char *bid = NULL;
+	size_t bid_len = build_id(info, &bid);
+	m.path_len = (uint32_t)strlen(path) + 1;
+	m.build_id_len = (uint32_t)bid_len;
+	size_t payload = sizeof m + m.path_len + bid_len;
+	size_t padded = (payload + 7) & ~(size_t)7;
+	struct pg_rec_hdr h = { PG_REC_MODULE, (uint32_t)(sizeof h + padded) };
+	static const char zeros[8];
+	pg_write_all(&h, sizeof h);
+	pg_write_all(&m, sizeof m);
+	pg_write_all(path, m.path_len);
+	if (bid_len)
+		pg_write_all(bid, bid_len);
+	pg_write_all(zeros, padded - payload);
+	return 0;
+}
+
+void pg_modules_snapshot(void)
+{
+	struct snap sn = { 0 };
+	ssize_t n = readlink("/proc/self/exe", sn.exe, sizeof sn.exe - 1);
+	sn.exe[n > 0 ? n : 0] = '\0';
+	pg_busy++;
+	dl_iterate_phdr(count_one, &sn);
+	sn.generation = atomic_fetch_add(&pg.generation, 1) + 1;
+	struct pg_rec_hdr h = { PG_REC_MODULES, sizeof h + sizeof(struct pg_rec_modules) };
+	struct pg_rec_modules ms = { .generation = sn.generation, .count = sn.count, .time_ns = pg_now_ns() };
+	pg_write_all(&h, sizeof h);
+	pg_write_all(&ms, sizeof ms);
+	dl_iterate_phdr(write_one, &sn);
+	pg_busy--;
+}

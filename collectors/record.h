@@ -1,0 +1,105 @@
+/*
+ * The raw record stream that libprofgate_collector.so writes while the
+ * profiled program runs, one file per process image (a fork or an exec starts
+ * a new file), and that the harness reads back after the run. Records are
+ * appended as they are produced so that a crash, _exit or SIGKILL leaves
+ * everything up to the last drain (every 20 ms) readable.
+ *
+ * Layout: the 8-byte magic, then records, each a pg_rec_hdr followed by its
+ * payload; `size` counts header and payload and is a multiple of 8. Readers
+ * stop at the first truncated record (a killed writer) and keep the rest.
+ * Native byte order: the file never leaves the machine that wrote it.
+ *
+ * Header-only on purpose: the collector links no profgate library.
+ */
+#ifndef PG_RECORD_H
+#define PG_RECORD_H
+
+#include <stdint.h>
+
+#define PG_REC_MAGIC "PGREC\0\0\1"
+#define PG_REC_MAGIC_LEN 8
+#define PG_REC_MAX_FRAMES 128
+
+enum pg_rec_type {
+	PG_REC_PROCESS = 1,  /* one per file, first */
+	PG_REC_MODULES = 2,  /* a snapshot of loaded modules, tagged with a generation */
+	PG_REC_MODULE = 3,   /* one module of the snapshot that precedes it */
+	PG_REC_THREAD = 4,   /* a thread seen (tid, name) */
+	PG_REC_SAMPLE = 5,
+	PG_REC_END = 6,      /* clean end of the process image: counters */
+};
+
+struct pg_rec_hdr {
+	uint32_t type;
+	uint32_t size;
+};
+
+enum pg_source {
+	PG_SOURCE_NONE = 0,
+	PG_SOURCE_PERF = 1,    /* perf_event_open software task-clock, per thread */
+	PG_SOURCE_CTIMER = 2,  /* timer_create on CLOCK_THREAD_CPUTIME_ID, per thread */
+	PG_SOURCE_WALL = 3,    /* sampler thread signalling threads on the wall clock */
+};
+
+/* Followed by argc NUL-terminated arguments, then the executable path. */
+struct pg_rec_process {
+	int32_t pid, ppid;
+	uint64_t start_ns;      /* CLOCK_MONOTONIC */
+	uint32_t hz;
+	uint32_t source;        /* enum pg_source of the main thread */
+	uint32_t mode;          /* 0 cpu, 1 wall, 2 none (memory only) */
+	uint32_t argc;
+	uint32_t strings_len;   /* bytes of strings that follow */
+	uint32_t pad;
+};
+
+struct pg_rec_modules {
+	uint32_t generation;
+	uint32_t count;
+	uint64_t time_ns;
+};
+
+/* Followed by path (path_len bytes, NUL included) then build id bytes. */
+struct pg_rec_module {
+	uint32_t generation;
+	uint32_t nseg;
+	uint64_t bias;            /* load bias: runtime address - ELF vaddr */
+	uint64_t seg_start[8];    /* runtime start of each PT_LOAD */
+	uint64_t seg_end[8];
+	uint32_t path_len;
+	uint32_t build_id_len;
+};
+
+struct pg_rec_thread {
+	int32_t tid;
+	uint32_t flags;           /* 1: found by rescanning /proc, not created through pthread_create */
+	uint64_t time_ns;
+	char name[16];
+};
+
+#define PG_SAMPLE_WAITING 1u  /* wall mode: the thread was not running; frames are its last stack */
+
+/* Followed by nframes uint64_t addresses, leaf first. frames[0] is the
+ * interrupted instruction; every later one is a return address. */
+struct pg_rec_sample {
+	int32_t tid;
+	uint32_t flags;
+	uint64_t time_ns;
+	uint32_t generation;      /* module snapshot in force when the sample was taken */
+	uint32_t weight;          /* 1 + timer overruns */
+	uint32_t nframes;
+	uint32_t pad;
+};
+
+struct pg_rec_end {
+	uint64_t time_ns;
+	uint64_t samples;         /* stacks captured */
+	uint64_t lost;            /* ticks that could not be sampled safely or had no room */
+	uint64_t overruns;        /* ticks merged by the kernel (timer source) */
+	uint64_t threads;         /* threads sampled */
+	int32_t exit_code;        /* -1 if not known (returned from main) */
+	uint32_t source;
+};
+
+#endif

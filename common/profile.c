@@ -1,0 +1,509 @@
+/*
+ * The profile model: interned frame names and deduplicated, weighted stacks.
+ *
+ * A profile of a long benchmark holds millions of samples but only thousands
+ * of distinct frames and stacks, so everything is built around looking things
+ * up rather than storing them: a name is stored once and referred to by a
+ * 32-bit id, and a stack (frames, thread) is stored once with the sum of its
+ * weights. Both lookups are open-addressing hash tables whose size is a power
+ * of two. Names and frame arrays live in chunked arenas: a chunk is never
+ * moved, so the pointers handed out stay valid, and everything is freed
+ * together with the profile.
+ */
+#define _GNU_SOURCE
+#include "profile.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+/* Ordinary chunks; a larger request gets a chunk of its own. */
+#define NAME_CHUNK (64u * 1024)
+#define FRAME_CHUNK (256u * 1024)
+#define INITIAL_SLOTS 1024u
+
+struct chunk {
+	struct chunk *next;
+	size_t used;
+	size_t cap;
+	/* Aligned for anything we store (bytes and 32-bit frame ids). */
+	_Alignas(8) unsigned char data[];
+};
+
+struct arena {
+	struct chunk *head;  /* the chunk being filled; older ones follow */
+	size_t chunk_size;
+};
+
+struct name {
+	const char *s;  /* NUL-terminated, in the name arena */
+	uint32_t len;
+};
+
+/* A slot of the name table. It repeats what a lookup compares (hash, length,
+ * text pointer) so that a probe touches the slot and the text only, not the
+ * names array: with tens of thousands of names every extra array is another
+ * cache miss per frame parsed. The text is preceded in the arena by its id. */
+struct name_slot {
+	const char *s;  /* NULL = empty */
+	uint32_t len;
+	uint32_t hash;  /* kept so that growing the table needs no rehashing of text */
+};
+
+/* A slot of the stack table: the stack's index + 1 (0 = empty) and the low
+ * bits of its hash, so that most mismatches are rejected without touching
+ * the stack's frames. */
+struct stack_slot {
+	uint32_t index1;
+	uint32_t hash;
+};
+
+struct pg_profile {
+	struct arena names_arena;
+	struct name *names;
+	size_t name_count;
+	size_t name_cap;
+	struct name_slot *name_slots;
+	size_t name_mask;      /* slot count - 1; the count is a power of two so '&' replaces '%' */
+
+	struct arena frames_arena;
+	struct pg_stack *stacks;
+	size_t stack_count;
+	size_t stack_cap;
+	struct stack_slot *stack_slots;
+	size_t stack_mask;
+
+	uint64_t total;
+};
+
+static void *arena_alloc(struct arena *a, size_t size, size_t align)
+{
+	struct chunk *c = a->head;
+	size_t start;
+
+	if (c) {
+		start = (c->used + align - 1) & ~(align - 1);
+		if (start <= c->cap && size <= c->cap - start) {
+			c->used = start + size;
+			return c->data + start;
+		}
+	}
+	size_t cap = size > a->chunk_size ? size : a->chunk_size;
+	if (cap > SIZE_MAX - sizeof(struct chunk))
+		return NULL;
+	c = malloc(sizeof(struct chunk) + cap);
+	if (!c)
+		return NULL;
+	c->cap = cap;
+	c->used = size;
+	/* An oversized chunk goes behind the current one, so that the space
+	 * left in the current chunk is still used by later small requests. */
+	if (cap > a->chunk_size && a->head) {
+		c->next = a->head->next;
+		a->head->next = c;
+	} else {
+		c->next = a->head;
+		a->head = c;
+	}
+	return c->data;
+}
+
+static void arena_release(struct arena *a)
+{
+	struct chunk *c = a->head;
+
+	while (c) {
+		struct chunk *next = c->next;
+
+		free(c);
+		c = next;
+	}
+	a->head = NULL;
+}
+
+static uint64_t load64(const unsigned char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+static uint64_t load32(const unsigned char *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+/* A fast 64-bit hash of a short byte string, eight bytes per step. The
+ * tables use linear probing, which needs well-mixed low bits: hence the
+ * final avalanche. The last partial word is read with (overlapping) whole
+ * loads, never assembled byte by byte in memory: that costs a store
+ * forwarding stall on every frame name. */
+static uint64_t hash_bytes(const void *data, size_t len, uint64_t seed)
+{
+	const unsigned char *p = data;
+	const unsigned char *end = p + len;
+	uint64_t h = seed ^ (len * 0x9e3779b97f4a7c15ull);
+	uint64_t w;
+
+	if (len >= 8) {
+		for (; end - p >= 8; p += 8) {
+			h = (h ^ load64(p)) * 0xff51afd7ed558ccdull;
+			h ^= h >> 29;
+		}
+		/* The last eight bytes, shifted so that only the new ones count. */
+		w = p < end ? load64(end - 8) >> (8 * (8 - (size_t)(end - p))) : 0;
+	} else if (len >= 4) {
+		w = load32(p) | load32(end - 4) << 32;
+	} else if (len > 0) {
+		w = (uint64_t)p[0] | (uint64_t)p[len / 2] << 8 | (uint64_t)end[-1] << 16;
+	} else {
+		w = 0;
+	}
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 29;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h;
+}
+
+/* Grows *array (of elem-sized items, *cap of them) to hold at least need. */
+static int grow_array(void **array, size_t *cap, size_t need, size_t elem)
+{
+	size_t new_cap = *cap ? *cap : 16;
+	void *bigger;
+
+	if (need <= *cap)
+		return 0;
+	while (new_cap < need) {
+		if (new_cap > SIZE_MAX / 2)
+			return pg_error_set("profile too large");
+		new_cap *= 2;
+	}
+	if (new_cap > SIZE_MAX / elem)
+		return pg_error_set("profile too large");
+	bigger = realloc(*array, new_cap * elem);
+	if (!bigger)
+		return pg_error_set("out of memory");
+	*array = bigger;
+	*cap = new_cap;
+	return 0;
+}
+
+int pg_profile_new(struct pg_profile **out)
+{
+	struct pg_profile *p = calloc(1, sizeof(*p));
+
+	*out = NULL;
+	if (!p)
+		return pg_error_set("out of memory");
+	p->names_arena.chunk_size = NAME_CHUNK;
+	p->frames_arena.chunk_size = FRAME_CHUNK;
+	p->name_slots = calloc(INITIAL_SLOTS, sizeof(*p->name_slots));
+	p->stack_slots = calloc(INITIAL_SLOTS, sizeof(*p->stack_slots));
+	if (!p->name_slots || !p->stack_slots) {
+		pg_profile_free(p);
+		return pg_error_set("out of memory");
+	}
+	p->name_mask = INITIAL_SLOTS - 1;
+	p->stack_mask = INITIAL_SLOTS - 1;
+	*out = p;
+	return 0;
+}
+
+void pg_profile_free(struct pg_profile *p)
+{
+	if (!p)
+		return;
+	arena_release(&p->names_arena);
+	arena_release(&p->frames_arena);
+	free(p->names);
+	free(p->name_slots);
+	free(p->stacks);
+	free(p->stack_slots);
+	free(p);
+}
+
+/* Doubles the name table; called before it gets half full, which keeps
+ * linear probing short. */
+static int grow_name_slots(struct pg_profile *p)
+{
+	size_t slots = p->name_mask + 1;
+	struct name_slot *bigger;
+
+	if (slots > SIZE_MAX / 2 / sizeof(*bigger))
+		return pg_error_set("profile too large");
+	slots *= 2;
+	bigger = calloc(slots, sizeof(*bigger));
+	if (!bigger)
+		return pg_error_set("out of memory");
+	for (size_t s = 0; s <= p->name_mask; s++) {
+		struct name_slot old = p->name_slots[s];
+		size_t i;
+
+		if (!old.s)
+			continue;
+		i = old.hash & (slots - 1);
+		while (bigger[i].s)
+			i = (i + 1) & (slots - 1);
+		bigger[i] = old;
+	}
+	free(p->name_slots);
+	p->name_slots = bigger;
+	p->name_mask = slots - 1;
+	return 0;
+}
+
+int pg_profile_intern(pg_frame_id *out, struct pg_profile *p, const char *name, size_t len)
+{
+	uint32_t hash = (uint32_t)hash_bytes(name, len, 0x6e616d65);
+	size_t i = hash & p->name_mask;
+	const struct name_slot *slot;
+	unsigned char *record;
+	uint32_t id;
+	char *copy;
+	int rc;
+
+	while ((slot = &p->name_slots[i])->s != NULL) {
+		if (slot->hash == hash && slot->len == len && memcmp(slot->s, name, len) == 0) {
+			memcpy(out, slot->s - sizeof(id), sizeof(id));
+			return 0;
+		}
+		i = (i + 1) & p->name_mask;
+	}
+
+	/* A new name. It is handed out as a C string, so a NUL inside would
+	 * cut it short and make two different names print the same. */
+	if (memchr(name, '\0', len))
+		return pg_error_setc(PG_EINVALID, "frame name contains a NUL byte");
+	if (p->name_count >= UINT32_MAX)
+		return pg_error_set("too many distinct frame names");
+	if (len >= UINT32_MAX - sizeof(id))
+		return pg_error_set("frame name too long (%zu bytes)", len);
+	if ((p->name_count + 1) * 2 > p->name_mask + 1) {
+		if ((rc = grow_name_slots(p)) < 0)
+			return rc;
+		i = hash & p->name_mask;
+		while (p->name_slots[i].s)
+			i = (i + 1) & p->name_mask;
+	}
+	if ((rc = grow_array((void **)&p->names, &p->name_cap, p->name_count + 1, sizeof(*p->names))) < 0)
+		return rc;
+	record = arena_alloc(&p->names_arena, sizeof(id) + len + 1, _Alignof(uint32_t));
+	if (!record)
+		return pg_error_set("out of memory");
+	id = (uint32_t)p->name_count;
+	memcpy(record, &id, sizeof(id));
+	copy = (char *)record + sizeof(id);
+	if (len > 0)
+		memcpy(copy, name, len);
+	copy[len] = '\0';
+	p->names[id] = (struct name){copy, (uint32_t)len};
+	p->name_slots[i] = (struct name_slot){copy, (uint32_t)len, hash};
+	*out = id;
+	p->name_count++;
+	return 0;
+}
+
+const char *pg_profile_frame_name(const struct pg_profile *p, pg_frame_id id)
+{
+	assert(id < p->name_count);
+	return p->names[id].s;
+}
+
+size_t pg_profile_frame_count(const struct pg_profile *p)
+{
+	return p->name_count;
+}
+
+static uint32_t hash_stack(const pg_frame_id *frames, size_t depth, int32_t tid)
+{
+	/* depth * 4 cannot overflow: the caller checked depth <= UINT32_MAX. */
+	return (uint32_t)hash_bytes(frames, depth * sizeof(*frames), 0x737461636bull ^ (uint32_t)tid);
+}
+
+static int grow_stack_slots(struct pg_profile *p)
+{
+	size_t slots = p->stack_mask + 1;
+	struct stack_slot *bigger;
+
+	if (slots > SIZE_MAX / 2 / sizeof(*bigger))
+		return pg_error_set("profile too large");
+	slots *= 2;
+	bigger = calloc(slots, sizeof(*bigger));
+	if (!bigger)
+		return pg_error_set("out of memory");
+	for (size_t s = 0; s <= p->stack_mask; s++) {
+		struct stack_slot old = p->stack_slots[s];
+		size_t i;
+
+		if (!old.index1)
+			continue;
+		i = old.hash & (slots - 1);
+		while (bigger[i].index1)
+			i = (i + 1) & (slots - 1);
+		bigger[i] = old;
+	}
+	free(p->stack_slots);
+	p->stack_slots = bigger;
+	p->stack_mask = slots - 1;
+	return 0;
+}
+
+int pg_profile_add_stack(struct pg_profile *p, const pg_frame_id *frames, size_t depth,
+			 int32_t tid, uint64_t weight)
+{
+	uint32_t hash;
+	size_t i;
+	struct stack_slot slot;
+	pg_frame_id *copy;
+	int rc;
+
+	assert(depth >= 1);
+	if (depth > UINT32_MAX)
+		return pg_error_setc(PG_EINVALID, "stack too deep (%zu frames)", depth);
+	for (size_t d = 0; d < depth; d++)
+		assert(frames[d] < p->name_count);
+	/* No single stack can overflow if the sum of all of them does not. */
+	if (weight > UINT64_MAX - p->total)
+		return pg_error_setc(PG_EINVALID, "total weight exceeds %llu",
+				     (unsigned long long)UINT64_MAX);
+
+	hash = hash_stack(frames, depth, tid);
+	i = hash & p->stack_mask;
+	while ((slot = p->stack_slots[i]).index1 != 0) {
+		struct pg_stack *s = &p->stacks[slot.index1 - 1];
+
+		if (slot.hash == hash && s->depth == depth && s->tid == tid &&
+		    memcmp(s->frames, frames, depth * sizeof(*frames)) == 0) {
+			s->weight += weight;
+			p->total += weight;
+			return 0;
+		}
+		i = (i + 1) & p->stack_mask;
+	}
+
+	if (p->stack_count >= UINT32_MAX - 1)
+		return pg_error_set("too many distinct stacks");
+	if ((p->stack_count + 1) * 2 > p->stack_mask + 1) {
+		if ((rc = grow_stack_slots(p)) < 0)
+			return rc;
+		i = hash & p->stack_mask;
+		while (p->stack_slots[i].index1)
+			i = (i + 1) & p->stack_mask;
+	}
+	if ((rc = grow_array((void **)&p->stacks, &p->stack_cap, p->stack_count + 1, sizeof(*p->stacks))) < 0)
+		return rc;
+	copy = arena_alloc(&p->frames_arena, depth * sizeof(*frames), _Alignof(pg_frame_id));
+	if (!copy)
+		return pg_error_set("out of memory");
+	memcpy(copy, frames, depth * sizeof(*frames));
+	p->stacks[p->stack_count] = (struct pg_stack){copy, (uint32_t)depth, tid, weight};
+	p->stack_slots[i] = (struct stack_slot){(uint32_t)p->stack_count + 1, hash};
+	p->stack_count++;
+	p->total += weight;
+	return 0;
+}
+
+size_t pg_profile_stack_count(const struct pg_profile *p)
+{
+	return p->stack_count;
+}
+
+const struct pg_stack *pg_profile_stack(const struct pg_profile *p, size_t i)
+{
+	assert(i < p->stack_count);
+	return &p->stacks[i];
+}
+
+uint64_t pg_profile_total(const struct pg_profile *p)
+{
+	return p->total;
+}
+
+static int compare_names(const struct pg_profile *p, pg_frame_id a, pg_frame_id b)
+{
+	const struct name *na = &p->names[a];
+	const struct name *nb = &p->names[b];
+	size_t common = na->len < nb->len ? na->len : nb->len;
+	int c = memcmp(na->s, nb->s, common);
+
+	if (c != 0)
+		return c;
+	return (na->len > nb->len) - (na->len < nb->len);
+}
+
+static int compare_hot(const void *va, const void *vb, void *vp)
+{
+	const struct pg_hot_function *a = va;
+	const struct pg_hot_function *b = vb;
+
+	if (a->total != b->total)
+		return a->total < b->total ? 1 : -1;
+	if (a->self != b->self)
+		return a->self < b->self ? 1 : -1;
+	return compare_names(vp, a->frame, b->frame);
+}
+
+int pg_profile_hot_functions(struct pg_hot_function **out, size_t *count, const struct pg_profile *p)
+{
+	struct pg_hot_function *hot = NULL;
+	uint32_t *seen_in = NULL;  /* per frame: index + 1 of the last stack that counted it */
+	size_t n = p->name_count;
+	size_t kept = 0;
+	int rc = 0;
+
+	*out = NULL;
+	*count = 0;
+	if (n == 0)
+		return 0;
+	if (n > SIZE_MAX / sizeof(*hot)) {
+		rc = pg_error_set("profile too large");
+		goto done;
+	}
+	hot = malloc(n * sizeof(*hot));
+	seen_in = calloc(n, sizeof(*seen_in));
+	if (!hot || !seen_in) {
+		rc = pg_error_set("out of memory");
+		goto done;
+	}
+	for (size_t f = 0; f < n; f++)
+		hot[f] = (struct pg_hot_function){(pg_frame_id)f, 0, 0};
+
+	for (size_t s = 0; s < p->stack_count; s++) {
+		const struct pg_stack *st = &p->stacks[s];
+		uint32_t mark = (uint32_t)s + 1;
+
+		/* A recursive function appears several times in one stack but
+		 * its samples are only spent once: count the stack once. */
+		for (uint32_t d = 0; d < st->depth; d++) {
+			pg_frame_id f = st->frames[d];
+
+			if (seen_in[f] != mark) {
+				seen_in[f] = mark;
+				hot[f].total += st->weight;
+			}
+		}
+		hot[st->frames[st->depth - 1]].self += st->weight;
+	}
+
+	/* Names interned but in no stack are not functions of the profile. */
+	for (size_t f = 0; f < n; f++) {
+		if (seen_in[f])
+			hot[kept++] = hot[f];
+	}
+	qsort_r(hot, kept, sizeof(*hot), compare_hot, (void *)p);
+	*out = hot;
+	*count = kept;
+	hot = NULL;
+done:
+	free(hot);
+	free(seen_in);
+	return rc;
+}

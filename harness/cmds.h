@@ -1,0 +1,20 @@
+/*
+ * The subcommands of `profgate`, one cmd_<name>() per harness/cmd_<name>.c,
+ * dispatched from the table in main.c. Each returns the process exit status.
+ */
+#ifndef PG_CMDS_H
+#define PG_CMDS_H
+
+#define PG_EXIT_OK 0
+#define PG_EXIT_REGRESSION 1
+#define PG_EXIT_USAGE 2
+#define PG_EXIT_INCONCLUSIVE 3
+
+int cmd_run(int argc, char **argv);
+
+/* Reports an error: "profgate <cmd>: <message>" on stderr. */
+void pg_report_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Flushes stdout and checks it: a truncated report must not pass. 0 ok. */
+int pg_close_stdout(void);
+
+#endif

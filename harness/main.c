@@ -1,0 +1,109 @@
+/*
+ * `profgate`: the command table, `profgate help`, --version, and dispatch.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmds.h"
+
+#ifndef PG_VERSION
+#define PG_VERSION "unknown"
+#endif
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static int cmd_help(int argc, char **argv);
+
+static const struct command commands[] = {
+	{ "run", cmd_run, "profile one command: CPU samples per thread, folded stacks, profile.json" },
+	{ "help", cmd_help, "show this list, or the help of one command" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: profgate [--version] [--help] <command> [<args>]\n\n"
+		   "profgate runs programs under its own CPU sampler and keeps what it\n"
+		   "finds as folded stacks and a JSON summary.\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'profgate <command> --help' shows the options of a command.\n");
+}
+
+static const struct command *find(const char *name)
+{
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc > 1) {
+		const struct command *c = find(argv[1]);
+		if (!c || c->fn == cmd_help) {
+			if (!c) {
+				pg_report_error("help", "unknown command '%s'", argv[1]);
+				return PG_EXIT_USAGE;
+			}
+		} else {
+			char *args[] = { argv[1], (char *)"--help", NULL };
+			return c->fn(2, args);
+		}
+	}
+	usage(stdout);
+	return PG_EXIT_OK;
+}
+
+void pg_report_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "profgate%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+int pg_close_stdout(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "profgate: cannot write to standard output: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int rc;
+	if (argc < 2) {
+		usage(stderr);
+		return PG_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("profgate %s\n", PG_VERSION);
+		return pg_close_stdout() ? PG_EXIT_USAGE : PG_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return pg_close_stdout() ? PG_EXIT_USAGE : PG_EXIT_OK;
+	}
+	const struct command *c = find(argv[1]);
+	if (!c) {
+		pg_report_error(NULL, "'%s' is not a profgate command; see 'profgate help'", argv[1]);
+		return PG_EXIT_USAGE;
+	}
+	rc = c->fn(argc - 1, argv + 1);
+	if (pg_close_stdout() && rc == PG_EXIT_OK)
+		rc = PG_EXIT_USAGE;
+	return rc;
+}

@@ -1,0 +1,76 @@
+/*
+ * Reading the raw record files the collector wrote (collectors/record.h)
+ * back into memory: one pg_proc per process image, with its module
+ * snapshots, threads and samples. A file cut short by a killed process is
+ * read up to its last complete record.
+ */
+#ifndef PG_RECORDS_H
+#define PG_RECORDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../collectors/record.h"
+
+struct pg_module {
+	char *path;
+	uint64_t bias;
+	uint32_t nseg;
+	uint64_t seg_start[8], seg_end[8];
+	unsigned char build_id[64];
+	uint32_t build_id_len;
+};
+
+struct pg_modmap {
+	uint32_t generation;
+	size_t count;
+	struct pg_module *mods;
+};
+
+struct pg_sample {
+	int32_t tid;
+	uint32_t flags;
+	uint64_t time_ns;
+	uint32_t generation;
+	uint32_t weight;
+	uint32_t nframes;
+	const uint64_t *frames;  /* leaf first; borrowed from the proc's buffer */
+};
+
+struct pg_thread_info {
+	int32_t tid;
+	uint32_t rescanned;
+	char name[16];
+};
+
+struct pg_proc {
+	char *file;
+	int32_t pid, ppid;
+	uint64_t start_ns;
+	uint32_t hz, source, mode;
+	int argc;
+	char **argv;
+	char *exe;
+	struct pg_modmap *maps;
+	size_t nmaps;
+	struct pg_sample *samples;
+	size_t nsamples;
+	struct pg_thread_info *threads;
+	size_t nthreads;
+	int has_end;
+	struct pg_rec_end end;   /* the last end record when has_end */
+	int truncated;           /* the file ended inside a record */
+	char *data;              /* the whole file; samples point into it */
+	size_t data_len;
+};
+
+/* Reads one record file. A file that is not a record file, or whose process
+ * record is missing, is PG_EINVALID naming the file. */
+int pg_records_read(struct pg_proc *out, const char *path);
+void pg_proc_release(struct pg_proc *p);
+
+/* The module of p that contains addr in the snapshot of generation gen (or,
+ * failing that, in any snapshot); NULL if none. Borrowed. */
+const struct pg_module *pg_proc_module_at(const struct pg_proc *p, uint32_t gen, uint64_t addr);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * profile.json (schema profgate.profile/1): the summary of one `profgate run`.
+ */
+#ifndef PG_PROFILE_JSON_H
+#define PG_PROFILE_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pg_json_exit {
+	int known;        /* 0: the process ended without telling (exec'd over, killed unseen) */
+	int code;         /* valid when known and !signal */
+	int signal;       /* 0 if it exited normally */
+};
+
+struct pg_json_process {
+	int pid, ppid;
+	char *const *argv;
+	int argc;
+	struct pg_json_exit exit;
+	uint64_t samples;
+	size_t threads;
+};
+
+struct pg_json_thread {
+	int pid, tid;
+	const char *name;
+	uint64_t samples;
+};
+
+struct pg_json_hot {
+	const char *name;
+	double self, total;
+};
+
+struct pg_run_summary {
+	char *const *command;
+	int argc;
+	struct pg_json_exit exit;
+	int timed_out;
+	double wall_seconds, cpu_seconds;
+	const char *mode;            /* "cpu" | "wall" */
+	int cpu_enabled;
+	unsigned hz;
+	uint64_t samples, lost_samples, overruns;
+	const char *source;          /* "perf-task-clock", "timer-thread-cputime", "wall-clock" */
+	double rate_achieved;        /* stacks per CPU-second per thread, for the source used */
+	int64_t peak_rss_bytes;      /* -1 unknown */
+	int mem_tracked;             /* 0 until the allocation tracker provides the rest */
+	const struct pg_json_hot *hot;
+	size_t nhot;
+	const struct pg_json_process *procs;
+	size_t nprocs;
+	const struct pg_json_thread *threads;
+	size_t nthreads;
+	uint64_t sym_frames, sym_unresolved;
+	const char *profgate_version;
+};
+
+/* Writes the summary to path atomically. */
+int pg_profile_json_write(const struct pg_run_summary *s, const char *path);
+
+#endif
