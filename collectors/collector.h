@@ -19,6 +19,7 @@
 #include "record.h"
 
 #define PG_HIDDEN __attribute__((visibility("hidden")))
+#define PG_EXPORT __attribute__((visibility("default")))  /* the libc wrappers only */
 #define PG_MAX_THREADS 4096
 #define PG_RING_SIZE (256u * 1024u)  /* power of two so that '&' can replace '%' */
 #define PG_SAMPLE_SIGNAL SIGPROF

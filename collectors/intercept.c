@@ -125,7 +125,7 @@ static void *start_thread(void *p)
 	return ret;
 }
 
-int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+PG_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
 {
 	if (!pg_real_pthread_create)
 		RESOLVE(pg_real_pthread_create, "pthread_create");
@@ -144,7 +144,7 @@ int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *)
 	return rc;
 }
 
-int execve(const char *path, char *const argv[], char *const envp[])
+PG_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	pg_before_exec();
 	int rc = real_execve(path, argv, envp);
@@ -152,7 +152,7 @@ int execve(const char *path, char *const argv[], char *const envp[])
 	return rc;
 }
 
-int execv(const char *path, char *const argv[])
+PG_EXPORT int execv(const char *path, char *const argv[])
 {
 	pg_before_exec();
 	int rc = real_execv(path, argv);
@@ -160,7 +160,7 @@ int execv(const char *path, char *const argv[])
 	return rc;
 }
 
-int execvp(const char *file, char *const argv[])
+PG_EXPORT int execvp(const char *file, char *const argv[])
 {
 	pg_before_exec();
 	int rc = real_execvp(file, argv);
@@ -168,7 +168,7 @@ int execvp(const char *file, char *const argv[])
 	return rc;
 }
 
-int execvpe(const char *file, char *const argv[], char *const envp[])
+PG_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	pg_before_exec();
 	int rc = real_execvpe(file, argv, envp);
@@ -176,7 +176,7 @@ int execvpe(const char *file, char *const argv[], char *const envp[])
 	return rc;
 }
 
-int fexecve(int fd, char *const argv[], char *const envp[])
+PG_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	pg_before_exec();
 	int rc = real_fexecve(fd, argv, envp);
@@ -204,7 +204,7 @@ static void fill_args(char **argv, size_t n, const char *first, va_list *ap)
 		argv[i] = va_arg(*ap, char *);
 }
 
-int execl(const char *path, const char *arg, ...)
+PG_EXPORT int execl(const char *path, const char *arg, ...)
 {
 	va_list ap;
 	va_start(ap, arg);
@@ -215,7 +215,7 @@ int execl(const char *path, const char *arg, ...)
 	return execv(path, argv);
 }
 
-int execlp(const char *file, const char *arg, ...)
+PG_EXPORT int execlp(const char *file, const char *arg, ...)
 {
 	va_list ap;
 	va_start(ap, arg);
@@ -226,7 +226,7 @@ int execlp(const char *file, const char *arg, ...)
 	return execvp(file, argv);
 }
 
-int execle(const char *path, const char *arg, ...)
+PG_EXPORT int execle(const char *path, const char *arg, ...)
 {
 	va_list ap;
 	va_start(ap, arg);
@@ -238,7 +238,7 @@ int execle(const char *path, const char *arg, ...)
 	return execve(path, argv, envp);
 }
 
-void *dlopen(const char *file, int flags)
+PG_EXPORT void *dlopen(const char *file, int flags)
 {
 	if (!real_dlopen)
 		RESOLVE(real_dlopen, "dlopen");
@@ -253,7 +253,7 @@ void *dlopen(const char *file, int flags)
 	return h;
 }
 
-void *dlmopen(Lmid_t lmid, const char *file, int flags)
+PG_EXPORT void *dlmopen(Lmid_t lmid, const char *file, int flags)
 {
 	pg_busy++;
 	void *h = real_dlmopen(lmid, file, flags);
@@ -261,7 +261,7 @@ void *dlmopen(Lmid_t lmid, const char *file, int flags)
 	return h;
 }
 
-int dlclose(void *h)
+PG_EXPORT int dlclose(void *h)
 {
 	pg_busy++;
 	int rc = real_dlclose(h);
@@ -274,7 +274,7 @@ int dlclose(void *h)
 	return rc;
 }
 
-int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *data)
+PG_EXPORT int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *data)
 {
 	if (!real_dl_iterate_phdr)
 		RESOLVE(real_dl_iterate_phdr, "dl_iterate_phdr");
@@ -284,19 +284,19 @@ int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *data
 	return rc;
 }
 
-void exit(int code)
+PG_EXPORT void exit(int code)
 {
 	atomic_store(&pg.exit_code, code & 0xff);
 	real_exit(code);
 }
 
-void _exit(int code)
+PG_EXPORT void _exit(int code)
 {
 	pg_finish(code & 0xff, 0);
 	real__exit(code);
 }
 
-void _Exit(int code)
+PG_EXPORT void _Exit(int code)
 {
 	pg_finish(code & 0xff, 0);
 	real__Exit(code);

@@ -5,7 +5,11 @@
  * address the file was loaded at in whichever process.
  */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <elfutils/libdwfl.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +80,30 @@ int pg_module_is_collector(const struct pg_module *m)
 	return m && strstr(m->path, "libprofgate_collector") != NULL;
 }
 
+static int is_vdso(const char *path)
+{
+	return !strncmp(path, "linux-vdso", 10) || !strncmp(path, "linux-gate", 10);
+}
+
+/* The profiled program's vDSO is not a file; but it ran on this kernel, whose
+ * vDSO is mapped into profgate too. A copy of ours in a memfd stands for it.
+ * libdwfl takes ownership of the descriptor. */
+static int own_vdso_fd(void)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)getauxval(AT_SYSINFO_EHDR);
+	if (!eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
+		return -1;
+	size_t size = (size_t)eh->e_shoff + (size_t)eh->e_shnum * eh->e_shentsize;
+	int fd = memfd_create("vdso", MFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (write(fd, eh, size) != (ssize_t)size) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static struct modfile *get_file(struct pg_symbolizer *s, const struct pg_module *m)
 {
 	for (size_t i = 0; i < s->count; i++) {
@@ -109,8 +137,9 @@ static struct modfile *get_file(struct pg_symbolizer *s, const struct pg_module 
 	}
 	f->dwfl = dwfl_begin(&callbacks);
 	if (f->dwfl) {
+		int fd = is_vdso(f->path) ? own_vdso_fd() : -1;
 		dwfl_report_begin(f->dwfl);
-		f->mod = dwfl_report_elf(f->dwfl, f->base, f->path, -1, 0, false);
+		f->mod = dwfl_report_elf(f->dwfl, f->base, f->path, fd, 0, false);
 		dwfl_report_end(f->dwfl, NULL, NULL);
 	}
 	s->count++;
