@@ -101,6 +101,7 @@ PG_HIDDEN void pg_sampler_disarm(struct pg_slot *s);
 PG_HIDDEN void pg_sampler_disarm_all(void);
 PG_HIDDEN void pg_sampler_rearm_all(void);
 PG_HIDDEN void pg_sampler_warm(void);
+PG_HIDDEN void pg_sampler_seed_stack(struct pg_slot *s, void *start_routine);
 PG_HIDDEN void pg_sampler_wall_tick(unsigned char *buf, size_t *len, size_t cap);
 PG_HIDDEN void pg_sampler_discard_pending(void);
 PG_HIDDEN int pg_sampler_is_ours(int sig);

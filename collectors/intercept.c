@@ -116,8 +116,11 @@ static void *start_thread(void *p)
 {
 	struct start_arg sa = *(struct start_arg *)p;
 	free(p);
-	if (pg.enabled && pg.mode != PG_MODE_NONE && !atomic_load(&pg.finished))
+	if (pg.enabled && pg.mode != PG_MODE_NONE && !atomic_load(&pg.finished)) {
 		pg_thread_start();
+		if (pg.mode == PG_MODE_WALL && pg_self)
+			pg_sampler_seed_stack(pg_self, (void *)sa.fn);
+	}
 	void *ret;
 	pthread_cleanup_push(thread_cleanup, NULL);
 	ret = sa.fn(sa.arg);

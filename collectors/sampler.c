@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -218,6 +219,12 @@ int pg_sampler_arm(struct pg_slot *s, pid_t tid)
 	if (pg.mode != PG_MODE_CPU)
 		return -1;
 	if (!perf_refused) {
+		/* PROFGATE_SOURCE=timer forces the fallback, for tests and benchmarks. */
+		const char *force = getenv("PROFGATE_SOURCE");
+		if (force && !strcmp(force, "timer"))
+			perf_refused = 1;
+	}
+	if (!perf_refused) {
 		if (arm_perf(s, tid) == 0)
 			return 0;
 		perf_refused = 1;
@@ -266,6 +273,29 @@ void pg_sampler_discard_pending(void)
 	ign.sa_handler = SIG_IGN;
 	sigaction(PG_SAMPLE_SIGNAL, &ign, &old);
 	sigaction(PG_SAMPLE_SIGNAL, &old, NULL);
+}
+
+/* Wall mode: a thread that blocks at once (a sleeper, a worker waiting for
+ * jobs) may never be seen running. Its stack at start, with the thread's
+ * start routine as the leaf, stands for it until a real sample replaces it. */
+void pg_sampler_seed_stack(struct pg_slot *s, void *start_routine)
+{
+	void *raw[PG_REC_MAX_FRAMES];
+	pg_busy++;
+	int n = unw_backtrace(raw, PG_REC_MAX_FRAMES);
+	pg_busy--;
+	/* raw[0] is here, raw[1] our start wrapper: both give way to the routine. */
+	if (n < 2)
+		return;
+	uint32_t nf = 0;
+	uint64_t frames[PG_REC_MAX_FRAMES];
+	frames[nf++] = (uint64_t)(uintptr_t)start_routine;
+	for (int i = 2; i < n && nf < PG_REC_MAX_FRAMES; i++)
+		frames[nf++] = (uint64_t)(uintptr_t)raw[i];
+	atomic_fetch_add_explicit(&s->last_seq, 1, memory_order_acq_rel);
+	memcpy(s->last_frames, frames, nf * sizeof frames[0]);
+	s->last_n = nf;
+	atomic_fetch_add_explicit(&s->last_seq, 1, memory_order_acq_rel);
 }
 
 static uint64_t thread_cpu_ns(pid_t tid)
@@ -342,7 +372,8 @@ void pg_sampler_wall_tick(unsigned char *buf, size_t *len, size_t cap)
 		uint64_t used = cpu - s->last_cpu_ns;
 		s->last_cpu_ns = cpu;
 		/* Busy the whole interval: surely still running. Partly: look. */
-		int running = used >= interval * 9 / 10 || (used > interval / 20 && thread_running(tid));
+		int running = used >= interval * 9 / 10 ||
+			      ((used > interval / 20 || (used > 0 && s->last_n == 0)) && thread_running(tid));
 		if (running) {
 			siginfo_t si;
 			memset(&si, 0, sizeof si);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "afile.h"
@@ -549,6 +550,8 @@ static int write_profile(const struct run_opts *o, const char *out_dir, const ch
 	size_t nhot = 0, njhot = 0, njthreads = 0;
 	char *path = NULL;
 	int err;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	if ((err = list_records(&files, &nfiles, raw_dir)) < 0)
 		goto done;
@@ -655,6 +658,7 @@ static int write_profile(const struct run_opts *o, const char *out_dir, const ch
 		path = NULL;
 	}
 
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double cpu_s = (double)lr->ru.ru_utime.tv_sec + (double)lr->ru.ru_utime.tv_usec / 1e6 +
 		       (double)lr->ru.ru_stime.tv_sec + (double)lr->ru.ru_stime.tv_usec / 1e6;
 	struct pg_run_summary sum = {
@@ -670,6 +674,7 @@ static int write_profile(const struct run_opts *o, const char *out_dir, const ch
 		.threads = jthreads, .nthreads = njthreads,
 		.sym_frames = t->sym_frames, .sym_unresolved = t->sym_unresolved,
 		.profgate_version = PG_VERSION,
+		.postprocess_seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 	};
 	if (asprintf(&path, "%s/profile.json", out_dir) < 0) {
 		err = pg_error_set("out of memory");

@@ -114,6 +114,7 @@ int pg_profile_json_write(const struct pg_run_summary *s, const char *path)
 	cJSON *sym = cJSON_AddObjectToObject(root, "symbols");
 	cJSON_AddNumberToObject(sym, "frames", (double)s->sym_frames);
 	cJSON_AddNumberToObject(sym, "unresolved", (double)s->sym_unresolved);
+	cJSON_AddNumberToObject(sym, "postprocess_seconds", s->postprocess_seconds);
 
 	text = cJSON_Print(root);
 	if (!text) {

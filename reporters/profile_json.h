@@ -55,6 +55,7 @@ struct pg_run_summary {
 	size_t nthreads;
 	uint64_t sym_frames, sym_unresolved;
 	const char *profgate_version;
+	double postprocess_seconds;   /* reading, symbolizing, folding after the command ended */
 };
 
 /* Writes the summary to path atomically. */

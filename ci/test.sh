@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: installs what is missing, builds, runs
+# every Check suite and integration test with ctest, then the unit suites and
+# integration tests again with the harness built with ASan+UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash ci/install-deps.sh
+bash ci/build.sh build
+(cd build && ctest --output-on-failure --timeout 600 -j2)
+bash ci/build.sh build-asan -DPG_SANITIZE=ON
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+   ctest --output-on-failure --timeout 600 -j2)
