@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "afile.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -194,6 +195,7 @@ int pg_afile_commit(struct pg_afile *af)
 	int err = 0;
 	int rc = 0;
 
+	assert(af->f && af->tmp && af->path);
 	/* Buffered writes only fail for real when the buffer goes out, so a
 	 * full disk typically shows up here, not at the fwrite() that filled it.
 	 * errno is only meaningful if fflush() itself fails; an error flag left

@@ -52,9 +52,9 @@ struct name_slot {
 	uint32_t hash;  /* kept so that growing the table needs no rehashing of text */
 };
 
-/* A slot of the stack table: the stack's index + 1 (0 = empty) and the low
- * bits of its hash, so that most mismatches are rejected without touching
- * the stack's frames. */
+/* A slot of the stack table: the stack's index + 1 (0 = empty) and its
+ * hash, so that most mismatches are rejected without touching the stack's
+ * frames. */
 struct stack_slot {
 	uint32_t index1;
 	uint32_t hash;
@@ -82,6 +82,7 @@ static void *arena_alloc(struct arena *a, size_t size, size_t align)
 {
 	struct chunk *c = a->head;
 	size_t start;
+	size_t cap;
 
 	if (c) {
 		start = (c->used + align - 1) & ~(align - 1);
@@ -90,7 +91,7 @@ static void *arena_alloc(struct arena *a, size_t size, size_t align)
 			return c->data + start;
 		}
 	}
-	size_t cap = size > a->chunk_size ? size : a->chunk_size;
+	cap = size > a->chunk_size ? size : a->chunk_size;
 	if (cap > SIZE_MAX - sizeof(struct chunk))
 		return NULL;
 	c = malloc(sizeof(struct chunk) + cap);
@@ -266,6 +267,7 @@ int pg_profile_intern(pg_frame_id *out, struct pg_profile *p, const char *name, 
 	size_t i = hash & p->name_mask;
 	const struct name_slot *slot;
 	unsigned char *record;
+	void *names;
 	uint32_t id;
 	char *copy;
 	int rc;
@@ -293,7 +295,10 @@ int pg_profile_intern(pg_frame_id *out, struct pg_profile *p, const char *name, 
 		while (p->name_slots[i].s)
 			i = (i + 1) & p->name_mask;
 	}
-	if ((rc = grow_array((void **)&p->names, &p->name_cap, p->name_count + 1, sizeof(*p->names))) < 0)
+	names = p->names;
+	rc = grow_array(&names, &p->name_cap, p->name_count + 1, sizeof(*p->names));
+	p->names = names;
+	if (rc < 0)
 		return rc;
 	record = arena_alloc(&p->names_arena, sizeof(id) + len + 1, _Alignof(uint32_t));
 	if (!record)
@@ -363,6 +368,7 @@ int pg_profile_add_stack(struct pg_profile *p, const pg_frame_id *frames, size_t
 	size_t i;
 	struct stack_slot slot;
 	pg_frame_id *copy;
+	void *stacks;
 	int rc;
 
 	assert(depth >= 1);
@@ -398,7 +404,10 @@ int pg_profile_add_stack(struct pg_profile *p, const pg_frame_id *frames, size_t
 		while (p->stack_slots[i].index1)
 			i = (i + 1) & p->stack_mask;
 	}
-	if ((rc = grow_array((void **)&p->stacks, &p->stack_cap, p->stack_count + 1, sizeof(*p->stacks))) < 0)
+	stacks = p->stacks;
+	rc = grow_array(&stacks, &p->stack_cap, p->stack_count + 1, sizeof(*p->stacks));
+	p->stacks = stacks;
+	if (rc < 0)
 		return rc;
 	copy = arena_alloc(&p->frames_arena, depth * sizeof(*frames), _Alignof(pg_frame_id));
 	if (!copy)
