@@ -525,6 +525,7 @@ void pg_before_exec(void)
 	atomic_store(&pg.paused, 1);
 	pg_sampler_disarm_all();
 	pg_sampler_discard_pending();
+	pg_restore_user_disposition();
 	pthread_mutex_lock(&pg.write_lock);
 	pg_drain_all();
 	write_end_record(-2);

@@ -110,6 +110,12 @@ PG_HIDDEN int pg_sampler_is_ours(int sig);
 PG_HIDDEN void pg_modules_snapshot(void);                  /* caller holds write_lock */
 
 /* intercept.c */
+/* The program's own wish for SIGPROF, which the collector keeps for itself
+ * while sampling: its handler is called for SIGPROFs that are not ours. */
+PG_HIDDEN void pg_forward_foreign_signal(int sig, siginfo_t *si, void *uc);
+PG_HIDDEN void pg_restore_user_disposition(void);
+PG_HIDDEN void pg_user_prof_init(const struct sigaction *before);
+PG_HIDDEN extern int (*pg_real_sigaction)(int, const struct sigaction *, struct sigaction *);
 PG_HIDDEN void pg_intercept_init(void);
 PG_HIDDEN extern int (*pg_real_pthread_create)(pthread_t *, const pthread_attr_t *,
 					       void *(*)(void *), void *);

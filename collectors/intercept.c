@@ -34,6 +34,90 @@ static void (*real_exit)(int) __attribute__((noreturn));
 static void (*real__exit)(int) __attribute__((noreturn));
 static void (*real__Exit)(int) __attribute__((noreturn));
 
+#define RESOLVE(var, name) (var = (typeof(var))dlsym(RTLD_NEXT, name))
+
+int (*pg_real_sigaction)(int, const struct sigaction *, struct sigaction *);
+static __sighandler_t (*real_signal)(int, __sighandler_t);
+
+static struct sigaction user_prof = { .sa_handler = SIG_DFL };
+
+static int sampling_owns_sigprof(void)
+{
+	return pg_sampler_is_ours(PG_SAMPLE_SIGNAL) && pg.pid == getpid();
+}
+
+/* Signal handler context: a SIGPROF that is not a sample goes where the
+ * program asked: its handler, nowhere (SIG_IGN), or the default action,
+ * which ends the process as it would have without profgate. */
+void pg_forward_foreign_signal(int sig, siginfo_t *si, void *uc)
+{
+	struct sigaction ua = user_prof;
+	if (ua.sa_handler == SIG_IGN)
+		return;
+	if (ua.sa_handler == SIG_DFL) {
+		pg_finish(128 + sig, 1);
+		struct sigaction dfl;
+		memset(&dfl, 0, sizeof dfl);
+		dfl.sa_handler = SIG_DFL;
+		pg_real_sigaction(sig, &dfl, NULL);
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, sig);
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+		raise(sig);
+		return;
+	}
+	if (ua.sa_flags & SA_RESETHAND) {
+		memset(&user_prof, 0, sizeof user_prof);
+		user_prof.sa_handler = SIG_DFL;
+	}
+	sigset_t old;
+	pthread_sigmask(SIG_BLOCK, &ua.sa_mask, &old);
+	if (ua.sa_flags & SA_SIGINFO)
+		ua.sa_sigaction(sig, si, uc);
+	else
+		ua.sa_handler(sig);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+void pg_user_prof_init(const struct sigaction *before)
+{
+	user_prof = *before;
+}
+
+/* Before an exec: the new image inherits an ignored SIGPROF, as it would have. */
+void pg_restore_user_disposition(void)
+{
+	if (user_prof.sa_handler == SIG_IGN && pg_real_sigaction)
+		pg_real_sigaction(PG_SAMPLE_SIGNAL, &user_prof, NULL);
+}
+
+PG_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	if (!pg_real_sigaction)
+		RESOLVE(pg_real_sigaction, "sigaction");
+	if (sig != PG_SAMPLE_SIGNAL || !sampling_owns_sigprof())
+		return pg_real_sigaction(sig, act, old);
+	if (old)
+		*old = user_prof;
+	if (act)
+		user_prof = *act;
+	return 0;
+}
+
+PG_EXPORT __sighandler_t signal(int sig, __sighandler_t handler)
+{
+	if (!real_signal)
+		RESOLVE(real_signal, "signal");
+	if (sig != PG_SAMPLE_SIGNAL || !sampling_owns_sigprof())
+		return real_signal(sig, handler);
+	__sighandler_t prev = user_prof.sa_handler;
+	memset(&user_prof, 0, sizeof user_prof);
+	user_prof.sa_handler = handler;
+	user_prof.sa_flags = SA_RESTART;  /* BSD semantics, as glibc's signal() */
+	return prev;
+}
+
 static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP };
 
 /* Signal handler for fatal signals: write what we have, then let the
@@ -78,10 +162,11 @@ static void atfork_child(void)
 	pg_after_fork_child();
 }
 
-#define RESOLVE(var, name) (var = (typeof(var))dlsym(RTLD_NEXT, name))
 
 void pg_intercept_init(void)
 {
+	RESOLVE(pg_real_sigaction, "sigaction");
+	RESOLVE(real_signal, "signal");
 	RESOLVE(pg_real_pthread_create, "pthread_create");
 	RESOLVE(real_execve, "execve");
 	RESOLVE(real_execv, "execv");

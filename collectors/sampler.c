@@ -80,6 +80,15 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 		s = pg_slot_find(pg_gettid());
 		pg_self = s;
 	}
+	/* Ours: a perf event (POLL_IN), a CPU-time timer (SI_TIMER) or the wall
+	 * sampler (SI_QUEUE with our value). Anything else is the program's. */
+	int ours = si->si_code == POLL_IN || si->si_code == SI_TIMER ||
+		   (si->si_code == SI_QUEUE && si->si_value.sival_int == PG_WALL_MAGIC &&
+		    si->si_pid == pg.pid);
+	if (!ours) {
+		pg_forward_foreign_signal(sig, si, ucv);
+		goto out;
+	}
 	if (!s || atomic_load_explicit(&pg.finished, memory_order_relaxed))
 		goto out;
 	uint32_t weight = 1;
@@ -133,9 +142,12 @@ int pg_sampler_install(void)
 	sa.sa_sigaction = on_signal;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(PG_SAMPLE_SIGNAL, &sa, NULL) < 0)
+	/* Whatever the program had before we were loaded (it may have been
+	 * exec'd with SIGPROF ignored) becomes its recorded wish. */
+	if (pg_real_sigaction(PG_SAMPLE_SIGNAL, &sa, &old) < 0)
 		return -1;
-	if (sigaction(PG_SAMPLE_SIGNAL, NULL, &old) == 0)
+	pg_user_prof_init(&old);
+	if (pg_real_sigaction(PG_SAMPLE_SIGNAL, NULL, &old) == 0)
 		pg.restorer = (uintptr_t)old.sa_restorer;
 	return 0;
 }
@@ -271,8 +283,8 @@ void pg_sampler_discard_pending(void)
 	struct sigaction ign, old;
 	memset(&ign, 0, sizeof ign);
 	ign.sa_handler = SIG_IGN;
-	sigaction(PG_SAMPLE_SIGNAL, &ign, &old);
-	sigaction(PG_SAMPLE_SIGNAL, &old, NULL);
+	pg_real_sigaction(PG_SAMPLE_SIGNAL, &ign, &old);
+	pg_real_sigaction(PG_SAMPLE_SIGNAL, &old, NULL);
 }
 
 /* Wall mode: a thread that blocks at once (a sleeper, a worker waiting for
