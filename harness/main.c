@@ -47,7 +47,7 @@ static const struct command *find(const char *name)
 
 static int cmd_help(int argc, char **argv)
 {
-	if (argc > 1) {
+	if (argc > 1 && strcmp(argv[1], "--help") && strcmp(argv[1], "-h")) {
 		const struct command *c = find(argv[1]);
 		if (!c || c->fn == cmd_help) {
 			if (!c) {

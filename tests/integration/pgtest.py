@@ -1,0 +1,273 @@
+"""Shared helpers for profgate's integration tests.
+
+The tests run the real `profgate` program (path in $PROFGATE) on the target
+programs of tests/targets (built into $PG_TARGETS) and check what SPEC.md
+promises about exit statuses, profile.json and the folded files. Nothing here
+skips: a missing program or environment variable is a failure that says what
+to build or set, because a skipped test must never look like a passed one.
+
+Set PG_KEEP_TMP=1 to keep each test's temporary directory for inspection.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+# No single profgate invocation in these tests should come near this; it only
+# guarantees that a hung profgate fails the test instead of hanging CTest.
+RUN_TIMEOUT = 120
+
+# Frames that SPEC says never appear: profgate's own and the signal trampoline.
+FORBIDDEN_FRAME_PARTS = ("profgate_collector", "pg_collector", "__restore_rt")
+
+FOLDED_LINE = re.compile(r"^(?P<stack>.*\S) (?P<weight>[0-9]+)$")
+
+
+def env_path(name, what):
+    value = os.environ.get(name)
+    if not value:
+        raise AssertionError(
+            "environment variable %s is not set: it must name %s "
+            "(CTest sets it; run these tests through ctest)" % (name, what))
+    return value
+
+
+def is_unresolved(frame):
+    """A frame SPEC writes as [module+0xOFFSET] or [unknown]."""
+    return frame.startswith("[") and frame.endswith("]")
+
+
+def frame_is(frame, name):
+    """Whether a folded frame names function `name`, tolerating suffixes a
+    symbolizer may add ("work_heavy.cold", "work_heavy [inlined]") but not a
+    longer identifier ("work_heavy2")."""
+    if frame == name:
+        return True
+    return re.match(re.escape(name) + r"(?![A-Za-z0-9_])", frame) is not None
+
+
+def has_frame(frames, name):
+    return any(frame_is(f, name) for f in frames)
+
+
+class Result:
+    """What one profgate invocation did."""
+
+    def __init__(self, argv, returncode, stdout, stderr, elapsed, out_dir):
+        self.argv = argv
+        self.returncode = returncode
+        self.stdout = stdout          # bytes: compared byte for byte
+        self.stderr = stderr          # text
+        self.elapsed = elapsed
+        self.out_dir = out_dir
+
+    def stderr_lines(self):
+        return [line for line in self.stderr.splitlines() if line.strip()]
+
+
+class Folded:
+    """A parsed folded file: a list of (frames, weight)."""
+
+    def __init__(self, path, stacks):
+        self.path = path
+        self.stacks = stacks
+
+    def total(self, pred=None):
+        return sum(w for frames, w in self.stacks if pred is None or pred(frames))
+
+    def weight_with(self, name, root=None):
+        return self.total(lambda fr: has_frame(fr, name) and (root is None or fr[0] == root))
+
+    def top(self, n=15):
+        ranked = sorted(self.stacks, key=lambda s: -s[1])[:n]
+        return "\n".join("  %6d  %s" % (w, ";".join(fr)) for fr, w in ranked)
+
+
+class ProfgateTestCase(unittest.TestCase):
+    """Base class: finds profgate and the targets, gives each test a fresh
+    temporary directory, and runs profgate without ever hanging."""
+
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.profgate = env_path("PROFGATE", "the profgate program")
+        if not (os.path.isfile(cls.profgate) and os.access(cls.profgate, os.X_OK)):
+            raise AssertionError(
+                "PROFGATE=%s is not an executable file: build the `profgate` "
+                "target before running the integration tests" % cls.profgate)
+        cls.targets_dir = env_path("PG_TARGETS", "the build directory of tests/targets")
+
+    @classmethod
+    def class_tmp(cls):
+        """A temporary directory for runs shared by all tests of a class."""
+        path = tempfile.mkdtemp(prefix="pg-it-%s-" % cls.__name__)
+        if not os.environ.get("PG_KEEP_TMP"):
+            cls.addClassCleanup(shutil.rmtree, path, True)
+        return path
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="pg-it-%s-" % self._testMethodName)
+        if not os.environ.get("PG_KEEP_TMP"):
+            self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    # -- locating programs ---------------------------------------------------
+
+    @classmethod
+    def target(cls, name):
+        path = os.path.join(cls.targets_dir, name)
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            raise AssertionError(
+                "target program %s is missing: build the targets in "
+                "tests/targets (PG_TARGETS=%s)" % (name, cls.targets_dir))
+        return path
+
+    # -- running profgate ----------------------------------------------------
+
+    @classmethod
+    def run_raw(cls, args, cwd=None, env=None, timeout=RUN_TIMEOUT, out_dir=None):
+        """Runs `profgate ARGS` in its own session, so that on a timeout the
+        whole process group (profgate and the profiled program) is killed."""
+        argv = [cls.profgate] + list(args)
+        start = time.monotonic()
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True)
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            stdout, stderr = proc.communicate()
+            raise AssertionError(
+                "profgate did not finish within %d s and was killed\n"
+                "command: %s\nstderr:\n%s" % (timeout, " ".join(argv),
+                                              stderr.decode(errors="replace")[-4000:]))
+        elapsed = time.monotonic() - start
+        return Result(argv, proc.returncode, stdout, stderr.decode(errors="replace"),
+                      elapsed, out_dir)
+
+    @classmethod
+    def profile_run(cls, out_dir, command, options=(), **kwargs):
+        """`profgate run -o OUT_DIR OPTIONS -- COMMAND`."""
+        args = ["run", "-o", out_dir] + list(options) + ["--"] + list(command)
+        return cls.run_raw(args, out_dir=out_dir, **kwargs)
+
+    def run_target(self, command, options=(), **kwargs):
+        """Profiles `command` into <tmp>/out."""
+        return self.profile_run(os.path.join(self.tmp, "out"), command, options, **kwargs)
+
+    # -- reading what it wrote -----------------------------------------------
+
+    @staticmethod
+    def describe(result, extra=""):
+        """Everything useful to see when an assertion about a run fails."""
+        parts = ["command: %s" % " ".join(result.argv),
+                 "exit status: %s (after %.1f s)" % (result.returncode, result.elapsed)]
+        parts.append("stderr:\n%s" % (result.stderr[-4000:] or "  (empty)"))
+        if result.out_dir and os.path.isdir(result.out_dir):
+            parts.append("files written: %s" % ", ".join(sorted(os.listdir(result.out_dir))))
+            for name in ("cpu.folded", "wall.folded"):
+                path = os.path.join(result.out_dir, name)
+                if os.path.isfile(path):
+                    with open(path, encoding="utf-8", errors="replace") as f:
+                        lines = [l.rstrip("\n") for l in f]
+                    ranked = []
+                    for line in lines:
+                        m = FOLDED_LINE.match(line)
+                        ranked.append((int(m.group("weight")) if m else -1, line))
+                    ranked.sort(key=lambda t: -t[0])
+                    parts.append("%s: %d lines, heaviest:\n%s" % (
+                        name, len(lines),
+                        "\n".join("  " + l for _, l in ranked[:15]) or "  (empty)"))
+        elif result.out_dir:
+            parts.append("output directory %s does not exist" % result.out_dir)
+        if extra:
+            parts.append(extra)
+        return "\n".join(parts)
+
+    def assert_exit(self, result, expected):
+        self.assertEqual(result.returncode, expected,
+                         "expected exit status %d\n%s" % (expected, self.describe(result)))
+
+    def load_profile(self, result):
+        path = os.path.join(result.out_dir, "profile.json")
+        self.assertTrue(os.path.isfile(path),
+                        "profile.json was not written\n" + self.describe(result))
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        try:
+            return json.loads(text)
+        except ValueError as e:
+            self.fail("profile.json is not valid JSON (%s):\n%s\n%s"
+                      % (e, text[:2000], self.describe(result)))
+
+    def load_folded(self, result, name="cpu.folded", roots=None):
+        """Parses a folded file strictly: every line `frame;...;frame weight`,
+        no empty frame, no frame of profgate's collector or the signal
+        trampoline, and (when `roots` is given) every stack rooted at one of
+        `roots`."""
+        path = os.path.join(result.out_dir, name)
+        self.assertTrue(os.path.isfile(path), "%s was not written\n%s"
+                        % (name, self.describe(result)))
+        with open(path, "rb") as f:
+            raw = f.read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            self.fail("%s is not UTF-8 (%s)\n%s" % (name, e, self.describe(result)))
+        stacks = []
+        for number, line in enumerate(text.splitlines(), 1):
+            where = "%s line %d: %r" % (name, number, line[:500])
+            m = FOLDED_LINE.match(line)
+            self.assertIsNotNone(m, "%s is not `frame;frame;... weight`\n%s"
+                                 % (where, self.describe(result)))
+            frames = m.group("stack").split(";")
+            self.assertTrue(all(f.strip() for f in frames),
+                            "%s has an empty frame\n%s" % (where, self.describe(result)))
+            for frame in frames:
+                for part in FORBIDDEN_FRAME_PARTS:
+                    self.assertNotIn(part, frame,
+                                     "%s shows profgate's own frame or the signal trampoline "
+                                     "(%r)\n%s" % (where, frame, self.describe(result)))
+            if roots is not None:
+                self.assertIn(frames[0], roots,
+                              "%s: root frame %r should name the program (one of %s)\n%s"
+                              % (where, frames[0], ", ".join(roots), self.describe(result)))
+            stacks.append((frames, int(m.group("weight"))))
+        return Folded(path, stacks)
+
+    def assert_share(self, part, whole, expected, tolerance, what, result, folded):
+        self.assertGreater(whole, 0, "no samples at all for %s\n%s" % (what, self.describe(result)))
+        share = part / whole
+        self.assertLessEqual(abs(share - expected), tolerance,
+                             "%s: share %.1f%% (%d of %d samples), expected %.0f%% +- %.0f points\n"
+                             "heaviest stacks:\n%s\n%s"
+                             % (what, 100 * share, part, whole, 100 * expected, 100 * tolerance,
+                                folded.top(), self.describe(result)))
+
+
+def processes_with_arg(token):
+    """PIDs of live processes one of whose arguments is `token` (zombies have
+    no command line and are not counted)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:
+            continue
+        if token.encode() in args:
+            found.append(int(entry))
+    return found

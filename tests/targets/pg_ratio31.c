@@ -1,0 +1,45 @@
+/*
+ * pg_ratio31 [seconds=2]: splits CPU time 3:1 between work_heavy() and
+ * work_light(), for checking that a profile attributes time in the right
+ * proportions. Both run the same loop, work_heavy() three times as many steps,
+ * alternating in rounds well below one sampling period. The round length
+ * varies pseudo-randomly: with a fixed one, a round could last nearly a whole
+ * number of sampling periods and the samples would keep landing at the same
+ * point of it, skewing the split.
+ */
+#define _GNU_SOURCE
+#include "pg_target.h"
+
+void work_heavy(long steps);
+void work_light(long steps);
+
+/* Steps of work_light() per round; work_heavy() does three times as many. */
+#define MIN_STEPS 2000
+#define SPREAD_STEPS 30000
+
+PG_PROFILED void work_heavy(long steps)
+{
+	PG_BARRIER();
+	burn(0x4eaf, 3 * steps);
+}
+
+PG_PROFILED void work_light(long steps)
+{
+	PG_BARRIER();
+	burn(0x1197, steps);
+}
+
+int main(int argc, char **argv)
+{
+	double seconds = arg_seconds(argc, argv, 1, 2.0);
+	double start = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+	uint32_t rng = 12345;
+
+	while (clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - start < seconds) {
+		rng = rng * 1664525u + 1013904223u;
+		long steps = MIN_STEPS + (long)((rng >> 8) % SPREAD_STEPS);
+		work_heavy(steps);
+		work_light(steps);
+	}
+	return 0;
+}
