@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -24,7 +26,7 @@
 
 #include "collector.h"
 
-struct pg_state pg = { .fd = -1, .write_lock = PTHREAD_MUTEX_INITIALIZER };
+struct pg_state pg = { .fd = -1, .wake_fd = -1, .write_lock = PTHREAD_MUTEX_INITIALIZER };
 __thread int pg_busy __attribute__((tls_model("initial-exec")));
 __thread struct pg_slot *pg_self __attribute__((tls_model("initial-exec")));
 
@@ -80,7 +82,8 @@ static void drain_slot(struct pg_slot *s)
 
 void pg_drain_all(void)
 {
-	for (int i = 0; i < PG_MAX_THREADS; i++) {
+	int n = atomic_load(&pg.nslots);
+	for (int i = 0; i < n; i++) {
 		struct pg_slot *s = &pg.slots[i];
 		int st = atomic_load(&s->state);
 		if (st == SLOT_FREE || !s->ring)
@@ -93,20 +96,18 @@ void pg_drain_all(void)
 	}
 }
 
-/* Slots are found by tid through open addressing over the fixed table, so
- * that the signal handler of a thread we did not create can find its own. */
+/* Slots are used from the bottom of the table up, so that every loop over
+ * them stops at nslots instead of walking all PG_MAX_THREADS. A thread we
+ * did not create finds its own slot by tid from its signal handler. */
 struct pg_slot *pg_slot_find(pid_t tid)
 {
 	if (!pg.slots)
 		return NULL;
-	unsigned h = (unsigned)tid * 2654435761u;
-	for (unsigned i = 0; i < PG_MAX_THREADS; i++) {
-		struct pg_slot *s = &pg.slots[(h + i) & (PG_MAX_THREADS - 1)];
-		int t = atomic_load(&s->tid);
-		if (t == tid && atomic_load(&s->state) == SLOT_ACTIVE)
+	int n = atomic_load(&pg.nslots);
+	for (int i = 0; i < n; i++) {
+		struct pg_slot *s = &pg.slots[i];
+		if (atomic_load(&s->tid) == tid && atomic_load(&s->state) == SLOT_ACTIVE)
 			return s;
-		if (t == 0 && atomic_load(&s->state) == SLOT_FREE)
-			return NULL;
 	}
 	return NULL;
 }
@@ -115,9 +116,8 @@ struct pg_slot *pg_slot_claim(pid_t tid)
 {
 	if (!pg.slots)
 		return NULL;
-	unsigned h = (unsigned)tid * 2654435761u;
-	for (unsigned i = 0; i < PG_MAX_THREADS; i++) {
-		struct pg_slot *s = &pg.slots[(h + i) & (PG_MAX_THREADS - 1)];
+	for (int i = 0; i < PG_MAX_THREADS; i++) {
+		struct pg_slot *s = &pg.slots[i];
 		int expect = 0;
 		if (atomic_load(&s->state) != SLOT_FREE)
 			continue;
@@ -145,6 +145,9 @@ struct pg_slot *pg_slot_claim(pid_t tid)
 		s->last_n = 0;
 		atomic_store(&s->last_seq, 0);
 		atomic_store(&s->state, SLOT_ACTIVE);
+		int n = atomic_load(&pg.nslots);
+		while (n < i + 1 && !atomic_compare_exchange_weak(&pg.nslots, &n, i + 1))
+			;
 		return s;
 	}
 	return NULL;
@@ -218,7 +221,8 @@ static void write_end_record(int exit_code)
 	struct pg_rec_hdr h = { PG_REC_END, sizeof h + sizeof(struct pg_rec_end) };
 	struct pg_rec_end e = { .time_ns = pg_now_ns(), .exit_code = exit_code,
 				.source = (uint32_t)pg.source, .threads = pg.threads_seen };
-	for (int i = 0; i < PG_MAX_THREADS; i++) {
+	int n = atomic_load(&pg.nslots);
+	for (int i = 0; i < n; i++) {
 		struct pg_slot *s = &pg.slots[i];
 		e.samples += atomic_load(&s->samples);
 		e.lost += atomic_load(&s->lost);
@@ -264,7 +268,8 @@ static void rescan_threads(void)
 	}
 	close(fd);
 	/* Rescanned threads that have gone: nobody else will retire their slot. */
-	for (int i = 0; i < PG_MAX_THREADS; i++) {
+	int nslots = atomic_load(&pg.nslots);
+	for (int i = 0; i < nslots; i++) {
 		struct pg_slot *s = &pg.slots[i];
 		if (atomic_load(&s->state) != SLOT_ACTIVE || !s->rescanned)
 			continue;
@@ -290,29 +295,44 @@ static void *sampler_main(void *arg)
 	uint64_t interval = pg.mode == PG_MODE_WALL ? 1000000000ull / pg.hz : DRAIN_INTERVAL_NS;
 	uint64_t next = pg_now_ns(), last_drain = next, last_rescan = next;
 	static unsigned char wbuf[64 * 1024];
+	size_t wlen = 0;  /* wall mode's [waiting] samples, written with the drains */
 	while (atomic_load(&pg.running)) {
 		next += interval;
-		struct timespec ts = { (time_t)(next / 1000000000ull), (long)(next % 1000000000ull) };
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-			;
 		uint64_t now = pg_now_ns();
+		if (next > now) {
+			/* Sleep until the next tick, or until pg_finish() wakes us. */
+			struct timespec rel = { (time_t)((next - now) / 1000000000ull),
+						(long)((next - now) % 1000000000ull) };
+			struct pollfd pfd = { pg.wake_fd, POLLIN, 0 };
+			if (pg.wake_fd >= 0)
+				ppoll(&pfd, 1, &rel, NULL);
+			else
+				nanosleep(&rel, NULL);
+			if (!atomic_load(&pg.running))
+				break;
+		}
+		now = pg_now_ns();
 		if (now > next + 50 * interval)
 			next = now;  /* we were descheduled for long: do not burst */
-		size_t wlen = 0;
 		if (pg.mode == PG_MODE_WALL && !atomic_load(&pg.paused))
 			pg_sampler_wall_tick(wbuf, &wlen, sizeof wbuf);
 		if (now - last_rescan >= RESCAN_INTERVAL_NS && pg.mode != PG_MODE_NONE) {
 			rescan_threads();
 			last_rescan = now;
 		}
-		if (wlen > 0 || now - last_drain >= DRAIN_INTERVAL_NS) {
+		if (wlen > sizeof wbuf / 2 || now - last_drain >= DRAIN_INTERVAL_NS) {
 			pthread_mutex_lock(&pg.write_lock);
-			if (wlen > 0)
-				pg_write_all(wbuf, wlen);
+			pg_write_all(wbuf, wlen);
+			wlen = 0;
 			pg_drain_all();
 			pthread_mutex_unlock(&pg.write_lock);
 			last_drain = now;
 		}
+	}
+	if (wlen > 0) {
+		pthread_mutex_lock(&pg.write_lock);
+		pg_write_all(wbuf, wlen);
+		pthread_mutex_unlock(&pg.write_lock);
 	}
 	return NULL;
 }
@@ -320,6 +340,7 @@ static void *sampler_main(void *arg)
 static int start_sampler_thread(void)
 {
 	atomic_store(&pg.running, 1);
+	pg.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (pg_real_pthread_create(&pg.sampler, NULL, sampler_main, NULL) != 0)
 		return -1;
 	pg.has_sampler = 1;
@@ -449,6 +470,11 @@ void pg_finish(int exit_code, int in_signal)
 	pg_busy++;
 	pg_sampler_disarm_all();
 	atomic_store(&pg.running, 0);
+	if (pg.wake_fd >= 0) {
+		uint64_t one = 1;
+		ssize_t w = write(pg.wake_fd, &one, sizeof one);  /* async-signal-safe */
+		(void)w;
+	}
 	if (!in_signal && pg.has_sampler && !pthread_equal(pthread_self(), pg.sampler)) {
 		pthread_join(pg.sampler, NULL);
 		pg.has_sampler = 0;
@@ -475,7 +501,8 @@ void pg_after_fork_child(void)
 	if (!pg.enabled || atomic_load(&pg.finished))
 		return;
 	pthread_mutex_init(&pg.write_lock, NULL);
-	for (int i = 0; i < PG_MAX_THREADS; i++) {
+	int n = atomic_load(&pg.nslots);
+	for (int i = 0; i < n; i++) {
 		struct pg_slot *s = &pg.slots[i];
 		if (s->perf_fd >= 0)
 			close(s->perf_fd);
@@ -484,8 +511,12 @@ void pg_after_fork_child(void)
 		atomic_store(&s->tid, 0);
 		atomic_store(&s->state, SLOT_FREE);
 	}
+	atomic_store(&pg.nslots, 0);
 	pg_self = NULL;
 	pg.has_sampler = 0;
+	if (pg.wake_fd >= 0)
+		close(pg.wake_fd);
+	pg.wake_fd = -1;
 	pg.threads_seen = 0;
 	if (pg.fd >= 0)
 		close(pg.fd);

@@ -61,6 +61,8 @@ struct pg_state {
 	char dir[512];
 	pthread_mutex_t write_lock; /* orders writes to fd; never taken in a handler */
 	struct pg_slot *slots;      /* PG_MAX_THREADS */
+	_Atomic int nslots;         /* slots [0, nslots) have ever been used: loops stop there */
+	int wake_fd;                /* eventfd that ends the collector thread's sleep */
 	_Atomic uint32_t generation;
 	_Atomic int running;        /* the sampler thread should keep going */
 	_Atomic int finished;

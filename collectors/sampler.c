@@ -177,13 +177,13 @@ static int arm_perf(struct pg_slot *s, pid_t tid)
 	a.sample_period = 1000000000ull / pg.hz;
 	a.disabled = 1;
 	a.exclude_hv = 1;
+	/* User mode only: a tick that fell inside a system call would deliver
+	 * its signal there and make nanosleep, epoll_wait or read return EINTR.
+	 * (It is also what perf_event_paranoid 2 allows.) Kernel time is then
+	 * not sampled: its ticks are skipped, not misattributed. */
+	a.exclude_kernel = 1;
 	a.wakeup_events = 1;
 	int fd = (int)syscall(SYS_perf_event_open, &a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
-	if (fd < 0 && (errno == EACCES || errno == EPERM)) {
-		/* perf_event_paranoid 2 allows user-space-only events. */
-		a.exclude_kernel = 1;
-		fd = (int)syscall(SYS_perf_event_open, &a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
-	}
 	if (fd < 0)
 		return -1;
 	struct f_owner_ex owner = { F_OWNER_TID, tid };
@@ -261,14 +261,16 @@ void pg_sampler_disarm_all(void)
 {
 	if (!pg.slots)
 		return;
-	for (int i = 0; i < PG_MAX_THREADS; i++)
+	int n = atomic_load(&pg.nslots);
+	for (int i = 0; i < n; i++)
 		if (atomic_load(&pg.slots[i].state) == SLOT_ACTIVE)
 			pg_sampler_disarm(&pg.slots[i]);
 }
 
 void pg_sampler_rearm_all(void)
 {
-	for (int i = 0; i < PG_MAX_THREADS; i++) {
+	int n = atomic_load(&pg.nslots);
+	for (int i = 0; i < n; i++) {
 		struct pg_slot *s = &pg.slots[i];
 		if (atomic_load(&s->state) == SLOT_ACTIVE)
 			pg_sampler_arm(s, atomic_load(&s->tid));
@@ -375,7 +377,8 @@ void pg_sampler_wall_tick(unsigned char *buf, size_t *len, size_t cap)
 {
 	uint64_t interval = 1000000000ull / pg.hz;
 	pid_t pid = getpid();
-	for (int i = 0; i < PG_MAX_THREADS; i++) {
+	int n = atomic_load(&pg.nslots);
+	for (int i = 0; i < n; i++) {
 		struct pg_slot *s = &pg.slots[i];
 		if (atomic_load(&s->state) != SLOT_ACTIVE)
 			continue;
