@@ -538,6 +538,7 @@ void pg_thread_stop(void)
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, PG_SAMPLE_SIGNAL);
+	sigaddset(&set, PG_TRAP_SIGNAL);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	pg_sampler_disarm(s);
 	pg_self = NULL;
@@ -556,7 +557,7 @@ void pg_before_exec(void)
 	atomic_store(&pg.paused, 1);
 	pg_sampler_disarm_all();
 	pg_sampler_discard_pending();
-	pg_restore_user_disposition();
+	pg_restore_user_dispositions();
 	pthread_mutex_lock(&pg.write_lock);
 	pg_drain_all();
 	write_end_record(-2);

@@ -22,7 +22,10 @@
 #define PG_EXPORT __attribute__((visibility("default")))  /* the libc wrappers only */
 #define PG_MAX_THREADS 4096
 #define PG_RING_SIZE (256u * 1024u)  /* power of two so that '&' can replace '%' */
-#define PG_SAMPLE_SIGNAL SIGPROF
+#define PG_SAMPLE_SIGNAL SIGPROF     /* perf through SIGIO, CPU-time timers, wall mode */
+#define PG_TRAP_SIGNAL SIGTRAP       /* perf events with attr.sigtrap (the cheapest delivery) */
+#define PG_TRAP_PERF 6               /* si_code of a SIGTRAP sent by a perf event (TRAP_PERF) */
+#define PG_TRAP_DATA 0x70676174ull   /* attr.sig_data of our events */
 #define PG_WALL_MAGIC 0x70676d77     /* si_value of the wall sampler's signals */
 
 enum { PG_MODE_CPU = 0, PG_MODE_WALL = 1, PG_MODE_NONE = 2 };
@@ -106,17 +109,18 @@ PG_HIDDEN void pg_sampler_warm(void);
 PG_HIDDEN void pg_sampler_seed_stack(struct pg_slot *s, void *start_routine);
 PG_HIDDEN void pg_sampler_wall_tick(unsigned char *buf, size_t *len, size_t cap);
 PG_HIDDEN void pg_sampler_discard_pending(void);
-PG_HIDDEN int pg_sampler_is_ours(int sig);
+PG_HIDDEN int pg_sampler_owns(int sig);
 
 /* modules.c */
 PG_HIDDEN void pg_modules_snapshot(void);                  /* caller holds write_lock */
 
 /* intercept.c */
-/* The program's own wish for SIGPROF, which the collector keeps for itself
- * while sampling: its handler is called for SIGPROFs that are not ours. */
+/* The program's own wishes for SIGPROF and SIGTRAP, which the collector keeps
+ * for itself while sampling: the program's handler is called for the
+ * signals that are not samples. */
 PG_HIDDEN void pg_forward_foreign_signal(int sig, siginfo_t *si, void *uc);
-PG_HIDDEN void pg_restore_user_disposition(void);
-PG_HIDDEN void pg_user_prof_init(const struct sigaction *before);
+PG_HIDDEN void pg_restore_user_dispositions(void);
+PG_HIDDEN void pg_user_disposition_init(int sig, const struct sigaction *before);
 PG_HIDDEN extern int (*pg_real_sigaction)(int, const struct sigaction *, struct sigaction *);
 PG_HIDDEN void pg_intercept_init(void);
 PG_HIDDEN extern int (*pg_real_pthread_create)(pthread_t *, const pthread_attr_t *,

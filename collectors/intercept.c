@@ -39,19 +39,23 @@ static void (*real__Exit)(int) __attribute__((noreturn));
 int (*pg_real_sigaction)(int, const struct sigaction *, struct sigaction *);
 static __sighandler_t (*real_signal)(int, __sighandler_t);
 
-static struct sigaction user_prof = { .sa_handler = SIG_DFL };
+/* [0] SIGPROF, [1] SIGTRAP: what the program asked for. */
+static struct sigaction user_sa[2] = { { .sa_handler = SIG_DFL }, { .sa_handler = SIG_DFL } };
 
-static int sampling_owns_sigprof(void)
+static struct sigaction *user_slot(int sig)
 {
-	return pg_sampler_is_ours(PG_SAMPLE_SIGNAL) && pg.pid == getpid();
+	if (!pg_sampler_owns(sig) || pg.pid != getpid())
+		return NULL;
+	return &user_sa[sig == PG_TRAP_SIGNAL];
 }
 
-/* Signal handler context: a SIGPROF that is not a sample goes where the
- * program asked: its handler, nowhere (SIG_IGN), or the default action,
- * which ends the process as it would have without profgate. */
+/* Signal handler context: a SIGPROF or SIGTRAP that is not a sample goes
+ * where the program asked: its handler, nowhere (SIG_IGN), or the default
+ * action, which ends the process as it would have without profgate. */
 void pg_forward_foreign_signal(int sig, siginfo_t *si, void *uc)
 {
-	struct sigaction ua = user_prof;
+	struct sigaction *slot = &user_sa[sig == PG_TRAP_SIGNAL];
+	struct sigaction ua = *slot;
 	if (ua.sa_handler == SIG_IGN)
 		return;
 	if (ua.sa_handler == SIG_DFL) {
@@ -68,8 +72,8 @@ void pg_forward_foreign_signal(int sig, siginfo_t *si, void *uc)
 		return;
 	}
 	if (ua.sa_flags & SA_RESETHAND) {
-		memset(&user_prof, 0, sizeof user_prof);
-		user_prof.sa_handler = SIG_DFL;
+		memset(slot, 0, sizeof *slot);
+		slot->sa_handler = SIG_DFL;
 	}
 	sigset_t old;
 	pthread_sigmask(SIG_BLOCK, &ua.sa_mask, &old);
@@ -80,28 +84,31 @@ void pg_forward_foreign_signal(int sig, siginfo_t *si, void *uc)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-void pg_user_prof_init(const struct sigaction *before)
+void pg_user_disposition_init(int sig, const struct sigaction *before)
 {
-	user_prof = *before;
+	user_sa[sig == PG_TRAP_SIGNAL] = *before;
 }
 
-/* Before an exec: the new image inherits an ignored SIGPROF, as it would have. */
-void pg_restore_user_disposition(void)
+/* Before an exec: the new image inherits an ignored signal, as it would have. */
+void pg_restore_user_dispositions(void)
 {
-	if (user_prof.sa_handler == SIG_IGN && pg_real_sigaction)
-		pg_real_sigaction(PG_SAMPLE_SIGNAL, &user_prof, NULL);
+	if (user_sa[0].sa_handler == SIG_IGN)
+		pg_real_sigaction(PG_SAMPLE_SIGNAL, &user_sa[0], NULL);
+	if (user_sa[1].sa_handler == SIG_IGN)
+		pg_real_sigaction(PG_TRAP_SIGNAL, &user_sa[1], NULL);
 }
 
 PG_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	if (!pg_real_sigaction)
 		RESOLVE(pg_real_sigaction, "sigaction");
-	if (sig != PG_SAMPLE_SIGNAL || !sampling_owns_sigprof())
+	struct sigaction *slot = user_slot(sig);
+	if (!slot)
 		return pg_real_sigaction(sig, act, old);
 	if (old)
-		*old = user_prof;
+		*old = *slot;
 	if (act)
-		user_prof = *act;
+		*slot = *act;
 	return 0;
 }
 
@@ -109,16 +116,18 @@ PG_EXPORT __sighandler_t signal(int sig, __sighandler_t handler)
 {
 	if (!real_signal)
 		RESOLVE(real_signal, "signal");
-	if (sig != PG_SAMPLE_SIGNAL || !sampling_owns_sigprof())
+	struct sigaction *slot = user_slot(sig);
+	if (!slot)
 		return real_signal(sig, handler);
-	__sighandler_t prev = user_prof.sa_handler;
-	memset(&user_prof, 0, sizeof user_prof);
-	user_prof.sa_handler = handler;
-	user_prof.sa_flags = SA_RESTART;  /* BSD semantics, as glibc's signal() */
+	__sighandler_t prev = slot->sa_handler;
+	memset(slot, 0, sizeof *slot);
+	slot->sa_handler = handler;
+	slot->sa_flags = SA_RESTART;  /* BSD semantics, as glibc's signal() */
 	return prev;
 }
 
-static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP };
+/* SIGTRAP is not here: the sampler owns it (perf sigtrap events). */
+static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
 
 /* Signal handler for fatal signals: write what we have, then let the
  * default action happen (the handler was reset by SA_RESETHAND). */

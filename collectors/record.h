@@ -37,9 +37,10 @@ struct pg_rec_hdr {
 
 enum pg_source {
 	PG_SOURCE_NONE = 0,
-	PG_SOURCE_PERF = 1,    /* perf_event_open software task-clock, per thread */
+	PG_SOURCE_PERF = 1,    /* perf_event_open software task-clock, per thread, signalled by sigtrap */
 	PG_SOURCE_CTIMER = 2,  /* timer_create on CLOCK_THREAD_CPUTIME_ID, per thread */
 	PG_SOURCE_WALL = 3,    /* sampler thread signalling threads on the wall clock */
+	PG_SOURCE_PERF_SIGIO = 4,  /* perf task-clock delivered through SIGIO (kernels without sigtrap) */
 };
 
 /* Followed by argc NUL-terminated arguments, then the executable path. */

@@ -507,6 +507,7 @@ static const char *source_name(int source)
 {
 	switch (source) {
 	case PG_SOURCE_PERF: return "perf-task-clock";
+	case PG_SOURCE_PERF_SIGIO: return "perf-task-clock-sigio";
 	case PG_SOURCE_CTIMER: return "timer-thread-cputime";
 	case PG_SOURCE_WALL: return "wall-clock";
 	default: return NULL;

@@ -230,6 +230,19 @@ class RunOptionsTest(ProfgateTestCase):
         self.assertEqual(result.stdout, b"a  b $HOME * ; `x`\n", self.describe(result))
         self.assertEqual(self.load_profile(result)["command"], command, self.describe(result))
 
+    def test_the_programs_own_sigprof_and_sigtrap_handlers_still_work(self):
+        # Its own ITIMER_PROF ticks and raised signals reach its handlers;
+        # none of the sampler's signals does (the target checks si_code).
+        result = self.run_target([self.target("pg_own_signals")])
+        self.assert_exit(result, 0)
+        folded = self.load_folded(result, roots=["pg_own_signals"])
+        self.assertTrue(any(has_frame(fr, "own_timer_work") for fr, _ in folded.stacks),
+                        "the program was not sampled\n" + self.describe(result))
+
+    def test_a_sigprof_with_default_action_still_ends_the_program(self):
+        result = self.run_target(["/bin/sh", "-c", "kill -PROF $$"])
+        self.assert_exit(result, 128 + 27)
+
     def test_a_thousand_short_lived_threads(self):
         result = self.run_target([self.target("pg_threads_many"), "1000"])
         self.assert_exit(result, 0)
