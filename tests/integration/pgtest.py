@@ -84,6 +84,9 @@ class Folded:
     def weight_with(self, name, root=None):
         return self.total(lambda fr: has_frame(fr, name) and (root is None or fr[0] == root))
 
+    def weight_with_prefix(self, prefix):
+        return self.total(lambda fr: any(f.startswith(prefix) for f in fr))
+
     def top(self, n=15):
         ranked = sorted(self.stacks, key=lambda s: -s[1])[:n]
         return "\n".join("  %6d  %s" % (w, ";".join(fr)) for fr, w in ranked)
