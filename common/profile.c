@@ -364,6 +364,12 @@ static int grow_stack_slots(struct pg_profile *p)
 int pg_profile_add_stack(struct pg_profile *p, const pg_frame_id *frames, size_t depth,
 			 int32_t tid, uint64_t weight)
 {
+	return pg_profile_add_stack_at(NULL, p, frames, depth, tid, weight);
+}
+
+int pg_profile_add_stack_at(size_t *index_out, struct pg_profile *p, const pg_frame_id *frames,
+			    size_t depth, int32_t tid, uint64_t weight)
+{
 	uint32_t hash;
 	size_t i;
 	struct stack_slot slot;
@@ -390,6 +396,8 @@ int pg_profile_add_stack(struct pg_profile *p, const pg_frame_id *frames, size_t
 		    memcmp(s->frames, frames, depth * sizeof(*frames)) == 0) {
 			s->weight += weight;
 			p->total += weight;
+			if (index_out)
+				*index_out = slot.index1 - 1;
 			return 0;
 		}
 		i = (i + 1) & p->stack_mask;
@@ -415,6 +423,8 @@ int pg_profile_add_stack(struct pg_profile *p, const pg_frame_id *frames, size_t
 	memcpy(copy, frames, depth * sizeof(*frames));
 	p->stacks[p->stack_count] = (struct pg_stack){copy, (uint32_t)depth, tid, weight};
 	p->stack_slots[i] = (struct stack_slot){(uint32_t)p->stack_count + 1, hash};
+	if (index_out)
+		*index_out = p->stack_count;
 	p->stack_count++;
 	p->total += weight;
 	return 0;

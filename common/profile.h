@@ -37,6 +37,10 @@ size_t pg_profile_frame_count(const struct pg_profile *p);
 int pg_profile_add_stack(struct pg_profile *p, const pg_frame_id *frames, size_t depth,
 			 int32_t tid, uint64_t weight);
 
+/* Same, and tells which stack (index for pg_profile_stack) received it. */
+int pg_profile_add_stack_at(size_t *index_out, struct pg_profile *p, const pg_frame_id *frames,
+			    size_t depth, int32_t tid, uint64_t weight);
+
 size_t pg_profile_stack_count(const struct pg_profile *p);
 /* Stacks in insertion order; borrowed. */
 const struct pg_stack *pg_profile_stack(const struct pg_profile *p, size_t i);

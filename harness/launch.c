@@ -190,8 +190,15 @@ int pg_launch_run(struct pg_launch_result *out, const char *path, const struct p
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
-		execve(path, l->argv, l->envp);
-		int e = errno;
+		int e = 0;
+		if (l->cwd && chdir(l->cwd) < 0)
+			e = errno;
+		if (!e && l->stderr_fd >= 0 && dup2(l->stderr_fd, 2) < 0)
+			e = errno;
+		if (!e) {
+			execve(path, l->argv, l->envp);
+			e = errno;
+		}
 		ssize_t wr = write(pipefd[1], &e, sizeof e);
 		(void)wr;
 		_exit(127);

@@ -15,6 +15,8 @@ struct pg_launch {
 	char **envp;
 	double timeout;       /* seconds; 0 = none */
 	double kill_grace;    /* seconds between SIGTERM and SIGKILL on timeout */
+	const char *cwd;      /* NULL: ours */
+	int stderr_fd;        /* the command's stderr; -1: ours */
 };
 
 struct pg_launch_result {

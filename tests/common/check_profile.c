@@ -166,6 +166,21 @@ START_TEST(profile_add_stack__merges_equal_stacks)
 }
 END_TEST
 
+START_TEST(profile_add_stack_at__reports_the_index_of_new_and_merged_stacks)
+{
+	pg_frame_id a[2] = { intern("main"), intern("a") };
+	pg_frame_id b[2] = { intern("main"), intern("b") };
+	size_t ia = 99, ib = 99, ia2 = 99;
+	ck_assert_int_eq(pg_profile_add_stack_at(&ia, prof, a, 2, 1, 1), 0);
+	ck_assert_int_eq(pg_profile_add_stack_at(&ib, prof, b, 2, 1, 1), 0);
+	ck_assert_int_eq(pg_profile_add_stack_at(&ia2, prof, a, 2, 1, 4), 0);
+	ck_assert_uint_eq(ia, 0);
+	ck_assert_uint_eq(ib, 1);
+	ck_assert_uint_eq(ia2, ia);
+	ck_assert_uint_eq(pg_profile_stack(prof, ia)->weight, 5);
+}
+END_TEST
+
 START_TEST(profile_add_stack__keeps_thread_distinct_stacks_apart)
 {
 	add("main;work", 1, 2);
@@ -411,6 +426,7 @@ static Suite *profile_suite(void)
 
 	tc = tcase("stacks");
 	tcase_add_test(tc, profile_add_stack__merges_equal_stacks);
+	tcase_add_test(tc, profile_add_stack_at__reports_the_index_of_new_and_merged_stacks);
 	tcase_add_test(tc, profile_add_stack__keeps_thread_distinct_stacks_apart);
 	tcase_add_test(tc, profile_add_stack__keeps_one_stack_per_thread_for_many_threads);
 	tcase_add_test(tc, profile_add_stack__keeps_prefix_and_reordered_stacks_apart);

@@ -1,0 +1,759 @@
+/*
+ * pg_run_profile(): launch with the collector preloaded, then read, symbolize
+ * and merge the records of every process image into profiles. Shared by
+ * `profgate run` and the benchmark runner.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "afile.h"
+#include "error.h"
+#include "folded.h"
+#include "profile_json.h"
+#include "records.h"
+#include "run.h"
+#include "symbolize.h"
+
+#ifndef PG_VERSION
+#define PG_VERSION "unknown"
+#endif
+#ifndef PG_COLLECTOR_INSTALLED
+#define PG_COLLECTOR_INSTALLED "/usr/local/lib/profgate/libprofgate_collector.so"
+#endif
+
+/* The collector sits next to the profgate that runs: build tree
+ * (build/harness/profgate, build/lib/profgate/) and installed tree
+ * (prefix/bin/profgate, prefix/lib/profgate/) alike. */
+int pg_run_find_collector(char **out)
+{
+	const char *env = getenv("PROFGATE_COLLECTOR");
+	if (env && *env) {
+		if (access(env, R_OK) < 0)
+			return pg_error_set("PROFGATE_COLLECTOR: cannot read '%s': %s", env, strerror(errno));
+		return (*out = realpath(env, NULL)) ? 0 : pg_error_set("'%s': %s", env, strerror(errno));
+	}
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *dir = dirname(self);
+		char *cand = NULL;
+		if (asprintf(&cand, "%s/../lib/profgate/libprofgate_collector.so", dir) >= 0) {
+			if (access(cand, R_OK) == 0) {
+				*out = realpath(cand, NULL);
+				free(cand);
+				return *out ? 0 : pg_error_set("out of memory");
+			}
+			free(cand);
+		}
+	}
+	if (access(PG_COLLECTOR_INSTALLED, R_OK) == 0)
+		return (*out = strdup(PG_COLLECTOR_INSTALLED)) ? 0 : pg_error_set("out of memory");
+	return pg_error_set("cannot find libprofgate_collector.so next to profgate or in '%s' "
+			    "(set PROFGATE_COLLECTOR)", PG_COLLECTOR_INSTALLED);
+}
+
+extern char **environ;
+
+static int env_push(char ***env, size_t *n, size_t *cap, char *entry)
+{
+	if (*n + 2 > *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		char **ne = realloc(*env, nc * sizeof *ne);
+		if (!ne)
+			return pg_error_set("out of memory");
+		*env = ne;
+		*cap = nc;
+	}
+	(*env)[(*n)++] = entry;
+	(*env)[*n] = NULL;
+	return 0;
+}
+
+/* Replaces KEY in env (or appends). entry is "KEY=VALUE" and owned by the caller. */
+static int env_set(char ***env, size_t *n, size_t *cap, char *entry)
+{
+	size_t klen = (size_t)(strchr(entry, '=') - entry) + 1;
+	for (size_t i = 0; i < *n; i++)
+		if (!strncmp((*env)[i], entry, klen)) {
+			(*env)[i] = entry;
+			return 0;
+		}
+	return env_push(env, n, cap, entry);
+}
+
+/* Strings made here live until the command has ended; kept in `owned`. */
+struct strlist {
+	char **v;
+	size_t n;
+};
+
+static char *keep(struct strlist *l, char *s)
+{
+	if (!s)
+		return NULL;
+	char **nv = realloc(l->v, (l->n + 1) * sizeof *nv);
+	if (!nv) {
+		free(s);
+		return NULL;
+	}
+	l->v = nv;
+	l->v[l->n++] = s;
+	return s;
+}
+
+static int env_add_fmt(char ***env, size_t *n, size_t *cap, struct strlist *owned, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int env_add_fmt(char ***env, size_t *n, size_t *cap, struct strlist *owned, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	va_start(ap, fmt);
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0 || !keep(owned, s))
+		return pg_error_set("out of memory");
+	return env_set(env, n, cap, s);
+}
+
+static int build_env(char ***out, struct strlist *owned, const struct pg_run_request *req,
+		     const char *collector, const char *raw_dir)
+{
+	char **env = NULL;
+	size_t n = 0, cap = 0;
+	int err = 0;
+	for (char **e = environ; *e; e++)
+		if ((err = env_push(&env, &n, &cap, *e)) < 0)
+			goto fail;
+	for (size_t i = 0; i < req->nenv_add; i++)
+		if ((err = env_set(&env, &n, &cap, req->env_add[i])) < 0)
+			goto fail;
+	/* Our collector first, the user's own preloads kept after it. */
+	const char *pre = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!strncmp(env[i], "LD_PRELOAD=", 11))
+			pre = env[i] + 11;
+	if ((err = env_add_fmt(&env, &n, &cap, owned, "LD_PRELOAD=%s%s%s", collector,
+			       pre && *pre ? ":" : "", pre ? pre : "")) < 0 ||
+	    (err = env_add_fmt(&env, &n, &cap, owned, "PROFGATE_RAW_DIR=%s", raw_dir)) < 0 ||
+	    (err = env_add_fmt(&env, &n, &cap, owned, "PROFGATE_HZ=%u", req->hz)) < 0 ||
+	    (err = env_add_fmt(&env, &n, &cap, owned, "PROFGATE_MODE=%s",
+			       !req->cpu ? "none" : req->wall ? "wall" : "cpu")) < 0 ||
+	    (err = env_add_fmt(&env, &n, &cap, owned, "PROFGATE_MEM=%d", req->mem)) < 0 ||
+	    (err = env_add_fmt(&env, &n, &cap, owned, "PROFGATE_MEM_SAMPLE=%llu",
+			       (unsigned long long)req->mem_sample)) < 0 ||
+	    (err = env_add_fmt(&env, &n, &cap, owned, "PROFGATE_FOLLOW=%d", req->follow)) < 0)
+		goto fail;
+	*out = env;
+	return 0;
+fail:
+	free(env);
+	return err;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Record files in name order: pid, then exec sequence. */
+static int list_records(char ***out, size_t *count, const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return pg_error_set("cannot open '%s': %s", dir, strerror(errno));
+	char **v = NULL;
+	size_t n = 0;
+	struct dirent *e;
+	int err = 0;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (len < 5 || strcmp(e->d_name + len - 4, ".pgr"))
+			continue;
+		char **nv = realloc(v, (n + 1) * sizeof *nv);
+		char *p = NULL;
+		if (!nv || asprintf(&p, "%s/%s", dir, e->d_name) < 0) {
+			free(nv ? nv : v);
+			v = NULL;
+			n = 0;
+			err = pg_error_set("out of memory");
+			break;
+		}
+		v = nv;
+		v[n++] = p;
+	}
+	closedir(d);
+	if (v)
+		qsort(v, n, sizeof *v, cmp_str);
+	*out = v;
+	*count = n;
+	return err;
+}
+
+static void remove_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char *p = NULL;
+		if (asprintf(&p, "%s/%s", dir, e->d_name) >= 0) {
+			unlink(p);
+			free(p);
+		}
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* Address -> interned frame, per process; also counts distinct addresses. */
+struct addr_entry {
+	uint64_t key;  /* (addr << 1 | is_return) + 1; 0 empty */
+	pg_frame_id id;
+	int skip;      /* profgate's own frame */
+};
+
+struct addr_cache {
+	struct addr_entry *v;
+	size_t cap, used;
+};
+
+static struct addr_entry *addr_slot(struct addr_cache *c, uint64_t key)
+{
+	if ((c->used + 1) * 2 > c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 1024;
+		struct addr_entry *n = calloc(ncap, sizeof *n);
+		if (!n)
+			return NULL;
+		for (size_t i = 0; i < c->cap; i++) {
+			if (!c->v[i].key)
+				continue;
+			size_t j = (size_t)(c->v[i].key * 0x9e3779b97f4a7c15ull >> 20) & (ncap - 1);
+			while (n[j].key)
+				j = (j + 1) & (ncap - 1);
+			n[j] = c->v[i];
+		}
+		free(c->v);
+		c->v = n;
+		c->cap = ncap;
+	}
+	size_t j = (size_t)(key * 0x9e3779b97f4a7c15ull >> 20) & (c->cap - 1);
+	while (c->v[j].key && c->v[j].key != key)
+		j = (j + 1) & (c->cap - 1);
+	return &c->v[j];
+}
+
+static const char *root_name(const struct pg_proc *p)
+{
+	const char *s = p->argc > 0 && p->argv[0][0] ? p->argv[0] : p->exe;
+	if (!s || !*s)
+		return "[unknown]";
+	const char *slash = strrchr(s, '/');
+	return slash && slash[1] ? slash + 1 : s;
+}
+
+/* Symbolizes addrs[0..n) (leaf first, addrs[0] exact, the others return
+ * addresses) into stack[1..] root first after stack[0] = root; returns the
+ * depth. profgate's own frames are left out. */
+static int symbolize_stack(size_t *depth_out, pg_frame_id *stack, pg_frame_id root,
+			   struct pg_profile *names, struct pg_symbolizer *sym,
+			   const struct pg_proc *p, struct addr_cache *cache, uint32_t generation,
+			   const uint64_t *addrs, uint32_t n, struct pg_run_result *r)
+{
+	size_t depth = 0;
+	int err;
+	stack[depth++] = root;
+	for (uint32_t k = n; k-- > 0;) {
+		uint64_t addr = addrs[k];
+		int is_ret = k > 0;
+		uint64_t key = ((addr << 1) | (uint64_t)is_ret) + 1;
+		struct addr_entry *e = addr_slot(cache, key);
+		if (!e)
+			return pg_error_set("out of memory");
+		if (!e->key) {
+			const struct pg_module *m = pg_proc_module_at(p, generation, addr);
+			e->key = key;
+			cache->used++;
+			if (pg_module_is_collector(m)) {
+				e->skip = 1;
+				continue;
+			}
+			int resolved;
+			const char *name = pg_symbolize(sym, m, addr, is_ret, &resolved);
+			r->sym_frames++;
+			if (!resolved)
+				r->sym_unresolved++;
+			if ((err = pg_profile_intern(&e->id, names, name, strlen(name))) < 0)
+				return err;
+		}
+		if (!e->skip)
+			stack[depth++] = e->id;
+	}
+	*depth_out = depth;
+	return 0;
+}
+
+/* Copies a stack of names interned in `from` into `to`'s pool. */
+static int reintern(pg_frame_id *dst, const pg_frame_id *src, size_t depth,
+		    const struct pg_profile *from, struct pg_profile *to)
+{
+	for (size_t k = 0; k < depth; k++) {
+		const char *nm = pg_profile_frame_name(from, src[k]);
+		int err = pg_profile_intern(&dst[k], to, nm, strlen(nm));
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+static int thread_index(struct pg_run_result *r, int pid, int tid, uint32_t *out)
+{
+	for (size_t i = r->nthreads; i-- > 0;)
+		if (r->threads[i].tid == tid && r->threads[i].pid == pid) {
+			*out = (uint32_t)i;
+			return 0;
+		}
+	struct pg_run_thread *n = realloc(r->threads, (r->nthreads + 1) * sizeof *n);
+	if (!n)
+		return pg_error_set("out of memory");
+	r->threads = n;
+	memset(&n[r->nthreads], 0, sizeof *n);
+	n[r->nthreads].pid = pid;
+	n[r->nthreads].tid = tid;
+	*out = (uint32_t)r->nthreads++;
+	return 0;
+}
+
+static int fold_process(struct pg_run_result *r, struct pg_symbolizer *sym, const struct pg_proc *p,
+			uint64_t t0, pg_frame_id *root_out, uint64_t *samples_out)
+{
+	struct addr_cache cache = { 0 };
+	pg_frame_id stack[PG_REC_MAX_FRAMES + 2], wstack[PG_REC_MAX_FRAMES + 2];
+	pg_frame_id root, wroot = 0, wwaiting = 0;
+	int err;
+	uint64_t samples = 0;
+	const char *rn = root_name(p);
+	if ((err = pg_profile_intern(&root, r->cpu, rn, strlen(rn))) < 0)
+		return err;
+	*root_out = root;
+	if (r->wall && ((err = pg_profile_intern(&wroot, r->wall, rn, strlen(rn))) < 0 ||
+			(err = pg_profile_intern(&wwaiting, r->wall, "[waiting]", 9)) < 0))
+		return err;
+	for (size_t k = 0; k < p->nthreads; k++) {
+		uint32_t ti;
+		if ((err = thread_index(r, p->pid, p->threads[k].tid, &ti)) < 0)
+			goto done;
+		memcpy(r->threads[ti].name, p->threads[k].name, sizeof r->threads[ti].name);
+	}
+	for (size_t i = 0; i < p->nsamples; i++) {
+		const struct pg_sample *s = &p->samples[i];
+		size_t depth = 0, at = 0;
+		uint32_t ti;
+		if ((err = symbolize_stack(&depth, stack, root, r->cpu, sym, p, &cache, s->generation,
+					   s->frames, s->nframes, r)) < 0)
+			goto done;
+		int waiting = (s->flags & PG_SAMPLE_WAITING) != 0;
+		if (r->wall) {
+			wstack[0] = wroot;
+			if ((err = reintern(wstack + 1, stack + 1, depth - 1, r->cpu, r->wall)) < 0)
+				goto done;
+			size_t wd = depth;
+			if (waiting)
+				wstack[wd++] = wwaiting;
+			if ((err = pg_profile_add_stack_at(&at, r->wall, wstack, wd, s->tid, s->weight)) < 0)
+				goto done;
+		}
+		if (!waiting) {
+			size_t cat;
+			if ((err = pg_profile_add_stack_at(&cat, r->cpu, stack, depth, s->tid, s->weight)) < 0)
+				goto done;
+			if (!r->wall)
+				at = cat;
+			r->cpu_samples++;
+		}
+		if ((err = thread_index(r, p->pid, s->tid, &ti)) < 0)
+			goto done;
+		r->threads[ti].samples++;
+		struct pg_run_sample *n = r->timeline;
+		if (r->ntimeline % 4096 == 0) {
+			n = realloc(r->timeline, (r->ntimeline + 4096) * sizeof *n);
+			if (!n) {
+				err = pg_error_set("out of memory");
+				goto done;
+			}
+			r->timeline = n;
+		}
+		n[r->ntimeline++] = (struct pg_run_sample){
+			.t_ns = s->time_ns >= t0 ? s->time_ns - t0 : 0, .thread = ti,
+			.stack = (uint32_t)at, .waiting = (uint8_t)waiting };
+		samples++;
+	}
+	r->samples += samples;
+	*samples_out = samples;
+	err = 0;
+done:
+	free(cache.v);
+	return err;
+}
+
+static int cmp_timeline(const void *a, const void *b)
+{
+	const struct pg_run_sample *x = a, *y = b;
+	return x->t_ns < y->t_ns ? -1 : x->t_ns > y->t_ns;
+}
+
+/* Reads, symbolizes and merges every record file of raw_dir into r. */
+static int read_records(struct pg_run_result *r, const struct pg_run_request *req, const char *raw_dir)
+{
+	char **files = NULL;
+	size_t nfiles = 0;
+	struct pg_proc *procs = NULL;
+	size_t nprocs = 0;
+	struct pg_symbolizer *sym = NULL;
+	int err;
+
+	if ((err = list_records(&files, &nfiles, raw_dir)) < 0)
+		goto done;
+	procs = calloc(nfiles ? nfiles : 1, sizeof *procs);
+	r->roots = calloc(nfiles ? nfiles : 1, sizeof *r->roots);
+	r->procs = calloc(nfiles ? nfiles : 1, sizeof *r->procs);
+	if (!procs || !r->roots || !r->procs || pg_profile_new(&r->cpu) < 0 ||
+	    (req->wall && pg_profile_new(&r->wall) < 0) || pg_symbolizer_new(&sym) < 0) {
+		err = pg_error_set("out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < nfiles; i++) {
+		if ((err = pg_records_read(&procs[nprocs], files[i])) < 0) {
+			/* One unreadable record (a process killed before its first
+			 * write) must not cost the others. */
+			fprintf(stderr, "profgate: warning: %s\n", pg_error_last());
+			pg_proc_release(&procs[nprocs]);
+			continue;
+		}
+		nprocs++;
+	}
+	uint64_t t0 = UINT64_MAX;
+	for (size_t i = 0; i < nprocs; i++)
+		if (procs[i].start_ns < t0)
+			t0 = procs[i].start_ns;
+	for (size_t i = 0; i < nprocs; i++) {
+		struct pg_proc *p = &procs[i];
+		struct pg_run_process *rp = &r->procs[r->nprocs];
+		if ((err = fold_process(r, sym, p, t0, &r->roots[r->nroots], &rp->samples)) < 0)
+			goto done;
+		r->nroots++;
+		if (p->has_end) {
+			r->lost += p->end.lost;
+			r->overruns += p->end.overruns;
+		}
+		if (!r->source)
+			r->source = (int)p->source;
+		rp->pid = p->pid;
+		rp->ppid = p->ppid;
+		rp->threads = p->nthreads;
+		rp->argv = p->argv;  /* moved: p->argv no longer owns it */
+		rp->argc = p->argc;
+		p->argv = NULL;
+		p->argc = 0;
+		/* The last image of the launched pid ended as wait4 says; an
+		 * image that was exec'd over, or another process, as its end
+		 * record says (nothing if it was killed unseen). */
+		int execd_over = i + 1 < nprocs && procs[i + 1].pid == p->pid;
+		if (p->pid == r->launch.pid && !execd_over) {
+			rp->exit_known = 1;
+			if (WIFSIGNALED(r->launch.status))
+				rp->exit_signal = WTERMSIG(r->launch.status);
+			else
+				rp->exit_code = WEXITSTATUS(r->launch.status);
+		} else if (p->has_end && p->end.exit_code >= 0) {
+			rp->exit_known = 1;
+			if (p->end.exit_code > 128)
+				rp->exit_signal = p->end.exit_code - 128;
+			else
+				rp->exit_code = p->end.exit_code;
+		}
+		r->nprocs++;
+	}
+	if (r->ntimeline > 1)
+		qsort(r->timeline, r->ntimeline, sizeof *r->timeline, cmp_timeline);
+	err = 0;
+done:
+	for (size_t i = 0; i < nfiles; i++)
+		free(files[i]);
+	free(files);
+	for (size_t i = 0; i < nprocs; i++)
+		pg_proc_release(&procs[i]);
+	free(procs);
+	pg_symbolizer_free(sym);
+	return err;
+}
+
+static char *read_tail(const char *path, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	off_t end = lseek(fd, 0, SEEK_END);
+	off_t from = end > (off_t)max ? end - (off_t)max : 0;
+	char *buf = malloc(max + 1);
+	ssize_t n = buf ? pread(fd, buf, max, from) : -1;
+	close(fd);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+int pg_run_profile(struct pg_run_result *out, const struct pg_run_request *req)
+{
+	struct strlist owned = { 0 };
+	char *prog = NULL, *collector = NULL, *raw_dir = NULL, *errpath = NULL, *cand = NULL;
+	char **env = NULL;
+	int err, errfd = -1;
+	struct timespec t0, t1;
+
+	memset(out, 0, sizeof *out);
+	out->status = PG_EXIT_PROFGATE_FAILED;
+	out->peak_rss_bytes = -1;
+	const char *p0 = req->argv[0];
+	if (req->cwd && strchr(p0, '/') && p0[0] != '/') {
+		/* A relative program path is relative to where it runs. */
+		if (asprintf(&cand, "%s/%s", req->cwd, p0) < 0) {
+			err = pg_error_set("out of memory");
+			goto done;
+		}
+		p0 = cand;
+	}
+	if ((err = pg_launch_resolve(&prog, p0)) < 0) {
+		out->status = err == PG_ENOTFOUND ? PG_EXIT_NOT_FOUND : PG_EXIT_CANNOT_EXEC;
+		goto done;
+	}
+	if ((err = pg_launch_check_dynamic(prog)) < 0)
+		goto done;
+	if ((err = pg_run_find_collector(&collector)) < 0)
+		goto done;
+	struct stat st;
+	if (req->cwd && (stat(req->cwd, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		err = pg_error_set("cannot run in '%s': %s", req->cwd,
+				   errno ? strerror(errno) : "not a directory");
+		goto done;
+	}
+	if ((err = pg_mkdirs(req->work_dir)) < 0)
+		goto done;
+	if (asprintf(&raw_dir, "%s/.raw-XXXXXX", req->work_dir) < 0) {
+		raw_dir = NULL;
+		err = pg_error_set("out of memory");
+		goto done;
+	}
+	if (!mkdtemp(raw_dir)) {
+		err = pg_error_set("cannot create a folder in '%s': %s", req->work_dir, strerror(errno));
+		free(raw_dir);
+		raw_dir = NULL;
+		goto done;
+	}
+	if ((err = build_env(&env, &owned, req, collector, raw_dir)) < 0)
+		goto done;
+	if (req->stderr_tail > 0) {
+		if (asprintf(&errpath, "%s/stderr", raw_dir) < 0) {
+			errpath = NULL;
+			err = pg_error_set("out of memory");
+			goto done;
+		}
+		errfd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (errfd < 0) {
+			err = pg_error_set("cannot create '%s': %s", errpath, strerror(errno));
+			goto done;
+		}
+	}
+	struct pg_launch l = { .argv = req->argv, .envp = env, .timeout = req->timeout,
+			       .kill_grace = 2.0, .cwd = req->cwd, .stderr_fd = errfd };
+	if ((err = pg_launch_run(&out->launch, prog, &l)) < 0) {
+		out->status = err == PG_ENOTFOUND ? PG_EXIT_NOT_FOUND : PG_EXIT_CANNOT_EXEC;
+		goto done;
+	}
+	const struct pg_launch_result *lr = &out->launch;
+	if (lr->timed_out)
+		out->status = PG_EXIT_TIMEOUT;
+	else if (WIFSIGNALED(lr->status))
+		out->status = 128 + WTERMSIG(lr->status);
+	else
+		out->status = WEXITSTATUS(lr->status);
+	out->wall_seconds = lr->wall_seconds;
+	out->cpu_seconds = (double)lr->ru.ru_utime.tv_sec + (double)lr->ru.ru_utime.tv_usec / 1e6 +
+			   (double)lr->ru.ru_stime.tv_sec + (double)lr->ru.ru_stime.tv_usec / 1e6;
+	out->peak_rss_bytes = (int64_t)lr->ru.ru_maxrss * 1024;
+	if (errpath)
+		out->stderr_tail = read_tail(errpath, (size_t)req->stderr_tail);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((err = read_records(out, req, raw_dir)) < 0) {
+		int status = out->status;
+		out->status = PG_EXIT_PROFGATE_FAILED;
+		(void)status;
+		goto done;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	out->postprocess_seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	err = 0;
+done:
+	if (errfd >= 0)
+		close(errfd);
+	if (raw_dir && !getenv("PROFGATE_KEEP_RAW"))
+		remove_tree(raw_dir);
+	for (size_t i = 0; i < owned.n; i++)
+		free(owned.v[i]);
+	free(owned.v);
+	free(env);
+	free(prog);
+	free(collector);
+	free(raw_dir);
+	free(errpath);
+	free(cand);
+	return err;
+}
+
+void pg_run_result_release(struct pg_run_result *r)
+{
+	if (!r)
+		return;
+	pg_profile_free(r->cpu);
+	pg_profile_free(r->wall);
+	for (size_t i = 0; i < r->nprocs; i++) {
+		for (int k = 0; k < r->procs[i].argc; k++)
+			free(r->procs[i].argv[k]);
+		free(r->procs[i].argv);
+	}
+	free(r->procs);
+	free(r->threads);
+	free(r->timeline);
+	free(r->roots);
+	free(r->stderr_tail);
+	memset(r, 0, sizeof *r);
+}
+
+const char *pg_run_source_name(int source)
+{
+	switch (source) {
+	case PG_SOURCE_PERF: return "perf-task-clock";
+	case PG_SOURCE_PERF_SIGIO: return "perf-task-clock-sigio";
+	case PG_SOURCE_CTIMER: return "timer-thread-cputime";
+	case PG_SOURCE_WALL: return "wall-clock";
+	default: return NULL;
+	}
+}
+
+static int is_root(const pg_frame_id *roots, size_t n, pg_frame_id id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (roots[i] == id)
+			return 1;
+	return 0;
+}
+
+static int write_folded(const char *dir, const char *name, const struct pg_profile *p)
+{
+	char *path = NULL;
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return pg_error_set("out of memory");
+	int err = pg_folded_write_file(p, path);
+	free(path);
+	return err;
+}
+
+static struct pg_json_exit json_exit(int known, int code, int sig)
+{
+	struct pg_json_exit e = { known, code, sig };
+	return e;
+}
+
+int pg_run_write_dir(const struct pg_run_result *r, const struct pg_run_request *req, const char *dir)
+{
+	struct pg_hot_function *hot = NULL;
+	struct pg_json_hot *jhot = NULL;
+	struct pg_json_process *jprocs = NULL;
+	struct pg_json_thread *jthreads = NULL;
+	size_t nhot = 0, njhot = 0;
+	char *path = NULL;
+	int err;
+
+	if ((err = pg_mkdirs(dir)) < 0)
+		goto done;
+	if ((err = pg_profile_hot_functions(&hot, &nhot, r->cpu)) < 0)
+		goto done;
+	jhot = calloc(nhot ? nhot : 1, sizeof *jhot);
+	jprocs = calloc(r->nprocs ? r->nprocs : 1, sizeof *jprocs);
+	jthreads = calloc(r->nthreads ? r->nthreads : 1, sizeof *jthreads);
+	if (!jhot || !jprocs || !jthreads) {
+		err = pg_error_set("out of memory");
+		goto done;
+	}
+	uint64_t total = pg_profile_total(r->cpu);
+	for (size_t i = 0; i < nhot && njhot < 50 && total > 0; i++) {
+		if (is_root(r->roots, r->nroots, hot[i].frame))
+			continue;
+		jhot[njhot].name = pg_profile_frame_name(r->cpu, hot[i].frame);
+		jhot[njhot].self = (double)hot[i].self / (double)total;
+		jhot[njhot].total = (double)hot[i].total / (double)total;
+		njhot++;
+	}
+	for (size_t i = 0; i < r->nprocs; i++) {
+		const struct pg_run_process *p = &r->procs[i];
+		jprocs[i] = (struct pg_json_process){
+			.pid = p->pid, .ppid = p->ppid, .argv = p->argv, .argc = p->argc,
+			.exit = json_exit(p->exit_known, p->exit_code, p->exit_signal),
+			.samples = p->samples, .threads = p->threads };
+	}
+	for (size_t i = 0; i < r->nthreads; i++)
+		jthreads[i] = (struct pg_json_thread){ r->threads[i].pid, r->threads[i].tid,
+						       r->threads[i].name, r->threads[i].samples };
+
+	if ((err = write_folded(dir, "cpu.folded", r->cpu)) < 0 ||
+	    (r->wall && (err = write_folded(dir, "wall.folded", r->wall)) < 0))
+		goto done;
+	const struct pg_launch_result *lr = &r->launch;
+	struct pg_run_summary sum = {
+		.command = req->argv, .argc = req->argc,
+		.exit = json_exit(1, WIFSIGNALED(lr->status) ? 0 : WEXITSTATUS(lr->status),
+				  WIFSIGNALED(lr->status) ? WTERMSIG(lr->status) : 0),
+		.timed_out = lr->timed_out,
+		.wall_seconds = r->wall_seconds, .cpu_seconds = r->cpu_seconds,
+		.mode = req->wall ? "wall" : "cpu", .cpu_enabled = req->cpu, .hz = req->hz,
+		.samples = r->samples, .lost_samples = r->lost, .overruns = r->overruns,
+		.source = pg_run_source_name(r->source),
+		.rate_achieved = r->cpu_seconds > 0 ? (double)r->cpu_samples / r->cpu_seconds : 0,
+		.peak_rss_bytes = r->peak_rss_bytes, .mem_tracked = 0,
+		.hot = jhot, .nhot = njhot, .procs = jprocs, .nprocs = r->nprocs,
+		.threads = jthreads, .nthreads = r->nthreads,
+		.sym_frames = r->sym_frames, .sym_unresolved = r->sym_unresolved,
+		.profgate_version = PG_VERSION, .postprocess_seconds = r->postprocess_seconds,
+	};
+	if (asprintf(&path, "%s/profile.json", dir) < 0) {
+		path = NULL;
+		err = pg_error_set("out of memory");
+		goto done;
+	}
+	err = pg_profile_json_write(&sum, path);
+done:
+	free(path);
+	free(hot);
+	free(jhot);
+	free(jprocs);
+	free(jthreads);
+	return err;
+}

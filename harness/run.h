@@ -1,0 +1,100 @@
+/*
+ * Profiling one command: what `profgate run` does, as a function that the
+ * benchmark runner of `record` and `check` calls too. It launches the
+ * command with the collector preloaded, reads every process image's
+ * records, symbolizes them and returns the merged profiles and metrics in
+ * memory; pg_run_write_dir() then writes the profile directory.
+ */
+#ifndef PG_RUN_H
+#define PG_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "launch.h"
+#include "profile.h"
+
+/* profgate run's exit statuses besides the command's own. */
+#define PG_EXIT_TIMEOUT 124
+#define PG_EXIT_PROFGATE_FAILED 125
+#define PG_EXIT_CANNOT_EXEC 126
+#define PG_EXIT_NOT_FOUND 127
+
+struct pg_run_request {
+	char *const *argv;          /* argv[0] is looked up through PATH */
+	int argc;
+	const char *cwd;            /* NULL: profgate's own */
+	char *const *env_add;       /* "KEY=VALUE" set for the command */
+	size_t nenv_add;
+	unsigned hz;                /* 999 by default */
+	int wall;                   /* --mode wall */
+	int cpu;                    /* sample at all (not --no-cpu) */
+	int mem;                    /* track allocations (not --no-mem) */
+	uint64_t mem_sample;        /* 0: every allocation */
+	double timeout;             /* seconds; 0: none */
+	int follow;                 /* profile forked and exec'd children */
+	const char *work_dir;       /* raw records go to a private folder under it (created) */
+	int stderr_tail;            /* > 0: capture the command's stderr (not shown) and keep this many bytes of its end */
+};
+
+struct pg_run_thread {
+	int pid, tid;
+	char name[16];
+	uint64_t samples;
+};
+
+struct pg_run_sample {          /* one sample in time order, for the timeline */
+	uint64_t t_ns;              /* since the first process started */
+	uint32_t thread;            /* index into threads */
+	uint32_t stack;             /* index into wall (if any) else cpu profile stacks */
+	uint8_t waiting;
+};
+
+struct pg_run_process {
+	int pid, ppid;
+	char **argv;
+	int argc;
+	int exit_known, exit_code, exit_signal;
+	uint64_t samples;
+	size_t threads;
+};
+
+struct pg_run_result {
+	int status;                 /* what `profgate run` exits with */
+	struct pg_launch_result launch;
+	double wall_seconds, cpu_seconds;
+	struct pg_profile *cpu;     /* owned; on-CPU samples (wall mode: the running ones) */
+	struct pg_profile *wall;    /* owned; NULL unless wall mode */
+	uint64_t samples, cpu_samples, lost, overruns;
+	int source;                 /* enum pg_source of the first process */
+	int64_t peak_rss_bytes;
+	struct pg_run_process *procs;
+	size_t nprocs;
+	struct pg_run_thread *threads;
+	size_t nthreads;
+	struct pg_run_sample *timeline;
+	size_t ntimeline;
+	pg_frame_id *roots;         /* root frames (program names) in cpu, one per process */
+	size_t nroots;
+	uint64_t sym_frames, sym_unresolved;
+	double postprocess_seconds;
+	char *stderr_tail;          /* when asked for; NUL-terminated */
+};
+
+/* Runs the command. Returns 0 when it ran (whatever its exit status, which
+ * is in out->status) and the profiles were read; a negative error when it
+ * could not be started or profiled, with out->status set to 125, 126 or 127
+ * and the reason in pg_error_last(). Release *out in both cases. */
+int pg_run_profile(struct pg_run_result *out, const struct pg_run_request *req);
+void pg_run_result_release(struct pg_run_result *r);
+
+/* Writes cpu.folded, wall.folded (wall mode) and profile.json into dir. */
+int pg_run_write_dir(const struct pg_run_result *r, const struct pg_run_request *req, const char *dir);
+
+/* "perf-task-clock", ...; NULL for none. */
+const char *pg_run_source_name(int source);
+
+/* The collector library next to the running profgate. */
+int pg_run_find_collector(char **out);
+
+#endif
