@@ -32,6 +32,8 @@ __thread struct pg_slot *pg_self __attribute__((tls_model("initial-exec")));
 
 #define DRAIN_INTERVAL_NS 20000000ull
 #define RESCAN_INTERVAL_NS 200000000ull
+#define HEAP_INTERVAL_NS 10000000ull
+#define SNAPSHOT_INTERVAL_NS 250000000ull
 
 uint64_t pg_now_ns(void)
 {
@@ -292,9 +294,10 @@ static void *sampler_main(void *arg)
 	prctl(PR_SET_NAME, "profgate", 0, 0, 0);
 	pg_busy = 1;  /* nothing this thread does is the program's */
 
-	uint64_t interval = pg.mode == PG_MODE_WALL ? 1000000000ull / pg.hz : DRAIN_INTERVAL_NS;
-	uint64_t next = pg_now_ns(), last_drain = next, last_rescan = next;
-	static unsigned char wbuf[64 * 1024];
+	uint64_t interval = pg.mode == PG_MODE_WALL ? 1000000000ull / pg.hz
+			    : pg.mem ? HEAP_INTERVAL_NS : DRAIN_INTERVAL_NS;
+	uint64_t next = pg_now_ns(), last_drain = next, last_rescan = next, last_snap = next;
+	static unsigned char wbuf[64 * 1024], sbuf[64 * 1024];
 	size_t wlen = 0;  /* wall mode's [waiting] samples, written with the drains */
 	while (atomic_load(&pg.running)) {
 		next += interval;
@@ -316,6 +319,8 @@ static void *sampler_main(void *arg)
 			next = now;  /* we were descheduled for long: do not burst */
 		if (pg.mode == PG_MODE_WALL && !atomic_load(&pg.paused))
 			pg_sampler_wall_tick(wbuf, &wlen, sizeof wbuf);
+		if (pg.mem)
+			pg_tracker_heap_point(wbuf, &wlen, sizeof wbuf);
 		if (now - last_rescan >= RESCAN_INTERVAL_NS && pg.mode != PG_MODE_NONE) {
 			rescan_threads();
 			last_rescan = now;
@@ -325,6 +330,10 @@ static void *sampler_main(void *arg)
 			pg_write_all(wbuf, wlen);
 			wlen = 0;
 			pg_drain_all();
+			if (pg.mem && now - last_snap >= SNAPSHOT_INTERVAL_NS) {
+				pg_tracker_snapshot(sbuf, sizeof sbuf, 0);
+				last_snap = now;
+			}
 			pthread_mutex_unlock(&pg.write_lock);
 			last_drain = now;
 		}
@@ -436,6 +445,10 @@ __attribute__((constructor)) static void pg_init(int argc, char **argv, char **e
 	const char *mode = getenv("PROFGATE_MODE");
 	pg.mode = !mode || !strcmp(mode, "cpu") ? PG_MODE_CPU
 		: !strcmp(mode, "wall") ? PG_MODE_WALL : PG_MODE_NONE;
+	const char *mem = getenv("PROFGATE_MEM");
+	pg.mem = mem && !strcmp(mem, "1");
+	const char *mem_sample = getenv("PROFGATE_MEM_SAMPLE");
+	pg.mem_sample = mem_sample ? strtoull(mem_sample, NULL, 10) : 0;
 	const char *follow = getenv("PROFGATE_FOLLOW");
 	pg.follow = !follow || strcmp(follow, "0") != 0;
 	if (!pg.follow)
@@ -455,6 +468,8 @@ __attribute__((constructor)) static void pg_init(int argc, char **argv, char **e
 	if (pg.mode != PG_MODE_NONE && pg_sampler_install() < 0)
 		pg.mode = PG_MODE_NONE;
 	start_process();
+	if (pg.mem && pg.enabled)
+		pg_tracker_start(pg.mem_sample);
 	pg_busy--;
 }
 
@@ -482,7 +497,14 @@ void pg_finish(int exit_code, int in_signal)
 	if (exit_code < 0)
 		exit_code = atomic_load(&pg.exit_code);
 	if (pthread_mutex_trylock(&pg.write_lock) == 0) {
+		static unsigned char fbuf[64 * 1024];
+		size_t flen = 0;
 		pg_drain_all();
+		if (pg.mem) {
+			pg_tracker_heap_point(fbuf, &flen, sizeof fbuf);
+			pg_write_all(fbuf, flen);
+			pg_tracker_snapshot(fbuf, sizeof fbuf, in_signal);
+		}
 		write_end_record(exit_code);
 		pthread_mutex_unlock(&pg.write_lock);
 	}
@@ -501,6 +523,7 @@ void pg_after_fork_child(void)
 	if (!pg.enabled || atomic_load(&pg.finished))
 		return;
 	pthread_mutex_init(&pg.write_lock, NULL);
+	pg_tracker_after_fork_child(pg.follow);
 	int n = atomic_load(&pg.nslots);
 	for (int i = 0; i < n; i++) {
 		struct pg_slot *s = &pg.slots[i];
@@ -560,6 +583,10 @@ void pg_before_exec(void)
 	pg_restore_user_dispositions();
 	pthread_mutex_lock(&pg.write_lock);
 	pg_drain_all();
+	if (pg.mem) {
+		static unsigned char xbuf[64 * 1024];
+		pg_tracker_snapshot(xbuf, sizeof xbuf, 0);
+	}
 	write_end_record(-2);
 	pthread_mutex_unlock(&pg.write_lock);
 	pg_busy--;

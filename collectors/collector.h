@@ -59,6 +59,8 @@ struct pg_state {
 	pid_t pid;                  /* of the process the state belongs to (a vfork child differs) */
 	int mode;
 	int follow;
+	int mem;                    /* allocation tracking */
+	uint64_t mem_sample;
 	unsigned hz;
 	int fd;                     /* raw record file, O_APPEND */
 	char dir[512];
@@ -110,6 +112,17 @@ PG_HIDDEN void pg_sampler_seed_stack(struct pg_slot *s, void *start_routine);
 PG_HIDDEN void pg_sampler_wall_tick(unsigned char *buf, size_t *len, size_t cap);
 PG_HIDDEN void pg_sampler_discard_pending(void);
 PG_HIDDEN int pg_sampler_owns(int sig);
+
+/* tracker.c */
+PG_HIDDEN void pg_tracker_start(uint64_t sample_bytes);
+PG_HIDDEN int pg_tracker_active(void);
+PG_HIDDEN void pg_tracker_pause(void);
+PG_HIDDEN void pg_tracker_resume(void);
+PG_HIDDEN void pg_tracker_snapshot(unsigned char *buf, size_t cap, int in_signal);
+PG_HIDDEN void pg_tracker_heap_point(unsigned char *buf, size_t *len, size_t cap);
+PG_HIDDEN void pg_tracker_after_fork_child(int keep);
+PG_HIDDEN void pg_tracker_atfork_prepare(void);
+PG_HIDDEN void pg_tracker_atfork_parent(void);
 
 /* modules.c */
 PG_HIDDEN void pg_modules_snapshot(void);                  /* caller holds write_lock */

@@ -154,16 +154,22 @@ static void install_fatal_handlers(void)
 	}
 }
 
+/* Both locks are held across fork (in the order the collector thread takes
+ * them) so that the child never inherits one locked mid-update. */
 static void atfork_prepare(void)
 {
-	if (pg.enabled && pg.pid == getpid())
+	if (pg.enabled && pg.pid == getpid()) {
 		pthread_mutex_lock(&pg.write_lock);
+		pg_tracker_atfork_prepare();
+	}
 }
 
 static void atfork_parent(void)
 {
-	if (pg.enabled && pg.pid == getpid())
+	if (pg.enabled && pg.pid == getpid()) {
+		pg_tracker_atfork_parent();
 		pthread_mutex_unlock(&pg.write_lock);
+	}
 }
 
 static void atfork_child(void)
@@ -209,7 +215,9 @@ static void thread_cleanup(void *unused)
 static void *start_thread(void *p)
 {
 	struct start_arg sa = *(struct start_arg *)p;
+	pg_tracker_pause();
 	free(p);
+	pg_tracker_resume();
 	if (pg.enabled && pg.mode != PG_MODE_NONE && !atomic_load(&pg.finished)) {
 		pg_thread_start();
 		if (pg.mode == PG_MODE_WALL && pg_self)
@@ -229,15 +237,20 @@ PG_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*f
 	if (!pg.enabled || pg.mode == PG_MODE_NONE)
 		return pg_real_pthread_create(t, attr, fn, arg);
 	pg_busy++;
+	pg_tracker_pause();
 	struct start_arg *sa = malloc(sizeof *sa);
+	pg_tracker_resume();
 	pg_busy--;
 	if (!sa)
 		return pg_real_pthread_create(t, attr, fn, arg);
 	sa->fn = fn;
 	sa->arg = arg;
 	int rc = pg_real_pthread_create(t, attr, start_thread, sa);
-	if (rc != 0)
+	if (rc != 0) {
+		pg_tracker_pause();
 		free(sa);
+		pg_tracker_resume();
+	}
 	return rc;
 }
 

@@ -28,6 +28,10 @@ enum pg_rec_type {
 	PG_REC_THREAD = 4,   /* a thread seen (tid, name) */
 	PG_REC_SAMPLE = 5,
 	PG_REC_END = 6,      /* clean end of the process image: counters */
+	PG_REC_MEM_BEGIN = 7,  /* a snapshot of the allocation tracker starts: totals */
+	PG_REC_MEM_STACK = 8,  /* one allocating stack of that snapshot */
+	PG_REC_MEM_END = 9,    /* the snapshot is complete (a reader ignores one without it) */
+	PG_REC_HEAP = 10,      /* heap size and RSS at one moment */
 };
 
 struct pg_rec_hdr {
@@ -101,6 +105,47 @@ struct pg_rec_end {
 	uint64_t threads;         /* threads sampled */
 	int32_t exit_code;        /* -1 if not known (returned from main) */
 	uint32_t source;
+};
+
+/* Totals of the allocation tracker at the moment of the snapshot. Byte
+ * counts are estimates (sums of weights) when sample_bytes > 0. */
+struct pg_rec_mem_begin {
+	uint64_t seq;             /* increases with each snapshot of the process */
+	uint64_t time_ns;
+	uint64_t peak_bytes;      /* heap high-water mark */
+	uint64_t peak_time_ns;    /* when it was reached */
+	uint64_t cur_bytes;       /* live now */
+	uint64_t alloc_count;
+	uint64_t alloc_bytes;
+	uint64_t sample_bytes;    /* 0: exact; else mean bytes between samples */
+	uint64_t stacks;          /* PG_REC_MEM_STACK records that follow */
+	uint64_t untracked_frees; /* frees of memory never seen (before start, other allocators) */
+};
+
+/* Followed by nframes uint64_t addresses, leaf first (all return addresses
+ * except frames[0], the allocator's caller's return point, which is too). */
+struct pg_rec_mem_stack {
+	uint64_t seq;
+	int64_t peak_bytes;       /* live at the high-water mark */
+	int64_t live_bytes;       /* live at the snapshot (at exit: leaked) */
+	uint64_t alloc_count;
+	uint64_t alloc_bytes;
+	int32_t tid;
+	uint32_t generation;
+	uint32_t nframes;
+	uint32_t pad;
+};
+
+struct pg_rec_mem_end {
+	uint64_t seq;
+};
+
+struct pg_rec_heap {
+	uint64_t time_ns;
+	uint64_t heap_bytes;
+	uint64_t rss_bytes;
+	uint32_t is_peak;         /* 1: the moment of the high-water mark */
+	uint32_t pad;
 };
 
 #endif

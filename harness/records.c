@@ -97,7 +97,11 @@ static int read_module(struct pg_proc *p, struct pg_modmap *map, size_t *cap,
 int pg_records_read(struct pg_proc *out, const char *path)
 {
 	int err = 0;
-	size_t samples_cap = 0, threads_cap = 0, maps_cap = 0, mods_cap = 0;
+	size_t samples_cap = 0, threads_cap = 0, maps_cap = 0, mods_cap = 0, mem_cap = 0, heap_cap = 0;
+	size_t pending_first = 0;
+	uint64_t pending_seq = 0;
+	int pending = 0;
+	struct pg_rec_mem_begin pending_begin;
 	memset(out, 0, sizeof *out);
 	out->file = strdup(path);
 	if (!out->file)
@@ -206,6 +210,73 @@ int pg_records_read(struct pg_proc *out, const char *path)
 			ps->frames = (const uint64_t *)(const void *)(payload + sizeof s);
 			break;
 		}
+		case PG_REC_MEM_BEGIN:
+			if (len < sizeof pending_begin) {
+				err = pg_error_setc(PG_EINVALID, "'%s': memory record too short", path);
+				goto done;
+			}
+			memcpy(&pending_begin, payload, sizeof pending_begin);
+			pending = 1;
+			pending_seq = pending_begin.seq;
+			/* An incomplete snapshot before this one is dropped. */
+			out->nmem_stacks = out->has_mem ? out->mem_first + out->mem_count : 0;
+			pending_first = out->nmem_stacks;
+			break;
+		case PG_REC_MEM_STACK: {
+			struct pg_rec_mem_stack ms;
+			if (len < sizeof ms) {
+				err = pg_error_setc(PG_EINVALID, "'%s': memory stack record too short", path);
+				goto done;
+			}
+			memcpy(&ms, payload, sizeof ms);
+			if (!pending || ms.seq != pending_seq)
+				break;  /* a stray piece of a snapshot that never began */
+			if (ms.nframes > 1024 || (size_t)ms.nframes * 8 > len - sizeof ms) {
+				err = pg_error_setc(PG_EINVALID, "'%s': memory stack with bad frame count", path);
+				goto done;
+			}
+			if ((err = grow((void **)&out->mem_stacks, &mem_cap, out->nmem_stacks + 1,
+					sizeof *out->mem_stacks)) < 0)
+				goto done;
+			struct pg_mem_stack *m = &out->mem_stacks[out->nmem_stacks++];
+			m->peak_bytes = ms.peak_bytes;
+			m->live_bytes = ms.live_bytes;
+			m->alloc_count = ms.alloc_count;
+			m->alloc_bytes = ms.alloc_bytes;
+			m->tid = ms.tid;
+			m->generation = ms.generation;
+			m->nframes = ms.nframes;
+			m->frames = (const uint64_t *)(const void *)(payload + sizeof ms);
+			break;
+		}
+		case PG_REC_MEM_END: {
+			struct pg_rec_mem_end me;
+			if (len < sizeof me || !pending)
+				break;
+			memcpy(&me, payload, sizeof me);
+			if (me.seq != pending_seq)
+				break;
+			/* Complete: it replaces the previous snapshot. */
+			if (out->has_mem && out->mem_first < pending_first) {
+				size_t n = out->nmem_stacks - pending_first;
+				memmove(out->mem_stacks, out->mem_stacks + pending_first, n * sizeof *out->mem_stacks);
+				out->nmem_stacks = n;
+				pending_first = 0;
+			}
+			out->mem = pending_begin;
+			out->mem_first = pending_first;
+			out->mem_count = out->nmem_stacks - pending_first;
+			out->has_mem = 1;
+			pending = 0;
+			break;
+		}
+		case PG_REC_HEAP:
+			if (len < sizeof(struct pg_rec_heap))
+				break;
+			if ((err = grow((void **)&out->heap, &heap_cap, out->nheap + 1, sizeof *out->heap)) < 0)
+				goto done;
+			memcpy(&out->heap[out->nheap++], payload, sizeof *out->heap);
+			break;
 		case PG_REC_END:
 			if (len >= sizeof out->end) {
 				memcpy(&out->end, payload, sizeof out->end);
@@ -218,6 +289,8 @@ int pg_records_read(struct pg_proc *out, const char *path)
 	}
 	if (!seen_process)
 		err = pg_error_setc(PG_EINVALID, "'%s': no process record", path);
+	if (out->has_mem)
+		out->nmem_stacks = out->mem_first + out->mem_count;  /* drop an unfinished one */
 done:
 	return err;
 }
@@ -238,6 +311,8 @@ void pg_proc_release(struct pg_proc *p)
 	free(p->maps);
 	free(p->samples);
 	free(p->threads);
+	free(p->mem_stacks);
+	free(p->heap);
 	free(p->data);
 	free(p->file);
 	memset(p, 0, sizeof *p);

@@ -43,6 +43,15 @@ struct pg_thread_info {
 	char name[16];
 };
 
+struct pg_mem_stack {
+	int64_t peak_bytes, live_bytes;
+	uint64_t alloc_count, alloc_bytes;
+	int32_t tid;
+	uint32_t generation;
+	uint32_t nframes;
+	const uint64_t *frames;  /* leaf first, all return addresses; borrowed */
+};
+
 struct pg_proc {
 	char *file;
 	int32_t pid, ppid;
@@ -60,6 +69,12 @@ struct pg_proc {
 	int has_end;
 	struct pg_rec_end end;   /* the last end record when has_end */
 	int truncated;           /* the file ended inside a record */
+	int has_mem;             /* a complete allocation-tracker snapshot was read */
+	struct pg_rec_mem_begin mem;          /* totals of the last complete snapshot */
+	struct pg_mem_stack *mem_stacks;      /* its stacks: [mem_first, mem_first + mem_count) */
+	size_t nmem_stacks, mem_first, mem_count;
+	struct pg_rec_heap *heap;             /* heap size over time */
+	size_t nheap;
 	char *data;              /* the whole file; samples point into it */
 	size_t data_len;
 };

@@ -273,14 +273,14 @@ static const char *root_name(const struct pg_proc *p)
 static int symbolize_stack(size_t *depth_out, pg_frame_id *stack, pg_frame_id root,
 			   struct pg_profile *names, struct pg_symbolizer *sym,
 			   const struct pg_proc *p, struct addr_cache *cache, uint32_t generation,
-			   const uint64_t *addrs, uint32_t n, struct pg_run_result *r)
+			   const uint64_t *addrs, uint32_t n, int first_is_return, struct pg_run_result *r)
 {
 	size_t depth = 0;
 	int err;
 	stack[depth++] = root;
 	for (uint32_t k = n; k-- > 0;) {
 		uint64_t addr = addrs[k];
-		int is_ret = k > 0;
+		int is_ret = k > 0 || first_is_return;
 		uint64_t key = ((addr << 1) | (uint64_t)is_ret) + 1;
 		struct addr_entry *e = addr_slot(cache, key);
 		if (!e)
@@ -339,6 +339,11 @@ static int thread_index(struct pg_run_result *r, int pid, int tid, uint32_t *out
 	return 0;
 }
 
+static uint64_t best_peak_so_far(const struct pg_run_result *r)
+{
+	return r->nheap || r->best_peak ? r->best_peak : 0;
+}
+
 static int fold_process(struct pg_run_result *r, struct pg_symbolizer *sym, const struct pg_proc *p,
 			uint64_t t0, pg_frame_id *root_out, uint64_t *samples_out)
 {
@@ -365,7 +370,7 @@ static int fold_process(struct pg_run_result *r, struct pg_symbolizer *sym, cons
 		size_t depth = 0, at = 0;
 		uint32_t ti;
 		if ((err = symbolize_stack(&depth, stack, root, r->cpu, sym, p, &cache, s->generation,
-					   s->frames, s->nframes, r)) < 0)
+					   s->frames, s->nframes, 0, r)) < 0)
 			goto done;
 		int waiting = (s->flags & PG_SAMPLE_WAITING) != 0;
 		if (r->wall) {
@@ -405,6 +410,60 @@ static int fold_process(struct pg_run_result *r, struct pg_symbolizer *sym, cons
 	}
 	r->samples += samples;
 	*samples_out = samples;
+	if (p->has_mem && r->mem_peak) {
+		/* An image that was exec'd over released its heap: nothing leaked. */
+		int execd = p->has_end && p->end.exit_code == -2;
+		pg_frame_id mroot, lroot;
+		if ((err = pg_profile_intern(&mroot, r->mem_peak, rn, strlen(rn))) < 0 ||
+		    (err = pg_profile_intern(&lroot, r->mem_leaks, rn, strlen(rn))) < 0)
+			goto done;
+		for (size_t i = p->mem_first; i < p->mem_first + p->mem_count; i++) {
+			const struct pg_mem_stack *m = &p->mem_stacks[i];
+			size_t depth = 0;
+			if ((err = symbolize_stack(&depth, stack, root, r->cpu, sym, p, &cache, m->generation,
+						   m->frames, m->nframes, 1, r)) < 0)
+				goto done;
+			if (m->peak_bytes > 0) {
+				wstack[0] = mroot;
+				if ((err = reintern(wstack + 1, stack + 1, depth - 1, r->cpu, r->mem_peak)) < 0 ||
+				    (err = pg_profile_add_stack(r->mem_peak, wstack, depth, m->tid,
+								(uint64_t)m->peak_bytes)) < 0)
+					goto done;
+			}
+			if (m->live_bytes > 0 && !execd) {
+				wstack[0] = lroot;
+				if ((err = reintern(wstack + 1, stack + 1, depth - 1, r->cpu, r->mem_leaks)) < 0 ||
+				    (err = pg_profile_add_stack(r->mem_leaks, wstack, depth, m->tid,
+								(uint64_t)m->live_bytes)) < 0)
+					goto done;
+			}
+		}
+		if (r->peak_heap_bytes < 0) {
+			r->peak_heap_bytes = r->alloc_count = r->alloc_bytes = r->leaked_bytes = 0;
+		}
+		/* Several processes: their peaks are added (an upper bound of
+		 * what was live at once), like their counts. */
+		r->peak_heap_bytes += (int64_t)p->mem.peak_bytes;
+		r->alloc_count += (int64_t)p->mem.alloc_count;
+		r->alloc_bytes += (int64_t)p->mem.alloc_bytes;
+		if (!execd)
+			r->leaked_bytes += (int64_t)p->mem.cur_bytes;
+		if (p->mem.peak_bytes >= best_peak_so_far(r)) {
+			free(r->heap);
+			r->heap = calloc(p->nheap ? p->nheap : 1, sizeof *r->heap);
+			if (!r->heap) {
+				err = pg_error_set("out of memory");
+				goto done;
+			}
+			for (size_t k = 0; k < p->nheap; k++)
+				r->heap[k] = (struct pg_run_heap_point){
+					p->heap[k].time_ns >= t0 ? p->heap[k].time_ns - t0 : 0,
+					p->heap[k].heap_bytes, p->heap[k].rss_bytes };
+			r->nheap = p->nheap;
+			r->peak_t_ns = p->mem.peak_time_ns >= t0 ? p->mem.peak_time_ns - t0 : 0;
+			r->best_peak = p->mem.peak_bytes;
+		}
+	}
 	err = 0;
 done:
 	free(cache.v);
@@ -433,7 +492,9 @@ static int read_records(struct pg_run_result *r, const struct pg_run_request *re
 	r->roots = calloc(nfiles ? nfiles : 1, sizeof *r->roots);
 	r->procs = calloc(nfiles ? nfiles : 1, sizeof *r->procs);
 	if (!procs || !r->roots || !r->procs || pg_profile_new(&r->cpu) < 0 ||
-	    (req->wall && pg_profile_new(&r->wall) < 0) || pg_symbolizer_new(&sym) < 0) {
+	    (req->wall && pg_profile_new(&r->wall) < 0) ||
+	    (req->mem && (pg_profile_new(&r->mem_peak) < 0 || pg_profile_new(&r->mem_leaks) < 0)) ||
+	    pg_symbolizer_new(&sym) < 0) {
 		err = pg_error_set("out of memory");
 		goto done;
 	}
@@ -491,6 +552,14 @@ static int read_records(struct pg_run_result *r, const struct pg_run_request *re
 	}
 	if (r->ntimeline > 1)
 		qsort(r->timeline, r->ntimeline, sizeof *r->timeline, cmp_timeline);
+	r->mem_tracked = r->peak_heap_bytes >= 0;
+	if (req->mem && !r->mem_tracked) {
+		/* Asked for but nothing arrived (a program killed before its first
+		 * snapshot): no profiles that would look like an empty heap. */
+		pg_profile_free(r->mem_peak);
+		pg_profile_free(r->mem_leaks);
+		r->mem_peak = r->mem_leaks = NULL;
+	}
 	err = 0;
 done:
 	for (size_t i = 0; i < nfiles; i++)
@@ -532,6 +601,8 @@ int pg_run_profile(struct pg_run_result *out, const struct pg_run_request *req)
 	memset(out, 0, sizeof *out);
 	out->status = PG_EXIT_PROFGATE_FAILED;
 	out->peak_rss_bytes = -1;
+	out->peak_heap_bytes = out->alloc_count = out->alloc_bytes = out->leaked_bytes = -1;
+	out->mem_sample = req->mem_sample;
 	const char *p0 = req->argv[0];
 	if (req->cwd && strchr(p0, '/') && p0[0] != '/') {
 		/* A relative program path is relative to where it runs. */
@@ -634,6 +705,9 @@ void pg_run_result_release(struct pg_run_result *r)
 		return;
 	pg_profile_free(r->cpu);
 	pg_profile_free(r->wall);
+	pg_profile_free(r->mem_peak);
+	pg_profile_free(r->mem_leaks);
+	free(r->heap);
 	for (size_t i = 0; i < r->nprocs; i++) {
 		for (int k = 0; k < r->procs[i].argc; k++)
 			free(r->procs[i].argv[k]);
@@ -666,6 +740,71 @@ static int is_root(const pg_frame_id *roots, size_t n, pg_frame_id id)
 	return 0;
 }
 
+int pg_run_is_allocator_frame(const char *name)
+{
+	static const char *const prefixes[] = {
+		"operator new", "malloc", "calloc", "realloc", "reallocarray", "free",
+		"posix_memalign", "aligned_alloc", "memalign", "valloc", "pvalloc",
+		"mmap", "mmap64", "mremap", "__libc_", "strdup", "strndup", "__strdup", "__strndup",
+		"PyMem_", "_PyMem_", "PyObject_Malloc", "PyObject_Calloc", "PyObject_Realloc",
+		"_PyObject_Malloc", "_PyObject_Calloc", "_PyObject_Realloc", "pymalloc_",
+		"_PyObject_GC_", "PyObject_GC_", "new_arena", "_PyObject_New", "PyType_GenericAlloc",
+	};
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+		size_t n = strlen(prefixes[i]);
+		if (!strncmp(name, prefixes[i], n) &&
+		    (name[n] == '\0' || name[n] == '(' || prefixes[i][n - 1] == '_'))
+			return 1;
+	}
+	return 0;
+}
+
+struct site {
+	pg_frame_id frame;
+	uint64_t bytes;
+};
+
+static int cmp_site(const void *a, const void *b)
+{
+	const struct site *x = a, *y = b;
+	return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : (x->frame > y->frame) - (x->frame < y->frame);
+}
+
+/* Bytes at the peak by the function that called the allocator: the first
+ * frame from the leaf that is neither an allocator nor the root. */
+static int peak_sites(struct pg_json_site **out, size_t *count, const struct pg_profile *p, size_t max)
+{
+	size_t nf = pg_profile_frame_count(p);
+	struct site *by = calloc(nf ? nf : 1, sizeof *by);
+	*out = NULL;
+	*count = 0;
+	if (!by)
+		return pg_error_set("out of memory");
+	for (size_t i = 0; i < nf; i++)
+		by[i].frame = (pg_frame_id)i;
+	for (size_t i = 0; i < pg_profile_stack_count(p); i++) {
+		const struct pg_stack *st = pg_profile_stack(p, i);
+		uint32_t d = st->depth;
+		while (d > 1 && pg_run_is_allocator_frame(pg_profile_frame_name(p, st->frames[d - 1])))
+			d--;
+		by[st->frames[d - 1]].bytes += st->weight;
+	}
+	qsort(by, nf, sizeof *by, cmp_site);
+	size_t n = 0;
+	while (n < nf && n < max && by[n].bytes > 0)
+		n++;
+	*out = calloc(n ? n : 1, sizeof **out);
+	if (!*out) {
+		free(by);
+		return pg_error_set("out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		(*out)[i] = (struct pg_json_site){ pg_profile_frame_name(p, by[i].frame), by[i].bytes };
+	*count = n;
+	free(by);
+	return 0;
+}
+
 static int write_folded(const char *dir, const char *name, const struct pg_profile *p)
 {
 	char *path = NULL;
@@ -688,7 +827,8 @@ int pg_run_write_dir(const struct pg_run_result *r, const struct pg_run_request 
 	struct pg_json_hot *jhot = NULL;
 	struct pg_json_process *jprocs = NULL;
 	struct pg_json_thread *jthreads = NULL;
-	size_t nhot = 0, njhot = 0;
+	struct pg_json_site *sites = NULL;
+	size_t nhot = 0, njhot = 0, nsites = 0;
 	char *path = NULL;
 	int err;
 
@@ -726,6 +866,11 @@ int pg_run_write_dir(const struct pg_run_result *r, const struct pg_run_request 
 	if ((err = write_folded(dir, "cpu.folded", r->cpu)) < 0 ||
 	    (r->wall && (err = write_folded(dir, "wall.folded", r->wall)) < 0))
 		goto done;
+	if (r->mem_tracked &&
+	    ((err = write_folded(dir, "mem-peak.folded", r->mem_peak)) < 0 ||
+	     (err = write_folded(dir, "mem-leaks.folded", r->mem_leaks)) < 0 ||
+	     (err = peak_sites(&sites, &nsites, r->mem_peak, 20)) < 0))
+		goto done;
 	const struct pg_launch_result *lr = &r->launch;
 	struct pg_run_summary sum = {
 		.command = req->argv, .argc = req->argc,
@@ -737,7 +882,10 @@ int pg_run_write_dir(const struct pg_run_result *r, const struct pg_run_request 
 		.samples = r->samples, .lost_samples = r->lost, .overruns = r->overruns,
 		.source = pg_run_source_name(r->source),
 		.rate_achieved = r->cpu_seconds > 0 ? (double)r->cpu_samples / r->cpu_seconds : 0,
-		.peak_rss_bytes = r->peak_rss_bytes, .mem_tracked = 0,
+		.peak_rss_bytes = r->peak_rss_bytes, .mem_tracked = r->mem_tracked,
+		.peak_heap_bytes = r->peak_heap_bytes, .leaked_bytes = r->leaked_bytes,
+		.alloc_count = r->alloc_count, .alloc_bytes = r->alloc_bytes, .mem_sample = r->mem_sample,
+		.peak_seconds = (double)r->peak_t_ns / 1e9, .peak_sites = sites, .npeak_sites = nsites,
 		.hot = jhot, .nhot = njhot, .procs = jprocs, .nprocs = r->nprocs,
 		.threads = jthreads, .nthreads = r->nthreads,
 		.sym_frames = r->sym_frames, .sym_unresolved = r->sym_unresolved,
@@ -755,5 +903,6 @@ done:
 	free(jhot);
 	free(jprocs);
 	free(jthreads);
+	free(sites);
 	return err;
 }

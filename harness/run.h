@@ -59,6 +59,11 @@ struct pg_run_process {
 	size_t threads;
 };
 
+struct pg_run_heap_point {
+	uint64_t t_ns;              /* since the first process started */
+	uint64_t heap_bytes, rss_bytes;
+};
+
 struct pg_run_result {
 	int status;                 /* what `profgate run` exits with */
 	struct pg_launch_result launch;
@@ -79,7 +84,21 @@ struct pg_run_result {
 	uint64_t sym_frames, sym_unresolved;
 	double postprocess_seconds;
 	char *stderr_tail;          /* when asked for; NUL-terminated */
+	/* allocation tracker (mem runs); profiles NULL and numbers -1 without it */
+	int mem_tracked;
+	uint64_t mem_sample;        /* 0: exact */
+	struct pg_profile *mem_peak;   /* owned; bytes live at the high-water mark, by stack */
+	struct pg_profile *mem_leaks;  /* owned; bytes live at exit, by stack */
+	int64_t peak_heap_bytes, alloc_count, alloc_bytes, leaked_bytes;
+	uint64_t peak_t_ns;         /* moment of the heap peak, since the first process started */
+	struct pg_run_heap_point *heap;  /* of the process with the highest peak */
+	size_t nheap;
+	uint64_t best_peak;         /* that process's peak */
 };
+
+/* Functions that only pass an allocation on (operator new, strdup, the
+ * Python allocators...): peak sites name the first frame that is not one. */
+int pg_run_is_allocator_frame(const char *name);
 
 /* Runs the command. Returns 0 when it ran (whatever its exit status, which
  * is in out->status) and the profiles were read; a negative error when it

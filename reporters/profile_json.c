@@ -74,11 +74,16 @@ int pg_profile_json_write(const struct pg_run_summary *s, const char *path)
 
 	cJSON *mem = cJSON_AddObjectToObject(root, "memory");
 	cJSON_AddBoolToObject(mem, "tracked", s->mem_tracked);
-	add_bytes_or_null(mem, "peak_heap_bytes", -1, 0);
+	add_bytes_or_null(mem, "peak_heap_bytes", s->peak_heap_bytes, s->mem_tracked);
 	add_bytes_or_null(mem, "peak_rss_bytes", s->peak_rss_bytes, 1);
-	add_bytes_or_null(mem, "leaked_bytes", -1, 0);
-	add_bytes_or_null(mem, "alloc_count", -1, 0);
-	add_bytes_or_null(mem, "alloc_bytes", -1, 0);
+	add_bytes_or_null(mem, "leaked_bytes", s->leaked_bytes, s->mem_tracked);
+	add_bytes_or_null(mem, "alloc_count", s->alloc_count, s->mem_tracked);
+	add_bytes_or_null(mem, "alloc_bytes", s->alloc_bytes, s->mem_tracked);
+	if (s->mem_tracked) {
+		cJSON_AddStringToObject(mem, "mode", s->mem_sample ? "sampled" : "exact");
+		cJSON_AddNumberToObject(mem, "sample_bytes", (double)s->mem_sample);
+		cJSON_AddNumberToObject(mem, "peak_seconds", s->peak_seconds);
+	}
 
 	cJSON *hot = cJSON_AddArrayToObject(root, "hot_functions");
 	for (size_t i = 0; hot && i < s->nhot; i++) {
@@ -88,7 +93,13 @@ int pg_profile_json_write(const struct pg_run_summary *s, const char *path)
 		cJSON_AddNumberToObject(h, "total", s->hot[i].total);
 		cJSON_AddItemToArray(hot, h);
 	}
-	cJSON_AddArrayToObject(root, "peak_sites");
+	cJSON *sites = cJSON_AddArrayToObject(root, "peak_sites");
+	for (size_t i = 0; sites && i < s->npeak_sites; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", s->peak_sites[i].name);
+		cJSON_AddNumberToObject(o, "bytes", (double)s->peak_sites[i].bytes);
+		cJSON_AddItemToArray(sites, o);
+	}
 
 	cJSON *procs = cJSON_AddArrayToObject(root, "processes");
 	for (size_t i = 0; procs && i < s->nprocs; i++) {

@@ -33,6 +33,11 @@ struct pg_json_hot {
 	double self, total;
 };
 
+struct pg_json_site {
+	const char *name;
+	uint64_t bytes;
+};
+
 struct pg_run_summary {
 	char *const *command;
 	int argc;
@@ -46,7 +51,12 @@ struct pg_run_summary {
 	const char *source;          /* "perf-task-clock", "timer-thread-cputime", "wall-clock" */
 	double rate_achieved;        /* stacks per CPU-second per thread, for the source used */
 	int64_t peak_rss_bytes;      /* -1 unknown */
-	int mem_tracked;             /* 0 until the allocation tracker provides the rest */
+	int mem_tracked;             /* 0: the next four are written as null */
+	int64_t peak_heap_bytes, leaked_bytes, alloc_count, alloc_bytes;
+	uint64_t mem_sample;         /* 0: exact */
+	double peak_seconds;         /* when the heap peaked, from the start */
+	const struct pg_json_site *peak_sites;
+	size_t npeak_sites;
 	const struct pg_json_hot *hot;
 	size_t nhot;
 	const struct pg_json_process *procs;
