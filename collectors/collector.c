@@ -42,9 +42,16 @@ uint64_t pg_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Cached per thread: the allocation tracker asks on every event, and a
+ * system call costs more than the rest of its work. Reset in a fork child,
+ * whose one thread has a new id. */
+static __thread pid_t t_tid __attribute__((tls_model("initial-exec")));
+
 pid_t pg_gettid(void)
 {
-	return (pid_t)syscall(SYS_gettid);
+	if (!t_tid)
+		t_tid = (pid_t)syscall(SYS_gettid);
+	return t_tid;
 }
 
 int pg_write_all(const void *buf, size_t len)
@@ -520,6 +527,7 @@ __attribute__((destructor)) static void pg_fini(void)
  * nothing of the parent's buffered data. */
 void pg_after_fork_child(void)
 {
+	t_tid = 0;
 	if (!pg.enabled || atomic_load(&pg.finished))
 		return;
 	pthread_mutex_init(&pg.write_lock, NULL);

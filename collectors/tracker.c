@@ -135,6 +135,24 @@ struct tptr {
 	uint32_t pad;
 };
 
+/* 16 bytes a slot in the table itself: size in the low 40 bits (1 TiB),
+ * stack in the high 24 (16 million stacks); bigger values are clamped. */
+struct tslot {
+	uintptr_t ptr;
+	uint64_t packed;
+};
+#define SIZE_BITS 40
+#define SIZE_MASK ((1ull << SIZE_BITS) - 1)
+
+/* The table and its geometry in one mapping, published through one
+ * pointer, so that a lock-free reader always sees a consistent pair. */
+struct ptab {
+	size_t cap;                 /* power of two */
+	unsigned shift;             /* 64 - log2(cap) */
+	unsigned pad;
+	struct tslot slots[];
+};
+
 struct region {                 /* an anonymous mapping, or a piece of one */
 	uintptr_t start, end;
 	uint32_t stack;
@@ -154,8 +172,8 @@ static struct {
 	uint64_t *frames;
 	size_t nframes, frames_cap;
 	/* live pointers */
-	struct tptr *ptrs;
-	size_t nptrs, ptrs_cap;     /* power of two */
+	struct ptab *pt;
+	size_t nptrs;
 	/* mappings, sorted by start */
 	struct region *regions;
 	size_t nregions, regions_cap;
@@ -202,8 +220,8 @@ static uint64_t hash_frames(const uint64_t *f, uint32_t n, int32_t tid)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)(uint32_t)tid ^ ((uint64_t)n << 40);
 	for (uint32_t i = 0; i < n; i++)
-		h = mix64(h ^ f[i]);
-	return h | 1;  /* never 0 */
+		h = (h ^ f[i]) * 0x100000001b3ull + (h >> 29);
+	return mix64(h) | 1;  /* never 0 */
 }
 
 static int rehash_stacks(size_t cap)
@@ -262,30 +280,65 @@ static uint32_t intern_stack(const uint64_t *f, uint32_t n, int32_t tid)
 	return (uint32_t)T.nstacks++;
 }
 
-static inline size_t ptr_slot(uintptr_t p)
+/* Sampling mode: a counting filter over the few tracked pointers, so that
+ * the free of an untracked block (nearly all of them) costs one load. A
+ * counter that reached 255 stays there: such a slot just always says maybe. */
+#define FILTER_BITS 13
+static uint8_t filter[1u << FILTER_BITS];
+
+static inline size_t filter_slot(uintptr_t p)
 {
-	return (size_t)mix64(p) & (T.ptrs_cap - 1);
+	return (size_t)(((uint64_t)p * 0x9e3779b97f4a7c15ull) >> (64 - FILTER_BITS));
+}
+
+static void filter_add(uintptr_t p)
+{
+	uint8_t *c = &filter[filter_slot(p)];
+	if (*c < 255)
+		__atomic_store_n(c, (uint8_t)(*c + 1), __ATOMIC_RELEASE);
+}
+
+static void filter_remove(uintptr_t p)
+{
+	uint8_t *c = &filter[filter_slot(p)];
+	if (*c > 0 && *c < 255)
+		__atomic_store_n(c, (uint8_t)(*c - 1), __ATOMIC_RELEASE);
+}
+
+static inline int filter_maybe(uintptr_t p)
+{
+	return __atomic_load_n(&filter[filter_slot(p)], __ATOMIC_ACQUIRE) != 0;
+}
+
+/* Fibonacci hashing: one multiply, the high bits index the table. */
+static inline size_t ptr_home(uintptr_t p, unsigned shift)
+{
+	return (size_t)(((uint64_t)p * 0x9e3779b97f4a7c15ull) >> shift);
 }
 
 static int grow_ptrs(void)
 {
-	size_t ncap = T.ptrs_cap ? T.ptrs_cap * 2 : 65536;
-	struct tptr *n = sys_map(ncap * sizeof *n);
+	/* Sampling keeps few pointers: a small table stays in the cache, and
+	 * every free probes it. */
+	size_t ocap = T.pt ? T.pt->cap : 0;
+	size_t ncap = ocap ? ocap * 2 : T.sample_bytes ? 1024 : 65536;
+	struct ptab *n = sys_map(sizeof *n + ncap * sizeof(struct tslot));
 	if (!n)
 		return -1;
-	struct tptr *old = T.ptrs;
-	size_t ocap = T.ptrs_cap;
-	T.ptrs = n;
-	T.ptrs_cap = ncap;
+	n->cap = ncap;
+	n->shift = 64 - (unsigned)__builtin_ctzll(ncap);
 	for (size_t i = 0; i < ocap; i++) {
-		if (!old[i].ptr)
+		const struct tslot *e = &T.pt->slots[i];
+		if (!e->ptr)
 			continue;
-		size_t j = ptr_slot(old[i].ptr);
-		while (n[j].ptr)
+		size_t j = ptr_home(e->ptr, n->shift);
+		while (n->slots[j].ptr)
 			j = (j + 1) & (ncap - 1);
-		n[j] = old[i];
+		n->slots[j] = *e;
 	}
-	sys_unmap(old, ocap * sizeof *old);
+	/* The old table stays mapped: a lock-free reader may still be in it.
+	 * Tables only double, so what is kept is less than the live one. */
+	__atomic_store_n(&T.pt, n, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -293,16 +346,22 @@ static int grow_ptrs(void)
  * look at the table meanwhile: they only ever compare keys. */
 static int ptr_insert(uintptr_t p, uint64_t size, uint32_t stack)
 {
-	if ((T.nptrs + 1) * 2 > T.ptrs_cap && grow_ptrs() < 0)
+	if ((!T.pt || (T.nptrs + 1) * 2 > T.pt->cap) && grow_ptrs() < 0)
 		return -1;
-	size_t j = ptr_slot(p);
-	while (T.ptrs[j].ptr && T.ptrs[j].ptr != p)
-		j = (j + 1) & (T.ptrs_cap - 1);
-	if (!T.ptrs[j].ptr)
+	struct tslot *t = T.pt->slots;
+	size_t mask = T.pt->cap - 1;
+	size_t j = ptr_home(p, T.pt->shift);
+	while (t[j].ptr && t[j].ptr != p)
+		j = (j + 1) & mask;
+	if (!t[j].ptr) {
 		T.nptrs++;
-	T.ptrs[j].size = size;
-	T.ptrs[j].stack = stack;
-	__atomic_store_n(&T.ptrs[j].ptr, p, __ATOMIC_RELEASE);
+		if (T.sample_bytes)
+			filter_add(p);
+	}
+	if (size > SIZE_MASK)
+		size = SIZE_MASK;
+	t[j].packed = size | ((uint64_t)stack << SIZE_BITS);
+	__atomic_store_n(&t[j].ptr, p, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -310,28 +369,35 @@ static int ptr_insert(uintptr_t p, uint64_t size, uint32_t stack)
  * shifting later entries back (no tombstones: the table never silts up). */
 static int ptr_remove(uintptr_t p, struct tptr *out)
 {
-	if (!T.ptrs_cap)
+	if (!T.pt)
 		return 0;
-	size_t j = ptr_slot(p);
-	while (T.ptrs[j].ptr != p) {
-		if (!T.ptrs[j].ptr)
+	struct tslot *t = T.pt->slots;
+	size_t mask = T.pt->cap - 1;
+	unsigned shift = T.pt->shift;
+	size_t j = ptr_home(p, shift);
+	while (t[j].ptr != p) {
+		if (!t[j].ptr)
 			return 0;
-		j = (j + 1) & (T.ptrs_cap - 1);
+		j = (j + 1) & mask;
 	}
-	*out = T.ptrs[j];
+	out->ptr = p;
+	out->size = t[j].packed & SIZE_MASK;
+	out->stack = (uint32_t)(t[j].packed >> SIZE_BITS);
 	size_t hole = j;
-	for (size_t k = (j + 1) & (T.ptrs_cap - 1); T.ptrs[k].ptr; k = (k + 1) & (T.ptrs_cap - 1)) {
-		size_t home = ptr_slot(T.ptrs[k].ptr);
+	for (size_t k = (j + 1) & mask; t[k].ptr; k = (k + 1) & mask) {
+		size_t home = ptr_home(t[k].ptr, shift);
 		/* Can the entry at k move back to the hole? Only if its home is not
 		 * in the cyclic range (hole, k]. */
 		int between = hole <= k ? (home > hole && home <= k) : (home > hole || home <= k);
 		if (!between) {
-			T.ptrs[hole] = T.ptrs[k];
+			t[hole] = t[k];
 			hole = k;
 		}
 	}
-	__atomic_store_n(&T.ptrs[hole].ptr, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&t[hole].ptr, 0, __ATOMIC_RELEASE);
 	T.nptrs--;
+	if (T.sample_bytes)
+		filter_remove(p);
 	return 1;
 }
 
@@ -397,6 +463,46 @@ static uint32_t capture(uint64_t *out)
 	return k;
 }
 
+/* -- a per-thread cache of recent stacks ------------------------------------ */
+
+/* Most allocations of a thread come from a few call paths: the last few
+ * stacks it used are compared first, outside the lock, so that the stack
+ * table is only searched when a path is new to this thread. */
+#define TCACHE_WAYS 4
+#define TCACHE_FRAMES 24
+struct tcache_entry {
+	uint64_t frames[TCACHE_FRAMES];
+	uint32_t nframes;           /* 0: empty */
+	uint32_t stack;
+};
+static __thread struct tcache_entry t_cache[TCACHE_WAYS] __attribute__((tls_model("initial-exec")));
+static __thread uint32_t t_cache_next __attribute__((tls_model("initial-exec")));
+static __thread uint64_t t_cache_gen __attribute__((tls_model("initial-exec")));
+static uint64_t tables_gen = 1;  /* changes when the tables are reset (fork child) */
+
+static uint32_t cache_find(const uint64_t *f, uint32_t n)
+{
+	if (t_cache_gen != tables_gen) {
+		memset(t_cache, 0, sizeof t_cache);
+		t_cache_gen = tables_gen;
+		return UINT32_MAX;
+	}
+	for (int i = 0; i < TCACHE_WAYS; i++)
+		if (t_cache[i].nframes == n && !memcmp(t_cache[i].frames, f, n * sizeof *f))
+			return t_cache[i].stack;
+	return UINT32_MAX;
+}
+
+static void cache_put(const uint64_t *f, uint32_t n, uint32_t stack)
+{
+	if (n == 0 || n > TCACHE_FRAMES)
+		return;
+	struct tcache_entry *e = &t_cache[t_cache_next++ % TCACHE_WAYS];
+	memcpy(e->frames, f, n * sizeof *f);
+	e->nframes = n;
+	e->stack = stack;
+}
+
 /* -- sampling ---------------------------------------------------------------- */
 
 static uint64_t next_random(void)
@@ -448,9 +554,11 @@ static int sampled(size_t n, uint64_t *weight)
 
 /* -- events ----------------------------------------------------------------- */
 
-static int tracking(void)
+/* On every allocation: no system call here (getpid() is one). A vfork child
+ * shares our memory, but may not allocate before it execs or exits. */
+static inline int tracking(void)
 {
-	return T.active && !t_guard && pg.pid == getpid() && !atomic_load(&pg.finished);
+	return T.active && !t_guard && !atomic_load_explicit(&pg.finished, memory_order_relaxed);
 }
 
 static void on_alloc(void *p, size_t n)
@@ -461,40 +569,22 @@ static void on_alloc(void *p, size_t n)
 	uint64_t frames[MAX_MEM_FRAMES];
 	t_guard++;
 	uint32_t nf = capture(frames);
-	int32_t tid = (int32_t)pg_gettid();
+	uint32_t s = cache_find(frames, nf);
 	pthread_mutex_lock(&T.lock);
-	uint32_t s = intern_stack(frames, nf, tid);
-	if (s != UINT32_MAX && ptr_insert((uintptr_t)p, weight, s) == 0) {
-		account(s, (int64_t)weight);
+	if (s == UINT32_MAX) {
+		s = intern_stack(frames, nf, (int32_t)pg_gettid());
+		if (s != UINT32_MAX)
+			cache_put(frames, nf, s);
 	}
+	if (s != UINT32_MAX && ptr_insert((uintptr_t)p, weight, s) == 0)
+		account(s, (int64_t)weight);
 	pthread_mutex_unlock(&T.lock);
 	t_guard--;
-}
-
-/* Lock-free: does the table hold p at all? (sampling mode's fast path) */
-static int maybe_tracked(uintptr_t p)
-{
-	struct tptr *tab = __atomic_load_n(&T.ptrs, __ATOMIC_ACQUIRE);
-	size_t cap = T.ptrs_cap;
-	if (!tab || !cap)
-		return 0;
-	for (size_t j = (size_t)mix64(p) & (cap - 1), k = 0; k < cap; j = (j + 1) & (cap - 1), k++) {
-		uintptr_t q = __atomic_load_n(&tab[j].ptr, __ATOMIC_ACQUIRE);
-		if (q == p)
-			return 1;
-		if (!q)
-			return 0;
-	}
-	return 1;
 }
 
 static void on_free(void *p)
 {
 	if (!p)
-		return;
-	/* A racing grow may hide p from the lock-free look-up only while p is
-	 * being inserted, which cannot overlap with its own free. */
-	if (T.sample_bytes && !maybe_tracked((uintptr_t)p))
 		return;
 	t_guard++;
 	pthread_mutex_lock(&T.lock);
@@ -607,8 +697,13 @@ PG_EXPORT void *malloc(size_t n)
 		resolve_all();
 	}
 	void *p = real_malloc(n);
-	if (tracking())
-		on_alloc(p, n);
+	if (tracking()) {
+		/* Sampling: most allocations only move the countdown. */
+		if (T.sample_bytes && n < t_countdown)
+			t_countdown -= n;
+		else
+			on_alloc(p, n);
+	}
 	return p;
 }
 
@@ -618,13 +713,14 @@ PG_EXPORT void free(void *p)
 		return;
 	if (!real_free)
 		resolve_all();
-	int saved = errno;
 	/* Recorded before the real free: once freed, the address may be handed
 	 * to another thread, whose malloc must find it gone from the table. */
-	if (tracking())
+	if (tracking() && (!T.sample_bytes || filter_maybe((uintptr_t)p))) {
+		int saved = errno;
 		on_free(p);
+		errno = saved;
+	}
 	real_free(p);
-	errno = saved;
 }
 
 PG_EXPORT void *calloc(size_t n, size_t size)
@@ -661,7 +757,7 @@ PG_EXPORT void *realloc(void *old, size_t n)
 	 * soon as realloc returns), and restored if realloc fails. */
 	struct tptr e = { 0 };
 	int had = 0;
-	if (old && (!T.sample_bytes || maybe_tracked((uintptr_t)old))) {
+	if (old && (!T.sample_bytes || filter_maybe((uintptr_t)old))) {
 		t_guard++;
 		pthread_mutex_lock(&T.lock);
 		had = ptr_remove((uintptr_t)old, &e);
@@ -937,13 +1033,16 @@ void pg_tracker_after_fork_child(int keep)
 	sys_unmap(T.stacks, T.stacks_cap * sizeof *T.stacks);
 	sys_unmap(T.stack_index, T.stack_index_cap * sizeof *T.stack_index);
 	sys_unmap(T.frames, T.frames_cap * sizeof *T.frames);
-	sys_unmap(T.ptrs, T.ptrs_cap * sizeof *T.ptrs);
+	if (T.pt)
+		sys_unmap(T.pt, sizeof *T.pt + T.pt->cap * sizeof(struct tslot));
 	sys_unmap(T.regions, T.regions_cap * sizeof *T.regions);
 	uint64_t sample = T.sample_bytes;
 	uintptr_t s0 = T.self_start, s1 = T.self_end;
 	int was_active = T.active;
 	memset(&T, 0, sizeof T);
+	memset(filter, 0, sizeof filter);
 	pthread_mutex_init(&T.lock, NULL);
+	tables_gen++;
 	T.sample_bytes = sample;
 	T.self_start = s0;
 	T.self_end = s1;
