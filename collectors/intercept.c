@@ -394,6 +394,32 @@ PG_EXPORT int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), 
 	return rc;
 }
 
+/* main's return value is the exit status, and no exit() wrapper sees it
+ * (glibc calls exit internally): main is wrapped to catch it. Our frame in
+ * between is dropped from every stack like all of the collector's. */
+static int (*real_main)(int, char **, char **);
+
+static int main_wrapper(int argc, char **argv, char **envp)
+{
+	int rc = real_main(argc, argv, envp);
+	atomic_store(&pg.exit_code, rc & 0xff);
+	return rc;
+}
+
+PG_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
+				void (*init)(void), void (*fini)(void), void (*rtld_fini)(void),
+				void *stack_end);
+PG_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
+				void (*init)(void), void (*fini)(void), void (*rtld_fini)(void),
+				void *stack_end)
+{
+	typedef int (*start_fn)(int (*)(int, char **, char **), int, char **, void (*)(void),
+				void (*)(void), void (*)(void), void *);
+	start_fn real = (start_fn)dlsym(RTLD_NEXT, "__libc_start_main");
+	real_main = main;
+	return real(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
 PG_EXPORT void exit(int code)
 {
 	atomic_store(&pg.exit_code, code & 0xff);
