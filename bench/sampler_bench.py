@@ -40,7 +40,8 @@ print(t)
 '''
 
 
-def run_profiled(profgate, out, cmd, env=None, extra=()):
+def run_profiled(profgate, out, cmd, env=None, extra=("--no-mem",)):
+    """The CPU sampler alone, as `check` measures timing (--no-mem)."""
     e = dict(os.environ)
     if env:
         e.update(env)
