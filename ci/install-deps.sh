@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config git
       libunwind-dev libcjson-dev libgit2-dev check libdw-dev libelf-dev
-      python3)
+      python3 binutils libgoogle-perftools4)
 if [ "${PROFGATE_BROWSER_TESTS:-0}" = 1 ]; then
   pkgs+=(chromium nodejs npm)
 fi

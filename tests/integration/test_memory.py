@@ -136,6 +136,19 @@ class MemoryTest(ProfgateTestCase):
         self.assertEqual(estimates[0], estimates[1], "a fixed seed gives the same estimate")
         self.assertLess(abs(estimates[0] - 4.5 * N) / (4.5 * N), 0.25, estimates)
 
+    def test_a_preloaded_tcmalloc_still_works(self):
+        # The user's allocator comes after our collector in LD_PRELOAD: our
+        # wrappers pass every call on to it, and the numbers stay exact.
+        lib = "/usr/lib/x86_64-linux-gnu/libtcmalloc.so.4"
+        self.assertTrue(os.path.exists(lib), "%s is missing (ci/install-deps.sh installs "
+                        "libgoogle-perftools4)" % lib)
+        result = self.run_target([self.target("pg_mem_example")],
+                                 options=["--no-cpu", "--env", "LD_PRELOAD=" + lib])
+        self.assert_exit(result, 0)
+        peak = self.load_folded(result, "mem-peak.folded", roots=["pg_mem_example"])
+        self.assertEqual(by_leaf(peak), {"g": 2 * N, "e": N, "i_": N, "d": N // 2},
+                         peak.top() + "\n" + self.describe(result))
+
     def test_python_script_is_tracked(self):
         script = os.path.join(self.tmp, "alloc.py")
         with open(script, "w") as f:
