@@ -4,6 +4,9 @@
 # integration tests again with the harness built with ASan+UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# CI runs the browser tests of the HTML reports too: Chromium, Node and
+# playwright-core are installed for them.
+export PROFGATE_BROWSER_TESTS=1
 bash ci/install-deps.sh
 bash ci/build.sh build
 (cd build && ctest --output-on-failure --timeout 600 -j2)

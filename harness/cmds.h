@@ -11,6 +11,9 @@
 #define PG_EXIT_INCONCLUSIVE 3
 
 int cmd_run(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_baseline(int argc, char **argv);
+int cmd_flamegraph(int argc, char **argv);
 
 /* Reports an error: "profgate <cmd>: <message>" on stderr. */
 void pg_report_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -24,6 +24,9 @@ static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "profile one command: CPU samples per thread, folded stacks, profile.json" },
+	{ "record", cmd_record, "run the config's benchmarks and store them as the baseline of a commit" },
+	{ "baseline", cmd_baseline, "list, show or remove stored baselines" },
+	{ "flamegraph", cmd_flamegraph, "draw a profile as an interactive HTML or a static SVG flame graph" },
 	{ "help", cmd_help, "show this list, or the help of one command" },
 };
 

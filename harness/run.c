@@ -21,6 +21,7 @@
 #include "error.h"
 #include "folded.h"
 #include "profile_json.h"
+#include "report_html.h"
 #include "records.h"
 #include "run.h"
 #include "symbolize.h"
@@ -821,6 +822,49 @@ static struct pg_json_exit json_exit(int known, int code, int sig)
 	return e;
 }
 
+/* report.html: the profiles, the timeline and the heap over time. */
+static int write_report(const struct pg_run_result *r, const struct pg_run_request *req, const char *dir)
+{
+	struct pg_report_thread *threads = calloc(r->nthreads ? r->nthreads : 1, sizeof *threads);
+	struct pg_report_sample *samples = calloc(r->ntimeline ? r->ntimeline : 1, sizeof *samples);
+	struct pg_report_heap_point *heap = calloc(r->nheap ? r->nheap : 1, sizeof *heap);
+	char *path = NULL;
+	int err;
+
+	if (!threads || !samples || !heap || asprintf(&path, "%s/report.html", dir) < 0) {
+		path = NULL;
+		err = pg_error_set("out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < r->nthreads; i++)
+		threads[i] = (struct pg_report_thread){ r->threads[i].pid, r->threads[i].tid, r->threads[i].name };
+	for (size_t i = 0; i < r->ntimeline; i++)
+		samples[i] = (struct pg_report_sample){ r->timeline[i].t_ns, r->timeline[i].thread,
+							r->timeline[i].stack, r->timeline[i].waiting };
+	for (size_t i = 0; i < r->nheap; i++)
+		heap[i] = (struct pg_report_heap_point){ r->heap[i].t_ns, r->heap[i].heap_bytes, r->heap[i].rss_bytes };
+	struct pg_report rep = {
+		.command = req->argv, .argc = req->argc,
+		.wall_seconds = r->wall_seconds, .cpu_seconds = r->cpu_seconds,
+		.hz = req->hz, .mode = req->wall ? "wall" : "cpu",
+		.cpu = req->cpu ? r->cpu : NULL, .wall = r->wall,
+		.mem_peak = r->mem_tracked ? r->mem_peak : NULL, .mem_leaks = r->mem_tracked ? r->mem_leaks : NULL,
+		.threads = threads, .nthreads = r->nthreads,
+		.samples = samples, .nsamples = req->cpu ? r->ntimeline : 0,
+		.heap = heap, .nheap = r->nheap, .peak_t_ns = r->peak_t_ns,
+		.peak_heap_bytes = r->mem_tracked ? r->peak_heap_bytes : -1,
+		.peak_rss_bytes = r->peak_rss_bytes,
+		.mem_note = req->mem ? NULL : "memory was not tracked: the run used --no-mem",
+	};
+	err = pg_report_html_write(&rep, path);
+done:
+	free(threads);
+	free(samples);
+	free(heap);
+	free(path);
+	return err;
+}
+
 int pg_run_write_dir(const struct pg_run_result *r, const struct pg_run_request *req, const char *dir)
 {
 	struct pg_hot_function *hot = NULL;
@@ -896,7 +940,10 @@ int pg_run_write_dir(const struct pg_run_result *r, const struct pg_run_request 
 		err = pg_error_set("out of memory");
 		goto done;
 	}
-	err = pg_profile_json_write(&sum, path);
+	if ((err = pg_profile_json_write(&sum, path)) < 0)
+		goto done;
+	if ((err = write_report(r, req, dir)) < 0)
+		goto done;
 done:
 	free(path);
 	free(hot);

@@ -1,0 +1,1092 @@
+/*
+ * The baseline model and its JSON form (schema profgate.baseline/1), read
+ * and written with cJSON.
+ *
+ * The reader is strict about what it needs (the schema, the commit, every
+ * benchmark's metrics with their types) and tolerant of fields it does not
+ * know, so that a newer profgate can add fields without breaking an older
+ * reader. A document it cannot trust is refused as a whole, with the file
+ * (or note) and the field named: a half-read baseline would make `check`
+ * compare against numbers nobody recorded.
+ *
+ * The stacks are kept encoded after parsing (pointers into the cJSON
+ * document, which the baseline owns) and decoded on first use; a reader that
+ * only wants the metrics of fifty benchmarks never pays for half a million
+ * stacks.
+ */
+#define _GNU_SOURCE
+#include "baseline.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "afile.h"
+#include "error.h"
+#include "stacktree.h"
+
+/* ---- model ------------------------------------------------------------ */
+
+int pg_baseline_new(struct pg_baseline **out)
+{
+	*out = calloc(1, sizeof **out);
+	return *out ? 0 : pg_error_set("out of memory");
+}
+
+static void stacks_release(struct pg_baseline_stacks *s)
+{
+	pg_profile_free(s->profile);
+	memset(s, 0, sizeof *s);
+}
+
+void pg_baseline_bench_release(struct pg_baseline_bench *b)
+{
+	free(b->name);
+	for (size_t i = 0; i < b->ncommand; i++)
+		free(b->command[i]);
+	free(b->command);
+	free(b->recorded_at);
+	free(b->host_fingerprint);
+	free(b->warmup_wall);
+	for (size_t i = 0; i < b->nruns; i++)
+		free(b->runs[i].functions);
+	free(b->runs);
+	free(b->mem_runs);
+	for (size_t i = 0; i < b->nhot; i++)
+		free(b->hot[i].name);
+	free(b->hot);
+	stacks_release(&b->cpu);
+	stacks_release(&b->mem_peak);
+	free(b->source);
+	memset(b, 0, sizeof *b);
+}
+
+void pg_host_release(struct pg_host *h)
+{
+	free(h->hostname);
+	free(h->cpu_model);
+	free(h->kernel);
+	free(h->arch);
+	free(h->os);
+	memset(h, 0, sizeof *h);
+}
+
+void pg_baseline_free(struct pg_baseline *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->nbenches; i++)
+		pg_baseline_bench_release(&b->benches[i]);
+	free(b->benches);
+	free(b->recorded_at);
+	free(b->profgate_version);
+	pg_host_release(&b->host);
+	free(b->source);
+	cJSON_Delete(b->doc);
+	free(b);
+}
+
+struct pg_baseline_bench *pg_baseline_find(const struct pg_baseline *b, const char *name)
+{
+	for (size_t i = 0; i < b->nbenches; i++)
+		if (!strcmp(b->benches[i].name, name))
+			return &b->benches[i];
+	return NULL;
+}
+
+int pg_baseline_add_bench(struct pg_baseline_bench **out, struct pg_baseline *b, const char *name)
+{
+	struct pg_baseline_bench *n;
+
+	*out = NULL;
+	if (pg_baseline_find(b, name))
+		return pg_error_setc(PG_EINVALID, "benchmark '%s' is already in the baseline", name);
+	if (b->nbenches >= SIZE_MAX / sizeof *n - 1)
+		return pg_error_set("out of memory");
+	n = realloc(b->benches, (b->nbenches + 1) * sizeof *n);
+	if (!n)
+		return pg_error_set("out of memory");
+	b->benches = n;
+	memset(&n[b->nbenches], 0, sizeof *n);
+	n[b->nbenches].name = strdup(name);
+	if (!n[b->nbenches].name)
+		return pg_error_set("out of memory");
+	*out = &n[b->nbenches++];
+	return 0;
+}
+
+int pg_baseline_take_bench(struct pg_baseline *b, struct pg_baseline_bench *bench)
+{
+	struct pg_baseline_bench *n;
+
+	if (!bench->name)
+		return pg_error_setc(PG_EINVALID, "a benchmark needs a name");
+	if (pg_baseline_find(b, bench->name))
+		return pg_error_setc(PG_EINVALID, "benchmark '%s' is already in the baseline", bench->name);
+	n = realloc(b->benches, (b->nbenches + 1) * sizeof *n);
+	if (!n)
+		return pg_error_set("out of memory");
+	b->benches = n;
+	n[b->nbenches++] = *bench;
+	memset(bench, 0, sizeof *bench);
+	return 0;
+}
+
+static struct pg_baseline_stacks *stacks_of(struct pg_baseline_bench *bench, enum pg_baseline_kind kind)
+{
+	return kind == PG_BASELINE_MEM_PEAK ? &bench->mem_peak : &bench->cpu;
+}
+
+int pg_baseline_bench_set_profile(struct pg_baseline_bench *bench, enum pg_baseline_kind kind,
+				  struct pg_profile *p, unsigned runs, double prune_fraction)
+{
+	struct pg_baseline_stacks *s = stacks_of(bench, kind);
+	struct pg_stacktree t;
+	struct pg_profile *pruned = NULL;
+	int rc;
+
+	stacks_release(s);
+	if (!p)
+		return 0;
+	if ((rc = pg_stacktree_build(&t, p)) < 0) {
+		pg_profile_free(p);
+		return rc;
+	}
+	pg_stacktree_prune(&t, prune_fraction, &s->pruned);
+	rc = pg_stacktree_to_profile(&pruned, &t);
+	pg_stacktree_release(&t);
+	pg_profile_free(p);
+	if (rc < 0) {
+		memset(s, 0, sizeof *s);
+		return rc;
+	}
+	s->present = 1;
+	s->runs = runs;
+	s->profile = pruned;
+	s->total = pg_profile_total(pruned);
+	s->count = pg_profile_stack_count(pruned);
+	return 0;
+}
+
+int pg_baseline_bench_profile(struct pg_profile **out, struct pg_baseline_bench *bench,
+			      enum pg_baseline_kind kind)
+{
+	struct pg_baseline_stacks *s = stacks_of(bench, kind);
+	const cJSON *frames = s->enc_frames, *tree = s->enc_tree;
+	const char **names = NULL;
+	const char *what = kind == PG_BASELINE_MEM_PEAK ? "mem_peak" : "cpu";
+	const char *source = bench->source ? bench->source : "baseline";
+	struct pg_profile *p = NULL;
+	size_t n = 0;
+	int rc;
+
+	*out = NULL;
+	if (!s->present || s->profile) {
+		*out = s->profile;
+		return 0;
+	}
+	n = (size_t)cJSON_GetArraySize(frames);
+	names = malloc((n ? n : 1) * sizeof *names);
+	if (!names)
+		return pg_error_set("out of memory");
+	size_t i = 0;
+	for (const cJSON *f = frames->child; f; f = f->next)
+		names[i++] = f->valuestring;  /* the parser checked they are strings */
+	rc = pg_stacktree_decode(&p, names, n, tree->valuestring, strlen(tree->valuestring),
+				 source, what);
+	free(names);
+	if (rc < 0)
+		return rc;
+	if (pg_profile_total(p) != s->total) {
+		unsigned long long got = (unsigned long long)pg_profile_total(p);
+
+		pg_profile_free(p);
+		return pg_error_setc(PG_EINVALID,
+				     "'%s': benchmark '%s': %s stacks weigh %llu in all, the file says %llu",
+				     source, bench->name, what, got, (unsigned long long)s->total);
+	}
+	s->profile = p;
+	s->count = pg_profile_stack_count(p);
+	s->enc_frames = s->enc_tree = NULL;
+	*out = p;
+	return 0;
+}
+
+int pg_baseline_merge_profiles(struct pg_profile **out, struct pg_profile *const *profiles,
+			       size_t n, int average)
+{
+	struct pg_profile *sum = NULL, *avg = NULL;
+	pg_frame_id *map = NULL, *path = NULL;
+	size_t path_cap = 0, used = 0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = pg_profile_new(&sum)) < 0)
+		return rc;
+	for (size_t k = 0; k < n; k++) {
+		const struct pg_profile *p = profiles[k];
+
+		if (!p)
+			continue;
+		used++;
+		size_t nnames = pg_profile_frame_count(p);
+		pg_frame_id *nm = realloc(map, (nnames ? nnames : 1) * sizeof *nm);
+
+		if (!nm) {
+			rc = pg_error_set("out of memory");
+			goto done;
+		}
+		map = nm;
+		for (size_t i = 0; i < nnames; i++) {
+			const char *name = pg_profile_frame_name(p, (pg_frame_id)i);
+
+			if ((rc = pg_profile_intern(&map[i], sum, name, strlen(name))) < 0)
+				goto done;
+		}
+		for (size_t i = 0; i < pg_profile_stack_count(p); i++) {
+			const struct pg_stack *s = pg_profile_stack(p, i);
+
+			if (s->depth > path_cap) {
+				size_t ncap = s->depth * 2;
+				pg_frame_id *np = realloc(path, ncap * sizeof *np);
+
+				if (!np) {
+					rc = pg_error_set("out of memory");
+					goto done;
+				}
+				path = np;
+				path_cap = ncap;
+			}
+			for (uint32_t d = 0; d < s->depth; d++)
+				path[d] = map[s->frames[d]];
+			if ((rc = pg_profile_add_stack(sum, path, s->depth, PG_TID_ANY, s->weight)) < 0)
+				goto done;
+		}
+	}
+	if (average && used > 1) {
+		if ((rc = pg_profile_new(&avg)) < 0)
+			goto done;
+		for (size_t i = 0; i < pg_profile_frame_count(sum); i++) {
+			const char *name = pg_profile_frame_name(sum, (pg_frame_id)i);
+			pg_frame_id id;
+
+			/* Same order, so the same ids. */
+			if ((rc = pg_profile_intern(&id, avg, name, strlen(name))) < 0)
+				goto done;
+		}
+		for (size_t i = 0; i < pg_profile_stack_count(sum); i++) {
+			const struct pg_stack *s = pg_profile_stack(sum, i);
+			uint64_t w = s->weight / used + (s->weight % used * 2 >= used);
+
+			if (w > 0 && (rc = pg_profile_add_stack(avg, s->frames, s->depth, PG_TID_ANY, w)) < 0)
+				goto done;
+		}
+		*out = avg;
+		avg = NULL;
+	} else {
+		*out = sum;
+		sum = NULL;
+	}
+	rc = 0;
+done:
+	pg_profile_free(sum);
+	pg_profile_free(avg);
+	free(map);
+	free(path);
+	return rc;
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+int pg_commit_id_valid(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return 0;
+	return n == 40 || n == 64;
+}
+
+char *pg_baseline_now(void)
+{
+	char buf[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!gmtime_r(&now, &tm) || !strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return strdup("1970-01-01T00:00:00Z");
+	return strdup(buf);
+}
+
+static char *trimmed_dup(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	return strndup(s, n);
+}
+
+/* The value of "key: value" (cpuinfo) or KEY=value (os-release, quotes
+ * removed) on the first line that has it; NULL if none. */
+static char *file_field(const char *path, const char *key, char sep)
+{
+	FILE *f = fopen(path, "re");
+	char line[1024];
+	size_t klen = strlen(key);
+	char *found = NULL;
+
+	if (!f)
+		return NULL;
+	while (!found && fgets(line, sizeof line, f)) {
+		if (strncmp(line, key, klen))
+			continue;
+		char *p = line + klen;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != sep)
+			continue;
+		p++;
+		found = trimmed_dup(p);
+		if (found && sep == '=' && found[0] == '"') {
+			size_t n = strlen(found);
+
+			memmove(found, found + 1, n);
+			if (n >= 2 && found[n - 2] == '"')
+				found[n - 2] = '\0';
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+int pg_host_detect(struct pg_host *h)
+{
+	struct utsname u;
+	char buf[256];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(h, 0, sizeof *h);
+	if (uname(&u) < 0)
+		return pg_error_set("uname: %s", strerror(errno));
+	h->hostname = strdup(u.nodename);
+	h->kernel = strdup(u.release);
+	h->arch = strdup(u.machine);
+	h->cpu_model = file_field("/proc/cpuinfo", "model name", ':');
+	if (!h->cpu_model)
+		h->cpu_model = strdup("unknown");
+	h->os = file_field("/etc/os-release", "PRETTY_NAME", '=');
+	if (!h->os)
+		h->os = strdup("unknown");
+	h->cpus = cpus > 0 ? (int)cpus : 1;
+	if (!h->hostname || !h->kernel || !h->arch || !h->cpu_model || !h->os) {
+		pg_host_release(h);
+		return pg_error_set("out of memory");
+	}
+	/* FNV-1a: stable across versions and builds, unlike a seeded hash. */
+	uint64_t hash = 0xcbf29ce484222325ull;
+	int n = snprintf(buf, sizeof buf, "%s|%d|%s|%s", h->cpu_model, h->cpus, h->kernel, h->arch);
+
+	for (int i = 0; i < n && i < (int)sizeof buf - 1; i++) {
+		hash ^= (unsigned char)buf[i];
+		hash *= 0x100000001b3ull;
+	}
+	snprintf(h->fingerprint, sizeof h->fingerprint, "%016llx", (unsigned long long)hash);
+	return 0;
+}
+
+/* ---- writer ----------------------------------------------------------- */
+
+static cJSON *bytes_or_null(int64_t v)
+{
+	return v >= 0 ? cJSON_CreateNumber((double)v) : cJSON_CreateNull();
+}
+
+static cJSON *strings_json(char *const *v, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; a && i < n; i++) {
+		cJSON *s = cJSON_CreateString(v[i]);
+
+		if (!s || !cJSON_AddItemToArray(a, s)) {
+			cJSON_Delete(s);
+			cJSON_Delete(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* Adds item to o under key, or fails (and frees item). */
+static int add(cJSON *o, const char *key, cJSON *item)
+{
+	if (!item)
+		return -1;
+	if (!cJSON_AddItemToObject(o, key, item)) {
+		cJSON_Delete(item);
+		return -1;
+	}
+	return 0;
+}
+
+static int add_num(cJSON *o, const char *key, double v)
+{
+	return add(o, key, cJSON_CreateNumber(v));
+}
+
+static int add_str(cJSON *o, const char *key, const char *s)
+{
+	return add(o, key, s ? cJSON_CreateString(s) : cJSON_CreateNull());
+}
+
+static cJSON *stacks_json(const struct pg_baseline_stacks *s, const char *unit)
+{
+	cJSON *o = NULL;
+	struct pg_stacktree t;
+	const char **names = NULL;
+	char *text = NULL;
+	size_t nnames = 0, len = 0;
+
+	if (!s->present)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	if (!o)
+		return NULL;
+	cJSON *pruned = cJSON_CreateObject();
+
+	if (add_str(o, "unit", unit) < 0 || add_num(o, "runs", s->runs) < 0 ||
+	    add_num(o, "total", (double)s->total) < 0 || add(o, "pruned", pruned) < 0 ||
+	    add_num(pruned, "threshold", s->pruned.threshold) < 0 ||
+	    add_num(pruned, "stacks", (double)s->pruned.stacks) < 0 ||
+	    add_num(pruned, "weight", (double)s->pruned.weight) < 0)
+		goto fail;
+	if (s->profile) {
+		if (pg_stacktree_build(&t, s->profile) < 0)
+			goto fail;
+		int rc = pg_stacktree_encode(&names, &nnames, &text, &len, &t);
+		size_t count = pg_stacktree_stacks(&t);
+
+		if (rc < 0) {
+			pg_stacktree_release(&t);
+			goto fail;
+		}
+		if (add_num(o, "stacks", (double)count) < 0 ||
+		    add(o, "frames", strings_json((char *const *)names, nnames)) < 0 ||
+		    add_str(o, "tree", text) < 0) {
+			pg_stacktree_release(&t);
+			goto fail;
+		}
+		pg_stacktree_release(&t);
+	} else {
+		/* Still encoded as read: copied as it is. */
+		if (add_num(o, "stacks", (double)s->count) < 0 ||
+		    add(o, "frames", cJSON_Duplicate(s->enc_frames, 1)) < 0 ||
+		    add(o, "tree", cJSON_Duplicate(s->enc_tree, 1)) < 0)
+			goto fail;
+	}
+	free(names);
+	free(text);
+	return o;
+fail:
+	free(names);
+	free(text);
+	cJSON_Delete(o);
+	return NULL;
+}
+
+static cJSON *run_json(const struct pg_baseline_run *r, const struct pg_baseline_bench *b)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o || add_num(o, "wall_seconds", r->wall_seconds) < 0 ||
+	    add_num(o, "cpu_seconds", r->cpu_seconds) < 0 ||
+	    add_num(o, "samples", (double)r->samples) < 0 ||
+	    add(o, "peak_rss_bytes", bytes_or_null(r->peak_rss_bytes)) < 0)
+		goto fail;
+	if (r->functions) {
+		cJSON *f = cJSON_CreateObject();
+
+		if (add(o, "functions", f) < 0)
+			goto fail;
+		for (size_t i = 0; i < b->nhot; i++)
+			if (add_num(f, b->hot[i].name, r->functions[i]) < 0)
+				goto fail;
+	}
+	return o;
+fail:
+	cJSON_Delete(o);
+	return NULL;
+}
+
+static cJSON *mem_run_json(const struct pg_baseline_mem_run *r)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o || add_num(o, "wall_seconds", r->wall_seconds) < 0 ||
+	    add(o, "peak_heap_bytes", bytes_or_null(r->peak_heap_bytes)) < 0 ||
+	    add(o, "peak_rss_bytes", bytes_or_null(r->peak_rss_bytes)) < 0 ||
+	    add(o, "alloc_count", bytes_or_null(r->alloc_count)) < 0 ||
+	    add(o, "alloc_bytes", bytes_or_null(r->alloc_bytes)) < 0 ||
+	    add(o, "leaked_bytes", bytes_or_null(r->leaked_bytes)) < 0) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static cJSON *bench_json(const struct pg_baseline_bench *b)
+{
+	cJSON *o = cJSON_CreateObject(), *a;
+
+	if (!o || add(o, "command", strings_json(b->command, b->ncommand)) < 0 ||
+	    add_str(o, "recorded_at", b->recorded_at) < 0 ||
+	    add_str(o, "host_fingerprint", b->host_fingerprint) < 0 ||
+	    add(o, "dirty", cJSON_CreateBool(b->dirty)) < 0 ||
+	    add_num(o, "hz", b->hz) < 0 || add_num(o, "repeat", b->repeat) < 0 ||
+	    add_num(o, "mem_repeat", b->mem_repeat) < 0 || add_num(o, "warmup", b->warmup) < 0 ||
+	    add_num(o, "mem_sample", (double)b->mem_sample) < 0)
+		goto fail;
+	if (add(o, "warmup_wall_seconds", a = cJSON_CreateArray()) < 0)
+		goto fail;
+	for (size_t i = 0; i < b->nwarmup; i++)
+		if (!cJSON_AddItemToArray(a, cJSON_CreateNumber(b->warmup_wall[i])))
+			goto fail;
+	if (add(o, "runs", a = cJSON_CreateArray()) < 0)
+		goto fail;
+	for (size_t i = 0; i < b->nruns; i++) {
+		cJSON *r = run_json(&b->runs[i], b);
+
+		if (!r || !cJSON_AddItemToArray(a, r)) {
+			cJSON_Delete(r);
+			goto fail;
+		}
+	}
+	if (add(o, "mem_runs", a = cJSON_CreateArray()) < 0)
+		goto fail;
+	for (size_t i = 0; i < b->nmem_runs; i++) {
+		cJSON *r = mem_run_json(&b->mem_runs[i]);
+
+		if (!r || !cJSON_AddItemToArray(a, r)) {
+			cJSON_Delete(r);
+			goto fail;
+		}
+	}
+	if (add(o, "hot_functions", a = cJSON_CreateArray()) < 0)
+		goto fail;
+	for (size_t i = 0; i < b->nhot; i++) {
+		cJSON *h = cJSON_CreateObject();
+
+		if (!h || !cJSON_AddItemToArray(a, h)) {
+			cJSON_Delete(h);
+			goto fail;
+		}
+		if (add_str(h, "name", b->hot[i].name) < 0 || add_num(h, "self", b->hot[i].self) < 0 ||
+		    add_num(h, "total", b->hot[i].total) < 0)
+			goto fail;
+	}
+	if (add(o, "cpu", stacks_json(&b->cpu, "samples")) < 0 ||
+	    add(o, "mem_peak", stacks_json(&b->mem_peak, "bytes")) < 0)
+		goto fail;
+	return o;
+fail:
+	cJSON_Delete(o);
+	return NULL;
+}
+
+static cJSON *host_json(const struct pg_host *h)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o || add_str(o, "hostname", h->hostname) < 0 || add_str(o, "cpu_model", h->cpu_model) < 0 ||
+	    add_num(o, "cpus", h->cpus) < 0 || add_str(o, "kernel", h->kernel) < 0 ||
+	    add_str(o, "arch", h->arch) < 0 || add_str(o, "os", h->os) < 0 ||
+	    add_str(o, "fingerprint", h->fingerprint) < 0) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+int pg_baseline_serialize(char **out, size_t *len, const struct pg_baseline *b)
+{
+	cJSON *root = cJSON_CreateObject(), *benches;
+	char *text = NULL;
+
+	*out = NULL;
+	if (!root || add_str(root, "schema", PG_BASELINE_SCHEMA) < 0 ||
+	    add_str(root, "commit", b->commit) < 0 ||
+	    add_str(root, "recorded_at", b->recorded_at) < 0 ||
+	    add_str(root, "profgate_version", b->profgate_version) < 0 ||
+	    add(root, "dirty", cJSON_CreateBool(b->dirty)) < 0 ||
+	    add(root, "host", host_json(&b->host)) < 0 ||
+	    add(root, "benchmarks", benches = cJSON_CreateObject()) < 0)
+		goto fail;
+	for (size_t i = 0; i < b->nbenches; i++)
+		if (add(benches, b->benches[i].name, bench_json(&b->benches[i])) < 0)
+			goto fail;
+	text = cJSON_Print(root);
+	if (!text)
+		goto fail;
+	cJSON_Delete(root);
+	*len = strlen(text);
+	*out = text;
+	return 0;
+fail:
+	cJSON_Delete(root);
+	return pg_error_set("cannot build the baseline of commit '%s': out of memory", b->commit);
+}
+
+/* ---- reader ----------------------------------------------------------- */
+
+struct reader {
+	const char *source;
+	char where[256];  /* the object being read, for messages */
+};
+
+__attribute__((format(printf, 2, 3)))
+static int corrupt(const struct reader *r, const char *fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	return pg_error_setc(PG_EINVALID, "'%s': corrupt baseline: %s%s%s", r->source, r->where,
+			     r->where[0] ? ": " : "", detail);
+}
+
+static const cJSON *field(const cJSON *o, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, key);
+}
+
+static int get_string(char **out, const struct reader *r, const cJSON *o, const char *key, int nullable)
+{
+	const cJSON *v = field(o, key);
+
+	*out = NULL;
+	if (nullable && (!v || cJSON_IsNull(v)))
+		return 0;
+	if (!cJSON_IsString(v))
+		return corrupt(r, "'%s' is %s, expected a string", key, v ? "not a string" : "missing");
+	*out = strdup(v->valuestring);
+	return *out ? 0 : pg_error_set("out of memory");
+}
+
+static int get_number(double *out, const struct reader *r, const cJSON *o, const char *key)
+{
+	const cJSON *v = field(o, key);
+
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0)
+		return corrupt(r, "'%s' is %s, expected a number >= 0", key,
+			       v ? "not a number >= 0" : "missing");
+	*out = v->valuedouble;
+	return 0;
+}
+
+static int get_uint(uint64_t *out, const struct reader *r, const cJSON *o, const char *key)
+{
+	double d;
+
+	if (get_number(&d, r, o, key) < 0)
+		return PG_EINVALID;
+	if (d != floor(d) || d > 9007199254740992.0)
+		return corrupt(r, "'%s' is not a whole number", key);
+	*out = (uint64_t)d;
+	return 0;
+}
+
+static int get_unsigned(unsigned *out, const struct reader *r, const cJSON *o, const char *key)
+{
+	uint64_t v;
+
+	if (get_uint(&v, r, o, key) < 0)
+		return PG_EINVALID;
+	if (v > 0xffffffffu)
+		return corrupt(r, "'%s' is too large", key);
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* A byte count or null (-1). */
+static int get_bytes(int64_t *out, const struct reader *r, const cJSON *o, const char *key)
+{
+	const cJSON *v = field(o, key);
+	uint64_t u;
+
+	if (cJSON_IsNull(v)) {
+		*out = -1;
+		return 0;
+	}
+	if (!v)
+		return corrupt(r, "'%s' is missing", key);
+	if (get_uint(&u, r, o, key) < 0)
+		return PG_EINVALID;
+	*out = (int64_t)u;
+	return 0;
+}
+
+static int get_bool(int *out, const struct reader *r, const cJSON *o, const char *key)
+{
+	const cJSON *v = field(o, key);
+
+	if (!cJSON_IsBool(v))
+		return corrupt(r, "'%s' is %s, expected true or false", key, v ? "not a boolean" : "missing");
+	*out = cJSON_IsTrue(v);
+	return 0;
+}
+
+static const cJSON *get_kind(const struct reader *r, const cJSON *o, const char *key, int array)
+{
+	const cJSON *v = field(o, key);
+
+	if (array ? !cJSON_IsArray(v) : !cJSON_IsObject(v)) {
+		corrupt(r, "'%s' is %s, expected an %s", key, v ? "of the wrong type" : "missing",
+			array ? "array" : "object");
+		return NULL;
+	}
+	return v;
+}
+
+/* Two members of one object with the same name: cJSON keeps both, and
+ * which one a lookup finds is an accident. */
+static int check_unique_keys(const struct reader *r, const cJSON *o)
+{
+	for (const cJSON *a = o->child; a; a = a->next)
+		for (const cJSON *b = a->next; b; b = b->next)
+			if (!strcmp(a->string, b->string))
+				return corrupt(r, "'%s' appears twice", a->string);
+	return 0;
+}
+
+static int read_stacks(struct pg_baseline_stacks *s, struct reader *r, const cJSON *o,
+		       const char *key, const char *unit)
+{
+	const cJSON *v = field(o, key), *pr, *frames, *tree;
+	char saved[sizeof r->where];
+	uint64_t u;
+	int rc = PG_EINVALID;
+
+	memset(s, 0, sizeof *s);
+	if (cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsObject(v))
+		return corrupt(r, "'%s' is %s, expected an object or null", key, v ? "of the wrong type" : "missing");
+	memcpy(saved, r->where, sizeof saved);
+	snprintf(r->where + strlen(r->where), sizeof r->where - strlen(r->where), ".%s", key);
+	const cJSON *un = field(v, "unit");
+
+	if (!cJSON_IsString(un) || strcmp(un->valuestring, unit)) {
+		corrupt(r, "'unit' should be \"%s\"", unit);
+		goto done;
+	}
+	if (get_unsigned(&s->runs, r, v, "runs") < 0 || get_uint(&s->total, r, v, "total") < 0 ||
+	    get_uint(&u, r, v, "stacks") < 0 || !(pr = get_kind(r, v, "pruned", 0)) ||
+	    get_number(&s->pruned.threshold, r, pr, "threshold") < 0 ||
+	    get_uint(&s->pruned.stacks, r, pr, "stacks") < 0 ||
+	    get_uint(&s->pruned.weight, r, pr, "weight") < 0 ||
+	    !(frames = get_kind(r, v, "frames", 1)))
+		goto done;
+	s->count = (size_t)u;
+	for (const cJSON *f = frames->child; f; f = f->next)
+		if (!cJSON_IsString(f)) {
+			corrupt(r, "'frames' holds something that is not a string");
+			goto done;
+		}
+	tree = field(v, "tree");
+	if (!cJSON_IsString(tree)) {
+		corrupt(r, "'tree' is %s, expected a string", tree ? "not a string" : "missing");
+		goto done;
+	}
+	s->present = 1;
+	s->enc_frames = frames;
+	s->enc_tree = tree;
+	rc = 0;
+done:
+	memcpy(r->where, saved, sizeof saved);
+	return rc;
+}
+
+static int read_bench(struct pg_baseline_bench *b, struct reader *r, const cJSON *o)
+{
+	const cJSON *a;
+	size_t n;
+	char base[sizeof r->where];
+	int rc;
+
+	snprintf(r->where, sizeof r->where, "benchmark '%s'", b->name);
+	memcpy(base, r->where, sizeof base);
+	if (!cJSON_IsObject(o))
+		return corrupt(r, "not an object");
+	if (!(a = get_kind(r, o, "command", 1)))
+		return PG_EINVALID;
+	n = (size_t)cJSON_GetArraySize(a);
+	b->command = calloc(n ? n : 1, sizeof *b->command);
+	if (!b->command)
+		return pg_error_set("out of memory");
+	for (const cJSON *s = a->child; s; s = s->next) {
+		if (!cJSON_IsString(s))
+			return corrupt(r, "'command' holds something that is not a string");
+		if (!(b->command[b->ncommand++] = strdup(s->valuestring)))
+			return pg_error_set("out of memory");
+	}
+	if ((rc = get_string(&b->recorded_at, r, o, "recorded_at", 0)) < 0 ||
+	    (rc = get_string(&b->host_fingerprint, r, o, "host_fingerprint", 1)) < 0 ||
+	    (rc = get_bool(&b->dirty, r, o, "dirty")) < 0 ||
+	    (rc = get_unsigned(&b->hz, r, o, "hz")) < 0 ||
+	    (rc = get_unsigned(&b->repeat, r, o, "repeat")) < 0 ||
+	    (rc = get_unsigned(&b->mem_repeat, r, o, "mem_repeat")) < 0 ||
+	    (rc = get_unsigned(&b->warmup, r, o, "warmup")) < 0)
+		return rc;
+	if (field(o, "mem_sample") && (rc = get_uint(&b->mem_sample, r, o, "mem_sample")) < 0)
+		return rc;
+
+	if (!(a = get_kind(r, o, "warmup_wall_seconds", 1)))
+		return PG_EINVALID;
+	n = (size_t)cJSON_GetArraySize(a);
+	b->warmup_wall = calloc(n ? n : 1, sizeof *b->warmup_wall);
+	if (!b->warmup_wall)
+		return pg_error_set("out of memory");
+	for (const cJSON *v = a->child; v; v = v->next) {
+		if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0))
+			return corrupt(r, "'warmup_wall_seconds' holds something that is not a number >= 0");
+		b->warmup_wall[b->nwarmup++] = v->valuedouble;
+	}
+
+	/* Hot functions before runs: a run's shares refer to them. */
+	if (!(a = get_kind(r, o, "hot_functions", 1)))
+		return PG_EINVALID;
+	n = (size_t)cJSON_GetArraySize(a);
+	b->hot = calloc(n ? n : 1, sizeof *b->hot);
+	if (!b->hot)
+		return pg_error_set("out of memory");
+	for (const cJSON *h = a->child; h; h = h->next) {
+		struct pg_baseline_function *f = &b->hot[b->nhot];
+
+		snprintf(r->where, sizeof r->where, "%s: hot_functions[%zu]", base, b->nhot);
+		if (!cJSON_IsObject(h))
+			return corrupt(r, "not an object");
+		b->nhot++;
+		if ((rc = get_string(&f->name, r, h, "name", 0)) < 0 ||
+		    (rc = get_number(&f->self, r, h, "self")) < 0 ||
+		    (rc = get_number(&f->total, r, h, "total")) < 0)
+			return rc;
+	}
+
+	memcpy(r->where, base, sizeof base);
+	if (!(a = get_kind(r, o, "runs", 1)))
+		return PG_EINVALID;
+	n = (size_t)cJSON_GetArraySize(a);
+	b->runs = calloc(n ? n : 1, sizeof *b->runs);
+	if (!b->runs)
+		return pg_error_set("out of memory");
+	for (const cJSON *v = a->child; v; v = v->next) {
+		struct pg_baseline_run *run = &b->runs[b->nruns];
+		const cJSON *fn;
+
+		snprintf(r->where, sizeof r->where, "%s: runs[%zu]", base, b->nruns);
+		if (!cJSON_IsObject(v))
+			return corrupt(r, "not an object");
+		b->nruns++;
+		if ((rc = get_number(&run->wall_seconds, r, v, "wall_seconds")) < 0 ||
+		    (rc = get_number(&run->cpu_seconds, r, v, "cpu_seconds")) < 0 ||
+		    (rc = get_uint(&run->samples, r, v, "samples")) < 0 ||
+		    (rc = get_bytes(&run->peak_rss_bytes, r, v, "peak_rss_bytes")) < 0)
+			return rc;
+		fn = field(v, "functions");
+		if (fn && !cJSON_IsNull(fn)) {
+			if (!cJSON_IsObject(fn))
+				return corrupt(r, "'functions' is not an object");
+			run->functions = calloc(b->nhot ? b->nhot : 1, sizeof *run->functions);
+			if (!run->functions)
+				return pg_error_set("out of memory");
+			for (size_t k = 0; k < b->nhot; k++) {
+				const cJSON *share = field(fn, b->hot[k].name);
+
+				if (share && (!cJSON_IsNumber(share) || !(share->valuedouble >= 0)))
+					return corrupt(r, "'functions' share of '%s' is not a number >= 0",
+						       b->hot[k].name);
+				run->functions[k] = share ? share->valuedouble : 0;
+			}
+		}
+	}
+
+	memcpy(r->where, base, sizeof base);
+	if (!(a = get_kind(r, o, "mem_runs", 1)))
+		return PG_EINVALID;
+	n = (size_t)cJSON_GetArraySize(a);
+	b->mem_runs = calloc(n ? n : 1, sizeof *b->mem_runs);
+	if (!b->mem_runs)
+		return pg_error_set("out of memory");
+	for (const cJSON *v = a->child; v; v = v->next) {
+		struct pg_baseline_mem_run *m = &b->mem_runs[b->nmem_runs];
+
+		snprintf(r->where, sizeof r->where, "%s: mem_runs[%zu]", base, b->nmem_runs);
+		if (!cJSON_IsObject(v))
+			return corrupt(r, "not an object");
+		b->nmem_runs++;
+		if ((rc = get_number(&m->wall_seconds, r, v, "wall_seconds")) < 0 ||
+		    (rc = get_bytes(&m->peak_heap_bytes, r, v, "peak_heap_bytes")) < 0 ||
+		    (rc = get_bytes(&m->peak_rss_bytes, r, v, "peak_rss_bytes")) < 0 ||
+		    (rc = get_bytes(&m->alloc_count, r, v, "alloc_count")) < 0 ||
+		    (rc = get_bytes(&m->alloc_bytes, r, v, "alloc_bytes")) < 0 ||
+		    (rc = get_bytes(&m->leaked_bytes, r, v, "leaked_bytes")) < 0)
+			return rc;
+	}
+	memcpy(r->where, base, sizeof base);
+	if ((rc = read_stacks(&b->cpu, r, o, "cpu", "samples")) < 0 ||
+	    (rc = read_stacks(&b->mem_peak, r, o, "mem_peak", "bytes")) < 0)
+		return rc;
+	return 0;
+}
+
+/* "line L column C" of the byte at p in text. */
+static void locate(char *buf, size_t size, const char *text, size_t len, const char *p)
+{
+	size_t line = 1, col = 1;
+
+	if (!p || p < text || p > text + len) {
+		snprintf(buf, size, "the end");
+		return;
+	}
+	for (const char *s = text; s < p; s++) {
+		if (*s == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+	}
+	snprintf(buf, size, "line %zu column %zu", line, col);
+}
+
+int pg_baseline_parse(struct pg_baseline **out, const char *text, size_t len, const char *source)
+{
+	struct pg_baseline *b = NULL;
+	struct reader r = { .source = source };
+	const char *err_at = NULL;
+	cJSON *doc = NULL;
+	const cJSON *v, *host, *benches;
+	int rc;
+
+	*out = NULL;
+	doc = cJSON_ParseWithLengthOpts(text, len, &err_at, 0);
+	if (!doc) {
+		char at[64];
+
+		locate(at, sizeof at, text, len, err_at);
+		return pg_error_setc(PG_EINVALID, "'%s': not a profgate baseline: invalid JSON at %s",
+				     source, at);
+	}
+	v = cJSON_IsObject(doc) ? field(doc, "schema") : NULL;
+	if (!cJSON_IsString(v) || strcmp(v->valuestring, PG_BASELINE_SCHEMA)) {
+		rc = pg_error_setc(PG_EINVALID, "'%s': not a profgate baseline (schema %s%s%s, expected '%s')",
+				   source, cJSON_IsString(v) ? "'" : "",
+				   cJSON_IsString(v) ? v->valuestring : "missing",
+				   cJSON_IsString(v) ? "'" : "", PG_BASELINE_SCHEMA);
+		goto done;
+	}
+	if ((rc = pg_baseline_new(&b)) < 0)
+		goto done;
+	b->doc = doc;
+	doc = NULL;
+	b->source = strdup(source);
+	if (!b->source) {
+		rc = pg_error_set("out of memory");
+		goto done;
+	}
+	const cJSON *root = b->doc;
+
+	if ((rc = check_unique_keys(&r, root)) < 0)
+		goto done;
+	v = field(root, "commit");
+	if (!cJSON_IsString(v) || !pg_commit_id_valid(v->valuestring)) {
+		rc = corrupt(&r, "'commit' is not a full commit id");
+		goto done;
+	}
+	strcpy(b->commit, v->valuestring);
+	if ((rc = get_string(&b->recorded_at, &r, root, "recorded_at", 0)) < 0 ||
+	    (rc = get_string(&b->profgate_version, &r, root, "profgate_version", 0)) < 0 ||
+	    (rc = get_bool(&b->dirty, &r, root, "dirty")) < 0)
+		goto done;
+	if (!(host = get_kind(&r, root, "host", 0))) {
+		rc = PG_EINVALID;
+		goto done;
+	}
+	snprintf(r.where, sizeof r.where, "host");
+	char *fp = NULL;
+	double cpus = 0;
+
+	if ((rc = get_string(&b->host.hostname, &r, host, "hostname", 1)) < 0 ||
+	    (rc = get_string(&b->host.cpu_model, &r, host, "cpu_model", 1)) < 0 ||
+	    (rc = get_string(&b->host.kernel, &r, host, "kernel", 1)) < 0 ||
+	    (rc = get_string(&b->host.arch, &r, host, "arch", 1)) < 0 ||
+	    (rc = get_string(&b->host.os, &r, host, "os", 1)) < 0 ||
+	    (rc = get_number(&cpus, &r, host, "cpus")) < 0 ||
+	    (rc = get_string(&fp, &r, host, "fingerprint", 0)) < 0)
+		goto done;
+	b->host.cpus = (int)cpus;
+	snprintf(b->host.fingerprint, sizeof b->host.fingerprint, "%s", fp);
+	free(fp);
+	r.where[0] = '\0';
+
+	if (!(benches = get_kind(&r, root, "benchmarks", 0))) {
+		rc = PG_EINVALID;
+		goto done;
+	}
+	if ((rc = check_unique_keys(&r, benches)) < 0)
+		goto done;
+	size_t n = (size_t)cJSON_GetArraySize(benches);
+
+	b->benches = calloc(n ? n : 1, sizeof *b->benches);
+	if (!b->benches) {
+		rc = pg_error_set("out of memory");
+		goto done;
+	}
+	for (const cJSON *o = benches->child; o; o = o->next) {
+		struct pg_baseline_bench *bench = &b->benches[b->nbenches++];
+
+		bench->name = strdup(o->string);
+		bench->source = strdup(source);
+		if (!bench->name || !bench->source) {
+			rc = pg_error_set("out of memory");
+			goto done;
+		}
+		if ((rc = read_bench(bench, &r, o)) < 0)
+			goto done;
+	}
+	*out = b;
+	b = NULL;
+	rc = 0;
+done:
+	cJSON_Delete(doc);
+	pg_baseline_free(b);
+	return rc;
+}
+
+int pg_baseline_read_file(struct pg_baseline **out, const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = pg_read_file(&text, &len, path)) < 0)
+		return rc;
+	rc = pg_baseline_parse(out, text, len, path);
+	free(text);
+	return rc;
+}

@@ -1,0 +1,330 @@
+/*
+ * The baseline lookup: merge-base, then a first-parent walk asking the store
+ * about each commit.
+ *
+ * The walk is done by hand rather than with a git_revwalk so that the end of
+ * a shallow clone can be told from the end of history: at a shallow boundary
+ * the commit names a parent that is not in the object database (libgit2 1.5
+ * does not rewrite parents from .git/shallow), or, with a libgit2 that does,
+ * the commit is listed in .git/shallow and looks parentless. Both are
+ * checked, so neither is ever taken for "no baseline".
+ */
+#define _GNU_SOURCE
+#include "lookup.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "repo_git.h"
+
+const char *pg_lookup_status_name(enum pg_lookup_status s)
+{
+	switch (s) {
+	case PG_LOOKUP_FOUND: return "found";
+	case PG_LOOKUP_NONE: return "none";
+	case PG_LOOKUP_SHALLOW: return "shallow";
+	case PG_LOOKUP_BASE_MISSING: return "base-missing";
+	}
+	return "unknown";
+}
+
+__attribute__((format(printf, 2, 3)))
+static void say(struct pg_lookup *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out->message, sizeof out->message, fmt, ap);
+	va_end(ap);
+}
+
+static void shallow(struct pg_lookup *out, unsigned max_distance, unsigned d, const char *at,
+		    const struct pg_store *store)
+{
+	out->status = PG_LOOKUP_SHALLOW;
+	out->deepen = max_distance > d ? max_distance - d : 1;
+	say(out, "history too shallow: the walk from %.12s stopped after %u commit%s at %.12s, where "
+	    "this shallow clone ends, with no baseline in %s; fetch %u more commit%s of history "
+	    "('git fetch --deepen=%u', or 'git fetch --unshallow'; in GitHub Actions "
+	    "'fetch-depth: 0')",
+	    out->start, out->walked, out->walked == 1 ? "" : "s", at, pg_store_describe(store),
+	    out->deepen, out->deepen == 1 ? "" : "s", out->deepen);
+}
+
+/* A set of commit ids: open addressing, the table a power of two. */
+struct oidset {
+	git_oid *v;
+	unsigned char *used;
+	size_t count, mask;
+};
+
+static size_t oid_hash(const git_oid *id)
+{
+	size_t h;
+
+	memcpy(&h, id->id, sizeof h);  /* already uniformly distributed */
+	return h;
+}
+
+/* 1 if added, 0 if it was there, negative on failure. */
+static int oidset_add(struct oidset *s, const git_oid *id)
+{
+	size_t i;
+
+	if ((s->count + 1) * 2 > (s->v ? s->mask + 1 : 0)) {
+		size_t n = s->v ? (s->mask + 1) * 2 : 256;
+		struct oidset g = { calloc(n, sizeof *g.v), calloc(n, 1), 0, n - 1 };
+
+		if (!g.v || !g.used) {
+			free(g.v);
+			free(g.used);
+			return pg_error_set("out of memory");
+		}
+		for (size_t k = 0; s->v && k <= s->mask; k++)
+			if (s->used[k])
+				oidset_add(&g, &s->v[k]);
+		free(s->v);
+		free(s->used);
+		*s = g;
+	}
+	for (i = oid_hash(id) & s->mask; s->used[i]; i = (i + 1) & s->mask)
+		if (!git_oid_cmp(&s->v[i], id))
+			return 0;
+	s->used[i] = 1;
+	git_oid_cpy(&s->v[i], id);
+	s->count++;
+	return 1;
+}
+
+static int oidset_has(const struct oidset *s, const git_oid *id)
+{
+	if (!s->v)
+		return 0;
+	for (size_t i = oid_hash(id) & s->mask; s->used[i]; i = (i + 1) & s->mask)
+		if (!git_oid_cmp(&s->v[i], id))
+			return 1;
+	return 0;
+}
+
+static void oidset_release(struct oidset *s)
+{
+	free(s->v);
+	free(s->used);
+	memset(s, 0, sizeof *s);
+}
+
+/* Every commit reachable from `from` that the clone has. */
+static int reachable(struct oidset *out, git_repository *git, const git_oid *from)
+{
+	git_oid *todo = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	if ((rc = oidset_add(out, from)) < 0)
+		return rc;
+	for (git_oid cur = *from;;) {
+		git_commit *c = NULL;
+
+		/* A missing commit is the parent of a shallow boundary. */
+		if (git_commit_lookup(&c, git, &cur) == 0) {
+			for (unsigned k = 0; k < git_commit_parentcount(c); k++) {
+				const git_oid *p = git_commit_parent_id(c, k);
+
+				if ((rc = oidset_add(out, p)) < 0)
+					break;
+				if (rc == 0)
+					continue;
+				if (n == cap) {
+					size_t ncap = cap ? cap * 2 : 256;
+					git_oid *nt = realloc(todo, ncap * sizeof *nt);
+
+					if (!nt) {
+						rc = pg_error_set("out of memory");
+						break;
+					}
+					todo = nt;
+					cap = ncap;
+				}
+				git_oid_cpy(&todo[n++], p);
+			}
+			git_commit_free(c);
+			if (rc < 0)
+				break;
+		}
+		if (n == 0)
+			break;
+		cur = todo[--n];
+	}
+	free(todo);
+	return rc < 0 ? rc : 0;
+}
+
+/* The merge-base within the history a shallow clone has: of the commits
+ * both reach, those that are not the parent of another one (the "best"
+ * common ancestors; the set is closed under taking parents, so an ancestor
+ * of a common commit always has a common child), the most recent if there
+ * are several. GIT_ENOTFOUND when the fetched histories do not meet. */
+static int shallow_merge_base(git_oid *out, git_repository *git, const git_oid *a, const git_oid *b)
+{
+	struct oidset ra = { 0 }, rb = { 0 }, common = { 0 }, below = { 0 };
+	int64_t best_time = INT64_MIN;
+	int rc, found = 0;
+
+	if ((rc = reachable(&ra, git, a)) < 0 || (rc = reachable(&rb, git, b)) < 0)
+		goto done;
+	for (size_t i = 0; i <= ra.mask; i++)
+		if (ra.used[i] && oidset_has(&rb, &ra.v[i]) && (rc = oidset_add(&common, &ra.v[i])) < 0)
+			goto done;
+	for (size_t i = 0; common.v && i <= common.mask; i++) {
+		git_commit *c = NULL;
+
+		if (!common.used[i] || git_commit_lookup(&c, git, &common.v[i]) < 0)
+			continue;
+		for (unsigned k = 0; k < git_commit_parentcount(c) && rc >= 0; k++)
+			rc = oidset_add(&below, git_commit_parent_id(c, k));
+		git_commit_free(c);
+		if (rc < 0)
+			goto done;
+	}
+	for (size_t i = 0; common.v && i <= common.mask; i++) {
+		git_commit *c = NULL;
+
+		if (!common.used[i] || oidset_has(&below, &common.v[i]) ||
+		    git_commit_lookup(&c, git, &common.v[i]) < 0)
+			continue;
+		if (git_commit_time(c) > best_time) {
+			best_time = git_commit_time(c);
+			git_oid_cpy(out, &common.v[i]);
+			found = 1;
+		}
+		git_commit_free(c);
+	}
+	rc = found ? 0 : GIT_ENOTFOUND;
+done:
+	oidset_release(&ra);
+	oidset_release(&rb);
+	oidset_release(&common);
+	oidset_release(&below);
+	return rc;
+}
+
+int pg_lookup_baseline(struct pg_lookup *out, struct pg_store *store, struct pg_repo *repo,
+		       const char *head_rev, const char *base_rev, unsigned max_distance)
+{
+	git_repository *git = pg_repo_git(repo);
+	int is_shallow = pg_repo_is_shallow(repo);
+	git_oid cur;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = pg_repo_resolve(out->head, repo, head_rev)) < 0)
+		return rc;
+	if (base_rev) {
+		git_oid h, b, mb;
+
+		rc = pg_repo_resolve(out->base, repo, base_rev);
+		if (rc == PG_ENOTFOUND) {
+			out->status = PG_LOOKUP_BASE_MISSING;
+			say(out, "base revision '%s' is not in this clone; fetch it (for example "
+			    "'git fetch origin %s') or name another with --base",
+			    base_rev, strncmp(base_rev, "origin/", 7) ? base_rev : base_rev + 7);
+			return 0;
+		}
+		if (rc < 0)
+			return rc;
+		git_oid_fromstr(&h, out->head);
+		git_oid_fromstr(&b, out->base);
+		/* libgit2 1.5's merge-base fails (and leaks) at a shallow
+		 * boundary, so a shallow clone gets the walk below. */
+		if (is_shallow)
+			rc = shallow_merge_base(&mb, git, &h, &b);
+		else
+			rc = git_merge_base(&mb, git, &h, &b);
+		if (rc < 0 && rc != GIT_ENOTFOUND) {
+			if (is_shallow)
+				return rc;  /* the message is set */
+			return pg_error_set("cannot find the merge-base of '%s' and '%s': %s", head_rev,
+					    base_rev, pg_git_message());
+		}
+		if (rc < 0) {
+			if (is_shallow) {
+				out->status = PG_LOOKUP_SHALLOW;
+				out->deepen = max_distance > 0 ? max_distance : 1;
+				say(out, "history too shallow: %.12s (%s) and %.12s (%s) have no common commit in "
+				    "this shallow clone; fetch more history ('git fetch --deepen=%u', or "
+				    "'git fetch --unshallow'; in GitHub Actions 'fetch-depth: 0')",
+				    out->head, head_rev, out->base, base_rev, out->deepen);
+				return 0;
+			}
+			out->status = PG_LOOKUP_NONE;
+			say(out, "%.12s (%s) and %.12s (%s) have no common history, so there is no "
+			    "baseline to compare with", out->head, head_rev, out->base, base_rev);
+			return 0;
+		}
+		cur = mb;
+	} else {
+		git_oid_fromstr(&cur, out->head);
+	}
+	git_oid_tostr(out->start, sizeof out->start, &cur);
+
+	for (unsigned d = 0;; d++) {
+		char hex[PG_COMMIT_HEX_MAX + 1];
+		git_commit *c = NULL;
+		git_commit *parent = NULL;
+		int has = 0;
+
+		git_oid_tostr(hex, sizeof hex, &cur);
+		out->walked++;
+		if ((rc = pg_store_has(&has, store, hex)) < 0)
+			return rc;
+		if (has) {
+			out->status = PG_LOOKUP_FOUND;
+			strcpy(out->found, hex);
+			out->distance = d;
+			return 0;
+		}
+		if (d >= max_distance) {
+			out->status = PG_LOOKUP_NONE;
+			say(out, "no baseline in %s for %.12s or its %u first-parent ancestor%s "
+			    "(max_distance %u); record one on the base branch ('profgate record' at "
+			    "%.12s) or raise max_distance",
+			    pg_store_describe(store), out->start, max_distance, max_distance == 1 ? "" : "s",
+			    max_distance, out->start);
+			return 0;
+		}
+		if (is_shallow && pg_repo_is_shallow_boundary(repo, hex)) {
+			shallow(out, max_distance, d, hex, store);
+			return 0;
+		}
+		if (git_commit_lookup(&c, git, &cur) < 0)
+			return pg_error_set("cannot read commit '%s': %s", hex, pg_git_message());
+		if (git_commit_parentcount(c) == 0) {
+			git_commit_free(c);
+			out->status = PG_LOOKUP_NONE;
+			say(out, "no baseline in %s for %.12s or any of its %u first-parent ancestor%s, "
+			    "back to the first commit %.12s; record one on the base branch "
+			    "('profgate record' at %.12s)", pg_store_describe(store), out->start, d,
+			    d == 1 ? "" : "s", hex, out->start);
+			return 0;
+		}
+		git_oid_cpy(&cur, git_commit_parent_id(c, 0));
+		git_commit_free(c);
+		rc = git_commit_lookup(&parent, git, &cur);
+		git_commit_free(parent);
+		if (rc == GIT_ENOTFOUND && is_shallow) {
+			shallow(out, max_distance, d, hex, store);
+			return 0;
+		}
+		if (rc < 0) {
+			char missing[PG_COMMIT_HEX_MAX + 1];
+
+			git_oid_tostr(missing, sizeof missing, &cur);
+			return pg_error_set("cannot read commit '%s', first parent of '%s': %s", missing, hex,
+					    pg_git_message());
+		}
+	}
+}

@@ -1,0 +1,412 @@
+/*
+ * The git-notes store: each commit's baseline is the note attached to it
+ * under one notes ref (refs/notes/profgate by default), written and read
+ * with libgit2. `git push origin refs/notes/profgate` and the matching fetch
+ * share the baselines with every clone; `git notes --ref=profgate show` reads
+ * them without profgate.
+ *
+ * A write builds a new notes commit on top of the ref's current tip (with
+ * the commit's note merged) and moves the ref only if it still points at
+ * that tip (git_reference_create_matching). When another writer got there
+ * first, or holds the ref's lock, it starts over from the new tip after a
+ * short random pause, so concurrent jobs recording different benchmarks of
+ * one commit all end up in its note.
+ */
+#define _GNU_SOURCE
+#include "store_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "repo_git.h"
+
+#define MAX_ATTEMPTS 200
+
+/* The notes commit the ref points at; *out NULL when the ref does not exist
+ * yet. tip is set when it does. */
+static int notes_tip(git_commit **out, git_oid *tip, struct pg_store *s)
+{
+	git_repository *repo = pg_repo_git(s->repo);
+	int rc;
+
+	*out = NULL;
+	rc = git_reference_name_to_id(tip, repo, s->ref);
+	if (rc == GIT_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return pg_error_set("cannot read ref '%s': %s", s->ref, pg_git_message());
+	if (git_commit_lookup(out, repo, tip) < 0)
+		return pg_error_set("ref '%s' does not point to a notes commit: %s", s->ref, pg_git_message());
+	return 0;
+}
+
+static int cmp_oid(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+static int load_ids(struct pg_store *s)
+{
+	git_note_iterator *it = NULL;
+	git_commit *tip_commit = NULL;
+	git_oid tip, note_id, annotated;
+	git_oid *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if ((rc = notes_tip(&tip_commit, &tip, s)) < 0)
+		return rc;
+	if (tip_commit) {
+		if (git_note_commit_iterator_new(&it, tip_commit) < 0) {
+			rc = pg_error_set("cannot list the notes of '%s': %s", s->ref, pg_git_message());
+			goto done;
+		}
+		while ((rc = git_note_next(&note_id, &annotated, it)) == 0) {
+			if (n == cap) {
+				size_t ncap = cap ? cap * 2 : 64;
+				git_oid *nv = realloc(v, ncap * sizeof *nv);
+
+				if (!nv) {
+					rc = pg_error_set("out of memory");
+					goto done;
+				}
+				v = nv;
+				cap = ncap;
+			}
+			git_oid_cpy(&v[n++], &annotated);
+		}
+		if (rc != GIT_ITEROVER) {
+			rc = pg_error_set("cannot list the notes of '%s': %s", s->ref, pg_git_message());
+			goto done;
+		}
+	}
+	if (n > 1)
+		qsort(v, n, sizeof *v, cmp_oid);
+	free(s->ids);
+	s->ids = v;
+	s->nids = n;
+	s->ids_loaded = 1;
+	v = NULL;
+	rc = 0;
+done:
+	free(v);
+	git_note_iterator_free(it);
+	git_commit_free(tip_commit);
+	return rc;
+}
+
+int pg_notes_has(int *out, struct pg_store *s, const char *commit)
+{
+	git_oid oid;
+	int rc;
+
+	*out = 0;
+	if (git_oid_fromstr(&oid, commit) < 0)
+		return pg_error_setc(PG_EINVALID, "'%s' is not a commit id", commit);
+	/* One listing of the notes tree, then a binary search per commit:
+	 * the lookup asks about up to max_distance commits. */
+	if (!s->ids_loaded && (rc = load_ids(s)) < 0)
+		return rc;
+	*out = s->nids > 0 && bsearch(&oid, s->ids, s->nids, sizeof oid, cmp_oid) != NULL;
+	return 0;
+}
+
+int pg_notes_ids(const git_oid **out, size_t *count, struct pg_store *s)
+{
+	int rc;
+
+	if (!s->ids_loaded && (rc = load_ids(s)) < 0)
+		return rc;
+	*out = s->ids;
+	*count = s->nids;
+	return 0;
+}
+
+static char *location_of(const struct pg_store *s, const char *commit)
+{
+	char *l = NULL;
+
+	if (asprintf(&l, "%s:%s", s->ref, commit) < 0)
+		return NULL;
+	return l;
+}
+
+int pg_notes_read_raw(char **text, size_t *len, char **location, struct pg_store *s, const char *commit)
+{
+	git_repository *repo = pg_repo_git(s->repo);
+	git_commit *tip_commit = NULL;
+	git_note *note = NULL;
+	git_oid tip, oid;
+	int rc;
+
+	if (git_oid_fromstr(&oid, commit) < 0)
+		return pg_error_setc(PG_EINVALID, "'%s' is not a commit id", commit);
+	if ((rc = notes_tip(&tip_commit, &tip, s)) < 0)
+		return rc;
+	if (!tip_commit) {
+		rc = pg_error_setc(PG_ENOTFOUND, "no baseline for commit '%s' in %s (the ref does not exist; "
+				   "fetch it with 'git fetch origin %s:%s')", commit, s->describe, s->ref, s->ref);
+		goto done;
+	}
+	rc = git_note_commit_read(&note, repo, tip_commit, &oid);
+	if (rc == GIT_ENOTFOUND) {
+		rc = pg_error_setc(PG_ENOTFOUND, "no baseline for commit '%s' in %s", commit, s->describe);
+		goto done;
+	}
+	if (rc < 0) {
+		rc = pg_error_set("cannot read the note of '%s' in '%s': %s", commit, s->ref, pg_git_message());
+		goto done;
+	}
+	*text = strdup(git_note_message(note));
+	if (!*text) {
+		rc = pg_error_set("out of memory");
+		goto done;
+	}
+	*len = strlen(*text);
+	if (location && !(*location = location_of(s, commit))) {
+		free(*text);
+		*text = NULL;
+		rc = pg_error_set("out of memory");
+		goto done;
+	}
+	rc = 0;
+done:
+	git_note_free(note);
+	git_commit_free(tip_commit);
+	return rc;
+}
+
+static int signature(git_signature **out, git_repository *repo)
+{
+	/* CI runners often have no user.name: notes are then by profgate. */
+	if (git_signature_default(out, repo) == 0)
+		return 0;
+	if (git_signature_now(out, "profgate", "profgate@localhost") == 0)
+		return 0;
+	return pg_error_set("cannot make a git signature: %s", pg_git_message());
+}
+
+/* A few milliseconds, random so that two writers that collided do not
+ * collide again, growing with the attempts. */
+static void backoff(int attempt)
+{
+	struct timespec ts;
+	unsigned seed = (unsigned)getpid() ^ (unsigned)attempt * 2654435761u;
+	long ms = 1 + (long)(rand_r(&seed) % (2 + (attempt < 10 ? attempt : 10) * 3));
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ms += ts.tv_nsec % 3;
+	ts.tv_sec = 0;
+	ts.tv_nsec = ms * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+static int retryable(int git_rc)
+{
+	return git_rc == GIT_EMODIFIED || git_rc == GIT_EEXISTS || git_rc == GIT_ELOCKED;
+}
+
+/* Moves the ref from tip (NULL: it does not exist yet) to commit. Returns
+ * the libgit2 code: the caller retries on a conflict. */
+static int move_ref(struct pg_store *s, const git_oid *commit, const git_oid *tip, const char *msg)
+{
+	git_reference *ref = NULL;
+	int rc;
+
+	if (tip)
+		rc = git_reference_create_matching(&ref, pg_repo_git(s->repo), s->ref, commit, 1, tip, msg);
+	else
+		rc = git_reference_create(&ref, pg_repo_git(s->repo), s->ref, commit, 0, msg);
+	git_reference_free(ref);
+	return rc;
+}
+
+int pg_notes_write(struct pg_store *s, const char *commit, const char *text, size_t len, char **location)
+{
+	git_repository *repo = pg_repo_git(s->repo);
+	git_signature *sig = NULL;
+	git_oid oid, tip, new_commit;
+	char msg[128];
+	int rc;
+
+	if (git_oid_fromstr(&oid, commit) < 0)
+		return pg_error_setc(PG_EINVALID, "'%s' is not a commit id", commit);
+	if (memchr(text, '\0', len))
+		return pg_error_set("baseline of '%s' contains a NUL byte", commit);
+	if ((rc = signature(&sig, repo)) < 0)
+		return rc;
+	snprintf(msg, sizeof msg, "profgate: baseline of %.12s", commit);
+	for (int attempt = 0;; attempt++) {
+		git_commit *tip_commit = NULL;
+		git_note *note = NULL;
+		char *merged = NULL;
+		const char *content = text;
+		char *where = NULL;
+
+		if ((rc = notes_tip(&tip_commit, &tip, s)) < 0)
+			break;
+		int have_tip = tip_commit != NULL;
+
+		if (tip_commit) {
+			rc = git_note_commit_read(&note, repo, tip_commit, &oid);
+			if (rc == 0) {
+				const char *old = git_note_message(note);
+
+				where = location_of(s, commit);
+				rc = pg_store_merge_text(&merged, text, len, old, strlen(old),
+							 where ? where : commit);
+				free(where);
+				git_note_free(note);
+				if (rc < 0) {
+					git_commit_free(tip_commit);
+					break;
+				}
+				content = merged;
+			} else if (rc != GIT_ENOTFOUND) {
+				rc = pg_error_set("cannot read the note of '%s' in '%s': %s", commit, s->ref,
+						  pg_git_message());
+				git_commit_free(tip_commit);
+				break;
+			}
+		}
+		rc = git_note_commit_create(&new_commit, NULL, repo, tip_commit, sig, sig, &oid, content, 1);
+		free(merged);
+		git_commit_free(tip_commit);
+		if (rc < 0) {
+			rc = pg_error_set("cannot write the note of '%s' in '%s': %s", commit, s->ref,
+					  pg_git_message());
+			break;
+		}
+		rc = move_ref(s, &new_commit, have_tip ? &tip : NULL, msg);
+		if (rc == 0)
+			break;
+		if (!retryable(rc) || attempt + 1 >= MAX_ATTEMPTS) {
+			rc = pg_error_set("cannot update '%s'%s: %s", s->ref,
+					  retryable(rc) ? " (it kept moving under us)" : "", pg_git_message());
+			break;
+		}
+		backoff(attempt);
+	}
+	git_signature_free(sig);
+	s->ids_loaded = 0;
+	if (rc == 0 && location && !(*location = location_of(s, commit)))
+		rc = pg_error_set("out of memory");
+	return rc;
+}
+
+int pg_notes_remove(struct pg_store *s, const char *commit)
+{
+	git_repository *repo = pg_repo_git(s->repo);
+	git_signature *sig = NULL;
+	git_oid oid, tip, new_commit;
+	char msg[128];
+	int rc;
+
+	if (git_oid_fromstr(&oid, commit) < 0)
+		return pg_error_setc(PG_EINVALID, "'%s' is not a commit id", commit);
+	if ((rc = signature(&sig, repo)) < 0)
+		return rc;
+	snprintf(msg, sizeof msg, "profgate: remove the baseline of %.12s", commit);
+	for (int attempt = 0;; attempt++) {
+		git_commit *tip_commit = NULL;
+
+		if ((rc = notes_tip(&tip_commit, &tip, s)) < 0)
+			break;
+		if (!tip_commit) {
+			rc = pg_error_setc(PG_ENOTFOUND, "no baseline for commit '%s' in %s", commit, s->describe);
+			break;
+		}
+		rc = git_note_commit_remove(&new_commit, repo, tip_commit, sig, sig, &oid);
+		git_commit_free(tip_commit);
+		if (rc == GIT_ENOTFOUND) {
+			rc = pg_error_setc(PG_ENOTFOUND, "no baseline for commit '%s' in %s", commit, s->describe);
+			break;
+		}
+		if (rc < 0) {
+			rc = pg_error_set("cannot remove the note of '%s' in '%s': %s", commit, s->ref,
+					  pg_git_message());
+			break;
+		}
+		rc = move_ref(s, &new_commit, &tip, msg);
+		if (rc == 0)
+			break;
+		if (!retryable(rc) || attempt + 1 >= MAX_ATTEMPTS) {
+			rc = pg_error_set("cannot update '%s': %s", s->ref, pg_git_message());
+			break;
+		}
+		backoff(attempt);
+	}
+	git_signature_free(sig);
+	s->ids_loaded = 0;
+	return rc;
+}
+
+int pg_notes_list(struct pg_store_entry **out, size_t *count, struct pg_store *s)
+{
+	git_repository *repo = pg_repo_git(s->repo);
+	git_note_iterator *it = NULL;
+	git_commit *tip_commit = NULL;
+	struct pg_store_entry *v = NULL;
+	size_t n = 0, cap = 0;
+	git_oid tip, note_id, annotated;
+	int rc;
+
+	if ((rc = notes_tip(&tip_commit, &tip, s)) < 0 || !tip_commit)
+		return rc;
+	if (git_note_commit_iterator_new(&it, tip_commit) < 0) {
+		rc = pg_error_set("cannot list the notes of '%s': %s", s->ref, pg_git_message());
+		goto done;
+	}
+	while ((rc = git_note_next(&note_id, &annotated, it)) == 0) {
+		struct pg_store_entry *e;
+		git_blob *blob = NULL;
+
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			struct pg_store_entry *nv = realloc(v, ncap * sizeof *nv);
+
+			if (!nv) {
+				rc = pg_error_set("out of memory");
+				goto done;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		e = &v[n++];
+		memset(e, 0, sizeof *e);
+		git_oid_tostr(e->commit, sizeof e->commit, &annotated);
+		if (!(e->location = location_of(s, e->commit))) {
+			rc = pg_error_set("out of memory");
+			goto done;
+		}
+		if (git_blob_lookup(&blob, repo, &note_id) < 0) {
+			if (asprintf(&e->error, "'%s': cannot read the note: %s", e->location,
+				     pg_git_message()) < 0)
+				e->error = NULL;
+			continue;
+		}
+		e->size = (uint64_t)git_blob_rawsize(blob);
+		pg_store_entry_fill(e, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
+				    e->location, e->commit);
+		git_blob_free(blob);
+	}
+	if (rc != GIT_ITEROVER) {
+		rc = pg_error_set("cannot list the notes of '%s': %s", s->ref, pg_git_message());
+		goto done;
+	}
+	rc = 0;
+done:
+	git_note_iterator_free(it);
+	git_commit_free(tip_commit);
+	if (rc < 0) {
+		pg_store_entries_free(v, n);
+		return rc;
+	}
+	*out = v;
+	*count = n;
+	return 0;
+}

@@ -1,0 +1,288 @@
+/*
+ * The benchmark runner: one configured benchmark, run as SPEC says (timing
+ * and memory in separate runs), turned into a benchmark of the baseline
+ * model. Every run goes through pg_run_profile(); this file only decides
+ * which runs to make, keeps their numbers, merges their profiles and tells
+ * the terminal how far it got.
+ *
+ * Warm-up runs are made with neither the sampler nor the tracker: they only
+ * warm caches, and a run with nothing recorded costs no symbolizing, which
+ * keeps profgate's own share of a `record` small.
+ */
+#define _GNU_SOURCE
+#include "bench_runner.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "error.h"
+#include "run.h"
+
+void pg_bench_outcome_release(struct pg_bench_outcome *o)
+{
+	free(o->failure);
+	free(o->stderr_tail);
+	memset(o, 0, sizeof *o);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+enum phase { WARMUP, TIMING, MEMORY };
+
+static const char *phase_name(enum phase p)
+{
+	return p == WARMUP ? "warmup" : p == TIMING ? "run" : "mem";
+}
+
+static void progress_line(const struct pg_bench_progress *pr, const char *name, enum phase ph,
+			  unsigned i, unsigned n, double seconds, int done)
+{
+	if (!pr || !pr->out)
+		return;
+	if (pr->tty) {
+		fprintf(pr->out, "\r\033[K[%zu/%zu] %s  %s %u/%u", pr->index, pr->count, name,
+			phase_name(ph), i, n);
+		if (done)
+			fprintf(pr->out, "  %.2f s", seconds);
+		else
+			fputs("  ...", pr->out);
+	} else if (done) {
+		fprintf(pr->out, "[%zu/%zu] %s  %s %u/%u  %.2f s\n", pr->index, pr->count, name,
+			phase_name(ph), i, n, seconds);
+	}
+	fflush(pr->out);
+}
+
+/* Why a run that ended counts as a failure; NULL if it passed. */
+static char *run_failure(const struct pg_run_result *r, const struct pg_bench_config *cfg)
+{
+	char *s = NULL;
+	int st = r->launch.status;
+
+	if (r->launch.timed_out) {
+		if (asprintf(&s, "timed out after %g s (timeout)", cfg->timeout) < 0)
+			s = NULL;
+	} else if (WIFSIGNALED(st)) {
+		if (asprintf(&s, "killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st))) < 0)
+			s = NULL;
+	} else if (WEXITSTATUS(st) != 0) {
+		if (asprintf(&s, "exited with status %d", WEXITSTATUS(st)) < 0)
+			s = NULL;
+	} else {
+		return NULL;
+	}
+	return s ? s : strdup("failed");
+}
+
+/* Fills bench->hot from the merged CPU profile, and each run's share of
+ * those functions from the run's own profile. */
+static int hot_functions(struct pg_baseline_bench *bench, struct pg_profile *merged,
+			 struct pg_profile *const *runs, size_t nruns)
+{
+	struct pg_hot_function *hot = NULL, *rh = NULL;
+	unsigned char *is_root = NULL;
+	size_t nhot = 0, nrh = 0;
+	uint64_t total = pg_profile_total(merged);
+	int rc;
+
+	if (total == 0)
+		return 0;
+	if ((rc = pg_profile_hot_functions(&hot, &nhot, merged)) < 0)
+		return rc;
+	/* Frames at depth 0 name the programs, not functions. */
+	is_root = calloc(pg_profile_frame_count(merged) + 1, 1);
+	bench->hot = calloc(PG_BENCH_HOT_FUNCTIONS, sizeof *bench->hot);
+	if (!bench->hot || !is_root) {
+		rc = pg_error_set("out of memory");
+		goto done;
+	}
+	for (size_t k = 0; k < pg_profile_stack_count(merged); k++)
+		is_root[pg_profile_stack(merged, k)->frames[0]] = 1;
+	for (size_t i = 0; i < nhot && bench->nhot < PG_BENCH_HOT_FUNCTIONS; i++) {
+		struct pg_baseline_function *f = &bench->hot[bench->nhot];
+
+		if (is_root[hot[i].frame])
+			continue;
+		if (!(f->name = strdup(pg_profile_frame_name(merged, hot[i].frame)))) {
+			rc = pg_error_set("out of memory");
+			goto done;
+		}
+		f->self = (double)hot[i].self / (double)total;
+		f->total = (double)hot[i].total / (double)total;
+		bench->nhot++;
+	}
+	for (size_t r = 0; r < nruns && r < bench->nruns; r++) {
+		uint64_t rt;
+
+		if (!runs[r] || (rt = pg_profile_total(runs[r])) == 0)
+			continue;
+		free(rh);
+		rh = NULL;
+		if ((rc = pg_profile_hot_functions(&rh, &nrh, runs[r])) < 0)
+			goto done;
+		bench->runs[r].functions = calloc(bench->nhot ? bench->nhot : 1, sizeof(double));
+		if (!bench->runs[r].functions) {
+			rc = pg_error_set("out of memory");
+			goto done;
+		}
+		for (size_t k = 0; k < bench->nhot; k++)
+			for (size_t j = 0; j < nrh; j++)
+				if (!strcmp(pg_profile_frame_name(runs[r], rh[j].frame), bench->hot[k].name)) {
+					bench->runs[r].functions[k] = (double)rh[j].total / (double)rt;
+					break;
+				}
+	}
+	rc = 0;
+done:
+	free(hot);
+	free(rh);
+	free(is_root);
+	return rc;
+}
+
+int pg_bench_run(struct pg_baseline_bench *out, struct pg_bench_outcome *outcome,
+		 const struct pg_bench_config *cfg, const char *work_dir,
+		 const struct pg_bench_progress *progress)
+{
+	struct pg_profile **cpu = NULL, **mem = NULL;
+	struct pg_profile *merged = NULL;
+	size_t nmem_profiles = 0;
+	double start = now();
+	int rc = 0;
+
+	memset(outcome, 0, sizeof *outcome);
+	out->hz = cfg->hz;
+	out->repeat = cfg->repeat;
+	out->mem_repeat = cfg->mem_repeat;
+	out->warmup = cfg->warmup;
+	out->mem_sample = cfg->mem_sample;
+	out->command = calloc((size_t)cfg->nrun + 1, sizeof *out->command);
+	out->warmup_wall = calloc(cfg->warmup + 1, sizeof *out->warmup_wall);
+	out->runs = calloc(cfg->repeat + 1, sizeof *out->runs);
+	out->mem_runs = calloc(cfg->mem_repeat + 1, sizeof *out->mem_runs);
+	cpu = calloc(cfg->repeat + 1, sizeof *cpu);
+	mem = calloc(cfg->mem_repeat + 1, sizeof *mem);
+	if (!out->command || !out->warmup_wall || !out->runs || !out->mem_runs || !cpu || !mem) {
+		rc = pg_error_set("out of memory");
+		goto done;
+	}
+	for (int i = 0; i < cfg->nrun; i++) {
+		if (!(out->command[i] = strdup(cfg->run[i]))) {
+			rc = pg_error_set("out of memory");
+			goto done;
+		}
+		out->ncommand++;
+	}
+
+	const struct {
+		enum phase phase;
+		unsigned n;
+	} plan[] = { { WARMUP, cfg->warmup }, { TIMING, cfg->repeat }, { MEMORY, cfg->mem_repeat } };
+
+	for (size_t p = 0; p < sizeof plan / sizeof plan[0]; p++) {
+		for (unsigned i = 0; i < plan[p].n; i++) {
+			enum phase ph = plan[p].phase;
+			struct pg_run_request req = {
+				.argv = cfg->run, .argc = cfg->nrun, .cwd = cfg->cwd,
+				.env_add = cfg->env, .nenv_add = cfg->nenv, .hz = cfg->hz,
+				.cpu = ph == TIMING, .mem = ph == MEMORY, .mem_sample = cfg->mem_sample,
+				.timeout = cfg->timeout, .follow = 1, .work_dir = work_dir,
+				.stderr_tail = PG_BENCH_STDERR_TAIL,
+			};
+			struct pg_run_result r;
+			char *why = NULL;
+
+			progress_line(progress, cfg->name, ph, i + 1, plan[p].n, 0, 0);
+			if (pg_run_profile(&r, &req) < 0) {
+				why = strdup(pg_error_last());
+			} else {
+				outcome->runs_wall += r.wall_seconds;
+				why = run_failure(&r, cfg);
+			}
+			if (why) {
+				char *msg = NULL;
+
+				if (asprintf(&msg, "%s %u/%u %s", phase_name(ph), i + 1, plan[p].n, why) < 0)
+					msg = NULL;
+				free(why);
+				outcome->failure = msg ? msg : strdup("failed");
+				if (r.stderr_tail && r.stderr_tail[0])
+					outcome->stderr_tail = strdup(r.stderr_tail);
+				pg_run_result_release(&r);
+				if (progress && progress->out && progress->tty)
+					fputs("\r\033[K", progress->out);
+				goto done;  /* outcome->ok stays 0 */
+			}
+			progress_line(progress, cfg->name, ph, i + 1, plan[p].n, r.wall_seconds, 1);
+			if (ph == WARMUP) {
+				out->warmup_wall[out->nwarmup++] = r.wall_seconds;
+			} else if (ph == TIMING) {
+				out->runs[out->nruns++] = (struct pg_baseline_run){
+					.wall_seconds = r.wall_seconds, .cpu_seconds = r.cpu_seconds,
+					.samples = r.cpu_samples, .peak_rss_bytes = r.peak_rss_bytes };
+				cpu[i] = r.cpu;
+				r.cpu = NULL;
+			} else {
+				/* Numbers the tracker did not measure are -1 (stored
+				 * as null), never zeros. */
+				int tracked = r.mem_tracked && r.mem_peak;
+
+				out->mem_runs[out->nmem_runs++] = (struct pg_baseline_mem_run){
+					.wall_seconds = r.wall_seconds,
+					.peak_heap_bytes = tracked ? r.peak_heap_bytes : -1,
+					.peak_rss_bytes = r.peak_rss_bytes,
+					.alloc_count = tracked ? r.alloc_count : -1,
+					.alloc_bytes = tracked ? r.alloc_bytes : -1,
+					.leaked_bytes = tracked ? r.leaked_bytes : -1 };
+				if (tracked) {
+					mem[nmem_profiles++] = r.mem_peak;
+					r.mem_peak = NULL;
+				}
+			}
+			pg_run_result_release(&r);
+		}
+	}
+	if (progress && progress->out && progress->tty)
+		fputs("\r\033[K", progress->out);
+
+	if (out->nruns > 0) {
+		if ((rc = pg_baseline_merge_profiles(&merged, cpu, out->nruns, 0)) < 0 ||
+		    (rc = hot_functions(out, merged, cpu, out->nruns)) < 0)
+			goto done;
+		rc = pg_baseline_bench_set_profile(out, PG_BASELINE_CPU, merged, (unsigned)out->nruns,
+						   PG_BASELINE_PRUNE_DEFAULT);
+		merged = NULL;
+		if (rc < 0)
+			goto done;
+	}
+	if (nmem_profiles > 0) {
+		if ((rc = pg_baseline_merge_profiles(&merged, mem, nmem_profiles, 1)) < 0)
+			goto done;
+		rc = pg_baseline_bench_set_profile(out, PG_BASELINE_MEM_PEAK, merged,
+						   (unsigned)nmem_profiles, PG_BASELINE_PRUNE_DEFAULT);
+		merged = NULL;
+		if (rc < 0)
+			goto done;
+	}
+	outcome->ok = 1;
+	rc = 0;
+done:
+	outcome->elapsed = now() - start;
+	for (unsigned i = 0; cpu && i < cfg->repeat; i++)
+		pg_profile_free(cpu[i]);
+	for (size_t i = 0; mem && i < nmem_profiles; i++)
+		pg_profile_free(mem[i]);
+	free(cpu);
+	free(mem);
+	pg_profile_free(merged);
+	return rc;
+}

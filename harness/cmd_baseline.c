@@ -1,0 +1,479 @@
+/*
+ * `profgate baseline list|show REV|rm REV`: inspect and prune the stored
+ * baselines.
+ *
+ * The store is the one `record` would use: --store, else the config's
+ * "store", else .profgate/baselines next to the config (or here, without a
+ * config). REV is anything git resolves (HEAD~3, a branch, an abbreviated
+ * id); outside a repository, or for a commit the clone does not have, a
+ * full id or an unambiguous prefix of a stored baseline's commit.
+ *
+ * A corrupt or foreign file in the store is reported by name and makes the
+ * exit status 2, but never hides the baselines that are fine.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "baseline.h"
+#include "cmds.h"
+#include "config.h"
+#include "error.h"
+#include "repo.h"
+#include "store.h"
+
+struct baseline_opts {
+	const char *config;
+	int config_given;
+	const char *store;
+	int json;
+	const char *sub;
+	const char *rev;
+};
+
+static void baseline_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: profgate baseline list [options]\n"
+		"       profgate baseline show REV [--json] [options]\n"
+		"       profgate baseline rm REV [options]\n\n"
+		"Inspects and prunes stored baselines.\n"
+		"  list       every baseline: commit, date, benchmarks, size, where it is\n"
+		"  show REV   the baseline of REV: host, runs, medians, hot functions\n"
+		"             (--json: the stored file as it is)\n"
+		"  rm REV     removes the baseline of REV\n\n"
+		"options:\n"
+		"  -c, --config FILE   the config whose store to use (default profgate.json)\n"
+		"      --store SPEC    a directory, 'git-notes' or 'git-notes:REF' instead\n"
+		"      --json          machine-readable output (list, show)\n"
+		"  -h, --help          this help\n\n"
+		"exit status: 0 ok; 2 usage error, no such baseline, or a corrupt or foreign\n"
+		"file in the store (named on stderr).\n");
+}
+
+static int parse_args(struct baseline_opts *o, int argc, char **argv)
+{
+	enum { O_STORE = 256, O_JSON };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "store", required_argument, NULL, O_STORE },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	/* Options may come before or after the subcommand and REV. */
+	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			o->config_given = 1;
+			break;
+		case O_STORE:
+			o->store = optarg;
+			break;
+		case O_JSON:
+			o->json = 1;
+			break;
+		case 'h':
+			baseline_usage(stdout);
+			return 1;
+		default:
+			if (optopt && optopt < 256)
+				pg_report_error("baseline", "option '-%c' is unknown or needs a value; see "
+						"'profgate baseline --help'", optopt);
+			else
+				pg_report_error("baseline", "option '%s' is unknown or needs a value; see "
+						"'profgate baseline --help'", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		pg_report_error("baseline", "no subcommand; usage: profgate baseline list|show REV|rm REV");
+		return -1;
+	}
+	o->sub = argv[optind++];
+	if (strcmp(o->sub, "list") && strcmp(o->sub, "show") && strcmp(o->sub, "rm")) {
+		pg_report_error("baseline", "'%s' is not list, show or rm", o->sub);
+		return -1;
+	}
+	if (strcmp(o->sub, "list")) {
+		if (optind >= argc) {
+			pg_report_error("baseline", "%s: no revision given; usage: profgate baseline %s REV",
+					o->sub, o->sub);
+			return -1;
+		}
+		o->rev = argv[optind++];
+	}
+	if (optind < argc) {
+		pg_report_error("baseline", "unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	if (o->json && !strcmp(o->sub, "rm")) {
+		pg_report_error("baseline", "rm: --json is for list and show");
+		return -1;
+	}
+	return 0;
+}
+
+static void human_size(char *buf, size_t size, double bytes)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int u = 0;
+
+	while (bytes >= 1024 && u < 4) {
+		bytes /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, size, "%.0f %s", bytes, units[u]);
+	else
+		snprintf(buf, size, "%.1f %s", bytes, units[u]);
+}
+
+/* Full commit id of rev: through git when it knows rev, else a unique
+ * prefix of a stored baseline's commit (a clone without that commit, or no
+ * repository at all). */
+static int resolve_rev(char out[PG_COMMIT_HEX_MAX + 1], struct pg_repo *repo, struct pg_store *store,
+		       const char *rev)
+{
+	size_t len = strlen(rev);
+	int rc, hex = len >= 4 && len <= PG_COMMIT_HEX_MAX;
+
+	if (repo) {
+		rc = pg_repo_resolve(out, repo, rev);
+		if (rc == 0 || rc != PG_ENOTFOUND)
+			return rc;
+	}
+	for (size_t i = 0; i < len; i++)
+		hex &= (rev[i] >= '0' && rev[i] <= '9') || (rev[i] >= 'a' && rev[i] <= 'f');
+	if (!hex)
+		return repo ? pg_error_setc(PG_ENOTFOUND, "%s", pg_error_last())
+			    : pg_error_setc(PG_ENOTFOUND, "'%s' is not a commit id, and there is no git "
+					    "repository here to resolve it", rev);
+	return pg_store_find_prefix(out, store, rev);
+}
+
+static int do_list(struct pg_store *store, int json)
+{
+	struct pg_store_entry *e = NULL;
+	size_t n = 0, bad = 0;
+	char size[32];
+
+	if (pg_store_list(&e, &n, store) < 0) {
+		pg_report_error("baseline", "%s", pg_error_last());
+		return PG_EXIT_USAGE;
+	}
+	if (json) {
+		cJSON *a = cJSON_CreateArray();
+		char *text;
+
+		for (size_t i = 0; a && i < n; i++) {
+			cJSON *o = cJSON_CreateObject(), *names;
+
+			if (!o)
+				break;
+			cJSON_AddItemToArray(a, o);
+			if (e[i].commit[0])
+				cJSON_AddStringToObject(o, "commit", e[i].commit);
+			else
+				cJSON_AddNullToObject(o, "commit");
+			cJSON_AddStringToObject(o, "location", e[i].location);
+			cJSON_AddNumberToObject(o, "size", (double)e[i].size);
+			if (e[i].error) {
+				cJSON_AddStringToObject(o, "error", e[i].error);
+				continue;
+			}
+			cJSON_AddStringToObject(o, "recorded_at", e[i].recorded_at);
+			cJSON_AddBoolToObject(o, "dirty", e[i].dirty);
+			names = cJSON_AddArrayToObject(o, "benchmarks");
+			for (size_t k = 0; names && k < e[i].nbenches; k++)
+				cJSON_AddItemToArray(names, cJSON_CreateString(e[i].benches[k]));
+		}
+		text = a ? cJSON_Print(a) : NULL;
+		if (text)
+			printf("%s\n", text);
+		else
+			pg_report_error("baseline", "out of memory");
+		free(text);
+		cJSON_Delete(a);
+	} else if (n > 0) {
+		printf("%-12s  %-20s  %10s  %9s  %s\n", "COMMIT", "RECORDED", "BENCHMARKS", "SIZE", "STORED AT");
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].error) {
+			bad++;
+			pg_report_error("baseline", "%s", e[i].error);
+			continue;
+		}
+		if (json)
+			continue;
+		human_size(size, sizeof size, (double)e[i].size);
+		printf("%.12s  %-20s  %10zu  %9s  %s%s\n", e[i].commit, e[i].recorded_at, e[i].nbenches, size,
+		       e[i].location, e[i].dirty ? "  (dirty)" : "");
+	}
+	if (n == 0 && !json)
+		fprintf(stderr, "profgate baseline: no baselines in %s\n", pg_store_describe(store));
+	pg_store_entries_free(e, n);
+	return bad ? PG_EXIT_USAGE : PG_EXIT_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median, min and max of v[0..n) (n > 0); sorts v. */
+static void stats(double *v, size_t n, double *med, double *min, double *max)
+{
+	qsort(v, n, sizeof *v, cmp_double);
+	*med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	*min = v[0];
+	*max = v[n - 1];
+}
+
+static void show_seconds(const char *what, const struct pg_baseline_bench *b, int cpu)
+{
+	double *v, med, min, max;
+
+	if (b->nruns == 0 || !(v = malloc(b->nruns * sizeof *v)))
+		return;
+	for (size_t i = 0; i < b->nruns; i++)
+		v[i] = cpu ? b->runs[i].cpu_seconds : b->runs[i].wall_seconds;
+	stats(v, b->nruns, &med, &min, &max);
+	free(v);
+	printf("  %-13s median %.3f s  (min %.3f, max %.3f)\n", what, med, min, max);
+}
+
+/* field: offset of an int64 of struct pg_baseline_mem_run. */
+static void show_bytes(const char *what, const struct pg_baseline_bench *b, size_t field, int count)
+{
+	double *v = malloc((b->nmem_runs ? b->nmem_runs : 1) * sizeof *v), med, min, max;
+	size_t n = 0;
+	char a[32], c[32], d[32];
+
+	if (!v)
+		return;
+	for (size_t i = 0; i < b->nmem_runs; i++) {
+		int64_t x;
+
+		memcpy(&x, (const char *)&b->mem_runs[i] + field, sizeof x);
+		if (x >= 0)
+			v[n++] = (double)x;
+	}
+	if (n == 0) {
+		free(v);
+		printf("  %-13s not measured\n", what);
+		return;
+	}
+	stats(v, n, &med, &min, &max);
+	free(v);
+	if (count) {
+		printf("  %-13s median %.0f  (min %.0f, max %.0f)\n", what, med, min, max);
+		return;
+	}
+	human_size(a, sizeof a, med);
+	human_size(c, sizeof c, min);
+	human_size(d, sizeof d, max);
+	printf("  %-13s median %s  (min %s, max %s)\n", what, a, c, d);
+}
+
+static int show_stacks(const char *what, struct pg_baseline_bench *b, enum pg_baseline_kind kind)
+{
+	const struct pg_baseline_stacks *s = kind == PG_BASELINE_CPU ? &b->cpu : &b->mem_peak;
+	struct pg_profile *p = NULL;
+	char total[32];
+
+	if (!s->present) {
+		printf("  %-13s none\n", what);
+		return 0;
+	}
+	/* Decoding checks the stacks too: show is where corruption surfaces. */
+	if (pg_baseline_bench_profile(&p, b, kind) < 0)
+		return -1;
+	if (kind == PG_BASELINE_CPU)
+		snprintf(total, sizeof total, "%llu samples", (unsigned long long)s->total);
+	else
+		human_size(total, sizeof total, (double)s->total);
+	printf("  %-13s %zu stacks, %s over %u run%s", what, pg_profile_stack_count(p), total, s->runs,
+	       s->runs == 1 ? "" : "s");
+	if (s->pruned.stacks > 0)
+		printf("; %llu lighter than %g%% folded into their callers (%.2f%% of the weight)",
+		       (unsigned long long)s->pruned.stacks, 100 * s->pruned.threshold,
+		       s->total ? 100.0 * (double)s->pruned.weight / (double)s->total : 0.0);
+	printf("\n");
+	return 0;
+}
+
+static int cmp_self(const void *a, const void *b)
+{
+	const struct pg_baseline_function *x = *(const struct pg_baseline_function *const *)a;
+	const struct pg_baseline_function *y = *(const struct pg_baseline_function *const *)b;
+
+	return x->self < y->self ? 1 : x->self > y->self ? -1 : strcmp(x->name, y->name);
+}
+
+/* The functions that burn the time themselves: hot functions are stored by
+ * inclusive share, where main and _start lead. */
+static void show_hot(const struct pg_baseline_bench *b)
+{
+	const struct pg_baseline_function **v;
+	size_t n = 0;
+
+	if (b->nhot == 0 || !(v = malloc(b->nhot * sizeof *v)))
+		return;
+	for (size_t i = 0; i < b->nhot; i++)
+		if (b->hot[i].self > 0)
+			v[n++] = &b->hot[i];
+	qsort(v, n, sizeof *v, cmp_self);
+	printf("  %-13s", "hot (self)");
+	for (size_t k = 0; k < n && k < 5; k++)
+		printf("%s %s %.1f%%", k ? "," : "", v[k]->name, 100 * v[k]->self);
+	printf("%s\n", n ? "" : " none");
+	free(v);
+}
+
+static int do_show(struct pg_store *store, struct pg_repo *repo, const char *rev, int json)
+{
+	char commit[PG_COMMIT_HEX_MAX + 1];
+	struct pg_baseline *b = NULL;
+	char *text = NULL, *location = NULL;
+	size_t len = 0;
+	int rc = PG_EXIT_USAGE;
+
+	if (resolve_rev(commit, repo, store, rev) < 0) {
+		pg_report_error("baseline", "show: %s", pg_error_last());
+		return PG_EXIT_USAGE;
+	}
+	if (pg_store_read_raw(&text, &len, &location, store, commit) < 0 ||
+	    pg_baseline_parse(&b, text, len, location) < 0) {
+		pg_report_error("baseline", "show: %s", pg_error_last());
+		goto done;
+	}
+	if (strcmp(b->commit, commit)) {
+		pg_report_error("baseline", "show: '%s': holds the baseline of commit '%s', not of '%s'",
+				location, b->commit, commit);
+		goto done;
+	}
+	if (json) {
+		fwrite(text, 1, len, stdout);
+		if (len == 0 || text[len - 1] != '\n')
+			putchar('\n');
+		rc = PG_EXIT_OK;
+		goto done;
+	}
+	char size[32];
+
+	human_size(size, sizeof size, (double)len);
+	printf("commit     %s%s\n", b->commit, b->dirty ? "  (recorded from a dirty working tree)" : "");
+	printf("recorded   %s by profgate %s\n", b->recorded_at, b->profgate_version);
+	printf("host       %s: %s, %d CPU%s, %s %s, %s (fingerprint %s)\n",
+	       b->host.hostname ? b->host.hostname : "?", b->host.cpu_model ? b->host.cpu_model : "?",
+	       b->host.cpus, b->host.cpus == 1 ? "" : "s", b->host.kernel ? b->host.kernel : "?",
+	       b->host.arch ? b->host.arch : "?", b->host.os ? b->host.os : "?", b->host.fingerprint);
+	printf("stored at  %s (%s)\n", location, size);
+	printf("benchmarks %zu\n", b->nbenches);
+	for (size_t i = 0; i < b->nbenches; i++) {
+		struct pg_baseline_bench *bench = &b->benches[i];
+
+		printf("\n%s  (%zu timing run%s, %zu memory run%s, %zu warm-up; %u Hz%s)\n", bench->name,
+		       bench->nruns, bench->nruns == 1 ? "" : "s", bench->nmem_runs,
+		       bench->nmem_runs == 1 ? "" : "s", bench->nwarmup, bench->hz,
+		       bench->dirty ? "; dirty tree" : "");
+		printf("  %-13s", "command");
+		for (size_t k = 0; k < bench->ncommand; k++)
+			printf(" %s", bench->command[k]);
+		printf("\n");
+		show_seconds("wall", bench, 0);
+		show_seconds("cpu", bench, 1);
+		show_bytes("peak_heap", bench, offsetof(struct pg_baseline_mem_run, peak_heap_bytes), 0);
+		show_bytes("peak_rss", bench, offsetof(struct pg_baseline_mem_run, peak_rss_bytes), 0);
+		show_bytes("alloc_count", bench, offsetof(struct pg_baseline_mem_run, alloc_count), 1);
+		show_bytes("alloc_bytes", bench, offsetof(struct pg_baseline_mem_run, alloc_bytes), 0);
+		show_bytes("leaked_bytes", bench, offsetof(struct pg_baseline_mem_run, leaked_bytes), 0);
+		if (show_stacks("cpu stacks", bench, PG_BASELINE_CPU) < 0 ||
+		    show_stacks("mem stacks", bench, PG_BASELINE_MEM_PEAK) < 0) {
+			pg_report_error("baseline", "show: %s", pg_error_last());
+			goto done;
+		}
+		show_hot(bench);
+	}
+	rc = PG_EXIT_OK;
+done:
+	pg_baseline_free(b);
+	free(text);
+	free(location);
+	return rc;
+}
+
+static int do_rm(struct pg_store *store, struct pg_repo *repo, const char *rev)
+{
+	char commit[PG_COMMIT_HEX_MAX + 1];
+
+	if (resolve_rev(commit, repo, store, rev) < 0 || pg_store_remove(store, commit) < 0) {
+		pg_report_error("baseline", "rm: %s", pg_error_last());
+		return PG_EXIT_USAGE;
+	}
+	printf("removed the baseline of %s from %s\n", commit, pg_store_describe(store));
+	return PG_EXIT_OK;
+}
+
+int cmd_baseline(int argc, char **argv)
+{
+	struct baseline_opts o = { .config = PG_CONFIG_DEFAULT };
+	struct pg_config cfg = { 0 };
+	struct pg_repo *repo = NULL;
+	struct pg_store *store = NULL;
+	int have_config = 0, rc = PG_EXIT_USAGE, err;
+
+	int pr = parse_args(&o, argc, argv);
+	if (pr != 0)
+		return pr > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
+	/* The config only tells where the store is: without -c, a missing
+	 * profgate.json just means the default store. */
+	err = pg_config_load(&cfg, o.config);
+	if (err == 0) {
+		have_config = 1;
+	} else if (err != PG_ENOTFOUND || o.config_given) {
+		pg_report_error("baseline", "%s", pg_error_last());
+		goto done;
+	}
+	err = pg_repo_open(&repo, have_config ? cfg.dir : ".");
+	if (err < 0 && err != PG_ENOTFOUND) {
+		pg_report_error("baseline", "%s", pg_error_last());
+		goto done;
+	}
+	if (o.store)
+		err = pg_store_open(&store, o.store, NULL, repo);
+	else if (have_config)
+		err = pg_store_open(&store, cfg.store, cfg.dir, repo);
+	else
+		err = pg_store_open(&store, NULL, NULL, repo);
+	if (err < 0) {
+		pg_report_error("baseline", "%s", pg_error_last());
+		goto done;
+	}
+	if (!strcmp(o.sub, "list"))
+		rc = do_list(store, o.json);
+	else if (!strcmp(o.sub, "show"))
+		rc = do_show(store, repo, o.rev, o.json);
+	else
+		rc = do_rm(store, repo, o.rev);
+done:
+	pg_store_free(store);
+	pg_repo_free(repo);
+	pg_config_release(&cfg);
+	return rc;
+}

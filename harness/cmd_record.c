@@ -1,0 +1,359 @@
+/*
+ * `profgate record [options]`: runs every benchmark of profgate.json and
+ * stores the result as the baseline of a commit (HEAD by default), in the
+ * configured store, merged with what that commit's baseline already holds.
+ *
+ * The order of the work is chosen so that mistakes show before minutes of
+ * benchmarks: the config, the commit and the store are all checked first.
+ * A benchmark that fails is reported with its stderr and left out; the
+ * others are still stored, and the exit status (2) says that something
+ * failed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "baseline.h"
+#include "bench_runner.h"
+#include "cmds.h"
+#include "config.h"
+#include "error.h"
+#include "repo.h"
+#include "store.h"
+
+#ifndef PG_VERSION
+#define PG_VERSION "unknown"
+#endif
+
+struct record_opts {
+	const char *config;
+	const char **benches;
+	size_t nbenches;
+	const char *store;
+	const char *commit;
+	int quiet;
+};
+
+static void record_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: profgate record [options]\n\n"
+		"Runs every benchmark of the config (warm-up runs, `repeat` timing runs with the\n"
+		"CPU sampler, `mem_repeat` memory runs with the allocation tracker) and stores\n"
+		"the result as the baseline of a commit, merged with the benchmarks already\n"
+		"recorded for that commit.\n\n"
+		"options:\n"
+		"  -c, --config FILE   the config (default profgate.json)\n"
+		"      --bench NAME    only this benchmark (repeatable)\n"
+		"      --store SPEC    where baselines go: a directory, 'git-notes' or\n"
+		"                      'git-notes:REF' (default: the config's \"store\",\n"
+		"                      else .profgate/baselines next to the config)\n"
+		"      --commit REV    the commit the baseline belongs to (default HEAD)\n"
+		"  -q, --quiet         no progress lines\n"
+		"  -h, --help          this help\n\n"
+		"Baselines in git notes travel with the repository:\n"
+		"  git push origin refs/notes/profgate\n"
+		"  git fetch origin refs/notes/profgate:refs/notes/profgate\n\n"
+		"exit status: 0 recorded; 2 usage, config or tool error, or a benchmark failed\n"
+		"(named on stderr; the others are still recorded).\n");
+}
+
+static int parse_args(struct record_opts *o, int argc, char **argv)
+{
+	enum { O_BENCH = 256, O_STORE, O_COMMIT };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "bench", required_argument, NULL, O_BENCH },
+		{ "store", required_argument, NULL, O_STORE },
+		{ "commit", required_argument, NULL, O_COMMIT },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "c:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case O_BENCH: {
+			const char **n = realloc(o->benches, (o->nbenches + 1) * sizeof *n);
+
+			if (!n) {
+				pg_report_error("record", "out of memory");
+				return -1;
+			}
+			o->benches = n;
+			o->benches[o->nbenches++] = optarg;
+			break;
+		}
+		case O_STORE:
+			o->store = optarg;
+			break;
+		case O_COMMIT:
+			o->commit = optarg;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'h':
+			record_usage(stdout);
+			return 1;
+		default:
+			if (optopt && optopt < 256)
+				pg_report_error("record", "option '-%c' is unknown or needs a value; see "
+						"'profgate record --help'", optopt);
+			else
+				pg_report_error("record", "option '%s' is unknown or needs a value; see "
+						"'profgate record --help'", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		pg_report_error("record", "unexpected argument '%s'; see 'profgate record --help'", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The middle timing run's wall time, for the line that closes a benchmark. */
+static double median_wall(const struct pg_baseline_bench *b)
+{
+	double *w, m;
+
+	if (b->nruns == 0 || !(w = malloc(b->nruns * sizeof *w)))
+		return 0;
+	for (size_t i = 0; i < b->nruns; i++)
+		w[i] = b->runs[i].wall_seconds;
+	qsort(w, b->nruns, sizeof *w, cmp_double);
+	m = b->nruns % 2 ? w[b->nruns / 2] : (w[b->nruns / 2 - 1] + w[b->nruns / 2]) / 2;
+	free(w);
+	return m;
+}
+
+/* The last lines of a failing run's stderr, indented. */
+static void print_tail(const char *name, const char *tail)
+{
+	const char *start = tail;
+	size_t len = strlen(tail);
+	int lines = 0;
+
+	while (len > 0 && (tail[len - 1] == '\n' || tail[len - 1] == '\r'))
+		len--;
+	if (len == 0)
+		return;
+	for (size_t i = len; i-- > 0;) {
+		if (tail[i] == '\n' && ++lines == 10) {
+			start = tail + i + 1;
+			break;
+		}
+	}
+	fprintf(stderr, "profgate record: '%s' wrote to stderr (last lines):\n", name);
+	while (start < tail + len) {
+		const char *nl = memchr(start, '\n', (size_t)(tail + len - start));
+		size_t n = nl ? (size_t)(nl - start) : (size_t)(tail + len - start);
+
+		fprintf(stderr, "  | %.*s\n", (int)n, start);
+		start += n + 1;
+	}
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record_opts o = { .config = PG_CONFIG_DEFAULT };
+	struct pg_config cfg = { 0 };
+	struct pg_repo *repo = NULL;
+	struct pg_store *store = NULL;
+	struct pg_baseline *baseline = NULL;
+	const struct pg_bench_config **todo = NULL;
+	char head[PG_COMMIT_HEX_MAX + 1], commit[PG_COMMIT_HEX_MAX + 1];
+	char work_template[4096];
+	char *work_dir = NULL, *location = NULL;
+	size_t ntodo = 0, nfailed = 0, nok = 0;
+	double runs_wall = 0, elapsed = 0;
+	int dirty = 0, rc = PG_EXIT_USAGE, err;
+
+	int pr = parse_args(&o, argc, argv);
+	if (pr != 0) {
+		free(o.benches);
+		return pr > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
+	}
+	if (pg_config_load(&cfg, o.config) < 0) {
+		pg_report_error("record", "%s", pg_error_last());
+		goto done;
+	}
+	todo = calloc(cfg.nbenches + 1, sizeof *todo);
+	if (!todo) {
+		pg_report_error("record", "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < o.nbenches; i++) {
+		if (!pg_config_find(&cfg, o.benches[i])) {
+			pg_report_error("record", "--bench: no benchmark '%s' in '%s'", o.benches[i], cfg.path);
+			goto done;
+		}
+	}
+	for (size_t i = 0; i < cfg.nbenches; i++) {
+		int wanted = o.nbenches == 0;
+
+		for (size_t k = 0; k < o.nbenches; k++)
+			wanted |= !strcmp(o.benches[k], cfg.benches[i].name);
+		if (wanted)
+			todo[ntodo++] = &cfg.benches[i];
+	}
+
+	if ((err = pg_repo_open(&repo, cfg.dir)) < 0) {
+		pg_report_error("record", "%s: a baseline belongs to a commit", pg_error_last());
+		goto done;
+	}
+	if (pg_repo_resolve(head, repo, "HEAD") < 0) {
+		pg_report_error("record", "%s", pg_error_last());
+		goto done;
+	}
+	if (o.commit) {
+		if (pg_repo_resolve(commit, repo, o.commit) < 0) {
+			pg_report_error("record", "--commit: %s", pg_error_last());
+			goto done;
+		}
+	} else {
+		strcpy(commit, head);
+	}
+	if (o.store)
+		err = pg_store_open(&store, o.store, NULL, repo);
+	else
+		err = pg_store_open(&store, cfg.store, cfg.dir, repo);
+	if (err < 0) {
+		pg_report_error("record", "%s%s", o.store ? "--store: " : cfg.store ? "config 'store': " : "",
+				pg_error_last());
+		goto done;
+	}
+	if (pg_repo_is_dirty(&dirty, repo) < 0) {
+		pg_report_error("record", "%s", pg_error_last());
+		goto done;
+	}
+	if (dirty)
+		fprintf(stderr, "profgate record: warning: '%s' has uncommitted changes; the baseline of "
+			"%.12s is marked dirty\n", pg_repo_path(repo), commit);
+	if (strcmp(commit, head))
+		fprintf(stderr, "profgate record: warning: recording for %.12s ('%s'), which is not HEAD "
+			"(%.12s): the benchmarks run the programs as they are built here\n",
+			commit, o.commit, head);
+
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(work_template, sizeof work_template, "%s/profgate-record.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(work_template)) {
+		pg_report_error("record", "cannot create a folder in '%s': %s", tmp && *tmp ? tmp : "/tmp",
+				strerror(errno));
+		goto done;
+	}
+	work_dir = work_template;
+
+	if (pg_baseline_new(&baseline) < 0 || pg_host_detect(&baseline->host) < 0 ||
+	    !(baseline->recorded_at = pg_baseline_now()) ||
+	    !(baseline->profgate_version = strdup(PG_VERSION))) {
+		pg_report_error("record", "%s", pg_error_last());
+		goto done;
+	}
+	strcpy(baseline->commit, commit);
+	baseline->dirty = dirty;
+
+	int tty = isatty(STDERR_FILENO);
+
+	for (size_t i = 0; i < ntodo; i++) {
+		const struct pg_bench_config *bc = todo[i];
+		struct pg_bench_progress progress = { o.quiet ? NULL : stderr, tty, i + 1, ntodo };
+		struct pg_baseline_bench bench = { 0 };
+		struct pg_bench_outcome outcome;
+
+		if (!(bench.name = strdup(bc->name)) || !(bench.recorded_at = pg_baseline_now()) ||
+		    !(bench.host_fingerprint = strdup(baseline->host.fingerprint))) {
+			pg_baseline_bench_release(&bench);
+			pg_report_error("record", "out of memory");
+			goto done;
+		}
+		bench.dirty = dirty;
+		if (pg_bench_run(&bench, &outcome, bc, work_dir, &progress) < 0) {
+			pg_report_error("record", "benchmark '%s': %s", bc->name, pg_error_last());
+			pg_baseline_bench_release(&bench);
+			pg_bench_outcome_release(&outcome);
+			goto done;
+		}
+		runs_wall += outcome.runs_wall;
+		elapsed += outcome.elapsed;
+		if (!outcome.ok) {
+			nfailed++;
+			pg_report_error("record", "benchmark '%s' failed: %s; it is not recorded", bc->name,
+					outcome.failure);
+			if (outcome.stderr_tail)
+				print_tail(bc->name, outcome.stderr_tail);
+			pg_baseline_bench_release(&bench);
+		} else {
+			if (!o.quiet)
+				fprintf(stderr, "[%zu/%zu] %s  done  %zu run%s, median %.2f s\n", i + 1, ntodo,
+					bc->name, bench.nruns, bench.nruns == 1 ? "" : "s", median_wall(&bench));
+			if (pg_baseline_take_bench(baseline, &bench) < 0) {
+				pg_report_error("record", "%s", pg_error_last());
+				pg_baseline_bench_release(&bench);
+				pg_bench_outcome_release(&outcome);
+				goto done;
+			}
+			nok++;
+		}
+		pg_bench_outcome_release(&outcome);
+	}
+
+	if (nok > 0) {
+		if (pg_store_write(store, baseline, &location) < 0) {
+			pg_report_error("record", "%s", pg_error_last());
+			goto done;
+		}
+		fprintf(stderr, "profgate record: baseline of %s (%zu benchmark%s%s) written to %s\n", commit,
+			nok, nok == 1 ? "" : "s", dirty ? ", dirty tree" : "", location);
+	}
+	if (!o.quiet && runs_wall > 0)
+		fprintf(stderr, "profgate record: the benchmarks ran %.2f s; profgate added %.2f s (%.1f%%)\n",
+			runs_wall, elapsed - runs_wall, 100 * (elapsed - runs_wall) / runs_wall);
+	if (nfailed > 0) {
+		pg_report_error("record", "%zu of %zu benchmark%s failed; %s", nfailed, ntodo,
+				ntodo == 1 ? "" : "s", nok ? "the others are recorded" : "nothing recorded");
+		rc = PG_EXIT_USAGE;
+	} else {
+		rc = PG_EXIT_OK;
+	}
+done:
+	if (work_dir)
+		nftw(work_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(location);
+	pg_baseline_free(baseline);
+	pg_store_free(store);
+	pg_repo_free(repo);
+	pg_config_release(&cfg);
+	free(todo);
+	free(o.benches);
+	return rc;
+}

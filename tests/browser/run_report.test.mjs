@@ -1,0 +1,209 @@
+// Browser tests of report.html as `profgate run` writes it: every tab (CPU,
+// wall clock, peak memory, leaks, the per-thread timeline, memory over
+// time), the per-thread filter on a four-thread program, the timeline's
+// hover, drag-to-zoom and waiting lanes, and a tab without data saying why.
+// After each test: no script error, no request that was not file:.
+// Screenshots go to $PG_SCREENSHOTS.
+
+import { after, afterEach, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import {
+  locate, openBrowser, openReport, profgate, shot, target, tmpDir, tooltipText,
+} from './lib.mjs';
+
+let br;
+let work;
+const reports = {};
+
+function runReport(name, args) {
+  const dir = path.join(work, name);
+  profgate(['run', '-q', '-o', dir, ...args]);
+  const file = path.join(dir, 'report.html');
+  if (!fs.existsSync(file)) {
+    throw new Error(`profgate run wrote no ${file}: the run command must write report.html ` +
+      '(pg_report_html_write, reporters/report_html.h)');
+  }
+  return file;
+}
+
+before(async () => {
+  work = tmpDir('pg_browser_run.');
+  reports.wall = runReport('sleeper-wall', ['--mode', 'wall', '--', target('pg_sleeper'), '0.5']);
+  reports.threads = runReport('threads4', ['--', target('pg_threads4'), '0.4']);
+  reports.nocpu = runReport('ratio-nocpu', ['--no-cpu', '--no-mem', '--', target('pg_ratio31'), '0.2']);
+  br = await openBrowser();
+});
+
+after(async () => {
+  if (br) await br.close();
+  if (work && !process.env.PG_KEEP_TMP) fs.rmSync(work, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  const problems = br.problems.splice(0);
+  const network = br.network.splice(0);
+  assert.deepEqual(problems, [], 'no script error, warning or dialog');
+  assert.deepEqual(network, [], 'no request but file: URLs');
+});
+
+async function clickTab(page, id) {
+  await page.click(`button.pg-tab[data-tab="${id}"]`);
+  await page.waitForFunction((t) => window.__pg.active === t, id);
+}
+
+test('a wall-clock run opens on the wall clock and every tab shows something', async () => {
+  const { page } = br;
+  await openReport(page, reports.wall);
+  const tabs = await page.evaluate(() => window.__pg.tabs);
+  for (const id of ['cpu', 'wall', 'mem-peak', 'mem-leaks', 'timeline', 'memory']) assert.ok(tabs.includes(id), `tab ${id}`);
+  assert.equal(await page.evaluate(() => window.__pg.active), 'wall');
+  const header = await page.locator('header.pg-header').textContent();
+  assert.match(header, /pg_sleeper/);
+  assert.match(header, /Duration/);
+  assert.match(header, /wall clock/);
+  assert.match(header, /Peak heap/);
+  await shot(page, 'run-wall-flame');
+  for (const id of tabs) {
+    await clickTab(page, id);
+    const panel = page.locator('section.pg-panel:not([hidden])');
+    const missing = await panel.locator('.pg-missing').count();
+    if (missing) {
+      assert.match(await panel.locator('.pg-missing-text').textContent(), /\w/, `tab ${id} says why it is empty`);
+    } else {
+      const box = await panel.locator('canvas').boundingBox();
+      assert.ok(box && box.width > 500 && box.height > 20, `tab ${id} draws`);
+    }
+    await shot(page, `run-wall-tab-${id}`);
+  }
+});
+
+test('the timeline shows each thread, running apart from waiting, and zooms by dragging', async () => {
+  const { page } = br;
+  await openReport(page, reports.wall);
+  await clickTab(page, 'timeline');
+  const lanes = await page.evaluate(() => window.__pg.widget().lanes.map((l, i) => ({
+    y: l.y, samples: l.idx.length, running: l.running, rows: l.rows,
+    row0: window.__pg.widget().rowY(i, 0), row1: window.__pg.widget().rowY(i, 1),
+  })));
+  assert.equal(lanes.length, 3, 'main, the sleeper and the busy thread');
+  const busy = lanes.reduce((a, b) => (b.running > a.running ? b : a));
+  const idle = lanes.reduce((a, b) => (b.running < a.running ? b : a));
+  assert.ok(busy.running / busy.samples > 0.8, 'the busy thread runs');
+  assert.ok(idle.running / idle.samples < 0.2, 'the sleeper waits');
+  const canvas = await page.locator('section.pg-panel:not([hidden]) canvas').boundingBox();
+  // Hover the busy thread's first stack row, in the middle of the run.
+  await page.mouse.move(canvas.x + canvas.width / 2, canvas.y + busy.row1);
+  let tip = await tooltipText(page);
+  assert.match(tip, /Time/);
+  assert.match(tip, /Staterunning/);
+  assert.match(tip, /busy_work/);
+  await shot(page, 'run-timeline-hover');
+  await page.mouse.move(canvas.x + canvas.width / 2, canvas.y + idle.row0);
+  tip = await tooltipText(page);
+  assert.match(tip, /Statewaiting/);
+  // Drag across a quarter of the run.
+  const label = page.locator('section.pg-panel:not([hidden]) .pg-range');
+  const whole = await label.textContent();
+  const y = canvas.y + busy.row1;
+  await page.mouse.move(canvas.x + canvas.width * 0.25, y);
+  await page.mouse.down();
+  await page.mouse.move(canvas.x + canvas.width * 0.5, y, { steps: 5 });
+  await page.mouse.up();
+  const zoomed = await label.textContent();
+  assert.notEqual(zoomed, whole, 'the range changed');
+  const range = await page.evaluate(() => window.__pg.widget().range);
+  const tmax = await page.evaluate(() => window.__pg.widget().tmax);
+  assert.ok(range[1] - range[0] < tmax * 0.35, 'about a quarter of the run is shown');
+  await shot(page, 'run-timeline-zoomed');
+  await page.mouse.dblclick(canvas.x + 50, y);
+  assert.equal(await label.textContent(), whole, 'double-click shows the whole run again');
+});
+
+test('the per-thread filter shows one thread\'s stacks', async () => {
+  const { page } = br;
+  await openReport(page, reports.threads);
+  assert.equal(await page.evaluate(() => window.__pg.active), 'cpu');
+  const select = page.locator('section.pg-panel:not([hidden]) select.pg-select');
+  assert.equal(await select.isDisabled(), false);
+  const options = await select.locator('option').allTextContents();
+  assert.ok(options.length >= 5, `all threads and four workers: ${options}`);
+  const all = await page.evaluate(() => window.__pg.widget().view.total[0]);
+  const values = await select.locator('option').evaluateAll((os) => os.map((o) => o.value).filter((v) => v));
+  let sum = 0;
+  const seen = new Set();
+  for (const v of values) {
+    await select.selectOption(v);
+    const t = await page.evaluate(() => window.__pg.widget().view.total[0]);
+    assert.ok(t > 0 && t < all, `thread ${v}: ${t} of ${all}`);
+    sum += t;
+    // One worker thread runs one of thread_work_0..3.
+    const names = await page.evaluate(() => {
+      const w = window.__pg.widget();
+      const out = [];
+      for (let c = 1; c < w.view.n; c++) {
+        const n = w.prof.nameOf(w.view.name[c]);
+        if (/^thread_work_\d$/.test(n)) out.push(n);
+      }
+      return out;
+    });
+    if (names.length) {
+      assert.equal(names.length, 1, `thread ${v} ran ${names}`);
+      seen.add(names[0]);
+    }
+  }
+  assert.equal(sum, all, 'the threads add up to the whole');
+  assert.equal(seen.size, 4, 'four workers, four functions');
+  await select.selectOption(values[values.length - 1]);
+  await shot(page, 'run-threads-filter');
+  await select.selectOption('');
+  assert.equal(await page.evaluate(() => window.__pg.widget().view.total[0]), all);
+});
+
+test('memory tabs draw the heap over time with its peak, or say why they cannot', async () => {
+  const { page } = br;
+  await openReport(page, reports.threads);
+  const tabs = await page.evaluate(() => window.__pg.tabs);
+  await clickTab(page, 'memory');
+  const panel = page.locator('section.pg-panel:not([hidden])');
+  if (await panel.locator('.pg-missing').count()) {
+    assert.match(await panel.locator('.pg-missing-text').textContent(), /memory was not tracked|--no-mem/);
+  } else {
+    const box = await panel.locator('canvas').boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const tip = await tooltipText(page);
+    assert.match(tip, /Heap/);
+    assert.match(tip, /RSS/);
+    assert.match(await panel.locator('.pg-legend').textContent(), /heap peak: [\d.]+ (B|KiB|MiB|GiB)/);
+    await shot(page, 'run-memory-over-time');
+  }
+  assert.ok(tabs.includes('mem-peak'));
+  await clickTab(page, 'mem-peak');
+  if (!(await page.locator('section.pg-panel:not([hidden]) .pg-missing').count())) {
+    const at = await page.evaluate(() => {
+      const w = window.__pg.widget();
+      return w.boxes.node.length > 1 ? w.locate(w.prof.nameOf(w.view.name[w.boxes.node[w.boxes.node.length - 1]])) : null;
+    });
+    if (at) {
+      await page.mouse.move(at.x, at.y);
+      assert.match(await tooltipText(page), /(B|KiB|MiB|GiB)/, 'bytes in binary units');
+    }
+    await shot(page, 'run-mem-peak');
+  }
+});
+
+test('a run with --no-cpu says so in its CPU and timeline tabs', async () => {
+  const { page } = br;
+  await openReport(page, reports.nocpu);
+  await clickTab(page, 'cpu');
+  const text = await page.locator('section.pg-panel:not([hidden]) .pg-missing-text').textContent();
+  assert.match(text, /--no-cpu/);
+  await clickTab(page, 'timeline');
+  assert.match(await page.locator('section.pg-panel:not([hidden]) .pg-missing-text').textContent(), /--no-cpu|no sample/);
+  await clickTab(page, 'mem-peak');
+  assert.match(await page.locator('section.pg-panel:not([hidden]) .pg-missing-text').textContent(), /--no-mem|not tracked/);
+  await shot(page, 'run-nocpu');
+  assert.equal(await locate(page, 'main'), null);
+});
