@@ -133,8 +133,10 @@ struct pg_slot *pg_slot_claim(pid_t tid)
 		if (!atomic_compare_exchange_strong(&s->tid, &expect, tid))
 			continue;
 		if (!s->ring) {
+			pg_tracker_pause();  /* our ring is not the program's memory */
 			void *r = mmap(NULL, PG_RING_SIZE, PROT_READ | PROT_WRITE,
 				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			pg_tracker_resume();
 			if (r == MAP_FAILED) {
 				atomic_store(&s->tid, 0);
 				return NULL;
@@ -300,6 +302,7 @@ static void *sampler_main(void *arg)
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	prctl(PR_SET_NAME, "profgate", 0, 0, 0);
 	pg_busy = 1;  /* nothing this thread does is the program's */
+	pg_tracker_pause();
 
 	uint64_t interval = pg.mode == PG_MODE_WALL ? 1000000000ull / pg.hz
 			    : pg.mem ? HEAP_INTERVAL_NS : DRAIN_INTERVAL_NS;

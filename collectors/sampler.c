@@ -116,8 +116,10 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 		goto out;
 	}
 	pg_busy++;
+	pg_tracker_pause();
 	void *raw[PG_REC_MAX_FRAMES + UNWIND_EXTRA];
 	int n = unw_backtrace(raw, PG_REC_MAX_FRAMES + UNWIND_EXTRA);
+	pg_tracker_resume();
 	uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
 	int start = -1;
 	for (int i = 0; i < n && i < UNWIND_EXTRA + 2; i++) {
@@ -180,7 +182,9 @@ void pg_sampler_warm(void)
 {
 	void *raw[4];
 	pg_busy++;
+	pg_tracker_pause();  /* libunwind maps its cache: not the program's memory */
 	unw_backtrace(raw, 4);
+	pg_tracker_resume();
 	pg_busy--;
 }
 
@@ -350,7 +354,9 @@ void pg_sampler_seed_stack(struct pg_slot *s, void *start_routine)
 {
 	void *raw[PG_REC_MAX_FRAMES];
 	pg_busy++;
+	pg_tracker_pause();
 	int n = unw_backtrace(raw, PG_REC_MAX_FRAMES);
+	pg_tracker_resume();
 	pg_busy--;
 	/* raw[0] is here, raw[1] our start wrapper: both give way to the routine. */
 	if (n < 2)

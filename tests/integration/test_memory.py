@@ -149,6 +149,14 @@ class MemoryTest(ProfgateTestCase):
         self.assertEqual(by_leaf(peak), {"g": 2 * N, "e": N, "i_": N, "d": N // 2},
                          peak.top() + "\n" + self.describe(result))
 
+    def test_the_collectors_own_memory_is_not_the_programs(self):
+        # Sampling rings (256 KiB a thread) and libunwind's caches are ours:
+        # a program that allocates next to nothing shows next to nothing.
+        result = self.run_target([self.target("pg_threads4"), "0.2"])
+        self.assert_exit(result, 0)
+        peak = self.load_folded(result, "mem-peak.folded", roots=["pg_threads4"])
+        self.assertLess(peak.total(), 16 * 1024, peak.top() + "\n" + self.describe(result))
+
     def test_python_script_is_tracked(self):
         script = os.path.join(self.tmp, "alloc.py")
         with open(script, "w") as f:
