@@ -18,5 +18,10 @@ echo
 echo "== bench_threads on the wall clock (wall.folded) =="
 sort -t' ' -k2 -rn "$out/bench_threads-wall/wall.folded" | head -5
 echo
-echo "Profiles: $(cd "$out" && pwd)/*/{cpu.folded,wall.folded,profile.json}"
-echo "Not yet in this version: report.html, 'profgate record' and 'profgate check' (see README, Status)."
+echo "== bench_parse: peak heap by allocating function (profile.json peak_sites) =="
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); [print("%10d  %s" % (s["bytes"], s["name"])) for s in d["peak_sites"][:5]]' "$out/bench_parse/profile.json"
+echo
+for d in "$out"/*/; do
+  echo "Report: file://$(cd "$d" && pwd)/report.html"
+done
+echo "Not yet in this version: 'profgate check' and 'profgate diff' (see README, Status)."
