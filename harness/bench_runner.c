@@ -197,6 +197,7 @@ int pg_bench_run(struct pg_baseline_bench *out, struct pg_bench_outcome *outcome
 				.cpu = ph == TIMING, .mem = ph == MEMORY, .mem_sample = cfg->mem_sample,
 				.timeout = cfg->timeout, .follow = 1, .work_dir = work_dir,
 				.stderr_tail = PG_BENCH_STDERR_TAIL,
+				.discard_stdout = 1,
 			};
 			struct pg_run_result r;
 			char *why = NULL;

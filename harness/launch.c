@@ -195,6 +195,8 @@ int pg_launch_run(struct pg_launch_result *out, const char *path, const struct p
 			e = errno;
 		if (!e && l->stderr_fd >= 0 && dup2(l->stderr_fd, 2) < 0)
 			e = errno;
+		if (!e && l->stdout_fd >= 0 && dup2(l->stdout_fd, 1) < 0)
+			e = errno;
 		if (!e) {
 			execve(path, l->argv, l->envp);
 			e = errno;

@@ -17,6 +17,7 @@ struct pg_launch {
 	double kill_grace;    /* seconds between SIGTERM and SIGKILL on timeout */
 	const char *cwd;      /* NULL: ours */
 	int stderr_fd;        /* the command's stderr; -1: ours */
+	int stdout_fd;        /* the command's stdout; -1: ours */
 };
 
 struct pg_launch_result {

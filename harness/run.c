@@ -596,7 +596,7 @@ int pg_run_profile(struct pg_run_result *out, const struct pg_run_request *req)
 	struct strlist owned = { 0 };
 	char *prog = NULL, *collector = NULL, *raw_dir = NULL, *errpath = NULL, *cand = NULL;
 	char **env = NULL;
-	int err, errfd = -1;
+	int err, errfd = -1, outfd = -1;
 	struct timespec t0, t1;
 
 	memset(out, 0, sizeof *out);
@@ -654,8 +654,13 @@ int pg_run_profile(struct pg_run_result *out, const struct pg_run_request *req)
 			goto done;
 		}
 	}
+	if (req->discard_stdout && (outfd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0) {
+		err = pg_error_set("cannot open '/dev/null': %s", strerror(errno));
+		goto done;
+	}
 	struct pg_launch l = { .argv = req->argv, .envp = env, .timeout = req->timeout,
-			       .kill_grace = 2.0, .cwd = req->cwd, .stderr_fd = errfd };
+			       .kill_grace = 2.0, .cwd = req->cwd, .stderr_fd = errfd,
+			       .stdout_fd = outfd };
 	if ((err = pg_launch_run(&out->launch, prog, &l)) < 0) {
 		out->status = err == PG_ENOTFOUND ? PG_EXIT_NOT_FOUND : PG_EXIT_CANNOT_EXEC;
 		goto done;
@@ -686,6 +691,8 @@ int pg_run_profile(struct pg_run_result *out, const struct pg_run_request *req)
 done:
 	if (errfd >= 0)
 		close(errfd);
+	if (outfd >= 0)
+		close(outfd);
 	if (raw_dir && !getenv("PROFGATE_KEEP_RAW"))
 		remove_tree(raw_dir);
 	for (size_t i = 0; i < owned.n; i++)

@@ -35,6 +35,7 @@ struct pg_run_request {
 	int follow;                 /* profile forked and exec'd children */
 	const char *work_dir;       /* raw records go to a private folder under it (created) */
 	int stderr_tail;            /* > 0: capture the command's stderr (not shown) and keep this many bytes of its end */
+	int discard_stdout;         /* the command's stdout goes to /dev/null (benchmark runs) */
 };
 
 struct pg_run_thread {
