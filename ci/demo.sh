@@ -21,6 +21,10 @@ echo
 echo "== bench_parse: peak heap by allocating function (profile.json peak_sites) =="
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); [print("%10d  %s" % (s["bytes"], s["name"])) for s in d["peak_sites"][:5]]' "$out/bench_parse/profile.json"
 echo
+echo "== profgate record: the example suite (examples/profgate.json) as the baseline of HEAD =="
+"$pg" record -c examples/profgate.json
+"$pg" baseline list -c examples/profgate.json
+echo
 for d in "$out"/*/; do
   echo "Report: file://$(cd "$d" && pwd)/report.html"
 done
