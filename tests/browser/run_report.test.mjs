@@ -91,7 +91,10 @@ test('the timeline shows each thread, running apart from waiting, and zooms by d
   assert.equal(lanes.length, 3, 'main, the sleeper and the busy thread');
   const busy = lanes.reduce((a, b) => (b.running > a.running ? b : a));
   const idle = lanes.reduce((a, b) => (b.running < a.running ? b : a));
-  assert.ok(busy.running / busy.samples > 0.8, 'the busy thread runs');
+  // Above the sleeper by far, though a loaded machine (CI runs tests in
+  // parallel) keeps the busy thread off a CPU part of the time: that is
+  // waiting too.
+  assert.ok(busy.running / busy.samples > 0.5, 'the busy thread runs');
   assert.ok(idle.running / idle.samples < 0.2, 'the sleeper waits');
   const canvas = await page.locator('section.pg-panel:not([hidden]) canvas').boundingBox();
   // Hover the busy thread's first stack row, in the middle of the run.
