@@ -317,10 +317,9 @@ static void *sampler_main(void *arg)
 			struct timespec rel = { (time_t)((next - now) / 1000000000ull),
 						(long)((next - now) % 1000000000ull) };
 			struct pollfd pfd = { pg.wake_fd, POLLIN, 0 };
-			if (pg.wake_fd >= 0)
-				ppoll(&pfd, 1, &rel, NULL);
-			else
-				nanosleep(&rel, NULL);
+			if (pg.wake_fd < 0 || ppoll(&pfd, 1, &rel, NULL) < 0 ||
+			    (pfd.revents & POLLNVAL))
+				nanosleep(&rel, NULL);  /* never spin on a descriptor gone bad */
 			if (!atomic_load(&pg.running))
 				break;
 		}

@@ -30,6 +30,8 @@ static void *(*real_dlopen)(const char *, int);
 static void *(*real_dlmopen)(Lmid_t, const char *, int);
 static int (*real_dlclose)(void *);
 static int (*real_dl_iterate_phdr)(int (*)(struct dl_phdr_info *, size_t, void *), void *);
+static int (*real_close)(int);
+static int (*real_close_range)(unsigned, unsigned, int);
 static void (*real_exit)(int) __attribute__((noreturn));
 static void (*real__exit)(int) __attribute__((noreturn));
 static void (*real__Exit)(int) __attribute__((noreturn));
@@ -192,6 +194,8 @@ void pg_intercept_init(void)
 	RESOLVE(real_dlmopen, "dlmopen");
 	RESOLVE(real_dlclose, "dlclose");
 	RESOLVE(real_dl_iterate_phdr, "dl_iterate_phdr");
+	RESOLVE(real_close, "close");
+	RESOLVE(real_close_range, "close_range");
 	RESOLVE(real_exit, "exit");
 	RESOLVE(real__exit, "_exit");
 	RESOLVE(real__Exit, "_Exit");
@@ -418,6 +422,59 @@ PG_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, ch
 	start_fn real = (start_fn)dlsym(RTLD_NEXT, "__libc_start_main");
 	real_main = main;
 	return real(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
+/* Programs that close every descriptor at start (daemons, sandboxes) would
+ * close the record file and the sampling events with them: ours are left
+ * open, and the program is told they were closed. */
+static int our_fd(int fd)
+{
+	/* No getpid() here: close() is hot in some programs. A vfork child that
+	 * closes one of ours merely keeps it until its exec (all are CLOEXEC). */
+	if (!pg.enabled || fd < 0)
+		return 0;
+	if (fd == pg.fd || fd == pg.wake_fd)
+		return 1;
+	int n = atomic_load(&pg.nslots);
+	for (int i = 0; i < n; i++)
+		if (pg.slots[i].perf_fd == fd && atomic_load(&pg.slots[i].state) == SLOT_ACTIVE)
+			return 1;
+	return 0;
+}
+
+PG_EXPORT int close(int fd)
+{
+	if (!real_close)
+		RESOLVE(real_close, "close");
+	if (our_fd(fd))
+		return 0;
+	return real_close(fd);
+}
+
+PG_EXPORT int close_range(unsigned first, unsigned last, int flags)
+{
+	if (!real_close_range)
+		RESOLVE(real_close_range, "close_range");
+	if (!pg.enabled)
+		return real_close_range(first, last, flags);
+	/* Close the pieces between our descriptors. */
+	unsigned from = first;
+	int rc = 0;
+	for (unsigned fd = first; fd <= last && fd < 65536; fd++) {
+		if (!our_fd((int)fd))
+			continue;
+		if (fd > from && real_close_range(from, fd - 1, flags) < 0)
+			rc = -1;
+		from = fd + 1;
+	}
+	if (from <= last && real_close_range(from, last, flags) < 0)
+		rc = -1;
+	return rc;
+}
+
+PG_EXPORT void closefrom(int low)
+{
+	close_range((unsigned)low, ~0u, 0);
 }
 
 PG_EXPORT void exit(int code)

@@ -243,6 +243,13 @@ class RunOptionsTest(ProfgateTestCase):
         result = self.run_target(["/bin/sh", "-c", "kill -PROF $$"])
         self.assert_exit(result, 128 + 27)
 
+    def test_a_program_that_closes_every_descriptor_is_still_profiled(self):
+        result = self.run_target([self.target("pg_closer")])
+        self.assert_exit(result, 0)
+        folded = self.load_folded(result, roots=["pg_closer"])
+        self.assertGreater(folded.weight_with("after_close_work"), 200,
+                           "samples lost after closefrom(3)\n" + self.describe(result))
+
     def test_a_thousand_short_lived_threads(self):
         result = self.run_target([self.target("pg_threads_many"), "1000"])
         self.assert_exit(result, 0)
