@@ -41,6 +41,39 @@ static void (*real__Exit)(int) __attribute__((noreturn));
 int (*pg_real_sigaction)(int, const struct sigaction *, struct sigaction *);
 static __sighandler_t (*real_signal)(int, __sighandler_t);
 
+/* Signals whose default action ends the process: while the program leaves
+ * them at the default, our handler writes what is buffered first (a crash,
+ * --timeout's SIGTERM, a ^C), then lets the default action happen. SIGTRAP
+ * is not here: the sampler owns it (perf sigtrap events). */
+static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTERM,
+				     SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM,
+				     SIGXCPU, SIGXFSZ, SIGVTALRM };
+
+/* Signal handler for fatal signals: write what we have, then let the
+ * default action happen (the handler was reset by SA_RESETHAND). */
+static void on_fatal(int sig, siginfo_t *si, void *uc)
+{
+	(void)si;
+	(void)uc;
+	pg_finish(128 + sig, 1);
+	raise(sig);  /* SA_RESETHAND put the default back */
+}
+
+/* The program must not see our handler where it asked about the default:
+ * Python, shells and others behave differently when a signal is not at
+ * SIG_DFL. Installing its own handler replaces ours, as it should. */
+static void hide_ours(int sig, struct sigaction *old)
+{
+	if (!old || (old->sa_flags & SA_SIGINFO) == 0 || old->sa_sigaction != on_fatal)
+		return;
+	for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
+		if (fatal_signals[i] == sig) {
+			memset(old, 0, sizeof *old);
+			old->sa_handler = SIG_DFL;
+			return;
+		}
+}
+
 /* [0] SIGPROF, [1] SIGTRAP: what the program asked for. */
 static struct sigaction user_sa[2] = { { .sa_handler = SIG_DFL }, { .sa_handler = SIG_DFL } };
 
@@ -105,8 +138,12 @@ PG_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 	if (!pg_real_sigaction)
 		RESOLVE(pg_real_sigaction, "sigaction");
 	struct sigaction *slot = user_slot(sig);
-	if (!slot)
-		return pg_real_sigaction(sig, act, old);
+	if (!slot) {
+		int rc = pg_real_sigaction(sig, act, old);
+		if (rc == 0)
+			hide_ours(sig, old);
+		return rc;
+	}
 	if (old)
 		*old = *slot;
 	if (act)
@@ -119,26 +156,15 @@ PG_EXPORT __sighandler_t signal(int sig, __sighandler_t handler)
 	if (!real_signal)
 		RESOLVE(real_signal, "signal");
 	struct sigaction *slot = user_slot(sig);
-	if (!slot)
-		return real_signal(sig, handler);
+	if (!slot) {
+		__sighandler_t prev = real_signal(sig, handler);
+		return (uintptr_t)prev == (uintptr_t)on_fatal ? SIG_DFL : prev;
+	}
 	__sighandler_t prev = slot->sa_handler;
 	memset(slot, 0, sizeof *slot);
 	slot->sa_handler = handler;
 	slot->sa_flags = SA_RESTART;  /* BSD semantics, as glibc's signal() */
 	return prev;
-}
-
-/* SIGTRAP is not here: the sampler owns it (perf sigtrap events). */
-static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
-
-/* Signal handler for fatal signals: write what we have, then let the
- * default action happen (the handler was reset by SA_RESETHAND). */
-static void on_fatal(int sig, siginfo_t *si, void *uc)
-{
-	(void)si;
-	(void)uc;
-	pg_finish(128 + sig, 1);
-	raise(sig);
 }
 
 static void install_fatal_handlers(void)

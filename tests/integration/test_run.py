@@ -4,6 +4,7 @@ options. Runs the real profgate ($PROFGATE) on the programs of tests/targets
 ($PG_TARGETS)."""
 
 import os
+import subprocess
 import time
 import unittest
 
@@ -249,6 +250,19 @@ class RunOptionsTest(ProfgateTestCase):
         folded = self.load_folded(result, roots=["pg_closer"])
         self.assertGreater(folded.weight_with("after_close_work"), 200,
                            "samples lost after closefrom(3)\n" + self.describe(result))
+
+    def test_the_programs_view_of_signal_dispositions_is_unchanged(self):
+        # The collector catches terminating signals left at their default
+        # (to write what is buffered), but the program must still see
+        # SIG_DFL there: Python, for one, decides on it.
+        script = ("import signal\n"
+                  "print([int(signal.getsignal(s)) if isinstance(signal.getsignal(s), int) else 'handler'"
+                  " for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGSEGV, signal.SIGPROF)],"
+                  " signal.getsignal(signal.SIGINT) is signal.default_int_handler)\n")
+        bare = subprocess.run(["/usr/bin/python3", "-c", script], stdout=subprocess.PIPE, timeout=60)
+        result = self.run_target(["/usr/bin/python3", "-c", script])
+        self.assert_exit(result, 0)
+        self.assertEqual(result.stdout, bare.stdout, self.describe(result))
 
     def test_a_thousand_short_lived_threads(self):
         result = self.run_target([self.target("pg_threads_many"), "1000"])
