@@ -18,6 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/file.h>
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -205,6 +208,24 @@ static void backoff(int attempt)
 	nanosleep(&ts, NULL);
 }
 
+/* An exclusive lock on <gitdir>/profgate-notes.lock; -1 if it cannot be had
+ * (the compare-and-swap still guards the ref then). */
+static int notes_lock(git_repository *repo)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%sprofgate-notes.lock", git_repository_path(repo));
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
 static int retryable(int git_rc)
 {
 	return git_rc == GIT_EMODIFIED || git_rc == GIT_EEXISTS || git_rc == GIT_ELOCKED;
@@ -240,6 +261,10 @@ int pg_notes_write(struct pg_store *s, const char *commit, const char *text, siz
 	if ((rc = signature(&sig, repo)) < 0)
 		return rc;
 	snprintf(msg, sizeof msg, "profgate: baseline of %.12s", commit);
+	/* Writers on this machine take turns: the compare-and-swap on the ref
+	 * alone lost an update under load (libgit2 1.5; seen in check_store).
+	 * Writers elsewhere meet at `git push`, which refuses a moved ref. */
+	int lockfd = notes_lock(repo);
 	for (int attempt = 0;; attempt++) {
 		git_commit *tip_commit = NULL;
 		git_note *note = NULL;
@@ -291,6 +316,8 @@ int pg_notes_write(struct pg_store *s, const char *commit, const char *text, siz
 		}
 		backoff(attempt);
 	}
+	if (lockfd >= 0)
+		close(lockfd);  /* releases the lock */
 	git_signature_free(sig);
 	s->ids_loaded = 0;
 	if (rc == 0 && location && !(*location = location_of(s, commit)))

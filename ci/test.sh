@@ -13,3 +13,4 @@ bash ci/build.sh build
 bash ci/build.sh build-asan -DPG_SANITIZE=ON
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
    ctest --output-on-failure --timeout 600 -j2)
+bash ci/valgrind.sh build && bash ci/fuzz.sh 20  # the harness under memcheck; a short fuzz run of every reader

@@ -12,8 +12,10 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_record(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_flamegraph(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 /* Reports an error: "profgate <cmd>: <message>" on stderr. */
 void pg_report_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -25,8 +25,10 @@ static int cmd_help(int argc, char **argv);
 static const struct command commands[] = {
 	{ "run", cmd_run, "profile one command: CPU samples per thread, folded stacks, profile.json" },
 	{ "record", cmd_record, "run the config's benchmarks and store them as the baseline of a commit" },
+	{ "check", cmd_check, "run the benchmarks, compare them with the baseline, and fail on a regression" },
 	{ "baseline", cmd_baseline, "list, show or remove stored baselines" },
 	{ "flamegraph", cmd_flamegraph, "draw a profile as an interactive HTML or a static SVG flame graph" },
+	{ "diff", cmd_diff, "compare two profiles: differential flame graph and the functions that changed most" },
 	{ "help", cmd_help, "show this list, or the help of one command" },
 };
 

@@ -146,6 +146,9 @@
       for (let i = 1; i < t.self.length; i += 2) sum += t.self[i];
       return { tid: t.tid, pairs: t.self, total: sum };
     });
+    // More weights per base node that views add up alongside self (the
+    // differential graph's BEFORE and AFTER, diff.js); none in a report.
+    this.columns = [];
     this.views = new Map();
   }
 
@@ -183,8 +186,10 @@
     return v;
   };
 
-  function ViewBuilder(cap) {
+  function ViewBuilder(cap, ncols) {
     this.count = 0;
+    this.cols = [];
+    for (let k = 0; k < ncols; k++) this.cols.push(null);
     this.grow(Math.max(cap, 16));
   }
   ViewBuilder.prototype.grow = function (cap) {
@@ -195,7 +200,12 @@
     this.depth = make(Int32Array, this.depth);
     this.self = make(Float64Array, this.self);
     this.merged = make(Float64Array, this.merged);
+    for (let k = 0; k < this.cols.length; k++) this.cols[k] = make(Float64Array, this.cols[k]);
     this.cap = cap;
+  };
+  // Adds base node i's weights in the extra columns to view node c.
+  ViewBuilder.prototype.addColumns = function (p, c, i) {
+    for (let k = 0; k < this.cols.length; k++) this.cols[k][c] += p.columns[k][i];
   };
   ViewBuilder.prototype.add = function (name, parent) {
     if (this.count === this.cap) this.grow(this.cap * 2);
@@ -209,7 +219,7 @@
   function buildView(p, opt) {
     const self = opt.thread === null ? p.self : p.threadSelf(opt.thread);
     const tot = opt.thread === null ? p.total : accumulate(self, p.parent);
-    const b = new ViewBuilder(p.n);
+    const b = new ViewBuilder(p.n, p.columns.length);
     const map = new Int32Array(p.n);
     // Hiding frames can make two children of one parent the same function:
     // they merge. Without hiding, the base tree's children are distinct.
@@ -226,6 +236,7 @@
       if (opt.hide && nm >= 0 && p.hidden[nm] && p.depth[i] > 1) {
         map[i] = par;
         b.self[par] += self[i];
+        b.addColumns(p, par, i);
         continue;
       }
       let c;
@@ -238,6 +249,7 @@
       }
       map[i] = c;
       b.self[c] += self[i];
+      b.addColumns(p, c, i);
       if (nm === MERGED_NAME) b.merged[c] += p.restCount.get(i) || 0;
     }
     b.sortChildren = merging;
@@ -249,7 +261,7 @@
   // are its callers.
   function buildReversed(p, opt) {
     const self = opt.thread === null ? p.self : p.threadSelf(opt.thread);
-    const b = new ViewBuilder(p.n);
+    const b = new ViewBuilder(p.n, p.columns.length);
     const keys = new Map();
     const M = p.names.length + 2;
     b.add(ROOT_NAME, 0);
@@ -267,6 +279,7 @@
         cur = c;
       }
       b.self[cur] += w;
+      b.addColumns(p, cur, i);
     }
     b.sortChildren = true;
     return b;
@@ -276,6 +289,8 @@
   function finishView(p, v) {
     const n = v.count;
     v.total = accumulate(v.self.subarray(0, n), v.parent);
+    v.colSelf = v.cols.map(function (c) { return c.subarray(0, n); });
+    v.colTotal = v.colSelf.map(function (c) { return accumulate(c, v.parent); });
     const start = new Int32Array(n + 1);
     for (let c = 1; c < n; c++) start[v.parent[c] + 1]++;
     for (let i = 0; i < n; i++) start[i + 1] += start[i];
@@ -312,7 +327,10 @@
     tooltip.textContent = '';
     for (const r of rows) {
       const line = el('div', r.cls || '');
-      if (r.label) {
+      if (r.cells) {
+        line.classList.add('pg-tt-row');
+        for (const c of r.cells) line.appendChild(el('span', c.cls || '', c.text));
+      } else if (r.label) {
         line.appendChild(el('span', 'k', r.label));
         line.appendChild(el('span', 'v', r.value));
       } else {
@@ -441,15 +459,19 @@
     this.hideBox = hide.box;
     bar.appendChild(hide.label);
 
-    this.threadSelect = el('select', 'pg-select');
-    this.threadSelect.setAttribute('aria-label', 'Thread');
-    this.fillThreads();
-    this.threadSelect.addEventListener('change', function () {
-      const v = self.threadSelect.value;
-      self.state.thread = v === '' ? null : Number(v);
-      self.rebuild(true);
-    });
-    bar.appendChild(this.threadSelect);
+    // A differential graph has no threads to filter (opts.threads false).
+    this.threadSelect = null;
+    if (opts.threads !== false) {
+      this.threadSelect = el('select', 'pg-select');
+      this.threadSelect.setAttribute('aria-label', 'Thread');
+      this.fillThreads();
+      this.threadSelect.addEventListener('change', function () {
+        const v = self.threadSelect.value;
+        self.state.thread = v === '' ? null : Number(v);
+        self.rebuild(true);
+      });
+      bar.appendChild(this.threadSelect);
+    }
 
     const ice = checkbox('Icicle', this.state.icicle, 'Inverted: the root on top, callees below', function (on) {
       self.state.icicle = on;
@@ -466,16 +488,10 @@
     this.reversedBox = rev.box;
     bar.appendChild(rev.label);
     panel.appendChild(bar);
+    if (opts.beforeGraph) opts.beforeGraph(panel);
 
-    if (prof.mergedNodes > 0) {
-      const share = prof.threshold / prof.totalWeight;
-      const of = share >= 0.0001 ? fmtPct(100 * share) : '1/' + fmtInt(1 / share);
-      panel.appendChild(el('div', 'pg-note',
-        'This profile has ' + fmtInt(prof.stackCount) + ' distinct stacks. To keep the report small, ' +
-        fmtInt(prof.mergedNodes) + ' frames lighter than ' + this.fmtValue(prof.threshold) + ' (' + of +
-        ' of the total) were merged into "[merged narrow frames]" boxes. Every total is exact; search does ' +
-        'not see inside merged boxes.'));
-    }
+    const note = this.mergedNote();
+    if (note) panel.appendChild(el('div', 'pg-note', note));
 
     this.wrap = el('div', 'pg-canvas-wrap pg-scroll');
     this.canvas = el('canvas', 'pg-flame');
@@ -497,6 +513,17 @@
     });
     this.rebuild(false);
   }
+
+  FlameGraph.prototype.mergedNote = function () {
+    const prof = this.prof;
+    if (!(prof.mergedNodes > 0)) return null;
+    const share = prof.threshold / prof.totalWeight;
+    const of = share >= 0.0001 ? fmtPct(100 * share) : '1/' + fmtInt(1 / share);
+    return 'This profile has ' + fmtInt(prof.stackCount) + ' distinct stacks. To keep the report small, ' +
+      fmtInt(prof.mergedNodes) + ' frames lighter than ' + this.fmtValue(prof.threshold) + ' (' + of +
+      ' of the total) were merged into "[merged narrow frames]" boxes. Every total is exact; search does ' +
+      'not see inside merged boxes.';
+  };
 
   function fmtValueLabel(prof) {
     return prof.unit === 'bytes' ? fmtBytes(prof.totalWeight) : fmtInt(prof.totalWeight) + ' samples';
@@ -537,11 +564,16 @@
     const oldView = this.view;
     const oldPath = keepZoomName && oldView && this.zoom ? this.pathNames(oldView, this.zoom) : null;
     this.view = this.prof.view({ thread: this.state.thread, hide: settings.hide, reversed: this.state.reversed });
+    this.prepareView(this.view);
     this.zoom = oldPath ? this.findPath(oldPath) : 0;
     this.stale = false;
     this.computeSearch();
     this.draw();
   };
+
+  // Called with each view before it is searched and drawn (diff.js picks
+  // the shape's weights here).
+  FlameGraph.prototype.prepareView = function () {};
 
   FlameGraph.prototype.pathNames = function (v, node) {
     const out = [];
@@ -602,6 +634,7 @@
     const covered = new Uint8Array(v.n);
     const below = new Uint8Array(v.n);
     let sum = 0, count = 0;
+    const tops = [];
     // Parents come before children in view order: a match under a match
     // is not counted twice.
     for (let c = 1; c < v.n; c++) {
@@ -610,16 +643,20 @@
       match[c] = hit ? 1 : 0;
       const par = v.parent[c];
       covered[c] = covered[par] || hit ? 1 : 0;
-      if (hit) { count++; if (!covered[par]) sum += v.total[c]; }
+      if (hit) { count++; if (!covered[par]) { sum += v.total[c]; tops.push(c); } }
     }
     for (let c = v.n - 1; c > 0; c--) {
       if (match[c]) below[c] = 1;
       if (below[c]) below[v.parent[c]] = 1;
     }
-    this.search = { match: match, below: below, sum: sum, count: count };
-    const total = v.total[0];
-    this.matched.textContent = count ? 'Matched ' + fmtPct(100 * sum / total) + ' · ' + this.fmtValue(sum)
-      : 'no match';
+    this.search = { match: match, below: below, sum: sum, count: count, tops: tops };
+    this.matched.textContent = this.matchedText(this.search);
+  };
+
+  // The line beside the search box; s.tops are the matches not inside
+  // another match, whose totals add up to s.sum.
+  FlameGraph.prototype.matchedText = function (s) {
+    return s.count ? 'Matched ' + fmtPct(100 * s.sum / this.view.total[0]) + ' · ' + this.fmtValue(s.sum) : 'no match';
   };
 
   // Lays out the view from the zoomed node (boxes for frames at least a
@@ -643,11 +680,13 @@
       const x = stack.pop(), node = stack.pop();
       add(x, v.total[node] * scale, v.depth[node], node, -1);
       let cx = x;
-      let runX = 0, runW = 0, runN = 0, runBest = -1, runHit = 0;
+      let runX = 0, runW = 0, runN = 0, runBest = -1, runHit = 0, runFrom = 0, runTo = 0;
       const flush = function () {
         if (runN === 0) return;
         if (runW >= 0.35) {
-          runs.push({ parent: node, count: runN, best: runBest, total: runW / scale, hit: runHit });
+          // from/to: the run's children are v.children[from..to).
+          runs.push({ parent: node, count: runN, best: runBest, total: runW / scale, hit: runHit,
+            from: runFrom, to: runTo });
           add(runX, runW, v.depth[node] + 1, -1, runs.length - 1);
         }
         runN = 0; runW = 0; runHit = 0;
@@ -659,7 +698,8 @@
           flush();
           stack.push(c, cx);
         } else if (w > 0) {
-          if (runN === 0) { runX = cx; runBest = c; }
+          if (runN === 0) { runX = cx; runBest = c; runFrom = k; }
+          runTo = k + 1;
           if (v.total[c] > v.total[runBest]) runBest = c;
           runN++;
           runW += w;
@@ -702,24 +742,34 @@
       const node = b.node[i];
       if (node < 0) {
         const run = this.runs[b.run[i]];
-        ctx.fillStyle = run.hit ? '#d23dd2' : '#b5b5b5';
+        ctx.fillStyle = run.hit ? SEARCH_FILL : this.runFill(run);
         ctx.fillRect(x, y, Math.max(w, 0.5), ROW - 1);
+        if (this.outline) {
+          ctx.fillStyle = this.outline;
+          ctx.fillRect(x, y, Math.max(w, 0.5), ROW - 1);
+        }
         continue;
       }
       const nm = v.name[node];
       const hit = search && search.match[node];
-      let fill;
-      if (hit) fill = '#d23dd2';
-      else if (nm === ROOT_NAME) fill = '#c9ced6';
-      else if (nm === MERGED_NAME) fill = '#d9d9d9';
-      else fill = frameColour(this.palette, prof.names[nm]);
+      const fill = hit ? SEARCH_FILL : this.fillOf(node, nm);
       ctx.globalAlpha = b.run[i] === -2 ? 0.45 : (search && !search.below[node] && !hit ? 0.5 : 1);
       ctx.fillStyle = fill;
       ctx.fillRect(x, y, Math.max(w - (w > 3 ? 1 : 0), 0.5), ROW - 1);
+      // An outline (diff.js sets one) keeps white frames in sight on the
+      // white page; frames too narrow to outline are tinted with it.
+      if (this.outline && w > 3) {
+        ctx.strokeStyle = this.outline;
+        ctx.lineWidth = 1;
+        ctx.strokeRect(x + 0.5, y + 0.5, w - 2, ROW - 2);
+      } else if (this.outline) {
+        ctx.fillStyle = this.outline;
+        ctx.fillRect(x, y, Math.max(w, 0.5), ROW - 1);
+      }
       if (w > 3 * cw) {
         const label = fitLabel(nm === ROOT_NAME ? this.rootLabel() : prof.nameOf(nm), w, cw);
         if (label) {
-          ctx.fillStyle = hit ? '#ffffff' : '#111';
+          ctx.fillStyle = hit ? '#ffffff' : this.textFill(node, fill);
           ctx.fillText(label, x + 3, y + ROW / 2 + 0.5);
         }
       }
@@ -738,6 +788,18 @@
     this.updateCrumbs();
     this.resetButton.disabled = this.zoom === 0;
   };
+
+  const SEARCH_FILL = '#d23dd2';
+
+  // The colours of a frame, of its label, and of a run of frames too
+  // narrow to draw one by one: by name here, by change in diff.js.
+  FlameGraph.prototype.fillOf = function (node, nm) {
+    if (nm === ROOT_NAME) return '#c9ced6';
+    if (nm === MERGED_NAME) return '#d9d9d9';
+    return frameColour(this.palette, this.prof.names[nm]);
+  };
+  FlameGraph.prototype.textFill = function () { return '#111'; };
+  FlameGraph.prototype.runFill = function () { return '#b5b5b5'; };
 
   FlameGraph.prototype.rootLabel = function () {
     return 'all · ' + this.fmtValue(this.view.total[0]);
@@ -816,14 +878,18 @@
       rows.push({ label: 'Thread', value: (info && info.name ? info.name + ' ' : '') + '[' + this.state.thread + ']' });
     }
     if (nm === MERGED_NAME) {
-      rows.push({ text: fmtInt(v.merged[node]) + ' frames, each lighter than ' + this.fmtValue(prof.threshold) +
-        ', merged when the report was written; the total is exact.', cls: 'pg-tt-hint' });
+      rows.push({ text: this.mergedHint(node), cls: 'pg-tt-hint' });
     } else if (node === this.zoom && node !== 0) {
       rows.push({ text: 'Click to zoom out', cls: 'pg-tt-hint' });
     } else if (node !== 0) {
       rows.push({ text: 'Click to zoom in', cls: 'pg-tt-hint' });
     }
     return rows;
+  };
+
+  FlameGraph.prototype.mergedHint = function (node) {
+    return fmtInt(this.view.merged[node]) + ' frames, each lighter than ' + this.fmtValue(this.prof.threshold) +
+      ', merged when the report was written; the total is exact.';
   };
 
   FlameGraph.prototype.onClick = function (e) {
@@ -1540,5 +1606,14 @@
     if (window.performance && performance.mark) performance.mark('pg-first-paint');
   }
 
-  main();
+  // The differential flame graph (reporters/diff.c) embeds this file
+  // before diff.js, which builds its page from these same pieces.
+  window.__pgLib = {
+    el: el, fmtInt: fmtInt, fmtBytes: fmtBytes, fmtSeconds: fmtSeconds, fmtPct: fmtPct,
+    button: button, checkbox: checkbox, showTooltip: showTooltip, hideTooltip: hideTooltip, tooltip: tooltip,
+    settings: settings, Profile: Profile, FlameGraph: FlameGraph, ROOT_NAME: ROOT_NAME, MERGED_NAME: MERGED_NAME,
+    isRuntimeFrame: isRuntimeFrame,
+  };
+  const dataElement = document.getElementById('pg-data');
+  if (!dataElement || dataElement.getAttribute('data-kind') !== 'diff') main();
 })();

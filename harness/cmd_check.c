@@ -1,0 +1,736 @@
+/*
+ * `profgate check [options]`: runs the config's benchmarks, finds the
+ * baseline to compare with (SPEC "Baseline lookup"), decides per benchmark
+ * and metric (gate.c), and writes the report folder: summary.md (the PR
+ * comment), result.json, junit.xml, index.html and per benchmark the
+ * differential flame graphs and the current profile.
+ *
+ * What can go wrong is checked before minutes of benchmarks: the config,
+ * the repository, the store and the baseline are all read first. Not
+ * finding a baseline is not an error: the benchmarks still run, their
+ * profiles are written, and the verdict is inconclusive (exit 3) with the
+ * lookup's message on how to fix it. A benchmark that fails to run is an
+ * error (exit 2) and never a regression (exit 1).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "afile.h"
+#include "baseline.h"
+#include "bench_runner.h"
+#include "check_report.h"
+#include "cmds.h"
+#include "config.h"
+#include "error.h"
+#include "gate.h"
+#include "gate_files.h"
+#include "lookup.h"
+#include "repo.h"
+#include "run.h"
+#include "store.h"
+#include "verdict.h"
+
+#ifndef PG_VERSION
+#define PG_VERSION "unknown"
+#endif
+
+#define CHECK_OUT_DEFAULT "profgate-report"
+
+struct check_opts {
+	const char *config;
+	const char *base;
+	const char *out;
+	const char *report_url;
+	const char **benches;
+	size_t nbenches;
+	const char *store;
+	unsigned shard_index, shard_count;
+	int quiet;
+};
+
+static void check_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: profgate check [options]\n\n"
+		"Runs every benchmark of the config, finds the baseline to compare with (the\n"
+		"merge-base of HEAD and the base revision, then its first-parent ancestors, up\n"
+		"to max_distance commits), decides for each benchmark and metric whether the\n"
+		"change regressed it, and writes a report folder: summary.md (the pull-request\n"
+		"comment), result.json, junit.xml, index.html and per benchmark\n"
+		"<name>/diff-cpu.html, <name>/diff-mem.html and the current profile.\n\n"
+		"options:\n"
+		"  -c, --config FILE     the config (default profgate.json)\n"
+		"      --base REV        the branch to compare with (default: the config's\n"
+		"                        \"base\", else origin/HEAD, else main)\n"
+		"      --out DIR         the report folder (default profgate-report)\n"
+		"      --report-url URL  where the report folder will be served: links in\n"
+		"                        summary.md start with it (default: paths as text)\n"
+		"      --bench NAME      only this benchmark (repeatable)\n"
+		"      --shard K/N       only the K-th of N shares of the benchmarks (K from 1;\n"
+		"                        benchmark i of the config, from 0, is in share i mod N + 1)\n"
+		"      --store SPEC      where baselines are: a directory, 'git-notes' or\n"
+		"                        'git-notes:REF' (default: the config's \"store\")\n"
+		"  -q, --quiet           no progress lines\n"
+		"  -h, --help            this help\n\n"
+		"A metric regresses when the change of its median is beyond its threshold and\n"
+		"a Mann-Whitney U test of the runs says it is not noise (two-sided p < 0.05);\n"
+		"with no spread on either side (the peak heap of a deterministic program) the\n"
+		"values compare exactly. A change beyond the threshold that the runs cannot\n"
+		"confirm is inconclusive, with how many runs would decide it.\n\n"
+		"With GITHUB_STEP_SUMMARY set, summary.md is appended to it; with\n"
+		"GITHUB_ACTIONS=true, each regression is also printed as an ::error annotation.\n\n"
+		"exit status: 0 passed; 1 a benchmark regressed; 2 usage, config or tool error,\n"
+		"or a benchmark failed to run; 3 inconclusive (no baseline, history too shallow,\n"
+		"base revision missing, or results too noisy to decide).\n");
+}
+
+static int parse_shard(struct check_opts *o, const char *s)
+{
+	char *end;
+	unsigned long k, n;
+
+	errno = 0;
+	k = strtoul(s, &end, 10);
+	if (end == s || *end != '/' || errno)
+		return -1;
+	s = end + 1;
+	n = strtoul(s, &end, 10);
+	if (end == s || *end || errno || n < 1 || n > 100000 || k < 1 || k > n)
+		return -1;
+	o->shard_index = (unsigned)k;
+	o->shard_count = (unsigned)n;
+	return 0;
+}
+
+static int parse_args(struct check_opts *o, int argc, char **argv)
+{
+	enum { O_BASE = 256, O_OUT, O_URL, O_BENCH, O_SHARD, O_STORE };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "base", required_argument, NULL, O_BASE },
+		{ "out", required_argument, NULL, O_OUT },
+		{ "report-url", required_argument, NULL, O_URL },
+		{ "bench", required_argument, NULL, O_BENCH },
+		{ "shard", required_argument, NULL, O_SHARD },
+		{ "store", required_argument, NULL, O_STORE },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "c:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case O_BASE:
+			if (!*optarg) {
+				pg_report_error("check", "--base: expected a revision, got ''");
+				return -1;
+			}
+			o->base = optarg;
+			break;
+		case O_OUT:
+			if (!*optarg) {
+				pg_report_error("check", "--out: expected a folder, got ''");
+				return -1;
+			}
+			o->out = optarg;
+			break;
+		case O_URL:
+			o->report_url = optarg;
+			break;
+		case O_BENCH: {
+			const char **n = realloc(o->benches, (o->nbenches + 1) * sizeof *n);
+
+			if (!n) {
+				pg_report_error("check", "out of memory");
+				return -1;
+			}
+			o->benches = n;
+			o->benches[o->nbenches++] = optarg;
+			break;
+		}
+		case O_SHARD:
+			if (parse_shard(o, optarg) < 0) {
+				pg_report_error("check", "--shard: expected K/N with 1 <= K <= N (e.g. 2/4), got '%s'",
+						optarg);
+				return -1;
+			}
+			break;
+		case O_STORE:
+			o->store = optarg;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'h':
+			check_usage(stdout);
+			return 1;
+		default:
+			if (optopt && optopt < 256)
+				pg_report_error("check", "option '-%c' is unknown or needs a value; see "
+						"'profgate check --help'", optopt);
+			else
+				pg_report_error("check", "option '%s' is unknown or needs a value; see "
+						"'profgate check --help'", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		pg_report_error("check", "unexpected argument '%s'; see 'profgate check --help'", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* The last lines of a failing run's stderr, indented. */
+static void print_tail(const char *name, const char *tail)
+{
+	const char *start = tail;
+	size_t len = strlen(tail);
+	int lines = 0;
+
+	while (len > 0 && (tail[len - 1] == '\n' || tail[len - 1] == '\r'))
+		len--;
+	if (len == 0)
+		return;
+	for (size_t i = len; i-- > 0;) {
+		if (tail[i] == '\n' && ++lines == 10) {
+			start = tail + i + 1;
+			break;
+		}
+	}
+	fprintf(stderr, "profgate check: '%s' wrote to stderr (last lines):\n", name);
+	while (start < tail + len) {
+		const char *nl = memchr(start, '\n', (size_t)(tail + len - start));
+		size_t n = nl ? (size_t)(nl - start) : (size_t)(tail + len - start);
+
+		fprintf(stderr, "  | %.*s\n", (int)n, start);
+		start += n + 1;
+	}
+}
+
+/* GitHub's workflow commands: data escapes %, CR and LF; properties also
+ * ':' and ','. Other control characters (a name could hold terminal
+ * escape sequences) become '?'. */
+static void gh_escape(FILE *f, const char *s, int property)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '%')
+			fputs("%25", f);
+		else if (c == '\r')
+			fputs("%0D", f);
+		else if (c == '\n')
+			fputs("%0A", f);
+		else if (property && c == ':')
+			fputs("%3A", f);
+		else if (property && c == ',')
+			fputs("%2C", f);
+		else if (c < 0x20 || c == 0x7f)
+			fputc('?', f);
+		else
+			fputc(c, f);
+	}
+}
+
+/* s for a terminal: control characters (newlines, escape sequences from a
+ * hostile function name) become '?'. */
+static void put_safe(FILE *f, const char *s)
+{
+	for (; s && *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}
+
+static void metric_text(char *buf, size_t size, const struct pg_check_metric *m)
+{
+	char before[64], after[64], change[64];
+
+	pg_check_format_value(before, sizeof before, m->unit, m->before);
+	pg_check_format_value(after, sizeof after, m->unit, m->after);
+	pg_check_format_change(change, sizeof change, m);
+	snprintf(buf, size, "%s%s%s%s: %s -> %s (%s, threshold %s)", m->metric, m->function ? " '" : "",
+		 m->function ? m->function : "", m->function ? "'" : "", before, after, change, m->threshold);
+}
+
+static void annotate(const struct pg_check_report *r)
+{
+	char text[1024];
+
+	for (size_t i = 0; i < r->nbenches; i++) {
+		const struct pg_check_bench *b = &r->benches[i];
+
+		if (b->verdict == PG_VERDICT_ERROR) {
+			fputs("::error title=", stdout);
+			gh_escape(stdout, "profgate: benchmark '", 1);
+			gh_escape(stdout, b->name, 1);
+			gh_escape(stdout, "' failed", 1);
+			fputs("::", stdout);
+			gh_escape(stdout, b->message ? b->message : "it could not be measured", 0);
+			fputc('\n', stdout);
+			continue;
+		}
+		for (size_t k = 0; k < b->nmetrics; k++) {
+			const struct pg_check_metric *m = &b->metrics[k];
+
+			if (m->verdict != PG_VERDICT_REGRESSED)
+				continue;
+			metric_text(text, sizeof text, m);
+			fputs("::error title=", stdout);
+			gh_escape(stdout, "profgate: '", 1);
+			gh_escape(stdout, b->name, 1);
+			gh_escape(stdout, "' regressed", 1);
+			fputs("::", stdout);
+			gh_escape(stdout, text, 0);
+			fputc('\n', stdout);
+		}
+	}
+}
+
+static int append_file(const char *dst, const char *src)
+{
+	FILE *in = fopen(src, "rb"), *out = NULL;
+	char buf[65536];
+	size_t n;
+	int rc = 0;
+
+	if (!in)
+		return pg_error_set("cannot read '%s': %s", src, strerror(errno));
+	if (!(out = fopen(dst, "ab"))) {
+		rc = pg_error_set("cannot append to '%s' (GITHUB_STEP_SUMMARY): %s", dst, strerror(errno));
+		goto done;
+	}
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			break;
+	if (ferror(in) || ferror(out) || fputc('\n', out) == EOF) {
+		rc = pg_error_set("cannot append to '%s' (GITHUB_STEP_SUMMARY): %s", dst, strerror(errno));
+		goto done;
+	}
+done:
+	if (out && fclose(out) != 0 && rc == 0)
+		rc = pg_error_set("cannot append to '%s' (GITHUB_STEP_SUMMARY): %s", dst, strerror(errno));
+	fclose(in);
+	return rc;
+}
+
+/* What the whole machine and this process tree had used of the CPUs at
+ * one moment, to tell afterwards how busy other processes kept it. */
+struct machine_sample {
+	double busy, idle, total;  /* seconds of all CPUs, from /proc/stat */
+	double ours;               /* CPU seconds of profgate and its waited-for children */
+	int ok;
+};
+
+static void machine_sample(struct machine_sample *s)
+{
+	unsigned long long v[8] = { 0 };
+	struct rusage self, children;
+	double tick = (double)sysconf(_SC_CLK_TCK);
+	FILE *f = fopen("/proc/stat", "r");
+
+	memset(s, 0, sizeof *s);
+	if (!f)
+		return;
+	/* cpu user nice system idle iowait irq softirq steal ... */
+	int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+		       &v[5], &v[6], &v[7]);
+
+	fclose(f);
+	if (n < 5 || !(tick > 0) || getrusage(RUSAGE_SELF, &self) || getrusage(RUSAGE_CHILDREN, &children))
+		return;
+	s->busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / tick;
+	s->idle = (double)(v[3] + v[4]) / tick;
+	s->total = s->busy + s->idle;
+	s->ours = (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + children.ru_utime.tv_sec +
+			   children.ru_stime.tv_sec) +
+		  (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec + children.ru_utime.tv_usec +
+			   children.ru_stime.tv_usec) / 1e6;
+	s->ok = 1;
+}
+
+/* Shares of all CPUs' time between a and b: idle, and used by others. */
+static void machine_busy(double *idle, double *others, const struct machine_sample *a,
+			 const struct machine_sample *b)
+{
+	double total = b->total - a->total;
+
+	*idle = *others = NAN;
+	if (!a->ok || !b->ok || !(total > 0))
+		return;
+	*idle = (b->idle - a->idle) / total;
+	*others = fmax(0, (b->busy - a->busy) - (b->ours - a->ours)) / total;
+}
+
+static char *xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* One line for stderr after a benchmark: "[2/5] parse  regressed: cpu +20.3%". */
+static void bench_line(const struct pg_check_bench *b, size_t i, size_t n)
+{
+	char change[64];
+	int shown = 0;
+
+	fprintf(stderr, "[%zu/%zu] %s  %s", i, n, b->name, pg_verdict_name(b->verdict));
+	for (size_t k = 0; k < b->nmetrics && shown < 3; k++) {
+		const struct pg_check_metric *m = &b->metrics[k];
+
+		if (m->verdict != b->verdict || b->verdict == PG_VERDICT_UNCHANGED)
+			continue;
+		pg_check_format_change(change, sizeof change, m);
+		fprintf(stderr, "%s%s%s", shown++ ? ", " : ": ", m->metric, m->function ? " " : "");
+		put_safe(stderr, m->function);
+		fprintf(stderr, " %s", change);
+	}
+	fputc('\n', stderr);
+}
+
+/* The stdout summary: one line per benchmark, then the verdict. */
+static void print_result(const struct pg_check_report *r, const char *out_dir)
+{
+	for (size_t i = 0; i < r->nbenches; i++) {
+		const struct pg_check_bench *b = &r->benches[i];
+		char text[1024];
+		int timing_bad = 0;
+
+		printf("%-12s %s\n", pg_verdict_name(b->verdict), b->name);
+		for (size_t k = 0; k < b->nmetrics; k++) {
+			const struct pg_check_metric *m = &b->metrics[k];
+
+			if (m->verdict != PG_VERDICT_REGRESSED && m->verdict != PG_VERDICT_INCONCLUSIVE &&
+			    (m->verdict != PG_VERDICT_IMPROVED || m->function))
+				continue;
+			metric_text(text, sizeof text, m);
+			printf("    %-12s ", pg_verdict_name(m->verdict));
+			put_safe(stdout, text);
+			putchar('\n');
+			if (m->verdict == PG_VERDICT_INCONCLUSIVE && m->note) {
+				printf("                 ");
+				put_safe(stdout, m->note);
+				putchar('\n');
+			}
+			timing_bad |= !m->function ? !strcmp(m->metric, "wall") || !strcmp(m->metric, "cpu")
+						   : !strcmp(m->metric, "function");
+		}
+		if (b->nfunctions && timing_bad) {
+			printf("    CPU time grew most in:");
+			for (size_t k = 0; k < b->nfunctions && k < 3; k++) {
+				printf("%s ", k ? "," : "");
+				put_safe(stdout, b->functions[k].name);
+				printf(" (%+.1f ms)", 1e3 * (b->functions[k].self_after - b->functions[k].self_before));
+			}
+			printf("\n");
+		}
+		if (b->message) {
+			printf("    ");
+			put_safe(stdout, b->message);
+			putchar('\n');
+		}
+	}
+	printf("profgate check: %s (%zu regressed, %zu inconclusive, %zu improved, %zu unchanged, %zu error%s); "
+	       "report in %s/\n", pg_check_overall_name(r), r->counts[PG_VERDICT_REGRESSED],
+	       r->counts[PG_VERDICT_INCONCLUSIVE], r->counts[PG_VERDICT_IMPROVED],
+	       r->counts[PG_VERDICT_UNCHANGED], r->counts[PG_VERDICT_ERROR],
+	       r->counts[PG_VERDICT_ERROR] == 1 ? "" : "s", out_dir);
+}
+
+/* Finds the baseline: the explicit --base, else the config's, else
+ * origin/HEAD, else main (the first of the defaults that exists). */
+static int find_baseline(struct pg_lookup *l, const char **used, struct pg_store *store,
+			 struct pg_repo *repo, const struct check_opts *o, const struct pg_config *cfg)
+{
+	const char *defaults[] = { "origin/HEAD", "main" };
+	const char *only[1];
+	const char *const *candidates = defaults;
+	size_t n = 2;
+	int rc;
+
+	if (o->base || cfg->base) {
+		only[0] = o->base ? o->base : cfg->base;
+		candidates = only;
+		n = 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		*used = candidates[i];
+		if ((rc = pg_lookup_baseline(l, store, repo, "HEAD", candidates[i], cfg->max_distance)) < 0)
+			return rc;
+		if (l->status != PG_LOOKUP_BASE_MISSING)
+			return 0;
+	}
+	if (n == 2)
+		snprintf(l->message, sizeof l->message, "neither 'origin/HEAD' nor 'main' exists here, and no "
+			 "base is set: fetch the base branch, pass --base REV, or set \"base\" in the config");
+	return 0;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct check_opts o = { .config = PG_CONFIG_DEFAULT, .out = CHECK_OUT_DEFAULT };
+	struct pg_config cfg = { 0 };
+	struct pg_repo *repo = NULL;
+	struct pg_store *store = NULL;
+	struct pg_baseline *baseline = NULL;
+	struct pg_host host = { 0 };
+	struct pg_lookup lookup;
+	struct pg_check_report rep = { 0 };
+	const struct pg_bench_config **todo = NULL;
+	const char *base_used = NULL;
+	char head[PG_COMMIT_HEX_MAX + 1], work_template[4096], label[16];
+	char *work_dir = NULL, *path = NULL;
+	size_t ntodo = 0;
+	int rc = PG_EXIT_USAGE, found, err;
+
+	int pr = parse_args(&o, argc, argv);
+	if (pr != 0) {
+		free(o.benches);
+		return pr > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
+	}
+	if (pg_config_load(&cfg, o.config) < 0) {
+		pg_report_error("check", "%s", pg_error_last());
+		goto done;
+	}
+	for (size_t i = 0; i < o.nbenches; i++) {
+		if (!pg_config_find(&cfg, o.benches[i])) {
+			pg_report_error("check", "--bench: no benchmark '%s' in '%s'", o.benches[i], cfg.path);
+			goto done;
+		}
+	}
+	if (!(todo = calloc(cfg.nbenches + 1, sizeof *todo))) {
+		pg_report_error("check", "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < cfg.nbenches; i++) {
+		int wanted = o.nbenches == 0;
+
+		for (size_t k = 0; k < o.nbenches; k++)
+			wanted |= !strcmp(o.benches[k], cfg.benches[i].name);
+		if (o.shard_count && i % o.shard_count != o.shard_index - 1)
+			wanted = 0;
+		if (wanted)
+			todo[ntodo++] = &cfg.benches[i];
+	}
+
+	if (pg_repo_open(&repo, cfg.dir) < 0) {
+		pg_report_error("check", "%s: check compares commits", pg_error_last());
+		goto done;
+	}
+	if (pg_repo_resolve(head, repo, "HEAD") < 0) {
+		pg_report_error("check", "%s", pg_error_last());
+		goto done;
+	}
+	if (o.store)
+		err = pg_store_open(&store, o.store, NULL, repo);
+	else
+		err = pg_store_open(&store, cfg.store, cfg.dir, repo);
+	if (err < 0) {
+		pg_report_error("check", "%s%s", o.store ? "--store: " : cfg.store ? "config 'store': " : "",
+				pg_error_last());
+		goto done;
+	}
+	if (find_baseline(&lookup, &base_used, store, repo, &o, &cfg) < 0) {
+		pg_report_error("check", "%s", pg_error_last());
+		goto done;
+	}
+	found = lookup.status == PG_LOOKUP_FOUND;
+	if (found && pg_store_read(&baseline, store, lookup.found) < 0) {
+		pg_report_error("check", "%s", pg_error_last());
+		goto done;
+	}
+	if (pg_host_detect(&host) < 0) {
+		pg_report_error("check", "%s", pg_error_last());
+		goto done;
+	}
+
+	rep.alpha = PG_VERDICT_ALPHA;
+	rep.shard_index = o.shard_index;
+	rep.shard_count = o.shard_count;
+	if (pg_repo_is_dirty(&rep.dirty, repo) < 0) {
+		pg_report_error("check", "%s", pg_error_last());
+		goto done;
+	}
+	if (!(rep.version = strdup(PG_VERSION)) || !(rep.head = strdup(head)) ||
+	    !(rep.base_rev = xstrdup(base_used)) || (lookup.base[0] && !(rep.base_commit = strdup(lookup.base))) ||
+	    !(rep.lookup_status = strdup(pg_lookup_status_name(lookup.status))) ||
+	    (!found && !(rep.lookup_message = strdup(lookup.message))) ||
+	    (found && !(rep.baseline_commit = strdup(lookup.found))) ||
+	    (baseline && !(rep.baseline_recorded_at = xstrdup(baseline->recorded_at)) && baseline->recorded_at) ||
+	    (baseline && !(rep.baseline_source = xstrdup(baseline->source)) && baseline->source) ||
+	    (o.report_url && *o.report_url && !(rep.report_url = strdup(o.report_url))) ||
+	    !(rep.out_dir = strdup(o.out)) ||
+	    !(rep.benches = calloc(ntodo + 1, sizeof *rep.benches))) {
+		pg_report_error("check", "out of memory");
+		goto done;
+	}
+	rep.baseline_distance = lookup.distance;
+	if (baseline && strcmp(baseline->host.fingerprint, host.fingerprint) &&
+	    asprintf(&rep.note, "the baseline was recorded on another kind of machine (%s, %d CPUs; here: %s, "
+		     "%d CPUs): timings may differ for that reason alone",
+		     baseline->host.cpu_model ? baseline->host.cpu_model : "unknown CPU", baseline->host.cpus,
+		     host.cpu_model ? host.cpu_model : "unknown CPU", host.cpus) < 0)
+		rep.note = NULL;
+	if (!found)
+		fprintf(stderr, "profgate check: no baseline (%s): %s\n", pg_lookup_status_name(lookup.status),
+			lookup.message);
+	else if (!o.quiet)
+		fprintf(stderr, "profgate check: baseline of %.12s (%u commit%s before the merge-base with '%s') "
+			"from %s\n", lookup.found, lookup.distance, lookup.distance == 1 ? "" : "s", base_used,
+			baseline->source ? baseline->source : pg_store_describe(store));
+	if (rep.dirty && !o.quiet)
+		fprintf(stderr, "profgate check: warning: '%s' has uncommitted changes\n", pg_repo_path(repo));
+	snprintf(label, sizeof label, "%.12s", found ? lookup.found : "");
+
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(work_template, sizeof work_template, "%s/profgate-check.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(work_template)) {
+		pg_report_error("check", "cannot create a folder in '%s': %s", tmp && *tmp ? tmp : "/tmp",
+				strerror(errno));
+		goto done;
+	}
+	work_dir = work_template;
+	if (pg_mkdirs(o.out) < 0) {
+		pg_report_error("check", "--out: %s", pg_error_last());
+		goto done;
+	}
+
+	int tty = isatty(STDERR_FILENO);
+	struct pg_gate_opts gopts = { .alpha = PG_VERDICT_ALPHA, .is_allocator = pg_run_is_allocator_frame };
+
+	for (size_t i = 0; i < ntodo; i++) {
+		const struct pg_bench_config *bc = todo[i];
+		struct pg_bench_progress progress = { o.quiet ? NULL : stderr, tty, i + 1, ntodo };
+		struct pg_baseline_bench bench = { 0 };
+		struct pg_bench_outcome outcome = { 0 };
+		struct pg_baseline_bench *before = baseline ? pg_baseline_find(baseline, bc->name) : NULL;
+		struct pg_check_bench *cb = &rep.benches[rep.nbenches];
+		struct machine_sample m_start, m_end;
+		char *message = NULL;
+		int ran;
+
+		if (!(bench.name = strdup(bc->name)) || !(bench.recorded_at = pg_baseline_now()) ||
+		    !(bench.host_fingerprint = strdup(host.fingerprint))) {
+			pg_baseline_bench_release(&bench);
+			pg_report_error("check", "out of memory");
+			goto done;
+		}
+		bench.dirty = rep.dirty;
+		machine_sample(&m_start);
+		err = pg_bench_run(&bench, &outcome, bc, work_dir, &progress);
+		machine_sample(&m_end);
+		machine_busy(&gopts.machine_idle, &gopts.machine_others, &m_start, &m_end);
+		if (err < 0) {
+			pg_report_error("check", "benchmark '%s': %s", bc->name, pg_error_last());
+			pg_baseline_bench_release(&bench);
+			pg_bench_outcome_release(&outcome);
+			goto done;
+		}
+		ran = outcome.ok;
+		if (!ran) {
+			pg_report_error("check", "benchmark '%s' failed: %s", bc->name, outcome.failure);
+			if (outcome.stderr_tail)
+				print_tail(bc->name, outcome.stderr_tail);
+			if (asprintf(&message, "the benchmark failed: %s", outcome.failure) < 0)
+				message = NULL;
+		} else if (!found) {
+			message = strdup(lookup.message);
+		} else if (!before) {
+			if (asprintf(&message, "no baseline for this benchmark in %.12s (it is new, or was not "
+				     "recorded there): record it on the base branch with 'profgate record "
+				     "--bench %s'", lookup.found, bc->name) < 0)
+				message = NULL;
+		}
+		err = pg_gate_compare(cb, ran ? before : NULL, ran ? &bench : NULL, bc, message, &gopts);
+		free(message);
+		rep.nbenches++;
+		if (err == 0 && ran)
+			err = pg_gate_write_files(cb, before, &bench, o.out, label);
+		pg_baseline_bench_release(&bench);
+		pg_bench_outcome_release(&outcome);
+		if (err < 0) {
+			pg_report_error("check", "benchmark '%s': %s", bc->name, pg_error_last());
+			goto done;
+		}
+		if (!o.quiet)
+			bench_line(cb, i + 1, ntodo);
+	}
+	pg_gate_tally(&rep, found);
+
+	static const struct {
+		const char *file;
+		int (*write)(const struct pg_check_report *, const char *);
+	} writers[] = {
+		{ "summary.md", pg_check_summary_write },
+		{ "result.json", pg_check_json_write },
+		{ "junit.xml", pg_check_junit_write },
+		{ "index.html", pg_check_html_write },
+	};
+	for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++) {
+		free(path);
+		if (asprintf(&path, "%s/%s", o.out, writers[i].file) < 0) {
+			path = NULL;
+			pg_report_error("check", "out of memory");
+			goto done;
+		}
+		if (writers[i].write(&rep, path) < 0) {
+			pg_report_error("check", "%s", pg_error_last());
+			goto done;
+		}
+	}
+	const char *step_summary = getenv("GITHUB_STEP_SUMMARY");
+
+	if (step_summary && *step_summary) {
+		free(path);
+		if (asprintf(&path, "%s/summary.md", o.out) < 0) {
+			path = NULL;
+			pg_report_error("check", "out of memory");
+			goto done;
+		}
+		if (append_file(step_summary, path) < 0) {
+			pg_report_error("check", "%s", pg_error_last());
+			goto done;
+		}
+	}
+	const char *actions = getenv("GITHUB_ACTIONS");
+
+	if (actions && !strcmp(actions, "true"))
+		annotate(&rep);
+	print_result(&rep, o.out);
+	rc = rep.exit_code;
+done:
+	if (work_dir)
+		nftw(work_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(path);
+	pg_check_report_release(&rep);
+	pg_host_release(&host);
+	pg_baseline_free(baseline);
+	pg_store_free(store);
+	pg_repo_free(repo);
+	pg_config_release(&cfg);
+	free(todo);
+	free(o.benches);
+	return rc;
+}

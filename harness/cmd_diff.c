@@ -1,0 +1,529 @@
+/*
+ * `profgate diff [options] BEFORE AFTER`: what changed between two profiles,
+ * as a differential flame graph (interactive HTML by default, a static SVG
+ * in flamegraph.pl's look, or difffolded's "stack before after" lines) and
+ * as a table of the functions that changed most, on stdout. BEFORE and
+ * AFTER are profile directories written by `profgate run` (--kind picks the
+ * folded file) or folded files.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmds.h"
+#include "diff.h"
+#include "error.h"
+#include "folded.h"
+#include "outbuf.h"
+#include "profile.h"
+#include "profile_json_read.h"
+
+#define TOP_FUNCTIONS 20
+#define NAME_COLUMNS_MAX 48
+
+enum kind { K_CPU, K_WALL, K_MEM_PEAK, K_MEM_LEAKS, K_NONE };
+enum format { F_HTML, F_SVG, F_FOLDED };
+
+static const char *const kind_names[] = {"cpu", "wall", "mem-peak", "mem-leaks"};
+
+struct diff_args {
+	const char *input[2];   /* BEFORE, AFTER */
+	const char *output;
+	const char *title;
+	enum kind kind;
+	int normalize;
+};
+
+/* One side: where its stacks come from, and what profile.json says. */
+struct side {
+	const char *input;
+	int is_dir;
+	char *folded;
+	struct pg_profile *prof;
+	unsigned hz;
+};
+
+static void diff_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: profgate diff [options] BEFORE AFTER\n\n"
+		"Compares two profiles: writes a differential flame graph (AFTER's shape, red\n"
+		"where a frame grew, blue where it shrank) and prints the functions that\n"
+		"changed most. BEFORE and AFTER are profile directories written by\n"
+		"'profgate run' or folded files ('-' for standard input, one of them).\n\n"
+		"options:\n"
+		"  -o, --output FILE     .html: interactive, with a switch to BEFORE's shape\n"
+		"                        (default: diff.html here); .svg: static, in\n"
+		"                        flamegraph.pl's look; .folded: 'stack before after'\n"
+		"                        lines (difffolded format)\n"
+		"      --kind KIND       cpu, wall, mem-peak or mem-leaks: the profiles to\n"
+		"                        compare from directories (default cpu, or wall if a\n"
+		"                        directory has only that); for folded files, what\n"
+		"                        their weights are\n"
+		"      --normalize       scale BEFORE to AFTER's total (compare proportions,\n"
+		"                        not amounts); the HTML can switch either way\n"
+		"      --title TEXT      the graph's title (default: BEFORE -> AFTER)\n"
+		"  -h, --help            this help\n\n"
+		"Frames are coloured by the change of their self weight. The table lists the\n"
+		"top %d functions by change of total (inclusive) weight.\n\n"
+		"exit status: 0 written; 2 usage or input error.\n", TOP_FUNCTIONS);
+}
+
+static int parse_kind(enum kind *out, const char *s)
+{
+	for (int k = 0; k < K_NONE; k++) {
+		if (!strcmp(s, kind_names[k])) {
+			*out = (enum kind)k;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* 0 ok, 1 help shown, -1 usage error (reported). */
+static int parse_args(struct diff_args *a, int argc, char **argv)
+{
+	enum { O_KIND = 256, O_TITLE, O_NORMALIZE };
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "kind", required_argument, NULL, O_KIND },
+		{ "title", required_argument, NULL, O_TITLE },
+		{ "normalize", no_argument, NULL, O_NORMALIZE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			a->output = optarg;
+			break;
+		case O_KIND:
+			if (parse_kind(&a->kind, optarg) < 0) {
+				pg_report_error("diff", "--kind: '%s' is not cpu, wall, mem-peak or mem-leaks", optarg);
+				return -1;
+			}
+			break;
+		case O_TITLE:
+			a->title = optarg;
+			break;
+		case O_NORMALIZE:
+			a->normalize = 1;
+			break;
+		case 'h':
+			diff_usage(stdout);
+			return 1;
+		default:
+			if (optopt)
+				pg_report_error("diff", "option '-%c' is unknown or needs a value; "
+						"see 'profgate diff --help'", optopt);
+			else
+				pg_report_error("diff", "option '%s' is unknown or needs a value; "
+						"see 'profgate diff --help'", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (argc - optind != 2) {
+		if (argc - optind < 2)
+			pg_report_error("diff", "two inputs needed, got %d; usage: profgate diff [options] BEFORE AFTER",
+					argc - optind);
+		else
+			pg_report_error("diff", "two inputs only, got %d ('%s' is the third); "
+					"usage: profgate diff [options] BEFORE AFTER", argc - optind, argv[optind + 2]);
+		return -1;
+	}
+	a->input[0] = argv[optind];
+	a->input[1] = argv[optind + 1];
+	if (!strcmp(a->input[0], "-") && !strcmp(a->input[1], "-")) {
+		pg_report_error("diff", "BEFORE and AFTER cannot both be standard input");
+		return -1;
+	}
+	return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcasecmp(s + n - m, suffix);
+}
+
+static char *kind_path(const char *dir, enum kind k)
+{
+	char *path = NULL;
+
+	if (asprintf(&path, "%s/%s.folded", dir, kind_names[k]) < 0)
+		return NULL;
+	return path;
+}
+
+static int file_has_data(const char *path, int *exists)
+{
+	struct stat st;
+
+	*exists = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	return *exists && st.st_size > 0;
+}
+
+/* What a directory holds when --kind is not given: cpu, unless it has
+ * wall-clock samples only (a --mode wall run with --no-cpu). */
+static enum kind dir_kind(const char *dir)
+{
+	char *cpu = kind_path(dir, K_CPU), *wall = kind_path(dir, K_WALL);
+	int cpu_exists = 0, wall_exists = 0;
+	int cpu_data = cpu && file_has_data(cpu, &cpu_exists);
+	int wall_data = wall && file_has_data(wall, &wall_exists);
+
+	free(cpu);
+	free(wall);
+	return (!cpu_exists && wall_exists) || (!cpu_data && wall_data) ? K_WALL : K_CPU;
+}
+
+/* The kind a folded file's name says, or K_NONE. */
+static enum kind file_kind(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	for (int k = 0; k < K_NONE; k++) {
+		size_t n = strlen(kind_names[k]);
+
+		if (!strncmp(base, kind_names[k], n) && !strcmp(base + n, ".folded"))
+			return (enum kind)k;
+	}
+	return K_NONE;
+}
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+
+	return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Reads one side's profile (and its rate from profile.json); 0 or -1, the
+ * error reported naming the file. */
+static int load_side(struct side *s, enum kind kind)
+{
+	struct pg_profile_info info;
+	char *json = NULL;
+	struct stat st;
+	int rc = -1;
+
+	memset(&info, 0, sizeof(info));
+	if (!s->is_dir) {
+		if (!(s->folded = strdup(s->input))) {
+			pg_report_error("diff", "out of memory");
+			goto done;
+		}
+	} else {
+		if (!(s->folded = kind_path(s->input, kind)) || asprintf(&json, "%s/profile.json", s->input) < 0) {
+			json = NULL;
+			pg_report_error("diff", "out of memory");
+			goto done;
+		}
+		if (stat(s->folded, &st) != 0) {
+			const char *why = kind == K_MEM_PEAK || kind == K_MEM_LEAKS ? "memory was not tracked in this run" :
+					  kind == K_WALL ? "the run was not in --mode wall" : "not a profile directory?";
+
+			pg_report_error("diff", "'%s': %s (%s)", s->folded, strerror(errno), why);
+			goto done;
+		}
+		/* The sampling rate, to show samples as time too. */
+		if (stat(json, &st) == 0) {
+			if (pg_profile_json_read(&info, json) < 0) {
+				pg_report_error("diff", "%s", pg_error_last());
+				goto done;
+			}
+			s->hz = info.hz;
+		}
+	}
+	if (pg_profile_new(&s->prof) < 0 || pg_folded_read_file(s->prof, s->folded) < 0) {
+		pg_report_error("diff", "%s", pg_error_last());
+		goto done;
+	}
+	rc = 0;
+done:
+	pg_profile_info_release(&info);
+	free(json);
+	return rc;
+}
+
+/* ---- the table on stdout ------------------------------------------ */
+
+/* Display columns of a code point: 2 for the wide East Asian ranges and
+ * the emoji blocks, else 1. */
+static int cp_columns(uint32_t cp)
+{
+	return (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
+	       (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+	       (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1f64f) || (cp >= 0x1f900 && cp <= 0x1f9ff) ||
+	       (cp >= 0x20000 && cp <= 0x3fffd) ? 2 : 1;
+}
+
+/* The character at p as a terminal shows it: *adv bytes long, *shown 0
+ * when it must be written as '?' (a control character or invalid UTF-8);
+ * returns its columns. */
+static int next_char(const unsigned char *p, size_t *adv, int *shown)
+{
+	uint32_t cp = 0;
+	size_t n = pg_utf8_decode(p, &cp);
+
+	if (!n || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
+		*adv = n ? n : 1;
+		*shown = 0;
+		return 1;
+	}
+	*adv = n;
+	*shown = 1;
+	return cp_columns(cp);
+}
+
+/* Writes name into out (size >= 4 * max + 8) as a terminal can show it,
+ * cut to max columns with ".." at the end; returns the columns used. */
+static size_t terminal_name(char *out, const char *name, size_t max)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	size_t cols = 0, len = 0, total = 0, adv;
+	int shown;
+
+	for (const unsigned char *p = s; *p; p += adv)
+		total += (size_t)next_char(p, &adv, &shown);
+	for (const unsigned char *p = s; *p; p += adv) {
+		int w = next_char(p, &adv, &shown);
+
+		if (total > max && cols + (size_t)w > max - 2)
+			break;
+		if (shown) {
+			memcpy(out + len, p, adv);
+			len += adv;
+		} else {
+			out[len++] = '?';
+		}
+		cols += (size_t)w;
+	}
+	if (total > max) {
+		memcpy(out + len, "..", 2);
+		len += 2;
+		cols += 2;
+	}
+	out[len] = '\0';
+	return cols;
+}
+
+static void commify(char *out, size_t size, uint64_t v)
+{
+	char digits[32];
+	int n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
+	size_t k = 0;
+
+	for (int i = 0; i < n && k + 2 < size; i++) {
+		if (i && (n - i) % 3 == 0)
+			out[k++] = ',';
+		out[k++] = digits[i];
+	}
+	out[k] = '\0';
+}
+
+/* v >= 0: "1,234" (samples) or "1.50 MiB". */
+static void format_weight(char *out, size_t size, double v, int bytes)
+{
+	static const char *units[] = {"KiB", "MiB", "GiB", "TiB"};
+	uint64_t r = (uint64_t)llround(v);
+	double x;
+	int u = 0;
+
+	if (!bytes) {
+		commify(out, size, r);
+		return;
+	}
+	if (r < 1024) {
+		snprintf(out, size, "%llu B", (unsigned long long)r);
+		return;
+	}
+	x = v / 1024;
+	while (x >= 1024 && u < 3) {
+		x /= 1024;
+		u++;
+	}
+	snprintf(out, size, "%.*f %s", x < 10 ? 2 : 1, x, units[u]);
+}
+
+/* "+600 (+50.0%)", "-1.00 KiB (-100%)", "+5 (new)", "0". */
+static void format_delta(char *out, size_t size, double before, double after, int bytes)
+{
+	double d = after - before;
+	char w[48];
+
+	if (fabs(d) < 0.5) {
+		snprintf(out, size, "0");
+		return;
+	}
+	format_weight(w, sizeof(w), fabs(d), bytes);
+	if (before == 0)
+		snprintf(out, size, "%c%s (new)", d > 0 ? '+' : '-', w);
+	else if (after == 0)
+		snprintf(out, size, "-%s (-100%%)", w);
+	else
+		snprintf(out, size, "%c%s (%+.1f%%)", d > 0 ? '+' : '-', w, 100.0 * d / before);
+}
+
+static void print_table(const struct pg_diff_function *fn, size_t count, const struct pg_profile *before,
+			const struct pg_profile *after, int bytes, int normalize, const char *kind)
+{
+	size_t shown = count < TOP_FUNCTIONS ? count : TOP_FUNCTIONS;
+	char name[NAME_COLUMNS_MAX * 4 + 8];
+	char tb[48], ta[48], delta[96];
+	size_t width = 8;
+	uint64_t sum_b = pg_profile_total(before), sum_a = pg_profile_total(after);
+	double scale = normalize && sum_b ? (double)sum_a / (double)sum_b : 1.0;
+
+	format_weight(tb, sizeof(tb), (double)sum_b, bytes);
+	format_weight(ta, sizeof(ta), (double)sum_a, bytes);
+	format_delta(delta, sizeof(delta), (double)sum_b, (double)sum_a, bytes);
+	printf("%s %s: BEFORE %s, AFTER %s, change %s\n", kind, bytes ? "bytes" : "samples", tb, ta, delta);
+	if (normalize)
+		printf("BEFORE scaled by %.4g to AFTER's total\n", scale);
+	if (!count) {
+		printf("neither profile has any function\n");
+		return;
+	}
+	commify(tb, sizeof(tb), count);
+	printf("top %zu of %s functions by change of total weight (%s):\n\n", shown, tb, bytes ? "bytes" : "samples");
+	for (size_t i = 0; i < shown; i++) {
+		size_t w = terminal_name(name, fn[i].name, NAME_COLUMNS_MAX);
+
+		if (w > width)
+			width = w;
+	}
+	printf("%-*s  %12s  %12s  %12s  %12s  %s\n", (int)width, "function", "self before", "self after",
+	       "total before", "total after", "delta");
+	for (size_t i = 0; i < shown; i++) {
+		const struct pg_diff_function *f = &fn[i];
+		char sb[48], sa[48];
+		size_t w = terminal_name(name, f->name, NAME_COLUMNS_MAX);
+
+		format_weight(sb, sizeof(sb), f->self_before, bytes);
+		format_weight(sa, sizeof(sa), f->self_after, bytes);
+		format_weight(tb, sizeof(tb), f->total_before, bytes);
+		format_weight(ta, sizeof(ta), f->total_after, bytes);
+		format_delta(delta, sizeof(delta), f->total_before, f->total_after, bytes);
+		printf("%s%*s  %12s  %12s  %12s  %12s  %s\n", name, (int)(width - w), "", sb, sa, tb, ta, delta);
+	}
+}
+
+/* "a -> b", for the title. */
+static char *default_title(const char *before, const char *after)
+{
+	char *t = NULL;
+
+	if (asprintf(&t, "%s \xe2\x86\x92 %s", strcmp(before, "-") ? before : "stdin",
+		     strcmp(after, "-") ? after : "stdin") < 0)
+		return NULL;
+	return t;
+}
+
+int cmd_diff(int argc, char **argv)
+{
+	struct diff_args a = { .kind = K_NONE };
+	struct side side[2];
+	struct pg_diff_function *fn = NULL;
+	size_t nfn = 0;
+	char *title = NULL;
+	const char *output;
+	enum format format = F_HTML;
+	enum kind kind;
+	int bytes;
+	int rc = PG_EXIT_USAGE;
+	int pr;
+
+	memset(side, 0, sizeof(side));
+	if ((pr = parse_args(&a, argc, argv)) != 0)
+		return pr > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
+	output = a.output ? a.output : "diff.html";
+	if (ends_with(output, ".svg")) {
+		format = F_SVG;
+	} else if (ends_with(output, ".folded")) {
+		format = F_FOLDED;
+	} else if (!ends_with(output, ".html") && !ends_with(output, ".htm")) {
+		pg_report_error("diff", "-o '%s': unknown format; the name must end in .html, .svg or .folded", output);
+		return PG_EXIT_USAGE;
+	}
+	for (int k = 0; k < 2; k++) {
+		side[k].input = a.input[k];
+		side[k].is_dir = is_dir(a.input[k]);
+	}
+	/* One kind for both: --kind, else what AFTER (or BEFORE) holds. */
+	kind = a.kind;
+	for (int k = 1; k >= 0 && kind == K_NONE; k--) {
+		if (side[k].is_dir)
+			kind = dir_kind(side[k].input);
+	}
+	for (int k = 1; k >= 0 && kind == K_NONE; k--) {
+		if (!side[k].is_dir)
+			kind = file_kind(side[k].input);
+	}
+	if (kind == K_NONE)
+		kind = K_CPU;
+	bytes = kind == K_MEM_PEAK || kind == K_MEM_LEAKS;
+
+	for (int k = 0; k < 2; k++) {
+		if (load_side(&side[k], kind) < 0)
+			goto done;
+	}
+	if (pg_diff_functions(&fn, &nfn, side[0].prof, side[1].prof, a.normalize) < 0) {
+		pg_report_error("diff", "%s", pg_error_last());
+		goto done;
+	}
+
+	if (format == F_FOLDED) {
+		if (pg_diff_folded_write(side[0].prof, side[1].prof, a.normalize, output) < 0) {
+			pg_report_error("diff", "%s", pg_error_last());
+			goto done;
+		}
+	} else {
+		struct pg_diff_opts o = {
+			.title = a.title,
+			.unit = bytes ? "bytes" : "samples",
+			.normalize = a.normalize,
+			.hz = bytes ? 0 : (double)(side[1].hz ? side[1].hz : side[0].hz),
+		};
+		int wr;
+
+		if (!o.title) {
+			if (!(title = default_title(a.input[0], a.input[1]))) {
+				pg_report_error("diff", "out of memory");
+				goto done;
+			}
+			o.title = title;
+		}
+		wr = format == F_SVG ? pg_diff_svg_write(side[0].prof, side[1].prof, &o, output)
+				     : pg_diff_html_write(side[0].prof, side[1].prof, &o, output);
+		if (wr < 0) {
+			pg_report_error("diff", "%s", pg_error_last());
+			goto done;
+		}
+	}
+	print_table(fn, nfn, side[0].prof, side[1].prof, bytes, a.normalize, kind_names[kind]);
+	if (!bytes && !a.normalize && side[0].hz && side[1].hz && side[0].hz != side[1].hz)
+		printf("\nnote: BEFORE was sampled at %u Hz and AFTER at %u Hz, so their sample counts differ for the\n"
+		       "same time; --normalize compares proportions instead\n", side[0].hz, side[1].hz);
+	printf("\nwrote %s\n", output);
+	rc = PG_EXIT_OK;
+done:
+	for (int k = 0; k < 2; k++) {
+		pg_profile_free(side[k].prof);
+		free(side[k].folded);
+	}
+	free(fn);
+	free(title);
+	return rc;
+}

@@ -1,0 +1,765 @@
+/*
+ * The gate (gate.h): turns a benchmark's baseline and current runs into
+ * metric verdicts, the hot-path verdicts and the explanations that go into
+ * the reports.
+ *
+ * Where the per-run numbers come from:
+ * - wall, cpu: the timing runs (CPU sampler alone);
+ * - peak_rss: the timing runs too when both sides have them (the tracker's
+ *   own tables would inflate the memory runs' RSS), else the memory runs;
+ * - peak_heap, alloc_count, alloc_bytes, leaked_bytes: the memory runs;
+ * - a function's inclusive CPU share: each timing run's share, kept for the
+ *   benchmark's hot functions; a function hot on one side only gets, on the
+ *   other, its share of that side's merged profile in every run (0 if it
+ *   does not appear at all);
+ * - a function's bytes at the heap peak: the merged (averaged) peak stacks,
+ *   by the function that called the allocator (SPEC's peak_sites).
+ */
+#define _GNU_SOURCE
+#include "gate.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diff.h"
+#include "error.h"
+#include "stats.h"
+#include "verdict.h"
+
+/* ---- growing arrays of the output --------------------------------------- */
+
+static struct pg_check_metric *add_metric(struct pg_check_bench *b, size_t *cap)
+{
+	if (b->nmetrics == *cap) {
+		size_t n = *cap ? *cap * 2 : 16;
+		struct pg_check_metric *m = realloc(b->metrics, n * sizeof *m);
+
+		if (!m)
+			return NULL;
+		b->metrics = m;
+		*cap = n;
+	}
+	memset(&b->metrics[b->nmetrics], 0, sizeof *b->metrics);
+	return &b->metrics[b->nmetrics++];
+}
+
+/* ---- the runs' numbers --------------------------------------------------- */
+
+enum series {
+	S_WALL, S_CPU, S_PEAK_HEAP, S_PEAK_RSS, S_ALLOC_COUNT, S_ALLOC_BYTES, S_LEAKED_BYTES,
+};
+
+static const struct {
+	enum series s;
+	enum pg_metric metric;
+	enum pg_check_unit unit;
+	int exact_count;  /* a count of the exact tracker */
+	int always;       /* shown even with the threshold off */
+} whole_metrics[] = {
+	{ S_WALL, PG_METRIC_WALL, PG_UNIT_SECONDS, 0, 1 },
+	{ S_CPU, PG_METRIC_CPU, PG_UNIT_SECONDS, 0, 1 },
+	{ S_PEAK_HEAP, PG_METRIC_PEAK_HEAP, PG_UNIT_BYTES, 1, 1 },
+	{ S_PEAK_RSS, PG_METRIC_PEAK_RSS, PG_UNIT_BYTES, 0, 1 },
+	{ S_ALLOC_COUNT, PG_METRIC_ALLOC_COUNT, PG_UNIT_COUNT, 1, 1 },
+	{ S_ALLOC_BYTES, PG_METRIC_ALLOC_BYTES, PG_UNIT_BYTES, 1, 0 },
+	{ S_LEAKED_BYTES, PG_METRIC_LEAKED_BYTES, PG_UNIT_BYTES, 1, 0 },
+};
+
+static size_t count_timing_rss(const struct pg_baseline_bench *b)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; b && i < b->nruns; i++)
+		n += b->runs[i].peak_rss_bytes >= 0;
+	return n;
+}
+
+/* The known values of series s; out has room for nruns + nmem_runs. */
+static size_t series_values(double *out, const struct pg_baseline_bench *b, enum series s, int rss_from_timing)
+{
+	size_t n = 0;
+
+	if (!b)
+		return 0;
+	if (s == S_WALL || s == S_CPU || (s == S_PEAK_RSS && rss_from_timing)) {
+		for (size_t i = 0; i < b->nruns; i++) {
+			const struct pg_baseline_run *r = &b->runs[i];
+
+			if (s == S_WALL)
+				out[n++] = r->wall_seconds;
+			else if (s == S_CPU)
+				out[n++] = r->cpu_seconds;
+			else if (r->peak_rss_bytes >= 0)
+				out[n++] = (double)r->peak_rss_bytes;
+		}
+		return n;
+	}
+	for (size_t i = 0; i < b->nmem_runs; i++) {
+		const struct pg_baseline_mem_run *r = &b->mem_runs[i];
+		int64_t v = s == S_PEAK_HEAP ? r->peak_heap_bytes : s == S_PEAK_RSS ? r->peak_rss_bytes :
+			    s == S_ALLOC_COUNT ? r->alloc_count : s == S_ALLOC_BYTES ? r->alloc_bytes :
+			    r->leaked_bytes;
+
+		if (v >= 0)
+			out[n++] = (double)v;
+	}
+	return n;
+}
+
+static double *alloc_values(const struct pg_baseline_bench *b)
+{
+	size_t n = b ? b->nruns + b->nmem_runs : 0;
+
+	return malloc((n ? n : 1) * sizeof(double));
+}
+
+/* ---- a profile's functions, by name -------------------------------------- */
+
+struct named {
+	const char *name;   /* borrowed from a profile */
+	double value;
+};
+
+static int cmp_named(const void *a, const void *b)
+{
+	return strcmp(((const struct named *)a)->name, ((const struct named *)b)->name);
+}
+
+static const struct named *find_named(const struct named *v, size_t n, const char *name)
+{
+	struct named key = { name, 0 };
+
+	return n ? bsearch(&key, v, n, sizeof *v, cmp_named) : NULL;
+}
+
+/* Sorts v by name and sums the values of equal names. */
+static size_t merge_named(struct named *v, size_t n)
+{
+	size_t out = 0;
+
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof *v, cmp_named);
+	for (size_t i = 1; i < n; i++) {
+		if (!strcmp(v[i].name, v[out].name))
+			v[out].value += v[i].value;
+		else
+			v[++out] = v[i];
+	}
+	return out + 1;
+}
+
+/* Each function's inclusive share (percent) of the merged CPU profile. */
+static int merged_shares(struct named **out, size_t *count, const struct pg_profile *p)
+{
+	struct pg_hot_function *hot = NULL;
+	size_t nhot = 0;
+	uint64_t total;
+	int rc;
+
+	*out = NULL;
+	*count = 0;
+	if (!p || (total = pg_profile_total(p)) == 0)
+		return 0;
+	if ((rc = pg_profile_hot_functions(&hot, &nhot, p)) < 0)
+		return rc;
+	*out = calloc(nhot ? nhot : 1, sizeof **out);
+	if (!*out) {
+		free(hot);
+		return pg_error_set("out of memory");
+	}
+	for (size_t i = 0; i < nhot; i++)
+		(*out)[i] = (struct named){ pg_profile_frame_name(p, hot[i].frame),
+					    100.0 * (double)hot[i].total / (double)total };
+	free(hot);
+	*count = merge_named(*out, nhot);
+	return 0;
+}
+
+/* Bytes at the peak by the function that called the allocator. */
+static int heap_sites(struct named **out, size_t *count, const struct pg_profile *p,
+		      int (*is_allocator)(const char *))
+{
+	size_t n = p ? pg_profile_stack_count(p) : 0;
+
+	*count = 0;
+	*out = calloc(n ? n : 1, sizeof **out);
+	if (!*out)
+		return pg_error_set("out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const struct pg_stack *st = pg_profile_stack(p, i);
+		uint32_t d = st->depth;
+
+		while (is_allocator && d > 1 && is_allocator(pg_profile_frame_name(p, st->frames[d - 1])))
+			d--;
+		(*out)[i] = (struct named){ pg_profile_frame_name(p, st->frames[d - 1]), (double)st->weight };
+	}
+	*count = merge_named(*out, n);
+	return 0;
+}
+
+/* The names of p's root frames (they name programs, not functions); a
+ * handful, one per program. Borrowed from p; caller frees the array. */
+static const char **root_names(const struct pg_profile *p, size_t *count)
+{
+	size_t n = p ? pg_profile_stack_count(p) : 0, m = 0;
+	const char **v = calloc(n ? n : 1, sizeof *v);
+
+	for (size_t i = 0; v && i < n; i++) {
+		const char *name = pg_profile_frame_name(p, pg_profile_stack(p, i)->frames[0]);
+		size_t k = 0;
+
+		while (k < m && strcmp(v[k], name))
+			k++;
+		if (k == m)
+			v[m++] = name;
+	}
+	*count = m;
+	return v;
+}
+
+static int in_names(const char *const *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], name))
+			return 1;
+	return 0;
+}
+
+/* ---- whole-benchmark metrics --------------------------------------------- */
+
+static int whole(struct pg_check_bench *out, size_t *cap, struct pg_baseline_bench *baseline,
+		 struct pg_baseline_bench *current, const struct pg_bench_config *cfg, double alpha)
+{
+	double *before = alloc_values(baseline), *after = alloc_values(current);
+	int rss_timing = count_timing_rss(current) > 0 && (!baseline || count_timing_rss(baseline) > 0);
+	int exact_tracker = current->mem_sample == 0 && (!baseline || baseline->mem_sample == 0);
+	int rc = 0;
+
+	if (!before || !after) {
+		rc = pg_error_set("out of memory");
+		goto done;
+	}
+	for (size_t k = 0; k < sizeof whole_metrics / sizeof whole_metrics[0]; k++) {
+		const struct pg_threshold *t = &cfg->thresholds[whole_metrics[k].metric];
+		size_t nb = series_values(before, baseline, whole_metrics[k].s, rss_timing);
+		size_t na = series_values(after, current, whole_metrics[k].s, rss_timing);
+		struct pg_verdict_input in = {
+			.metric = pg_metric_name(whole_metrics[k].metric), .unit = whole_metrics[k].unit,
+			.before = before, .nbefore = nb, .after = after, .nafter = na, .threshold = t,
+			.exact_single = whole_metrics[k].exact_count && exact_tracker, .alpha = alpha,
+		};
+		struct pg_check_metric *m;
+
+		if (!whole_metrics[k].always && (t->kind == PG_THRESHOLD_OFF || (nb == 0 && na == 0)))
+			continue;
+		if (!(m = add_metric(out, cap))) {
+			rc = pg_error_set("out of memory");
+			goto done;
+		}
+		if ((rc = pg_verdict_decide(m, &in)) < 0)
+			goto done;
+	}
+done:
+	free(before);
+	free(after);
+	return rc;
+}
+
+/* ---- the hot-path gate: inclusive CPU share per function ----------------- */
+
+/* The per-run shares (percent) of function name on one side: from the
+ * runs when it is one of the side's hot functions, else its merged share
+ * in every run. */
+static size_t function_runs(double *out, const struct pg_baseline_bench *b, const char *name,
+			    const struct named *merged, size_t nmerged)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < b->nhot; k++) {
+		if (strcmp(b->hot[k].name, name))
+			continue;
+		for (size_t i = 0; i < b->nruns; i++)
+			if (b->runs[i].functions)
+				out[n++] = 100.0 * b->runs[i].functions[k];
+		if (n > 0)
+			return n;
+		break;
+	}
+	const struct named *m = find_named(merged, nmerged, name);
+
+	for (size_t i = 0; i < b->nruns; i++)
+		out[n++] = m ? m->value : 0;
+	return n;
+}
+
+static int functions_gate(struct pg_check_bench *out, size_t *cap, struct pg_baseline_bench *baseline,
+			  struct pg_baseline_bench *current, const struct pg_bench_config *cfg,
+			  const struct pg_profile *pb, const struct pg_profile *pa, double alpha)
+{
+	struct named *mb = NULL, *ma = NULL;
+	size_t nmb = 0, nma = 0;
+	const char **names = calloc(baseline->nhot + current->nhot + 1, sizeof *names);
+	double *before = malloc((baseline->nruns + 1) * sizeof *before);
+	double *after = malloc((current->nruns + 1) * sizeof *after);
+	size_t nnames = 0;
+	int rc;
+
+	if (!names || !before || !after) {
+		rc = pg_error_set("out of memory");
+		goto done;
+	}
+	if ((rc = merged_shares(&mb, &nmb, pb)) < 0 || (rc = merged_shares(&ma, &nma, pa)) < 0)
+		goto done;
+	/* The current hot functions first: they are what the reader looks at. */
+	for (size_t side = 0; side < 2; side++) {
+		const struct pg_baseline_bench *b = side == 0 ? current : baseline;
+
+		for (size_t k = 0; k < b->nhot; k++) {
+			size_t j = 0;
+
+			while (j < nnames && strcmp(names[j], b->hot[k].name))
+				j++;
+			if (j == nnames)
+				names[nnames++] = b->hot[k].name;
+		}
+	}
+	for (size_t i = 0; i < nnames; i++) {
+		struct pg_verdict_input in = {
+			.metric = "function", .function = names[i], .unit = PG_UNIT_PERCENT,
+			.before = before, .nbefore = function_runs(before, baseline, names[i], mb, nmb),
+			.after = after, .nafter = function_runs(after, current, names[i], ma, nma),
+			.threshold = &cfg->thresholds[PG_METRIC_FUNCTION], .alpha = alpha,
+		};
+		struct pg_check_metric *m;
+
+		if (!(m = add_metric(out, cap))) {
+			rc = pg_error_set("out of memory");
+			goto done;
+		}
+		if ((rc = pg_verdict_decide(m, &in)) < 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	free(mb);
+	free(ma);
+	free(names);
+	free(before);
+	free(after);
+	return rc;
+}
+
+/* ---- what explains a timing change: CPU time per function ---------------- */
+
+static int cmp_growth(const void *a, const void *b)
+{
+	const struct pg_check_function *x = a, *y = b;
+	double gx = x->self_after - x->self_before, gy = y->self_after - y->self_before;
+
+	if (gx != gy)
+		return gx < gy ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+static double metric_median(const struct pg_check_bench *b, const char *metric, int after)
+{
+	for (size_t i = 0; i < b->nmetrics; i++)
+		if (!strcmp(b->metrics[i].metric, metric) && !b->metrics[i].function)
+			return after ? b->metrics[i].after : b->metrics[i].before;
+	return NAN;
+}
+
+static int explain_functions(struct pg_check_bench *out, const struct pg_profile *pb,
+			     const struct pg_profile *pa, size_t max)
+{
+	struct pg_diff_function *d = NULL;
+	struct pg_check_function *f = NULL;
+	const char **rb = NULL, **ra = NULL;
+	size_t nd = 0, nf = 0, nrb = 0, nra = 0;
+	uint64_t tb = pg_profile_total(pb), ta = pg_profile_total(pa);
+	double cpu_b = metric_median(out, "cpu", 0), cpu_a = metric_median(out, "cpu", 1);
+	int rc;
+
+	if (tb == 0 || ta == 0 || isnan(cpu_b) || isnan(cpu_a))
+		return 0;
+	if ((rc = pg_diff_functions(&d, &nd, pb, pa, 0)) < 0)
+		return rc;
+	f = calloc(nd ? nd : 1, sizeof *f);
+	rb = root_names(pb, &nrb);
+	ra = root_names(pa, &nra);
+	if (!f || !rb || !ra) {
+		rc = pg_error_set("out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < nd; i++) {
+		if (in_names(rb, nrb, d[i].name) || in_names(ra, nra, d[i].name))
+			continue;
+		/* Seconds per run: the share of the samples times the median CPU
+		 * time, which holds whatever the rate and the number of runs. */
+		f[nf++] = (struct pg_check_function){
+			.name = (char *)d[i].name,
+			.self_before = d[i].self_before / (double)tb * cpu_b,
+			.self_after = d[i].self_after / (double)ta * cpu_a,
+			.total_before = d[i].total_before / (double)tb,
+			.total_after = d[i].total_after / (double)ta,
+		};
+	}
+	qsort(f, nf, sizeof *f, cmp_growth);
+	while (nf > 0 && !(f[nf - 1].self_after > f[nf - 1].self_before))
+		nf--;
+	if (nf > max)
+		nf = max;
+	out->functions = calloc(nf ? nf : 1, sizeof *out->functions);
+	rc = out->functions ? 0 : pg_error_set("out of memory");
+	for (size_t i = 0; rc == 0 && i < nf; i++) {
+		out->functions[i] = f[i];
+		if (!(out->functions[i].name = strdup(f[i].name)))
+			rc = pg_error_set("out of memory");
+		else
+			out->nfunctions++;
+	}
+done:
+	free(rb);
+	free(ra);
+	free(f);
+	free(d);
+	return rc;
+}
+
+/* ---- memory: bytes at the peak per function, and the stacks that grew ---- */
+
+static double series_range(const struct pg_baseline_bench *b, enum series s)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	double *v = alloc_values(b);
+	size_t n;
+
+	if (!v)
+		return 0;
+	n = series_values(v, b, s, 0);
+	for (size_t i = 0; i < n; i++) {
+		lo = fmin(lo, v[i]);
+		hi = fmax(hi, v[i]);
+	}
+	free(v);
+	return n > 1 ? hi - lo : 0;
+}
+
+static int cmp_abs_change(const void *a, const void *b)
+{
+	const struct pg_check_metric *x = a, *y = b;
+	double cx = fabs(x->change), cy = fabs(y->change);
+
+	if (cx != cy)
+		return cx < cy ? 1 : -1;
+	return strcmp(x->function, y->function);
+}
+
+static int heap_gate(struct pg_check_bench *out, size_t *cap, struct pg_baseline_bench *baseline,
+		     struct pg_baseline_bench *current, const struct pg_bench_config *cfg,
+		     const struct pg_profile *pb, const struct pg_profile *pa,
+		     const struct pg_gate_opts *o)
+{
+	const struct pg_threshold *t = &cfg->thresholds[PG_METRIC_PEAK_HEAP];
+	struct named *sb = NULL, *sa = NULL;
+	size_t nsb = 0, nsa = 0, first = out->nmetrics, i = 0, j = 0;
+	double reference = metric_median(out, "peak_heap", 0);
+	double noise = fmax(series_range(baseline, S_PEAK_HEAP), series_range(current, S_PEAK_HEAP));
+	int rc;
+
+	if (!pb || !pa || t->kind == PG_THRESHOLD_OFF)
+		return 0;
+	if (isnan(reference))
+		reference = (double)pg_profile_total(pb);
+	if ((rc = heap_sites(&sb, &nsb, pb, o->is_allocator)) < 0 ||
+	    (rc = heap_sites(&sa, &nsa, pa, o->is_allocator)) < 0)
+		goto done;
+	while (i < nsb || j < nsa) {
+		int c = i == nsb ? 1 : j == nsa ? -1 : strcmp(sb[i].name, sa[j].name);
+		const char *name = c <= 0 ? sb[i].name : sa[j].name;
+		double before = c <= 0 ? sb[i].value : 0, after = c >= 0 ? sa[j].value : 0;
+		struct pg_check_metric *m;
+
+		i += c <= 0;
+		j += c >= 0;
+		if (before == after)
+			continue;
+		if (!(m = add_metric(out, cap))) {
+			rc = pg_error_set("out of memory");
+			goto done;
+		}
+		if ((rc = pg_verdict_decide_merged(m, "function_heap", name, PG_UNIT_BYTES, before, after, t,
+						   reference, noise)) < 0)
+			goto done;
+	}
+	/* Keep the sites that changed a verdict and the largest other changes. */
+	qsort(out->metrics + first, out->nmetrics - first, sizeof *out->metrics, cmp_abs_change);
+	size_t keep = first;
+	for (size_t k = first; k < out->nmetrics; k++) {
+		if (k - first < PG_GATE_HEAP_SITES || out->metrics[k].verdict != PG_VERDICT_UNCHANGED)
+			out->metrics[keep++] = out->metrics[k];
+		else
+			pg_check_metric_release(&out->metrics[k]);
+	}
+	out->nmetrics = keep;
+	rc = 0;
+done:
+	free(sb);
+	free(sa);
+	return rc;
+}
+
+struct keyed {
+	char *key;   /* owned */
+	double value;
+};
+
+static int cmp_keyed(const void *a, const void *b)
+{
+	return strcmp(((const struct keyed *)a)->key, ((const struct keyed *)b)->key);
+}
+
+static void keyed_free(struct keyed *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].key);
+	free(v);
+}
+
+/* The stacks of p as "a;b;c" keys, sorted, threads merged. */
+static int stack_keys(struct keyed **out, size_t *count, const struct pg_profile *p)
+{
+	size_t n = pg_profile_stack_count(p), m = 0;
+	struct keyed *v = calloc(n ? n : 1, sizeof *v);
+
+	*out = NULL;
+	*count = 0;
+	if (!v)
+		return pg_error_set("out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const struct pg_stack *st = pg_profile_stack(p, i);
+		size_t len = 0, at = 0;
+
+		for (uint32_t d = 0; d < st->depth; d++)
+			len += strlen(pg_profile_frame_name(p, st->frames[d])) + 1;
+		if (!(v[i].key = malloc(len + 1))) {
+			keyed_free(v, i);
+			return pg_error_set("out of memory");
+		}
+		for (uint32_t d = 0; d < st->depth; d++) {
+			const char *name = pg_profile_frame_name(p, st->frames[d]);
+			size_t l = strlen(name);
+
+			if (d > 0)
+				v[i].key[at++] = ';';
+			memcpy(v[i].key + at, name, l);
+			at += l;
+		}
+		v[i].key[at] = '\0';
+		v[i].value = (double)st->weight;
+	}
+	if (n > 0) {
+		qsort(v, n, sizeof *v, cmp_keyed);
+		for (size_t i = 1; i < n; i++) {
+			if (!strcmp(v[i].key, v[m].key)) {
+				v[m].value += v[i].value;
+				free(v[i].key);
+			} else {
+				v[++m] = v[i];
+			}
+		}
+		m++;
+	}
+	*out = v;
+	*count = m;
+	return 0;
+}
+
+static int cmp_stack_growth(const void *a, const void *b)
+{
+	const struct pg_check_stack *x = a, *y = b;
+	double gx = x->after - x->before, gy = y->after - y->before;
+
+	if (gx != gy)
+		return gx < gy ? 1 : -1;
+	return strcmp(x->stack, y->stack);
+}
+
+static int explain_stacks(struct pg_check_bench *out, const struct pg_profile *pb,
+			  const struct pg_profile *pa, size_t max)
+{
+	struct keyed *kb = NULL, *ka = NULL;
+	struct pg_check_stack *s = NULL;
+	size_t nkb = 0, nka = 0, ns = 0, i = 0, j = 0;
+	int rc;
+
+	if (!pb || !pa)
+		return 0;
+	if ((rc = stack_keys(&kb, &nkb, pb)) < 0 || (rc = stack_keys(&ka, &nka, pa)) < 0)
+		goto done;
+	s = calloc(nkb + nka + 1, sizeof *s);
+	if (!s) {
+		rc = pg_error_set("out of memory");
+		goto done;
+	}
+	while (i < nkb || j < nka) {
+		int c = i == nkb ? 1 : j == nka ? -1 : strcmp(kb[i].key, ka[j].key);
+		double before = c <= 0 ? kb[i].value : 0, after = c >= 0 ? ka[j].value : 0;
+		char *key = c <= 0 ? kb[i].key : ka[j].key;
+
+		i += c <= 0;
+		j += c >= 0;
+		if (after > before)
+			s[ns++] = (struct pg_check_stack){ key, before, after };  /* borrowed for now */
+	}
+	qsort(s, ns, sizeof *s, cmp_stack_growth);
+	if (ns > max)
+		ns = max;
+	out->stacks = calloc(ns ? ns : 1, sizeof *out->stacks);
+	rc = out->stacks ? 0 : pg_error_set("out of memory");
+	for (size_t k = 0; rc == 0 && k < ns; k++) {
+		out->stacks[k] = s[k];
+		if (!(out->stacks[k].stack = strdup(s[k].stack)))
+			rc = pg_error_set("out of memory");
+		else
+			out->nstacks++;
+	}
+done:
+	free(s);
+	keyed_free(kb, nkb);
+	keyed_free(ka, nka);
+	return rc;
+}
+
+/* ---- the benchmark ------------------------------------------------------- */
+
+static enum pg_verdict bench_verdict(const struct pg_check_bench *b)
+{
+	enum pg_verdict v = PG_VERDICT_UNCHANGED;
+	int improved = 0;
+
+	for (size_t i = 0; i < b->nmetrics; i++) {
+		const struct pg_check_metric *m = &b->metrics[i];
+
+		if (m->verdict == PG_VERDICT_REGRESSED || m->verdict == PG_VERDICT_INCONCLUSIVE) {
+			if (m->verdict > v)
+				v = m->verdict;
+		} else if (m->verdict == PG_VERDICT_IMPROVED && !m->function) {
+			/* A function's share falls when another's rises: not an improvement. */
+			improved = 1;
+		}
+	}
+	return v == PG_VERDICT_UNCHANGED && improved ? PG_VERDICT_IMPROVED : v;
+}
+
+static struct pg_check_metric *whole_metric(struct pg_check_bench *b, const char *metric)
+{
+	for (size_t i = 0; i < b->nmetrics; i++)
+		if (!b->metrics[i].function && !strcmp(b->metrics[i].metric, metric))
+			return &b->metrics[i];
+	return NULL;
+}
+
+/* A wall time that grew on a machine that other processes kept busy,
+ * without the CPU time growing, is no evidence against the change: the
+ * runs may just have waited for a CPU. */
+static int busy_machine_guard(struct pg_check_bench *out, const struct pg_gate_opts *o)
+{
+	struct pg_check_metric *wall = whole_metric(out, "wall"), *cpu = whole_metric(out, "cpu");
+	char *note = NULL;
+
+	if (!wall || wall->verdict != PG_VERDICT_REGRESSED || (cpu && cpu->verdict == PG_VERDICT_REGRESSED))
+		return 0;
+	if (!(o->machine_idle < PG_GATE_BUSY_IDLE && o->machine_others > PG_GATE_BUSY_OTHERS))
+		return 0;
+	if (asprintf(&note, "wall time grew by %.1f%% but CPU time did not, while other processes kept the "
+		     "machine busy (they used %.0f%% of its CPUs, %.0f%% idle): the runs may have waited for "
+		     "a CPU; check again on a quieter machine", 100 * (wall->ratio - 1), 100 * o->machine_others,
+		     100 * o->machine_idle) < 0)
+		return pg_error_set("out of memory");
+	free(wall->note);
+	wall->note = note;
+	wall->verdict = PG_VERDICT_INCONCLUSIVE;
+	wall->repeats_needed = 0;
+	return 0;
+}
+
+int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseline,
+		    struct pg_baseline_bench *current, const struct pg_bench_config *cfg,
+		    const char *message, const struct pg_gate_opts *opts)
+{
+	struct pg_gate_opts o = opts ? *opts : (struct pg_gate_opts){ .machine_idle = NAN, .machine_others = NAN };
+	struct pg_profile *cpu_b = NULL, *cpu_a = NULL, *mem_b = NULL, *mem_a = NULL;
+	size_t cap = 0;
+	int rc;
+
+	if (!o.max_functions)
+		o.max_functions = PG_GATE_FUNCTIONS;
+	if (!o.max_stacks)
+		o.max_stacks = PG_GATE_STACKS;
+	memset(out, 0, sizeof *out);
+	out->machine_idle = o.machine_idle;
+	out->machine_others = o.machine_others;
+	if (!(out->name = strdup(cfg->name)) || (message && !(out->message = strdup(message))))
+		return pg_error_set("out of memory");
+	if (!current) {
+		out->verdict = PG_VERDICT_ERROR;
+		return 0;
+	}
+	out->runs_after = current->nruns;
+	out->mem_runs_after = current->nmem_runs;
+	if (baseline) {
+		out->runs_before = baseline->nruns;
+		out->mem_runs_before = baseline->nmem_runs;
+	}
+	if ((rc = whole(out, &cap, baseline, current, cfg, o.alpha)) < 0)
+		return rc;
+	if (!baseline) {
+		out->verdict = PG_VERDICT_INCONCLUSIVE;
+		return 0;
+	}
+	if ((rc = pg_baseline_bench_profile(&cpu_b, baseline, PG_BASELINE_CPU)) < 0 ||
+	    (rc = pg_baseline_bench_profile(&cpu_a, current, PG_BASELINE_CPU)) < 0 ||
+	    (rc = pg_baseline_bench_profile(&mem_b, baseline, PG_BASELINE_MEM_PEAK)) < 0 ||
+	    (rc = pg_baseline_bench_profile(&mem_a, current, PG_BASELINE_MEM_PEAK)) < 0)
+		return rc;
+	if ((rc = functions_gate(out, &cap, baseline, current, cfg, cpu_b, cpu_a, o.alpha)) < 0 ||
+	    (rc = heap_gate(out, &cap, baseline, current, cfg, mem_b, mem_a, &o)) < 0)
+		return rc;
+	if (cpu_b && cpu_a && (rc = explain_functions(out, cpu_b, cpu_a, o.max_functions)) < 0)
+		return rc;
+	if ((rc = explain_stacks(out, mem_b, mem_a, o.max_stacks)) < 0 || (rc = busy_machine_guard(out, &o)) < 0)
+		return rc;
+	out->verdict = bench_verdict(out);
+	return 0;
+}
+
+void pg_gate_tally(struct pg_check_report *r, int found)
+{
+	memset(r->counts, 0, sizeof r->counts);
+	r->verdict = found ? PG_VERDICT_UNCHANGED : PG_VERDICT_INCONCLUSIVE;
+	for (size_t i = 0; i < r->nbenches; i++) {
+		enum pg_verdict v = r->benches[i].verdict;
+
+		r->counts[v]++;
+		if (v > r->verdict)
+			r->verdict = v;
+	}
+	if (r->verdict == PG_VERDICT_UNCHANGED && r->counts[PG_VERDICT_IMPROVED])
+		r->verdict = PG_VERDICT_IMPROVED;
+	switch (r->verdict) {
+	case PG_VERDICT_ERROR:
+		r->exit_code = 2;
+		break;
+	case PG_VERDICT_REGRESSED:
+		r->exit_code = 1;
+		break;
+	case PG_VERDICT_INCONCLUSIVE:
+		r->exit_code = 3;
+		break;
+	default:
+		r->exit_code = 0;
+	}
+}

@@ -1,0 +1,61 @@
+/*
+ * The verdict on one metric: has the change regressed it, improved it, left
+ * it alone, or are the runs too noisy to tell at this threshold?
+ *
+ * A regression needs both of two things. The change of the medians is
+ * beyond the threshold (for a relative one: the ratio of the medians), and
+ * the runs show it is not noise: the Mann-Whitney U test of the current
+ * runs against the baseline's rejects "same distribution" at alpha
+ * (two-sided). Metrics with no spread on either side (the peak heap of a
+ * deterministic program, measured by the exact tracker) are compared
+ * exactly, without a test. A change beyond the threshold that the test
+ * cannot confirm is inconclusive, with the number of runs per side that
+ * should decide it; an improvement it cannot confirm is just unchanged.
+ */
+#ifndef PG_VERDICT_H
+#define PG_VERDICT_H
+
+#include <stddef.h>
+
+#include "check_report.h"
+#include "config.h"
+
+/* Two-sided significance level of the gate's tests. With 5 runs against 5
+ * the smallest p-value is 2/252 = 0.008, and p < 0.05 needs at most two of
+ * the 25 pairs out of order. */
+#define PG_VERDICT_ALPHA 0.05
+
+struct pg_verdict_input {
+	const char *metric;          /* "wall", ..., "function" */
+	const char *function;        /* the function's name, or NULL */
+	enum pg_check_unit unit;
+	const double *before;        /* the baseline's runs */
+	size_t nbefore;
+	const double *after;         /* the current runs */
+	size_t nafter;
+	const struct pg_threshold *threshold;  /* POINTS: values are in percent */
+	/* The metric is an exact count (the tracker without sampling): a single
+	 * run on a side has no spread to fear. Timings never are. */
+	int exact_single;
+	double alpha;                /* 0: PG_VERDICT_ALPHA */
+};
+
+/* Fills out (which owns copies of everything). Fails only when out of
+ * memory; release out in every case. */
+int pg_verdict_decide(struct pg_check_metric *out, const struct pg_verdict_input *in);
+
+/* For a metric known only as one merged value per side (a function's bytes
+ * at the heap peak, averaged over the memory runs): reference is what a
+ * relative threshold is a fraction of (the baseline's peak heap), noise the
+ * largest run-to-run range seen in the metric it is part of (0: none, then
+ * the comparison is exact). A change beyond the threshold but not beyond
+ * the noise is inconclusive. */
+int pg_verdict_decide_merged(struct pg_check_metric *out, const char *metric, const char *function,
+			     enum pg_check_unit unit, double before, double after,
+			     const struct pg_threshold *threshold, double reference, double noise);
+
+/* The change a threshold allows on top of before (reference for a relative
+ * threshold); +infinity when the threshold is off. */
+double pg_verdict_limit(const struct pg_threshold *t, double reference);
+
+#endif

@@ -1,0 +1,198 @@
+/*
+ * The check report's model (check_report.h): releasing it, naming verdicts
+ * and units, and the number formats that all four writers share, so that
+ * summary.md, index.html and junit.xml show a value the same way.
+ */
+#include "check_report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *pg_verdict_name(enum pg_verdict v)
+{
+	switch (v) {
+	case PG_VERDICT_NOT_CHECKED: return "not-checked";
+	case PG_VERDICT_UNCHANGED: return "unchanged";
+	case PG_VERDICT_IMPROVED: return "improved";
+	case PG_VERDICT_INCONCLUSIVE: return "inconclusive";
+	case PG_VERDICT_REGRESSED: return "regressed";
+	case PG_VERDICT_ERROR: return "error";
+	}
+	return "unknown";
+}
+
+const char *pg_check_unit_name(enum pg_check_unit u)
+{
+	switch (u) {
+	case PG_UNIT_SECONDS: return "seconds";
+	case PG_UNIT_BYTES: return "bytes";
+	case PG_UNIT_COUNT: return "count";
+	case PG_UNIT_PERCENT: return "percent";
+	}
+	return "unknown";
+}
+
+const char *pg_check_overall_name(const struct pg_check_report *r)
+{
+	switch (r->verdict) {
+	case PG_VERDICT_ERROR: return "error";
+	case PG_VERDICT_REGRESSED: return "regressed";
+	case PG_VERDICT_INCONCLUSIVE: return "inconclusive";
+	default: return "passed";
+	}
+}
+
+void pg_check_metric_release(struct pg_check_metric *m)
+{
+	if (!m)
+		return;
+	free(m->metric);
+	free(m->function);
+	free(m->runs_before);
+	free(m->runs_after);
+	free(m->note);
+	memset(m, 0, sizeof *m);
+}
+
+void pg_check_bench_release(struct pg_check_bench *b)
+{
+	if (!b)
+		return;
+	free(b->name);
+	free(b->message);
+	for (size_t i = 0; i < b->nmetrics; i++)
+		pg_check_metric_release(&b->metrics[i]);
+	free(b->metrics);
+	for (size_t i = 0; i < b->nfunctions; i++)
+		free(b->functions[i].name);
+	free(b->functions);
+	for (size_t i = 0; i < b->nstacks; i++)
+		free(b->stacks[i].stack);
+	free(b->stacks);
+	free(b->diff_cpu);
+	free(b->diff_mem);
+	free(b->profile);
+	memset(b, 0, sizeof *b);
+}
+
+void pg_check_report_release(struct pg_check_report *r)
+{
+	if (!r)
+		return;
+	free(r->version);
+	free(r->head);
+	free(r->base_rev);
+	free(r->base_commit);
+	free(r->lookup_status);
+	free(r->lookup_message);
+	free(r->baseline_commit);
+	free(r->baseline_recorded_at);
+	free(r->baseline_source);
+	free(r->note);
+	free(r->report_url);
+	free(r->out_dir);
+	for (size_t i = 0; i < r->nbenches; i++)
+		pg_check_bench_release(&r->benches[i]);
+	free(r->benches);
+	memset(r, 0, sizeof *r);
+}
+
+/* Three significant digits in a unit that keeps the number readable. */
+static void scaled(char *buf, size_t size, double v, const char *unit)
+{
+	double a = fabs(v);
+
+	if (a >= 100 || a == 0)
+		snprintf(buf, size, "%.0f %s", v, unit);
+	else if (a >= 10)
+		snprintf(buf, size, "%.1f %s", v, unit);
+	else
+		snprintf(buf, size, "%.2f %s", v, unit);
+}
+
+/* 1234567 -> "1,234,567" */
+static void grouped(char *buf, size_t size, double v)
+{
+	char digits[64];
+	size_t n, out = 0;
+	int neg = v < 0;
+
+	snprintf(digits, sizeof digits, "%.0f", fabs(v));
+	n = strlen(digits);
+	if (neg && out + 1 < size)
+		buf[out++] = '-';
+	for (size_t i = 0; i < n && out + 1 < size; i++) {
+		if (i > 0 && (n - i) % 3 == 0 && out + 2 < size)
+			buf[out++] = ',';
+		buf[out++] = digits[i];
+	}
+	buf[out] = '\0';
+}
+
+void pg_check_format_value(char *buf, size_t size, enum pg_check_unit u, double v)
+{
+	double a = fabs(v);
+
+	if (isnan(v)) {
+		snprintf(buf, size, "\xe2\x80\x94");  /* an em dash */
+		return;
+	}
+	switch (u) {
+	case PG_UNIT_SECONDS:
+		if (a >= 1 || a == 0)
+			scaled(buf, size, v, "s");
+		else if (a >= 1e-3)
+			scaled(buf, size, v * 1e3, "ms");
+		else
+			scaled(buf, size, v * 1e6, "\xc2\xb5s");
+		return;
+	case PG_UNIT_BYTES:
+		if (a < 1024)
+			snprintf(buf, size, "%.0f B", v);
+		else if (a < 1024.0 * 1024)
+			snprintf(buf, size, "%.1f KiB", v / 1024);
+		else if (a < 1024.0 * 1024 * 1024)
+			snprintf(buf, size, "%.1f MiB", v / (1024.0 * 1024));
+		else
+			snprintf(buf, size, "%.2f GiB", v / (1024.0 * 1024 * 1024));
+		return;
+	case PG_UNIT_COUNT:
+		if (v == floor(v) && a < 1e15)
+			grouped(buf, size, v);
+		else
+			snprintf(buf, size, "%.1f", v);
+		return;
+	case PG_UNIT_PERCENT:
+		snprintf(buf, size, "%.1f%%", v);
+		return;
+	}
+	snprintf(buf, size, "%g", v);
+}
+
+void pg_check_format_change(char *buf, size_t size, const struct pg_check_metric *m)
+{
+	char abs_text[64];
+
+	if (isnan(m->before) || isnan(m->after)) {
+		snprintf(buf, size, "\xe2\x80\x94");
+		return;
+	}
+	if (m->change == 0) {
+		snprintf(buf, size, "\xc2\xb1" "0");
+		return;
+	}
+	if (m->unit == PG_UNIT_PERCENT) {
+		snprintf(buf, size, "%+.1f pp", m->change);
+		return;
+	}
+	/* A function's bytes at the peak: relative to its own bytes would say
+	 * "+inf%" for a new allocation site; the bytes say more. */
+	if (m->before == 0 || (m->metric && !strcmp(m->metric, "function_heap"))) {
+		pg_check_format_value(abs_text, sizeof abs_text, m->unit, fabs(m->change));
+		snprintf(buf, size, "%c%s", m->change > 0 ? '+' : '-', abs_text);
+		return;
+	}
+	snprintf(buf, size, "%+.1f%%", 100 * m->change / fabs(m->before));
+}

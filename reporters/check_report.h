@@ -1,0 +1,163 @@
+/*
+ * What `profgate check` found, as data, and the four files that present it:
+ * summary.md (the pull-request comment), result.json (everything, for
+ * machines), junit.xml (a test case per benchmark and metric, for GitLab's
+ * and Jenkins' test reports) and index.html (every benchmark with links to
+ * its flame graphs).
+ *
+ * The harness decides (harness/gate.c) and fills a struct pg_check_report;
+ * the writers here only present it. Each writer renders to a FILE, so tests
+ * render into memory, and has a _write() that replaces the file
+ * atomically. Names of functions and stacks come from profiled programs and
+ * are hostile input: every writer escapes them for its format.
+ */
+#ifndef PG_CHECK_REPORT_H
+#define PG_CHECK_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define PG_CHECK_SCHEMA "profgate.check/1"
+/* GitHub refuses comments longer than 65,536 characters; summary.md stays
+ * below this many bytes (so below as many characters) whatever the suite. */
+#define PG_CHECK_SUMMARY_MAX 65000
+
+/* Ordered so that the worse verdict compares greater. */
+enum pg_verdict {
+	PG_VERDICT_NOT_CHECKED,  /* metric: threshold "off", or not measured on both sides */
+	PG_VERDICT_UNCHANGED,
+	PG_VERDICT_IMPROVED,
+	PG_VERDICT_INCONCLUSIVE, /* too noisy to tell at this threshold, or nothing to compare with */
+	PG_VERDICT_REGRESSED,
+	PG_VERDICT_ERROR,        /* benchmark: it could not be measured */
+};
+
+/* "not-checked", "unchanged", "improved", "inconclusive", "regressed", "error". */
+const char *pg_verdict_name(enum pg_verdict v);
+
+enum pg_check_unit {
+	PG_UNIT_SECONDS,
+	PG_UNIT_BYTES,
+	PG_UNIT_COUNT,
+	PG_UNIT_PERCENT,  /* a share of all samples, in percent; changes are percentage points */
+};
+
+/* "seconds", "bytes", "count", "percent". */
+const char *pg_check_unit_name(enum pg_check_unit u);
+
+/* One metric of one benchmark (or of one function of it). */
+struct pg_check_metric {
+	char *metric;          /* "wall", "cpu", "peak_heap", "peak_rss", "alloc_count",
+				  "alloc_bytes", "leaked_bytes", "function" (inclusive CPU
+				  share), "function_heap" (bytes at the heap peak) */
+	char *function;        /* function and function_heap: its name; else NULL */
+	enum pg_check_unit unit;
+	enum pg_verdict verdict;
+	double before, after;  /* medians of the runs; NaN when that side has none */
+	double change;         /* after - before */
+	double ratio;          /* after / before; NaN when before is 0 or unknown */
+	char threshold[32];    /* as configured ("10%", "+4MiB", "5pp", "off") */
+	int exact;             /* compared without a test: no spread on either side */
+	double p_value;        /* two-sided Mann-Whitney; NaN when not tested */
+	double *runs_before;   /* every run's value, or NULL (function_heap keeps none) */
+	double *runs_after;
+	size_t nbefore, nafter;
+	unsigned repeats_needed;  /* inconclusive: runs per side that should decide it; 0 unknown */
+	char *note;            /* how the verdict was reached, one line; may be NULL */
+};
+
+/* A function whose CPU time changed, to explain a timing change. */
+struct pg_check_function {
+	char *name;
+	double self_before, self_after;    /* seconds per run as the leaf */
+	double total_before, total_after;  /* inclusive share, 0..1 */
+};
+
+/* A stack whose bytes at the heap peak changed. */
+struct pg_check_stack {
+	char *stack;           /* frames root first, joined by ';' */
+	double before, after;  /* bytes */
+};
+
+struct pg_check_bench {
+	char *name;            /* a safe file name (config rule) */
+	enum pg_verdict verdict;
+	char *message;         /* error, or why there is nothing to compare with; may be NULL */
+	struct pg_check_metric *metrics;  /* the whole-benchmark metrics first */
+	size_t nmetrics;
+	struct pg_check_function *functions;  /* largest growth of CPU time first */
+	size_t nfunctions;
+	struct pg_check_stack *stacks;        /* largest growth of bytes at the peak first */
+	size_t nstacks;
+	/* Paths relative to the report folder, NULL when not written. */
+	char *diff_cpu, *diff_mem, *profile;
+	size_t runs_before, runs_after;          /* timing runs */
+	size_t mem_runs_before, mem_runs_after;  /* memory runs */
+	/* How busy the machine was while the current runs ran, as fractions
+	 * of all its CPUs' time: idle, and used by processes other than
+	 * profgate and the benchmark. NaN when not known. */
+	double machine_idle, machine_others;
+};
+
+struct pg_check_report {
+	char *version;          /* profgate's */
+	char *head;             /* the commit checked */
+	int dirty;              /* the working tree had changes */
+	char *base_rev;         /* as asked for ("origin/main"); NULL for none */
+	char *base_commit;      /* it resolved; NULL if it did not */
+	char *lookup_status;    /* "found", "none", "shallow", "base-missing" */
+	char *lookup_message;   /* unless found: what happened and how to fix it */
+	char *baseline_commit;  /* found: the commit whose baseline is used */
+	unsigned baseline_distance;  /* first-parent steps from the merge-base */
+	char *baseline_recorded_at;
+	char *baseline_source;  /* the file or note */
+	char *note;             /* a warning for the reader (baseline from another machine); may be NULL */
+	unsigned shard_index, shard_count;  /* 1-based; 0 and 0 when not sharded */
+	double alpha;           /* the significance level of the tests */
+	char *report_url;       /* prefix of links in summary.md; NULL: paths as text */
+	char *out_dir;          /* the report folder as given, for paths in summary.md */
+	struct pg_check_bench *benches;
+	size_t nbenches;
+
+	/* The tally (pg_gate_tally in the harness fills these). */
+	size_t counts[PG_VERDICT_ERROR + 1];  /* benchmarks per verdict */
+	enum pg_verdict verdict;  /* the worst benchmark verdict; inconclusive when no baseline */
+	int exit_code;
+};
+
+void pg_check_metric_release(struct pg_check_metric *m);
+void pg_check_bench_release(struct pg_check_bench *b);
+void pg_check_report_release(struct pg_check_report *r);
+
+/* The overall verdict in words: "regressed", "inconclusive", "passed", "error". */
+const char *pg_check_overall_name(const struct pg_check_report *r);
+
+/* Values for people: "1.23 s", "45.6 ms", "12.0 MiB", "1,234", "81.2%". */
+void pg_check_format_value(char *buf, size_t size, enum pg_check_unit u, double v);
+/* Changes: "+20.3%" (relative to before), "+5.2 pp" for shares, "new" when
+ * before is 0, "=" when equal. */
+void pg_check_format_change(char *buf, size_t size, const struct pg_check_metric *m);
+
+/* summary.md: the one-line verdict first, then a table per benchmark that
+ * did not pass unchanged, the functions and stacks that grew, links to the
+ * diff flame graphs, the baseline, and the unchanged benchmarks folded into
+ * <details>. Never more than PG_CHECK_SUMMARY_MAX bytes: benchmarks that do
+ * not fit are counted and left to index.html. */
+int pg_check_summary_render(const struct pg_check_report *r, FILE *out);
+int pg_check_summary_write(const struct pg_check_report *r, const char *path);
+
+/* result.json, schema profgate.check/1. */
+int pg_check_json_render(const struct pg_check_report *r, FILE *out);
+int pg_check_json_write(const struct pg_check_report *r, const char *path);
+
+/* junit.xml: a <testcase> per benchmark and metric; a regression is a
+ * <failure>, an inconclusive metric <skipped>, a benchmark that could not
+ * run an <error>. */
+int pg_check_junit_render(const struct pg_check_report *r, FILE *out);
+int pg_check_junit_write(const struct pg_check_report *r, const char *path);
+
+/* index.html: self-contained, no script, no network. */
+int pg_check_html_render(const struct pg_check_report *r, FILE *out);
+int pg_check_html_write(const struct pg_check_report *r, const char *path);
+
+#endif

@@ -1,0 +1,321 @@
+/*
+ * The static SVG differential flame graph (`profgate diff -o x.svg`), in
+ * the look of flamegraph.pl's differential graphs and of profgate's own
+ * SVG flame graph (flamegraph_svg.c): AFTER's shape, 1200 pixels wide,
+ * 16-pixel frames, each filled red where its self weight grew and blue
+ * where it shrank, from white (no change) to the full colour for the
+ * largest change of any frame. Frames narrower than 0.1 pixel are left
+ * out. The same inline script (assets/flamegraph_svg.js) zooms on click
+ * and highlights a search; each frame's <title> says its weights before
+ * and after and both changes.
+ */
+#define _GNU_SOURCE
+#include "diff.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "afile.h"
+#include "assets.h"
+#include "diff_svg.h"
+#include "difftree.h"
+#include "error.h"
+#include "outbuf.h"
+
+#define IMAGE_WIDTH 1200
+#define FRAME_HEIGHT 16
+#define FONT_SIZE 12
+#define FONT_WIDTH 0.59    /* average character width of Verdana, in ems */
+#define MIN_WIDTH 0.1      /* pixels; narrower frames are left out */
+#define XPAD 10
+#define YPAD_TOP (FONT_SIZE * 4 + 4)   /* title, subtitle, then the Search line */
+#define YPAD_BOTTOM (FONT_SIZE * 2 + 10)
+
+#define DEFAULT_TITLE "Differential flame graph"
+
+/* The full colours of the largest growth and shrinkage (the same as the
+ * HTML's, diff.js); no change is white. */
+static const int grew_rgb[3] = {214, 39, 40};
+static const int shrank_rgb[3] = {33, 102, 172};
+
+/* "1,234,567" */
+static void commify(char *out, size_t size, uint64_t v)
+{
+	char digits[32];
+	int n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
+	size_t k = 0;
+
+	for (int i = 0; i < n && k + 2 < size; i++) {
+		if (i && (n - i) % 3 == 0)
+			out[k++] = ',';
+		out[k++] = digits[i];
+	}
+	out[k] = '\0';
+}
+
+/* v >= 0 as "1,234 samples" or "1.50 MiB". */
+static void format_value(char *out, size_t size, double v, int bytes)
+{
+	static const char *units[] = {"KiB", "MiB", "GiB", "TiB"};
+	uint64_t r = (uint64_t)llround(v);
+	char num[32];
+	double x;
+	int u = 0;
+
+	if (!bytes) {
+		commify(num, sizeof(num), r);
+		snprintf(out, size, "%s sample%s", num, r == 1 ? "" : "s");
+		return;
+	}
+	if (r < 1024) {
+		snprintf(out, size, "%llu bytes", (unsigned long long)r);
+		return;
+	}
+	x = v / 1024;
+	while (x >= 1024 && u < 3) {
+		x /= 1024;
+		u++;
+	}
+	snprintf(out, size, "%.*f %s", x < 10 ? 2 : 1, x, units[u]);
+}
+
+/* "+600, +50.0%", "-1.00 KiB, -100.0%", "no change"; from 0, "+5 samples,
+ * new" for a frame that is new, else "+5 samples". */
+static void format_change(char *out, size_t size, double before, double after, int bytes, int is_new)
+{
+	double d = after - before;
+	char value[64];
+
+	if (fabs(d) < 0.5) {
+		snprintf(out, size, "no change");
+		return;
+	}
+	format_value(value, sizeof(value), fabs(d), bytes);
+	if (before == 0)
+		snprintf(out, size, "%c%s%s", d > 0 ? '+' : '-', value, is_new ? ", new" : "");
+	else
+		snprintf(out, size, "%c%s, %+.1f%%", d > 0 ? '+' : '-', value, 100.0 * d / before);
+}
+
+/* WCAG's relative luminance of an sRGB colour. */
+static double luminance(const int rgb[3])
+{
+	static const double weight[3] = {0.2126, 0.7152, 0.0722};
+	double l = 0;
+
+	for (int c = 0; c < 3; c++) {
+		double v = rgb[c] / 255.0;
+
+		l += weight[c] * (v <= 0.03928 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4));
+	}
+	return l;
+}
+
+/* The fill for a change d of the largest max; *light_text when white
+ * labels read better on it than black ones (luminance below 0.179, where
+ * their contrasts are equal). */
+static void delta_colour(char *out, size_t size, double d, double max, int *light_text)
+{
+	const int *full = d > 0 ? grew_rgb : shrank_rgb;
+	double t = max > 0 ? fabs(d) / max : 0;
+	int rgb[3];
+
+	if (t > 1)
+		t = 1;
+	for (int c = 0; c < 3; c++)
+		rgb[c] = (int)lround(255 - t * (255 - full[c]));
+	*light_text = luminance(rgb) < 0.179;
+	snprintf(out, size, "rgb(%d,%d,%d)", rgb[0], rgb[1], rgb[2]);
+}
+
+struct svg_ctx {
+	struct pg_outbuf *o;
+	const struct pg_difftree *t;
+	double scale;       /* of BEFORE's weights */
+	double px;          /* pixels per unit of AFTER */
+	double max_delta;   /* largest |self change| of any node */
+	double after_total;
+	int bytes;
+	int height;
+};
+
+static void write_frame(const struct svg_ctx *c, size_t i, uint64_t x)
+{
+	const struct pg_difftree *t = c->t;
+	const char *name = pg_difftree_name(t, i);
+	double tb = (double)t->total[PG_DIFF_BEFORE][i] * c->scale, ta = (double)t->total[PG_DIFF_AFTER][i];
+	double sb = (double)t->self[PG_DIFF_BEFORE][i] * c->scale, sa = (double)t->self[PG_DIFF_AFTER][i];
+	uint64_t w = t->total[PG_DIFF_AFTER][i];
+	double x1 = XPAD + (double)x * c->px, width = (double)w * c->px;
+	double y1 = c->height - YPAD_BOTTOM - (double)(t->tree->nodes[i].depth + 1) * FRAME_HEIGHT + 1;
+	double before_all = (double)t->sum[PG_DIFF_BEFORE] * c->scale;
+	char colour[48], after_s[64], before_s[64], self_s[96], total_s[96];
+	int light;
+	size_t chars;
+
+	delta_colour(colour, sizeof(colour), sa - sb, c->max_delta, &light);
+	format_value(after_s, sizeof(after_s), ta, c->bytes);
+	format_value(before_s, sizeof(before_s), tb, c->bytes);
+	format_change(self_s, sizeof(self_s), sb, sa, c->bytes, tb == 0);
+	format_change(total_s, sizeof(total_s), tb, ta, c->bytes, tb == 0);
+	pg_outbuf_printf(c->o, "<g class=\"f\" data-x=\"%llu\" data-w=\"%llu\"><title>",
+			 (unsigned long long)x, (unsigned long long)w);
+	pg_outbuf_xml_text(c->o, name);
+	/* No " (" after the first: the script takes the name up to the last. */
+	pg_outbuf_printf(c->o, " (after %s, %.2f%%; before %s, %.2f%%; self %s; total %s)</title>"
+			       "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"%s\" rx=\"2\" ry=\"2\"/>"
+			       "<text x=\"%.2f\" y=\"%.1f\"%s>",
+			 after_s, c->after_total > 0 ? 100.0 * ta / c->after_total : 0,
+			 before_s, before_all > 0 ? 100.0 * tb / before_all : 0, self_s, total_s,
+			 x1, y1, width, FRAME_HEIGHT - 1, colour, x1 + 3, y1 + (FRAME_HEIGHT - 1) / 2.0 + 4.5,
+			 light ? " class=\"l\"" : "");
+	chars = (size_t)(width / (FONT_SIZE * FONT_WIDTH));
+	if (chars >= 3)
+		pg_outbuf_xml_text_cut(c->o, name, chars);
+	pg_outbuf_puts(c->o, "</text></g>\n");
+}
+
+static int svg_render(const struct pg_profile *before, const struct pg_profile *after,
+		      const struct pg_diff_opts *opts, FILE *f, const char *what)
+{
+	static const struct pg_diff_opts no_opts = {0};
+	struct pg_outbuf *o = malloc(sizeof(*o));
+	struct pg_difftree *t = NULL;
+	uint64_t *next_x = NULL, *x = NULL;
+	const char *title;
+	struct svg_ctx c = {0};
+	char scale_note[96] = "";
+	int rc;
+
+	if (!opts)
+		opts = &no_opts;  /* every default */
+	title = opts->title ? opts->title : DEFAULT_TITLE;
+	if (!o)
+		return pg_error_set("out of memory");
+	pg_outbuf_init(o, f);
+	/* A frame 0.1 pixel wide in AFTER has at least half that share of
+	 * both; narrower nodes are folded away, the rest drawn if wide enough. */
+	if ((rc = pg_difftree_build(&t, before, after, 0, MIN_WIDTH / (IMAGE_WIDTH - 2 * XPAD) / 2)) < 0)
+		goto done;
+	next_x = calloc(t->tree->max_depth + 2, sizeof(*next_x));
+	x = malloc(t->tree->count * sizeof(*x));
+	if (!next_x || !x) {
+		rc = pg_error_set("out of memory");
+		goto done;
+	}
+	c.o = o;
+	c.t = t;
+	c.bytes = opts->unit && !strcmp(opts->unit, "bytes");
+	c.scale = opts->normalize && t->sum[PG_DIFF_BEFORE] ?
+		  (double)t->sum[PG_DIFF_AFTER] / (double)t->sum[PG_DIFF_BEFORE] : 1.0;
+	c.after_total = (double)t->sum[PG_DIFF_AFTER];
+	c.px = t->sum[PG_DIFF_AFTER] ? (double)(IMAGE_WIDTH - 2 * XPAD) / c.after_total : 0;
+	c.height = (int)(t->tree->max_depth + 1) * FRAME_HEIGHT + YPAD_TOP + YPAD_BOTTOM;
+	for (size_t i = 0; i < t->tree->count; i++) {
+		double d = fabs((double)t->self[PG_DIFF_AFTER][i] - (double)t->self[PG_DIFF_BEFORE][i] * c.scale);
+
+		if (t->tree->nodes[i].frame != PG_FLAMETREE_REST && d > c.max_delta)
+			c.max_delta = d;
+	}
+	if (opts->normalize)
+		snprintf(scale_note, sizeof(scale_note), "; BEFORE scaled by %.4g to AFTER's total", c.scale);
+
+	pg_outbuf_printf(o,
+		"<?xml version=\"1.0\" standalone=\"no\"?>\n"
+		"<svg version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+		"xmlns=\"http://www.w3.org/2000/svg\" data-inverted=\"0\" data-unit=\"%s\" data-total=\"%llu\">\n"
+		"<!-- Differential flame graph drawn by profgate: AFTER's shape, red where a frame's self weight "
+		"grew, blue where it shrank. Click a frame to zoom, Ctrl-F or 'Search' to highlight. -->\n"
+		"<defs><linearGradient id=\"background\" y1=\"0\" y2=\"1\" x1=\"0\" x2=\"0\">"
+		"<stop stop-color=\"#eeeeee\" offset=\"5%%\"/><stop stop-color=\"#eeeeb0\" offset=\"95%%\"/>"
+		"</linearGradient></defs>\n"
+		"<style type=\"text/css\">\n"
+		"text { font-family: Verdana, sans-serif; font-size: %dpx; fill: rgb(0,0,0); }\n"
+		"text.l { fill: rgb(255,255,255); }\n"
+		"#title { text-anchor: middle; font-size: 17px; }\n"
+		"#subtitle { text-anchor: middle; fill: rgb(90,90,90); }\n"
+		"#search, #reset { cursor: pointer; }\n"
+		"#reset { opacity: 0; }\n"
+		"#matched { text-anchor: end; }\n"
+		"g.f:hover rect { stroke: rgb(0,0,0); stroke-width: 0.5; cursor: pointer; }\n"
+		"g.f text { pointer-events: none; }\n"
+		".hide { display: none; }\n"
+		".parent { opacity: 0.5; }\n"
+		"</style>\n"
+		"<script type=\"text/ecmascript\"><![CDATA[\n",
+		IMAGE_WIDTH, c.height, IMAGE_WIDTH, c.height, c.bytes ? "bytes" : "samples",
+		(unsigned long long)t->sum[PG_DIFF_AFTER], FONT_SIZE);
+	pg_outbuf_put(o, pg_asset_flamegraph_svg_js, pg_asset_flamegraph_svg_js_len);
+	pg_outbuf_printf(o,
+		"]]></script>\n"
+		"<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"url(#background)\"/>\n"
+		"<text id=\"title\" x=\"%d\" y=\"%d\">",
+		IMAGE_WIDTH, c.height, IMAGE_WIDTH / 2, FONT_SIZE * 2);
+	pg_outbuf_xml_text(o, title);
+	pg_outbuf_printf(o,
+		"</text>\n"
+		"<text id=\"subtitle\" x=\"%d\" y=\"%d\">AFTER's shape; red: self weight grew, blue: it shrank, "
+		"white: unchanged%s</text>\n"
+		"<text id=\"reset\" x=\"%d\" y=\"%d\">Reset Zoom</text>\n"
+		"<text id=\"search\" x=\"%d\" y=\"%d\">Search</text>\n"
+		"<text id=\"details\" x=\"%d\" y=\"%d\"> </text>\n"
+		"<text id=\"matched\" x=\"%d\" y=\"%d\"> </text>\n"
+		"<g id=\"frames\">\n",
+		IMAGE_WIDTH / 2, FONT_SIZE * 3 + 2, scale_note,
+		XPAD, FONT_SIZE * 4, IMAGE_WIDTH - XPAD - 100, FONT_SIZE * 4,
+		XPAD, c.height - YPAD_BOTTOM / 2 + 4, IMAGE_WIDTH - XPAD, c.height - YPAD_BOTTOM / 2 + 4);
+
+	/* Preorder, siblings in name order: a node starts where its previous
+	 * sibling ended in AFTER, or where its parent starts. */
+	for (size_t i = 0; i < t->tree->count; i++) {
+		const struct pg_flametree_node *n = &t->tree->nodes[i];
+
+		if (i == 0) {
+			x[0] = 0;
+		} else {
+			if (n->parent == i - 1)
+				next_x[n->depth] = x[n->parent];
+			x[i] = next_x[n->depth];
+			next_x[n->depth] += t->total[PG_DIFF_AFTER][i];
+		}
+		if (n->frame == PG_FLAMETREE_REST || (i && (double)t->total[PG_DIFF_AFTER][i] * c.px < MIN_WIDTH))
+			continue;
+		write_frame(&c, i, x[i]);
+	}
+	pg_outbuf_puts(o, "</g>\n</svg>\n");
+	rc = pg_outbuf_finish(o, what);
+done:
+	pg_difftree_free(t);
+	free(next_x);
+	free(x);
+	free(o);
+	return rc;
+}
+
+int pg_diff_svg_write(const struct pg_profile *before, const struct pg_profile *after,
+		      const struct pg_diff_opts *o, const char *path)
+{
+	struct pg_afile af;
+	char *what = NULL;
+	int rc;
+
+	if (asprintf(&what, "'%s'", path) < 0)
+		return pg_error_set("out of memory");
+	if ((rc = pg_afile_open(&af, path)) < 0)
+		goto done;
+	if ((rc = svg_render(before, after, o, af.f, what)) < 0) {
+		pg_afile_abort(&af);
+		goto done;
+	}
+	rc = pg_afile_commit(&af);
+done:
+	free(what);
+	return rc;
+}
+
+int pg_diff_svg_render(const struct pg_profile *before, const struct pg_profile *after,
+		       const struct pg_diff_opts *o, FILE *out)
+{
+	return svg_render(before, after, o, out, "the differential SVG");
+}
