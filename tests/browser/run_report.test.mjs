@@ -91,11 +91,13 @@ test('the timeline shows each thread, running apart from waiting, and zooms by d
   assert.equal(lanes.length, 3, 'main, the sleeper and the busy thread');
   const busy = lanes.reduce((a, b) => (b.running > a.running ? b : a));
   const idle = lanes.reduce((a, b) => (b.running < a.running ? b : a));
-  // Above the sleeper by far, though a loaded machine (CI runs tests in
-  // parallel) keeps the busy thread off a CPU part of the time: that is
-  // waiting too.
-  assert.ok(busy.running / busy.samples > 0.5, 'the busy thread runs');
-  assert.ok(idle.running / idle.samples < 0.2, 'the sleeper waits');
+  // Well above the sleeper, though a loaded machine keeps the busy thread off
+  // a CPU part of the time (seen: 70% with ctest -j2, far less at a load
+  // average of 17 on these 2 cores): that time is rightly waiting too.
+  const busyFrac = busy.running / busy.samples, idleFrac = idle.running / idle.samples;
+  assert.ok(busyFrac > 0.1 && busyFrac > 3 * idleFrac,
+            `the busy thread runs (${busyFrac.toFixed(2)}) more than the sleeper (${idleFrac.toFixed(2)})`);
+  assert.ok(idleFrac < 0.2, 'the sleeper waits');
   const canvas = await page.locator('section.pg-panel:not([hidden]) canvas').boundingBox();
   // Hover the busy thread's first stack row, in the middle of the run.
   await page.mouse.move(canvas.x + canvas.width / 2, canvas.y + busy.row1);
