@@ -30,6 +30,12 @@ struct pg_state pg = { .fd = -1, .wake_fd = -1, .write_lock = PTHREAD_MUTEX_INIT
 __thread int pg_busy __attribute__((tls_model("initial-exec")));
 __thread struct pg_slot *pg_self __attribute__((tls_model("initial-exec")));
 
+/* Finding a thread's slot and claiming one are one step under this lock:
+ * the /proc rescan may meet a new thread before its start routine has armed
+ * it, and a thread armed twice would be sampled twice. Never taken in a
+ * signal handler. */
+static pthread_mutex_t claim_lock = PTHREAD_MUTEX_INITIALIZER;
+
 #define DRAIN_INTERVAL_NS 20000000ull
 #define RESCAN_INTERVAL_NS 200000000ull
 #define HEAP_INTERVAL_NS 10000000ull
@@ -264,17 +270,20 @@ static void rescan_threads(void)
 			if (d->d_name[0] < '0' || d->d_name[0] > '9')
 				continue;
 			pid_t tid = (pid_t)atoi(d->d_name);
-			if (tid == me || pg_slot_find(tid))
+			if (tid == me)
 				continue;
-			struct pg_slot *s = pg_slot_claim(tid);
-			if (!s)
-				continue;
-			s->rescanned = 1;
-			if (pg_sampler_arm(s, tid) < 0) {
-				atomic_store(&s->state, SLOT_EXITED);
-				continue;
+			pthread_mutex_lock(&claim_lock);
+			struct pg_slot *s = pg_slot_find(tid) ? NULL : pg_slot_claim(tid);
+			int armed = 0;
+			if (s) {
+				s->rescanned = 1;
+				armed = pg_sampler_arm(s, tid) == 0;
+				if (!armed)
+					atomic_store(&s->state, SLOT_EXITED);
 			}
-			pg_thread_record(tid, 1);
+			pthread_mutex_unlock(&claim_lock);
+			if (armed)
+				pg_thread_record(tid, 1);
 		}
 	}
 	close(fd);
@@ -368,25 +377,38 @@ static int start_sampler_thread(void)
 /* Everything needed before the first sample of a thread, run in that
  * thread. The thread record is written separately when the process record
  * has to come first. */
-static struct pg_slot *arm_current_thread(void)
+static struct pg_slot *arm_current_thread(int *already)
 {
 	pid_t tid = pg_gettid();
-	struct pg_slot *s = pg_slot_claim(tid);
-	if (!s)
-		return NULL;
+	*already = 0;
 	pg_sampler_warm();
-	pg_self = s;
-	if (pg_sampler_arm(s, tid) < 0) {
-		pg_self = NULL;
-		atomic_store(&s->state, SLOT_EXITED);
-		return NULL;
+	pthread_mutex_lock(&claim_lock);
+	struct pg_slot *s = pg_slot_find(tid);
+	if (s) {
+		/* The rescan got here first and armed it: adopt that slot. */
+		s->rescanned = 0;
+		pg_self = s;
+		*already = 1;
+		pthread_mutex_unlock(&claim_lock);
+		return s;
 	}
+	s = pg_slot_claim(tid);
+	if (s) {
+		pg_self = s;
+		if (pg_sampler_arm(s, tid) < 0) {
+			pg_self = NULL;
+			atomic_store(&s->state, SLOT_EXITED);
+			s = NULL;
+		}
+	}
+	pthread_mutex_unlock(&claim_lock);
 	return s;
 }
 
 void pg_thread_start(void)
 {
-	if (arm_current_thread())
+	int already;
+	if (arm_current_thread(&already) && !already)
 		pg_thread_record(pg_gettid(), 0);
 }
 
@@ -427,7 +449,8 @@ static void start_process(void)
 		pg.enabled = 0;
 		return;
 	}
-	struct pg_slot *self = pg.mode != PG_MODE_NONE ? arm_current_thread() : NULL;
+	int already;
+	struct pg_slot *self = pg.mode != PG_MODE_NONE ? arm_current_thread(&already) : NULL;
 	if (self)
 		pg.source = self->source;
 	write_process_record();
@@ -530,6 +553,7 @@ __attribute__((destructor)) static void pg_fini(void)
 void pg_after_fork_child(void)
 {
 	t_tid = 0;
+	pthread_mutex_init(&claim_lock, NULL);
 	if (!pg.enabled || atomic_load(&pg.finished))
 		return;
 	pthread_mutex_init(&pg.write_lock, NULL);

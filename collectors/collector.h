@@ -26,7 +26,6 @@
 #define PG_TRAP_SIGNAL SIGTRAP       /* perf events with attr.sigtrap (the cheapest delivery) */
 #define PG_TRAP_PERF 6               /* si_code of a SIGTRAP sent by a perf event (TRAP_PERF) */
 #define PG_TRAP_DATA 0x70676174ull   /* attr.sig_data of our events */
-#define PG_WALL_MAGIC 0x70676d77     /* si_value of the wall sampler's signals */
 
 enum { PG_MODE_CPU = 0, PG_MODE_WALL = 1, PG_MODE_NONE = 2 };
 

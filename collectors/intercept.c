@@ -431,6 +431,9 @@ static int (*real_main)(int, char **, char **);
 
 static int main_wrapper(int argc, char **argv, char **envp)
 {
+	/* Wall mode: a main thread that blocks at once still shows where. */
+	if (pg.enabled && pg.mode == PG_MODE_WALL && pg_self)
+		pg_sampler_seed_stack(pg_self, (void *)real_main);
 	int rc = real_main(argc, argv, envp);
 	atomic_store(&pg.exit_code, rc & 0xff);
 	return rc;

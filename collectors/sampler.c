@@ -91,13 +91,11 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 		pg_self = s;
 	}
 	/* Ours: a perf event (SIGTRAP with TRAP_PERF and our data, or SIGPROF
-	 * with POLL_IN), a CPU-time timer (SI_TIMER) or the wall sampler
-	 * (SI_QUEUE with our value). Anything else is the program's. */
+	 * with POLL_IN) or a CPU-time timer (SI_TIMER). Anything else is the
+	 * program's. */
 	int ours = sig == PG_TRAP_SIGNAL
 		? si->si_code == PG_TRAP_PERF && trap_data(si) == PG_TRAP_DATA
-		: si->si_code == POLL_IN || si->si_code == SI_TIMER ||
-		  (si->si_code == SI_QUEUE && si->si_value.sival_int == PG_WALL_MAGIC &&
-		   si->si_pid == pg.pid);
+		: si->si_code == POLL_IN || si->si_code == SI_TIMER;
 	if (!ours) {
 		pg_forward_foreign_signal(sig, si, ucv);
 		goto out;
@@ -278,12 +276,14 @@ static int arm_ctimer(struct pg_slot *s, pid_t tid)
 
 int pg_sampler_arm(struct pg_slot *s, pid_t tid)
 {
-	if (pg.mode == PG_MODE_WALL) {
-		s->source = PG_SOURCE_WALL;
-		return 0;
-	}
-	if (pg.mode != PG_MODE_CPU)
+	if (pg.mode != PG_MODE_CPU && pg.mode != PG_MODE_WALL)
 		return -1;
+	if (pg.mode == PG_MODE_WALL) {
+		/* Running time is sampled as in CPU mode (a signal only ever
+		 * lands in user mode: no EINTR); the collector thread adds the
+		 * waiting time. */
+		s->source = PG_SOURCE_WALL;
+	}
 	if (!perf_refused) {
 		/* PROFGATE_SOURCE=timer forces the fallback, for tests and benchmarks. */
 		const char *force = getenv("PROFGATE_SOURCE");
@@ -292,12 +292,17 @@ int pg_sampler_arm(struct pg_slot *s, pid_t tid)
 		if (force && !strcmp(force, "perf-sigio"))
 			perf_delivery = VIA_SIGIO;
 	}
+	int rc = -1;
 	if (!perf_refused) {
-		if (arm_perf(s, tid) == 0)
-			return 0;
-		perf_refused = 1;
+		rc = arm_perf(s, tid);
+		if (rc < 0)
+			perf_refused = 1;
 	}
-	return arm_ctimer(s, tid);
+	if (rc < 0)
+		rc = arm_ctimer(s, tid);
+	if (rc == 0 && pg.mode == PG_MODE_WALL)
+		s->source = PG_SOURCE_WALL;
+	return rc;
 }
 
 void pg_sampler_disarm(struct pg_slot *s)
@@ -381,23 +386,6 @@ static uint64_t thread_cpu_ns(pid_t tid)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* 'R' when the thread is on a CPU or runnable. */
-static int thread_running(pid_t tid)
-{
-	char path[64], buf[256];
-	snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	char *rp = strrchr(buf, ')');
-	return rp && rp[1] == ' ' && rp[2] == 'R';
-}
-
 static void append_waiting(struct pg_slot *s, pid_t tid, unsigned char *buf, size_t *len, size_t cap)
 {
 	uint64_t frames[PG_REC_MAX_FRAMES];
@@ -429,14 +417,14 @@ static void append_waiting(struct pg_slot *s, pid_t tid, unsigned char *buf, siz
 	atomic_fetch_add(&s->samples, 1);
 }
 
-/* Wall mode, on the collector thread, once per 1/hz: a thread that is running
- * gets a signal and records its own stack; one that is not is not disturbed
- * (a signal would make its nanosleep or epoll_wait return EINTR) and its last
- * stack counts as waiting. */
+/* Wall mode, on the collector thread, once per 1/hz: a thread that used
+ * less than half of the interval on a CPU was mostly not running, and its
+ * last stack counts once as waiting. Running time comes from the thread's
+ * own CPU-time source, whose signals only land in user mode: no thread is
+ * ever signalled here, so none sees EINTR from profgate. */
 void pg_sampler_wall_tick(unsigned char *buf, size_t *len, size_t cap)
 {
 	uint64_t interval = 1000000000ull / pg.hz;
-	pid_t pid = getpid();
 	int n = atomic_load(&pg.nslots);
 	for (int i = 0; i < n; i++) {
 		struct pg_slot *s = &pg.slots[i];
@@ -446,20 +434,7 @@ void pg_sampler_wall_tick(unsigned char *buf, size_t *len, size_t cap)
 		uint64_t cpu = thread_cpu_ns(tid);
 		uint64_t used = cpu - s->last_cpu_ns;
 		s->last_cpu_ns = cpu;
-		/* Busy the whole interval: surely still running. Partly: look. */
-		int running = used >= interval * 9 / 10 ||
-			      ((used > interval / 20 || (used > 0 && s->last_n == 0)) && thread_running(tid));
-		if (running) {
-			siginfo_t si;
-			memset(&si, 0, sizeof si);
-			si.si_signo = PG_SAMPLE_SIGNAL;
-			si.si_code = SI_QUEUE;
-			si.si_pid = pid;
-			si.si_uid = getuid();
-			si.si_value.sival_int = PG_WALL_MAGIC;
-			if (syscall(SYS_rt_tgsigqueueinfo, pid, tid, PG_SAMPLE_SIGNAL, &si) == 0)
-				continue;
-		}
-		append_waiting(s, tid, buf, len, cap);
+		if (used < interval / 2)
+			append_waiting(s, tid, buf, len, cap);
 	}
 }
