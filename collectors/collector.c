@@ -78,6 +78,27 @@ int pg_write_all(const void *buf, size_t len)
 	return 0;
 }
 
+/* Samples in the ring between from and to, weighted as they were recorded:
+ * what a failed write loses. */
+static uint64_t weight_in_ring(const struct pg_slot *s, uint64_t from, uint64_t to)
+{
+	uint64_t w = 0;
+	while (from + sizeof(struct pg_rec_hdr) + sizeof(struct pg_rec_sample) <= to) {
+		unsigned char raw[sizeof(struct pg_rec_hdr) + sizeof(struct pg_rec_sample)];
+		for (size_t i = 0; i < sizeof raw; i++)
+			raw[i] = s->ring[(from + i) & (PG_RING_SIZE - 1)];
+		struct pg_rec_hdr h;
+		struct pg_rec_sample rec;
+		memcpy(&h, raw, sizeof h);
+		memcpy(&rec, raw + sizeof h, sizeof rec);
+		if (h.size < sizeof raw)
+			break;
+		w += rec.weight;
+		from += h.size;
+	}
+	return w;
+}
+
 static void drain_slot(struct pg_slot *s)
 {
 	uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
@@ -87,11 +108,15 @@ static void drain_slot(struct pg_slot *s)
 		size_t n = (size_t)(head - tail);
 		if (n > PG_RING_SIZE - off)
 			n = PG_RING_SIZE - off;
-		if (pg_write_all(s->ring + off, n) < 0)
+		if (pg_write_all(s->ring + off, n) < 0) {
+			/* A full disk: the data is dropped rather than retried
+			 * forever, but counted, so the profile says what it lacks. */
+			atomic_fetch_add(&s->lost, weight_in_ring(s, tail, head));
+			atomic_fetch_add(&pg.write_errors, 1);
 			break;
+		}
 		tail += n;
 	}
-	/* On a write error the data is dropped rather than retried forever. */
 	atomic_store_explicit(&s->tail, head, memory_order_release);
 }
 

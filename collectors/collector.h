@@ -70,6 +70,7 @@ struct pg_state {
 	_Atomic uint32_t generation;
 	_Atomic int running;        /* the sampler thread should keep going */
 	_Atomic int finished;
+	_Atomic uint64_t write_errors; /* failed writes of the record file (a full disk) */
 	_Atomic int paused;          /* an exec is under way: the wall sampler sends nothing */
 	pthread_t sampler;
 	int has_sampler;

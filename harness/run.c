@@ -551,6 +551,18 @@ static int read_records(struct pg_run_result *r, const struct pg_run_request *re
 		}
 		r->nprocs++;
 	}
+	/* The command exited normally, yet the record of its last image ends
+	 * early: its writes failed (a full disk). Not a profile to trust. */
+	for (size_t i = 0; i < nprocs; i++) {
+		const struct pg_proc *p = &procs[i];
+		int last_image = i + 1 == nprocs || procs[i + 1].pid != p->pid;
+		if (p->pid == r->launch.pid && last_image && WIFEXITED(r->launch.status) &&
+		    !r->launch.timed_out && (!p->has_end || p->truncated)) {
+			err = pg_error_set("the records in '%s' are incomplete ('%s' ends early although "
+					   "the command exited normally): is the disk full?", raw_dir, p->file);
+			goto done;
+		}
+	}
 	if (r->ntimeline > 1)
 		qsort(r->timeline, r->ntimeline, sizeof *r->timeline, cmp_timeline);
 	r->mem_tracked = r->peak_heap_bytes >= 0;
