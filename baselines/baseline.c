@@ -861,7 +861,7 @@ static int read_bench(struct pg_baseline_bench *b, struct reader *r, const cJSON
 	if (!b->warmup_wall)
 		return pg_error_set("out of memory");
 	for (const cJSON *v = a->child; v; v = v->next) {
-		if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0))
+		if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || !isfinite(v->valuedouble))
 			return corrupt(r, "'warmup_wall_seconds' holds something that is not a number >= 0");
 		b->warmup_wall[b->nwarmup++] = v->valuedouble;
 	}
@@ -916,7 +916,8 @@ static int read_bench(struct pg_baseline_bench *b, struct reader *r, const cJSON
 			for (size_t k = 0; k < b->nhot; k++) {
 				const cJSON *share = field(fn, b->hot[k].name);
 
-				if (share && (!cJSON_IsNumber(share) || !(share->valuedouble >= 0)))
+				if (share && (!cJSON_IsNumber(share) || !(share->valuedouble >= 0) ||
+					      !isfinite(share->valuedouble)))
 					return corrupt(r, "'functions' share of '%s' is not a number >= 0",
 						       b->hot[k].name);
 				run->functions[k] = share ? share->valuedouble : 0;

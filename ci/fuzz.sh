@@ -19,12 +19,6 @@ targets=("$@")
 # and the inputs in tests/fuzz/crashes/): an extended regular expression
 # matched against the SUMMARY line of the crash.
 KNOWN_CRASHES=(
-  # profile.json numbers out of range converted to int / int64_t (UB):
-  # threads[].pid/tid, memory.peak_heap_bytes/peak_rss_bytes.
-  'reporters/profile_json_read\.c:(95|96|111|112):[0-9]+ '
-  # baselines/baseline.c accepts an infinite function share (1e999), which
-  # pg_baseline_serialize writes as null, which the reader then refuses.
-  "invariant failed: .*a serialized baseline does not parse back: .*'functions' share of '.*' is not a number >= 0"
 )
 
 need=()

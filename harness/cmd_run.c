@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "cmds.h"
@@ -198,6 +199,16 @@ int cmd_run(int argc, char **argv)
 	}
 	if (!out_dir) {
 		pg_report_error("run", "out of memory");
+		free(o.env);
+		return PG_EXIT_PROFGATE_FAILED;
+	}
+	/* A report folder that is a symbolic link could send the files anywhere
+	 * (a link planted in a shared workspace): refused, as SPEC asks. */
+	struct stat lst;
+	if (lstat(out_dir, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+		pg_report_error("run", "'%s' is a symbolic link: give the directory it points to, "
+				"profgate does not write through links", out_dir);
+		free(out_dir);
 		free(o.env);
 		return PG_EXIT_PROFGATE_FAILED;
 	}

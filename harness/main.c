@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -68,14 +69,37 @@ static int cmd_help(int argc, char **argv)
 	return PG_EXIT_OK;
 }
 
+/* Errors are one line, whatever a name inside them holds: control bytes
+ * are written as escapes (\n, \x1b...), so a newline cannot split the
+ * message and an escape sequence or "::error::" cannot reach a CI log raw. */
 void pg_report_error(const char *cmd, const char *fmt, ...)
 {
+	char small[1024], *msg = small;
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "profgate%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	int n = vsnprintf(small, sizeof small, fmt, ap);
 	va_end(ap);
+	if (n >= (int)sizeof small && (msg = malloc((size_t)n + 1)) != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(msg, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	} else if (!msg) {
+		msg = small;
+	}
+	fprintf(stderr, "profgate%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", stderr);
+		else if (*p == '\t')
+			fputs("\\t", stderr);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
+	fputc('\n', stderr);
+	if (msg != small)
+		free(msg);
 }
 
 int pg_close_stdout(void)

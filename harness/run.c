@@ -13,6 +13,7 @@
 #include <string.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -558,8 +559,13 @@ static int read_records(struct pg_run_result *r, const struct pg_run_request *re
 		int last_image = i + 1 == nprocs || procs[i + 1].pid != p->pid;
 		if (p->pid == r->launch.pid && last_image && WIFEXITED(r->launch.status) &&
 		    !r->launch.timed_out && (!p->has_end || p->truncated)) {
-			err = pg_error_set("the records in '%s' are incomplete ('%s' ends early although "
-					   "the command exited normally): is the disk full?", raw_dir, p->file);
+			struct statvfs fs;
+			int full = statvfs(raw_dir, &fs) == 0 &&
+				   (uint64_t)fs.f_bavail * fs.f_bsize < 256 * 1024;
+			err = pg_error_set("cannot record into '%s': %s ('%s' ends early although the "
+					   "command exited normally)", raw_dir,
+					   full ? strerror(ENOSPC) : "the record file was cut short",
+					   p->file);
 			goto done;
 		}
 	}

@@ -13,6 +13,18 @@
 #include "afile.h"
 #include "error.h"
 
+/* A JSON number as an integer: out of range (or not finite) is "unknown",
+ * never undefined behaviour (found by fuzz_profile_json: 1E31). */
+static int64_t to_int64(double v)
+{
+	return v >= -9.2e18 && v <= 9.2e18 ? (int64_t)v : -1;
+}
+
+static int to_int(double v)
+{
+	return v >= -2147483648.0 && v <= 2147483647.0 ? (int)v : 0;
+}
+
 static double number_or(const cJSON *o, const char *key, double fallback)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -92,8 +104,8 @@ int pg_profile_json_read(struct pg_profile_info *out, const char *path)
 	}
 	v = cJSON_GetObjectItemCaseSensitive(root, "memory");
 	if (cJSON_IsObject(v)) {
-		out->peak_heap_bytes = (int64_t)number_or(v, "peak_heap_bytes", -1);
-		out->peak_rss_bytes = (int64_t)number_or(v, "peak_rss_bytes", -1);
+		out->peak_heap_bytes = to_int64(number_or(v, "peak_heap_bytes", -1));
+		out->peak_rss_bytes = to_int64(number_or(v, "peak_rss_bytes", -1));
 	}
 
 	v = cJSON_GetObjectItemCaseSensitive(root, "threads");
@@ -108,8 +120,8 @@ int pg_profile_json_read(struct pg_profile_info *out, const char *path)
 		cJSON_ArrayForEach(t, v) {
 			struct pg_report_thread *th = &out->threads[out->nthreads++];
 
-			th->pid = (int)number_or(t, "pid", 0);
-			th->tid = (int)number_or(t, "tid", 0);
+			th->pid = to_int(number_or(t, "pid", 0));
+			th->tid = to_int(number_or(t, "tid", 0));
 			th->name = string_or_null(t, "name");
 		}
 	}
