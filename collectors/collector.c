@@ -258,11 +258,28 @@ static void write_process_record(void)
 	pthread_mutex_unlock(&pg.write_lock);
 }
 
+/* This image's peak resident set (VmHWM), from /proc; 0 if unknown. */
+static uint64_t peak_rss(void)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *p = strstr(buf, "VmHWM:");
+	return p ? strtoull(p + 6, NULL, 10) * 1024 : 0;
+}
+
 static void write_end_record(int exit_code)
 {
 	struct pg_rec_hdr h = { PG_REC_END, sizeof h + sizeof(struct pg_rec_end) };
 	struct pg_rec_end e = { .time_ns = pg_now_ns(), .exit_code = exit_code,
-				.source = (uint32_t)pg.source, .threads = pg.threads_seen };
+				.source = (uint32_t)pg.source, .threads = pg.threads_seen,
+				.peak_rss_bytes = peak_rss() };
 	int n = atomic_load(&pg.nslots);
 	for (int i = 0; i < n; i++) {
 		struct pg_slot *s = &pg.slots[i];

@@ -105,6 +105,8 @@ struct pg_rec_end {
 	uint64_t threads;         /* threads sampled */
 	int32_t exit_code;        /* -1 if not known (returned from main) */
 	uint32_t source;
+	uint64_t peak_rss_bytes;  /* VmHWM of this image: wait4's ru_maxrss also counts
+	                           * the forked copy of profgate before the exec */
 };
 
 /* Totals of the allocation tracker at the moment of the snapshot. Byte

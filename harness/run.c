@@ -511,6 +511,8 @@ static int read_records(struct pg_run_result *r, const struct pg_run_request *re
 		nprocs++;
 	}
 	uint64_t t0 = UINT64_MAX;
+	int64_t rss_seen = 0;
+	int rss_complete = nprocs > 0;
 	for (size_t i = 0; i < nprocs; i++)
 		if (procs[i].start_ns < t0)
 			t0 = procs[i].start_ns;
@@ -523,6 +525,10 @@ static int read_records(struct pg_run_result *r, const struct pg_run_request *re
 		if (p->has_end) {
 			r->lost += p->end.lost;
 			r->overruns += p->end.overruns;
+			if (p->end.peak_rss_bytes > 0 && (int64_t)p->end.peak_rss_bytes > rss_seen)
+				rss_seen = (int64_t)p->end.peak_rss_bytes;
+		} else {
+			rss_complete = 0;  /* killed: only wait4's figure covers it */
 		}
 		if (!r->source)
 			r->source = (int)p->source;
@@ -569,6 +575,11 @@ static int read_records(struct pg_run_result *r, const struct pg_run_request *re
 			goto done;
 		}
 	}
+	/* Peak RSS: the largest process image's own high-water mark when every
+	 * image reported one; wait4's ru_maxrss counts the forked copy of
+	 * profgate too, so it is only the fallback. */
+	if (rss_complete && rss_seen > 0)
+		r->peak_rss_bytes = rss_seen;
 	if (r->ntimeline > 1)
 		qsort(r->timeline, r->ntimeline, sizeof *r->timeline, cmp_timeline);
 	r->mem_tracked = r->peak_heap_bytes >= 0;
