@@ -25,7 +25,18 @@ echo "== profgate record: the example suite (examples/profgate.json) as the base
 "$pg" record -c examples/profgate.json
 "$pg" baseline list -c examples/profgate.json
 echo
+echo "== a change: EXAMPLE_SLOW=1 makes parse_field() slower; profgate check against HEAD's baseline =="
+set +e
+EXAMPLE_SLOW=1 "$pg" check -c examples/profgate.json --base HEAD --out profgate-report
+status=$?
+set -e
+echo "profgate check exited $status (0 pass, 1 regression, 2 error, 3 inconclusive)"
+echo
+echo "== the PR comment (profgate-report/summary.md), first lines =="
+head -n 25 profgate-report/summary.md
+echo
 for d in "$out"/*/; do
   echo "Report: file://$(cd "$d" && pwd)/report.html"
 done
-echo "Not yet in this version: 'profgate check' and 'profgate diff' (see README, Status)."
+echo "Check report: file://$(pwd)/profgate-report/index.html"
+echo "PR comment:   $(pwd)/profgate-report/summary.md"
