@@ -11,6 +11,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -322,4 +323,18 @@ done:
 	if (fd >= 0)
 		close(fd);
 	return rc;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void pg_remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -28,6 +28,10 @@ int pg_write_file_atomic(const char *path, const void *data, size_t len);
 /* mkdir -p; an existing directory is fine, an existing non-directory is not. */
 int pg_mkdirs(const char *path);
 
+/* rm -r: removes path and everything under it, never following a link.
+ * Best effort (a scratch folder): what cannot be removed stays. */
+void pg_remove_tree(const char *path);
+
 /* Reads a whole file into a NUL-terminated buffer the caller frees. */
 int pg_read_file(char **out, size_t *len, const char *path);
 

@@ -89,12 +89,7 @@ static int parse_args(struct baseline_opts *o, int argc, char **argv)
 			baseline_usage(stdout);
 			return 1;
 		default:
-			if (optopt && optopt < 256)
-				pg_report_error("baseline", "option '-%c' is unknown or needs a value; see "
-						"'profgate baseline --help'", optopt);
-			else
-				pg_report_error("baseline", "option '%s' is unknown or needs a value; see "
-						"'profgate baseline --help'", argv[optind - 1]);
+			pg_report_bad_option("baseline", argv);
 			return -1;
 		}
 	}

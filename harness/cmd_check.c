@@ -179,12 +179,7 @@ static int parse_args(struct check_opts *o, int argc, char **argv)
 			check_usage(stdout);
 			return 1;
 		default:
-			if (optopt && optopt < 256)
-				pg_report_error("check", "option '-%c' is unknown or needs a value; see "
-						"'profgate check --help'", optopt);
-			else
-				pg_report_error("check", "option '%s' is unknown or needs a value; see "
-						"'profgate check --help'", argv[optind - 1]);
+			pg_report_bad_option("check", argv);
 			return -1;
 		}
 	}
@@ -192,15 +187,6 @@ static int parse_args(struct check_opts *o, int argc, char **argv)
 		pg_report_error("check", "unexpected argument '%s'; see 'profgate check --help'", argv[optind]);
 		return -1;
 	}
-	return 0;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
 	return 0;
 }
 
@@ -722,7 +708,7 @@ int cmd_check(int argc, char **argv)
 	rc = rep.exit_code;
 done:
 	if (work_dir)
-		nftw(work_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		pg_remove_tree(work_dir);
 	free(path);
 	pg_check_report_release(&rep);
 	pg_host_release(&host);

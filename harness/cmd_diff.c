@@ -122,12 +122,7 @@ static int parse_args(struct diff_args *a, int argc, char **argv)
 			diff_usage(stdout);
 			return 1;
 		default:
-			if (optopt)
-				pg_report_error("diff", "option '-%c' is unknown or needs a value; "
-						"see 'profgate diff --help'", optopt);
-			else
-				pg_report_error("diff", "option '%s' is unknown or needs a value; "
-						"see 'profgate diff --help'", argv[optind - 1]);
+			pg_report_bad_option("diff", argv);
 			return -1;
 		}
 	}

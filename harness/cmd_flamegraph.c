@@ -99,12 +99,7 @@ static int parse_args(struct fg_opts *o, int argc, char **argv)
 			flamegraph_usage(stdout);
 			return 1;
 		default:
-			if (optopt)
-				pg_report_error("flamegraph", "option '-%c' is unknown or needs a value; "
-						"see 'profgate flamegraph --help'", optopt);
-			else
-				pg_report_error("flamegraph", "option '%s' is unknown or needs a value; "
-						"see 'profgate flamegraph --help'", argv[optind - 1]);
+			pg_report_bad_option("flamegraph", argv);
 			return -1;
 		}
 	}

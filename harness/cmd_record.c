@@ -20,6 +20,7 @@
 
 #include "baseline.h"
 #include "bench_runner.h"
+#include "afile.h"
 #include "cmds.h"
 #include "config.h"
 #include "error.h"
@@ -109,12 +110,7 @@ static int parse_args(struct record_opts *o, int argc, char **argv)
 			record_usage(stdout);
 			return 1;
 		default:
-			if (optopt && optopt < 256)
-				pg_report_error("record", "option '-%c' is unknown or needs a value; see "
-						"'profgate record --help'", optopt);
-			else
-				pg_report_error("record", "option '%s' is unknown or needs a value; see "
-						"'profgate record --help'", argv[optind - 1]);
+			pg_report_bad_option("record", argv);
 			return -1;
 		}
 	}
@@ -122,15 +118,6 @@ static int parse_args(struct record_opts *o, int argc, char **argv)
 		pg_report_error("record", "unexpected argument '%s'; see 'profgate record --help'", argv[optind]);
 		return -1;
 	}
-	return 0;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
 	return 0;
 }
 
@@ -348,7 +335,7 @@ int cmd_record(int argc, char **argv)
 	}
 done:
 	if (work_dir)
-		nftw(work_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		pg_remove_tree(work_dir);
 	free(location);
 	pg_baseline_free(baseline);
 	pg_store_free(store);

@@ -159,11 +159,7 @@ static int parse_args(struct run_opts *o, int argc, char **argv, int *cmd_index)
 			run_usage(stdout);
 			return 1;
 		default:
-			if (optopt)
-				pg_report_error("run", "option '-%c' is unknown or needs a value; see 'profgate run --help'", optopt);
-			else
-				pg_report_error("run", "option '%s' is unknown or needs a value; see 'profgate run --help'",
-						argv[optind - 1]);
+			pg_report_bad_option("run", argv);
 			return -1;
 		}
 	}

@@ -19,6 +19,8 @@ int cmd_diff(int argc, char **argv);
 
 /* Reports an error: "profgate <cmd>: <message>" on stderr. */
 void pg_report_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* After getopt_long returned '?' or ':': names the bad option, one line. */
+void pg_report_bad_option(const char *cmd, char **argv);
 /* Flushes stdout and checks it: a truncated report must not pass. 0 ok. */
 int pg_close_stdout(void);
 

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,16 @@ void pg_report_error(const char *cmd, const char *fmt, ...)
 	fputc('\n', stderr);
 	if (msg != small)
 		free(msg);
+}
+
+void pg_report_bad_option(const char *cmd, char **argv)
+{
+	if (optopt && optopt < 256)
+		pg_report_error(cmd, "option '-%c' is unknown or needs a value; see 'profgate %s --help'",
+				optopt, cmd);
+	else
+		pg_report_error(cmd, "option '%s' is unknown or needs a value; see 'profgate %s --help'",
+				argv[optind - 1], cmd);
 }
 
 int pg_close_stdout(void)

@@ -204,25 +204,6 @@ static int list_records(char ***out, size_t *count, const char *dir)
 	return err;
 }
 
-static void remove_tree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		char *p = NULL;
-		if (asprintf(&p, "%s/%s", dir, e->d_name) >= 0) {
-			unlink(p);
-			free(p);
-		}
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 /* Address -> interned frame, per process; also counts distinct addresses. */
 struct addr_entry {
 	uint64_t key;  /* (addr << 1 | is_return) + 1; 0 empty */
@@ -723,7 +704,7 @@ done:
 	if (outfd >= 0)
 		close(outfd);
 	if (raw_dir && !getenv("PROFGATE_KEEP_RAW"))
-		remove_tree(raw_dir);
+		pg_remove_tree(raw_dir);
 	for (size_t i = 0; i < owned.n; i++)
 		free(owned.v[i]);
 	free(owned.v);
