@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -494,6 +495,14 @@ int cmd_check(int argc, char **argv)
 	if (pr != 0) {
 		free(o.benches);
 		return pr > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
+	}
+	/* A report folder that is a symbolic link could send the report
+	 * anywhere (a link planted in a shared workspace): refused. */
+	struct stat lst;
+	if (lstat(o.out, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+		pg_report_error("check", "'%s' is a symbolic link: give the directory it points to, "
+				"profgate does not write through links", o.out);
+		goto done;
 	}
 	if (pg_config_load(&cfg, o.config) < 0) {
 		pg_report_error("check", "%s", pg_error_last());

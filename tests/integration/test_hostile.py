@@ -510,6 +510,16 @@ class OutputDirectoryTest(HostileTestCase):
         self.assert_exit(result, 125)
         self.assert_one_line_naming(result, link)
 
+    def test_a_check_report_directory_that_is_a_symlink_is_refused(self):
+        real = os.path.join(self.tmp, "real-report")
+        os.makedirs(real)
+        link = os.path.join(self.tmp, "link-report")
+        os.symlink(real, link)
+        result = self.run_raw(["check", "--out", link], cwd=self.tmp)
+        self.assertEqual(os.listdir(real), [], "wrote through the symlink\n" + self.describe(result))
+        self.assert_exit(result, 2)
+        self.assert_one_line_naming(result, link)
+
     def test_a_full_disk_fails_cleanly(self):
         # A tmpfs too small for the raw records (8k), or for the report
         # (16k, 64k): exit 125 naming a file on it, no temporary or raw file
