@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "cmds.h"
+#include "profile_kind.h"
 #include "diff.h"
 #include "error.h"
 #include "folded.h"
@@ -26,16 +27,14 @@
 #define TOP_FUNCTIONS 20
 #define NAME_COLUMNS_MAX 48
 
-enum kind { K_CPU, K_WALL, K_MEM_PEAK, K_MEM_LEAKS, K_NONE };
 enum format { F_HTML, F_SVG, F_FOLDED };
 
-static const char *const kind_names[] = {"cpu", "wall", "mem-peak", "mem-leaks"};
 
 struct diff_args {
 	const char *input[2];   /* BEFORE, AFTER */
 	const char *output;
 	const char *title;
-	enum kind kind;
+	enum pg_kind kind;
 	int normalize;
 };
 
@@ -74,17 +73,6 @@ static void diff_usage(FILE *f)
 		"exit status: 0 written; 2 usage or input error.\n", TOP_FUNCTIONS);
 }
 
-static int parse_kind(enum kind *out, const char *s)
-{
-	for (int k = 0; k < K_NONE; k++) {
-		if (!strcmp(s, kind_names[k])) {
-			*out = (enum kind)k;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 /* 0 ok, 1 help shown, -1 usage error (reported). */
 static int parse_args(struct diff_args *a, int argc, char **argv)
 {
@@ -107,7 +95,7 @@ static int parse_args(struct diff_args *a, int argc, char **argv)
 			a->output = optarg;
 			break;
 		case O_KIND:
-			if (parse_kind(&a->kind, optarg) < 0) {
+			if (pg_kind_parse(&a->kind, optarg) < 0) {
 				pg_report_error("diff", "--kind: '%s' is not cpu, wall, mem-peak or mem-leaks", optarg);
 				return -1;
 			}
@@ -144,59 +132,6 @@ static int parse_args(struct diff_args *a, int argc, char **argv)
 	return 0;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcasecmp(s + n - m, suffix);
-}
-
-static char *kind_path(const char *dir, enum kind k)
-{
-	char *path = NULL;
-
-	if (asprintf(&path, "%s/%s.folded", dir, kind_names[k]) < 0)
-		return NULL;
-	return path;
-}
-
-static int file_has_data(const char *path, int *exists)
-{
-	struct stat st;
-
-	*exists = stat(path, &st) == 0 && S_ISREG(st.st_mode);
-	return *exists && st.st_size > 0;
-}
-
-/* What a directory holds when --kind is not given: cpu, unless it has
- * wall-clock samples only (a --mode wall run with --no-cpu). */
-static enum kind dir_kind(const char *dir)
-{
-	char *cpu = kind_path(dir, K_CPU), *wall = kind_path(dir, K_WALL);
-	int cpu_exists = 0, wall_exists = 0;
-	int cpu_data = cpu && file_has_data(cpu, &cpu_exists);
-	int wall_data = wall && file_has_data(wall, &wall_exists);
-
-	free(cpu);
-	free(wall);
-	return (!cpu_exists && wall_exists) || (!cpu_data && wall_data) ? K_WALL : K_CPU;
-}
-
-/* The kind a folded file's name says, or K_NONE. */
-static enum kind file_kind(const char *path)
-{
-	const char *base = strrchr(path, '/');
-
-	base = base ? base + 1 : path;
-	for (int k = 0; k < K_NONE; k++) {
-		size_t n = strlen(kind_names[k]);
-
-		if (!strncmp(base, kind_names[k], n) && !strcmp(base + n, ".folded"))
-			return (enum kind)k;
-	}
-	return K_NONE;
-}
-
 static int is_dir(const char *path)
 {
 	struct stat st;
@@ -206,7 +141,7 @@ static int is_dir(const char *path)
 
 /* Reads one side's profile (and its rate from profile.json); 0 or -1, the
  * error reported naming the file. */
-static int load_side(struct side *s, enum kind kind)
+static int load_side(struct side *s, enum pg_kind kind)
 {
 	struct pg_profile_info info;
 	char *json = NULL;
@@ -220,14 +155,14 @@ static int load_side(struct side *s, enum kind kind)
 			goto done;
 		}
 	} else {
-		if (!(s->folded = kind_path(s->input, kind)) || asprintf(&json, "%s/profile.json", s->input) < 0) {
+		if (!(s->folded = pg_kind_path(s->input, kind)) || asprintf(&json, "%s/profile.json", s->input) < 0) {
 			json = NULL;
 			pg_report_error("diff", "out of memory");
 			goto done;
 		}
 		if (stat(s->folded, &st) != 0) {
-			const char *why = kind == K_MEM_PEAK || kind == K_MEM_LEAKS ? "memory was not tracked in this run" :
-					  kind == K_WALL ? "the run was not in --mode wall" : "not a profile directory?";
+			const char *why = kind == PG_KIND_MEM_PEAK || kind == PG_KIND_MEM_LEAKS ? "memory was not tracked in this run" :
+					  kind == PG_KIND_WALL ? "the run was not in --mode wall" : "not a profile directory?";
 
 			pg_report_error("diff", "'%s': %s (%s)", s->folded, strerror(errno), why);
 			goto done;
@@ -428,14 +363,14 @@ static char *default_title(const char *before, const char *after)
 
 int cmd_diff(int argc, char **argv)
 {
-	struct diff_args a = { .kind = K_NONE };
+	struct diff_args a = { .kind = PG_KIND_NONE };
 	struct side side[2];
 	struct pg_diff_function *fn = NULL;
 	size_t nfn = 0;
 	char *title = NULL;
 	const char *output;
 	enum format format = F_HTML;
-	enum kind kind;
+	enum pg_kind kind;
 	int bytes;
 	int rc = PG_EXIT_USAGE;
 	int pr;
@@ -444,11 +379,11 @@ int cmd_diff(int argc, char **argv)
 	if ((pr = parse_args(&a, argc, argv)) != 0)
 		return pr > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
 	output = a.output ? a.output : "diff.html";
-	if (ends_with(output, ".svg")) {
+	if (pg_path_ends_with(output, ".svg")) {
 		format = F_SVG;
-	} else if (ends_with(output, ".folded")) {
+	} else if (pg_path_ends_with(output, ".folded")) {
 		format = F_FOLDED;
-	} else if (!ends_with(output, ".html") && !ends_with(output, ".htm")) {
+	} else if (!pg_path_ends_with(output, ".html") && !pg_path_ends_with(output, ".htm")) {
 		pg_report_error("diff", "-o '%s': unknown format; the name must end in .html, .svg or .folded", output);
 		return PG_EXIT_USAGE;
 	}
@@ -458,17 +393,17 @@ int cmd_diff(int argc, char **argv)
 	}
 	/* One kind for both: --kind, else what AFTER (or BEFORE) holds. */
 	kind = a.kind;
-	for (int k = 1; k >= 0 && kind == K_NONE; k--) {
+	for (int k = 1; k >= 0 && kind == PG_KIND_NONE; k--) {
 		if (side[k].is_dir)
-			kind = dir_kind(side[k].input);
+			kind = pg_kind_of_dir(side[k].input);
 	}
-	for (int k = 1; k >= 0 && kind == K_NONE; k--) {
+	for (int k = 1; k >= 0 && kind == PG_KIND_NONE; k--) {
 		if (!side[k].is_dir)
-			kind = file_kind(side[k].input);
+			kind = pg_kind_of_file(side[k].input);
 	}
-	if (kind == K_NONE)
-		kind = K_CPU;
-	bytes = kind == K_MEM_PEAK || kind == K_MEM_LEAKS;
+	if (kind == PG_KIND_NONE)
+		kind = PG_KIND_CPU;
+	bytes = kind == PG_KIND_MEM_PEAK || kind == PG_KIND_MEM_LEAKS;
 
 	for (int k = 0; k < 2; k++) {
 		if (load_side(&side[k], kind) < 0)
@@ -507,7 +442,7 @@ int cmd_diff(int argc, char **argv)
 			goto done;
 		}
 	}
-	print_table(fn, nfn, side[0].prof, side[1].prof, bytes, a.normalize, kind_names[kind]);
+	print_table(fn, nfn, side[0].prof, side[1].prof, bytes, a.normalize, pg_kind_names[kind]);
 	if (!bytes && !a.normalize && side[0].hz && side[1].hz && side[0].hz != side[1].hz)
 		printf("\nnote: BEFORE was sampled at %u Hz and AFTER at %u Hz, so their sample counts differ for the\n"
 		       "same time; --normalize compares proportions instead\n", side[0].hz, side[1].hz);

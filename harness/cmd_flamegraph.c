@@ -14,21 +14,20 @@
 #include <sys/stat.h>
 
 #include "cmds.h"
+#include "profile_kind.h"
 #include "error.h"
 #include "folded.h"
 #include "profile.h"
 #include "profile_json_read.h"
 #include "report_html.h"
 
-enum kind { K_CPU, K_WALL, K_MEM_PEAK, K_MEM_LEAKS, K_NONE };
 
-static const char *const kind_names[] = {"cpu", "wall", "mem-peak", "mem-leaks"};
 
 struct fg_opts {
 	const char *input;
 	const char *output;
 	const char *title;
-	enum kind kind;
+	enum pg_kind kind;
 	int inverted;
 };
 
@@ -48,17 +47,6 @@ static void flamegraph_usage(FILE *f)
 		"      --inverted        an icicle graph: the root on top\n"
 		"  -h, --help            this help\n\n"
 		"exit status: 0 written; 2 usage or input error.\n");
-}
-
-static int parse_kind(enum kind *out, const char *s)
-{
-	for (int k = 0; k < K_NONE; k++) {
-		if (!strcmp(s, kind_names[k])) {
-			*out = (enum kind)k;
-			return 0;
-		}
-	}
-	return -1;
 }
 
 /* 0 ok, 1 help shown, -1 usage error (reported). */
@@ -83,7 +71,7 @@ static int parse_args(struct fg_opts *o, int argc, char **argv)
 			o->output = optarg;
 			break;
 		case O_KIND:
-			if (parse_kind(&o->kind, optarg) < 0) {
+			if (pg_kind_parse(&o->kind, optarg) < 0) {
 				pg_report_error("flamegraph", "--kind: '%s' is not cpu, wall, mem-peak or mem-leaks",
 						optarg);
 				return -1;
@@ -115,49 +103,9 @@ static int parse_args(struct fg_opts *o, int argc, char **argv)
 	return 0;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcasecmp(s + n - m, suffix);
-}
-
-static int is_file_with_data(const char *path, int *exists)
-{
-	struct stat st;
-
-	*exists = stat(path, &st) == 0 && S_ISREG(st.st_mode);
-	return *exists && st.st_size > 0;
-}
-
-/* The folded file of kind k in directory dir, newly allocated. */
-static char *kind_path(const char *dir, enum kind k)
-{
-	char *path = NULL;
-
-	if (asprintf(&path, "%s/%s.folded", dir, kind_names[k]) < 0)
-		return NULL;
-	return path;
-}
-
-/* The kind a folded file's name says (wall.folded, mem-peak.folded...). */
-static enum kind kind_of_file(const char *path)
-{
-	const char *base = strrchr(path, '/');
-
-	base = base ? base + 1 : path;
-	for (int k = 0; k < K_NONE; k++) {
-		size_t n = strlen(kind_names[k]);
-
-		if (!strncmp(base, kind_names[k], n) && !strcmp(base + n, ".folded"))
-			return (enum kind)k;
-	}
-	return K_CPU;
-}
-
 int cmd_flamegraph(int argc, char **argv)
 {
-	struct fg_opts o = { .kind = K_NONE };
+	struct fg_opts o = { .kind = PG_KIND_NONE };
 	struct pg_profile_info info;
 	struct pg_profile *prof = NULL;
 	char *folded = NULL;
@@ -165,7 +113,7 @@ int cmd_flamegraph(int argc, char **argv)
 	const char *output;
 	struct stat st;
 	int svg = 0, have_info = 0;
-	enum kind kind;
+	enum pg_kind kind;
 	int rc = PG_EXIT_USAGE;
 	int pr;
 
@@ -173,37 +121,25 @@ int cmd_flamegraph(int argc, char **argv)
 	if ((pr = parse_args(&o, argc, argv)) != 0)
 		return pr > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
 	output = o.output ? o.output : "flamegraph.html";
-	if (ends_with(output, ".svg")) {
+	if (pg_path_ends_with(output, ".svg")) {
 		svg = 1;
-	} else if (!ends_with(output, ".html") && !ends_with(output, ".htm")) {
+	} else if (!pg_path_ends_with(output, ".html") && !pg_path_ends_with(output, ".htm")) {
 		pg_report_error("flamegraph", "-o '%s': unknown format; the name must end in .html or .svg", output);
 		return PG_EXIT_USAGE;
 	}
 
 	/* Which folded file, and what its weights are. */
 	if (strcmp(o.input, "-") != 0 && stat(o.input, &st) == 0 && S_ISDIR(st.st_mode)) {
-		kind = o.kind;
-		if (kind == K_NONE) {
-			char *cpu = kind_path(o.input, K_CPU), *wall = kind_path(o.input, K_WALL);
-			int cpu_exists = 0, wall_exists = 0;
-			int cpu_data = cpu && is_file_with_data(cpu, &cpu_exists);
-			int wall_data = wall && is_file_with_data(wall, &wall_exists);
-
-			free(cpu);
-			free(wall);
-			/* An empty cpu.folded beside a wall.folded is a wall run
-			 * with --no-cpu: the wall clock is what there is to draw. */
-			kind = (!cpu_exists && wall_exists) || (!cpu_data && wall_data) ? K_WALL : K_CPU;
-		}
-		if (!(folded = kind_path(o.input, kind))) {
+		kind = o.kind != PG_KIND_NONE ? o.kind : pg_kind_of_dir(o.input);
+		if (!(folded = pg_kind_path(o.input, kind))) {
 			pg_report_error("flamegraph", "out of memory");
 			goto done;
 		}
 		if (stat(folded, &st) != 0) {
-			if (kind == K_MEM_PEAK || kind == K_MEM_LEAKS)
+			if (kind == PG_KIND_MEM_PEAK || kind == PG_KIND_MEM_LEAKS)
 				pg_report_error("flamegraph", "'%s': %s (memory was not tracked in this run)",
 						folded, strerror(errno));
-			else if (kind == K_WALL)
+			else if (kind == PG_KIND_WALL)
 				pg_report_error("flamegraph", "'%s': %s (the run was not in --mode wall)",
 						folded, strerror(errno));
 			else
@@ -223,7 +159,10 @@ int cmd_flamegraph(int argc, char **argv)
 			have_info = 1;
 		}
 	} else {
-		kind = o.kind != K_NONE ? o.kind : kind_of_file(o.input);
+		/* A folded file's name may say what it holds; else samples. */
+		kind = o.kind != PG_KIND_NONE ? o.kind : pg_kind_of_file(o.input);
+		if (kind == PG_KIND_NONE)
+			kind = PG_KIND_CPU;
 		if (!(folded = strdup(o.input))) {
 			pg_report_error("flamegraph", "out of memory");
 			goto done;
@@ -237,7 +176,7 @@ int cmd_flamegraph(int argc, char **argv)
 
 	if (svg) {
 		if (pg_flamegraph_svg_write(prof, o.title, o.inverted,
-					    kind == K_MEM_PEAK || kind == K_MEM_LEAKS ? "bytes" : "samples",
+					    kind == PG_KIND_MEM_PEAK || kind == PG_KIND_MEM_LEAKS ? "bytes" : "samples",
 					    output) < 0) {
 			pg_report_error("flamegraph", "%s", pg_error_last());
 			goto done;
@@ -246,7 +185,7 @@ int cmd_flamegraph(int argc, char **argv)
 		struct pg_report r = {
 			.title = o.title,
 			.wall_seconds = -1, .cpu_seconds = -1,
-			.mode = kind == K_WALL ? "wall" : "cpu",
+			.mode = kind == PG_KIND_WALL ? "wall" : "cpu",
 			.peak_heap_bytes = -1,
 			.inverted = o.inverted,
 			.flamegraph_only = 1,
@@ -266,9 +205,9 @@ int cmd_flamegraph(int argc, char **argv)
 			r.title = folded;
 		}
 		switch (kind) {
-		case K_WALL: r.wall = prof; break;
-		case K_MEM_PEAK: r.mem_peak = prof; break;
-		case K_MEM_LEAKS: r.mem_leaks = prof; break;
+		case PG_KIND_WALL: r.wall = prof; break;
+		case PG_KIND_MEM_PEAK: r.mem_peak = prof; break;
+		case PG_KIND_MEM_LEAKS: r.mem_leaks = prof; break;
 		default: r.cpu = prof; break;
 		}
 		if (pg_report_html_write(&r, output) < 0) {
