@@ -63,8 +63,11 @@ async function colourOf(page, name) {
   return pixelAt(page, CANVAS, at.x, at.y - 7);
 }
 
-const isRed = (c) => c[0] > 200 && c[0] - c[1] > 40 && c[0] - c[2] > 40;
-const isBlue = (c) => c[2] > 150 && c[2] - c[0] > 40;
+// Saturation is proportional to the change relative to the largest one, so
+// a small change is a pale tint: these ask for a clear tint, not a strong one
+// (a run where work_light's share was small gave 191,211,231).
+const isRed = (c) => c[0] > 200 && c[0] - c[1] > 25 && c[0] - c[2] > 25;
+const isBlue = (c) => c[2] > 150 && c[2] - c[0] > 25;
 const isWhite = (c) => c.every((v) => v >= 250);
 
 async function hover(page, name) {
