@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -191,6 +192,16 @@ done:
 	return rc;
 }
 
+/* A write failed earlier and its errno is gone: a full file system is by
+ * far the likeliest cause, and can be seen; anything else is EIO. */
+static int lost_errno(FILE *f)
+{
+	struct statvfs fs;
+	if (fstatvfs(fileno(f), &fs) == 0 && fs.f_bavail == 0)
+		return ENOSPC;
+	return EIO;
+}
+
 int pg_afile_commit(struct pg_afile *af)
 {
 	int err = 0;
@@ -203,9 +214,9 @@ int pg_afile_commit(struct pg_afile *af)
 	 * by an earlier write has no errno to go with it anymore. */
 	errno = 0;
 	if (fflush(af->f) != 0)
-		err = errno ? errno : EIO;
+		err = errno ? errno : lost_errno(af->f);
 	else if (ferror(af->f))
-		err = EIO;
+		err = lost_errno(af->f);
 	else if (fsync(fileno(af->f)) != 0)
 		err = errno;
 	if (fclose(af->f) != 0 && !err)
