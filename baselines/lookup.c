@@ -212,8 +212,8 @@ done:
 	return rc;
 }
 
-int pg_lookup_baseline(struct pg_lookup *out, struct pg_store *store, struct pg_repo *repo,
-		       const char *head_rev, const char *base_rev, unsigned max_distance)
+static int walk(struct pg_lookup *out, struct pg_store *store, struct pg_repo *repo,
+		const char *head_rev, const char *base_rev, unsigned max_distance)
 {
 	git_repository *git = pg_repo_git(repo);
 	int is_shallow = pg_repo_is_shallow(repo);
@@ -229,9 +229,16 @@ int pg_lookup_baseline(struct pg_lookup *out, struct pg_store *store, struct pg_
 		rc = pg_repo_resolve(out->base, repo, base_rev);
 		if (rc == PG_ENOTFOUND) {
 			out->status = PG_LOOKUP_BASE_MISSING;
-			say(out, "base revision '%s' is not in this clone; fetch it (for example "
-			    "'git fetch origin %s') or name another with --base",
-			    base_rev, strncmp(base_rev, "origin/", 7) ? base_rev : base_rev + 7);
+			/* A single-branch clone (git clone --depth N, GitLab's
+			 * runners) keeps no remote-tracking branch for a plain
+			 * 'git fetch origin main': the refspec must name it. */
+			if (!strncmp(base_rev, "origin/", 7) && base_rev[7])
+				say(out, "base revision '%s' is not in this clone; fetch it ('git fetch origin "
+				    "%s:refs/remotes/%s') or name another with --base",
+				    base_rev, base_rev + 7, base_rev);
+			else
+				say(out, "base revision '%s' is not in this clone; fetch it (for example "
+				    "'git fetch origin %s') or name another with --base", base_rev, base_rev);
 			return 0;
 		}
 		if (rc < 0)
@@ -327,4 +334,29 @@ int pg_lookup_baseline(struct pg_lookup *out, struct pg_store *store, struct pg_
 					    pg_git_message());
 		}
 	}
+}
+
+int pg_lookup_baseline(struct pg_lookup *out, struct pg_store *store, struct pg_repo *repo,
+		       const char *head_rev, const char *base_rev, unsigned max_distance)
+{
+	int rc = walk(out, store, repo, head_rev, base_rev, max_distance);
+	const char *fetch;
+
+	/* No notes at all is nearly always a clone that has not fetched them
+	 * (clones never do): say that rather than "record one". */
+	if (rc < 0 || (out->status != PG_LOOKUP_NONE && out->status != PG_LOOKUP_SHALLOW) ||
+	    (fetch = pg_store_fetch_hint(store)) == NULL)
+		return rc;
+	if (out->status == PG_LOOKUP_NONE) {
+		say(out, "no baselines in %s in this clone (a clone does not fetch notes); fetch them "
+		    "('%s') or record one on the base branch ('profgate record' at %.12s)",
+		    pg_store_describe(store), fetch, out->start[0] ? out->start : out->head);
+	} else {
+		char shallow_msg[sizeof out->message];
+
+		memcpy(shallow_msg, out->message, sizeof shallow_msg);
+		say(out, "%s; this clone has no baselines in %s either: fetch them too ('%s')",
+		    shallow_msg, pg_store_describe(store), fetch);
+	}
+	return rc;
 }

@@ -120,6 +120,12 @@ int pg_store_open(struct pg_store **out, const char *spec, const char *base_dir,
 		}
 		if (asprintf(&s->describe, "git notes '%s'", s->ref) < 0)
 			s->describe = NULL;
+		if (asprintf(&s->fetch_hint, "git fetch origin %s:%s", s->ref, s->ref) < 0)
+			s->fetch_hint = NULL;
+		if (!s->fetch_hint) {
+			rc = pg_error_set("out of memory");
+			goto done;
+		}
 	} else {
 		s->kind = PG_STORE_DIR;
 		if (spec[0] == '/' || !base_dir || !*base_dir)
@@ -153,6 +159,7 @@ void pg_store_free(struct pg_store *s)
 	free(s->describe);
 	free(s->dir);
 	free(s->ref);
+	free(s->fetch_hint);
 	free(s->ids);
 	free(s);
 }
@@ -165,6 +172,16 @@ enum pg_store_kind pg_store_kind(const struct pg_store *s)
 const char *pg_store_describe(const struct pg_store *s)
 {
 	return s->describe;
+}
+
+const char *pg_store_fetch_hint(struct pg_store *s)
+{
+	const git_oid *ids;
+	size_t n;
+
+	if (s->kind != PG_STORE_NOTES || pg_notes_ids(&ids, &n, s) < 0 || n > 0)
+		return NULL;
+	return s->fetch_hint;
 }
 
 static int check_commit(const char *commit)

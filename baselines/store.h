@@ -43,6 +43,13 @@ enum pg_store_kind pg_store_kind(const struct pg_store *s);
  * borrowed. */
 const char *pg_store_describe(const struct pg_store *s);
 
+/* For a git-notes store whose ref holds no baseline at all (typically a
+ * fresh clone, which does not fetch refs/notes/): the command that brings
+ * the baselines ("git fetch origin REF:REF"), borrowed. NULL otherwise (a
+ * directory store, or notes present). Errors reading the ref count as
+ * notes present: the lookup then says what it found, as it would anyway. */
+const char *pg_store_fetch_hint(struct pg_store *s);
+
 /* Whether the store has a baseline for commit (a full id), without reading
  * it. */
 int pg_store_has(int *out, struct pg_store *s, const char *commit);

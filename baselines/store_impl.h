@@ -18,6 +18,7 @@ struct pg_store {
 	git_oid *ids;            /* PG_STORE_NOTES: annotated commits, sorted; loaded on first use */
 	size_t nids;
 	int ids_loaded;
+	char *fetch_hint;        /* PG_STORE_NOTES: "git fetch origin REF:REF" */
 };
 
 /* The JSON text of new_text with the benchmarks of old_text that it does
