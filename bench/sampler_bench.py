@@ -6,16 +6,22 @@ its reference, on this machine:
   yield      stacks captured / (hz x CPU-seconds) on 4 busy threads, for the
              perf task-clock source and for the timer fallback
   accuracy   pg_ratio31 (3:1 work) and pg_threads4 (4 equal threads): shares
-  overhead   wall time of `profgate run` (symbolizing and writing included) /
-             wall time of the bare program, on a fixed-work CPU-bound run
+  overhead   wall time of `profgate run --no-mem` (symbolizing and writing
+             included) / wall time of the bare program, on a fixed-work
+             CPU-bound run calibrated to about 2 s; beside them the floor:
+             the bare program with a perf task-clock event at the same rate
+             that does nothing on overflow (the timer interrupts alone)
   symbolize  seconds from the command's end to the profile written, for
              python3 running a script (interpreter, libc, extension modules)
 
-usage: bench/sampler_bench.py [--build DIR] [--runs N] [--json FILE]
+usage: bench/sampler_bench.py [--build DIR] [--runs N] [--json FILE] [--only PARTS]
+       [--seconds S] [--hz N] [--overhead-rounds N]
 """
 import argparse
 import json
 import os
+import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -56,6 +62,31 @@ def run_profiled(profgate, out, cmd, env=None, extra=("--no-mem",)):
     return wall, prof
 
 
+def timed(cmd, env=None):
+    """Wall seconds and CPU seconds (user + system, the process and its
+    children) of one command."""
+    e = dict(os.environ)
+    if env:
+        e.update(env)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, env=e, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=600)
+    wall = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)} exited {p.returncode}: {p.stderr.decode()}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def calibrate(fixed, seconds):
+    """Iterations (millions) of pg_fixed_work for a bare run of about
+    `seconds`: the median of three short runs, scaled."""
+    probe = 300
+    ts = sorted(timed([fixed, str(probe)])[0] for _ in range(3))
+    return max(1, round(probe * seconds / ts[1]))
+
+
 def folded_shares(path, names):
     tot = {n: 0 for n in names}
     with open(path) as f:
@@ -74,6 +105,10 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--only", help="comma-separated parts: yield,accuracy,overhead,symbolize (default all)")
+    ap.add_argument("--seconds", type=float, default=2.0, help="bare run time of the overhead benchmark")
+    ap.add_argument("--hz", type=int, default=999, help="sampling rate of the overhead benchmark")
+    ap.add_argument("--overhead-rounds", type=int, help="rounds of the overhead benchmark (default max(runs, 7))")
     a = ap.parse_args()
     profgate = os.path.join(a.build, "harness", "profgate")
     targets = os.path.join(a.build, "tests", "targets")
@@ -84,70 +119,108 @@ def main():
     tmp = tempfile.mkdtemp(prefix="pg-bench-")
     out = os.path.join(tmp, "out")
     res = {}
+    parts = set((a.only or "yield,accuracy,overhead,symbolize").split(","))
 
     def progress(msg):
         print(f"bench: {msg}", file=sys.stderr, flush=True)
 
     # 1. yield, both sources
-    for source, env in (("perf", {}), ("timer", {"PROFGATE_SOURCE": "timer"})):
-        ys, src = [], None
-        for i in range(a.runs):
-            progress(f"yield ({source}) run {i + 1}/{a.runs}")
-            _, prof = run_profiled(profgate, out, [os.path.join(targets, "pg_threads4"), "2"], env)
-            c = prof["cpu"]
-            ys.append(c["samples"] / (c["hz"] * prof["cpu_seconds"]))
-            src = c["source"]
-        res[f"yield_{source}"] = {"median": statistics.median(ys), "runs": ys, "source": src}
+    if "yield" in parts:
+        for source, env in (("perf", {}), ("timer", {"PROFGATE_SOURCE": "timer"})):
+            ys, src = [], None
+            for i in range(a.runs):
+                progress(f"yield ({source}) run {i + 1}/{a.runs}")
+                _, prof = run_profiled(profgate, out, [os.path.join(targets, "pg_threads4"), "2"], env)
+                c = prof["cpu"]
+                ys.append(c["samples"] / (c["hz"] * prof["cpu_seconds"]))
+                src = c["source"]
+            res[f"yield_{source}"] = {"median": statistics.median(ys), "runs": ys, "source": src}
 
     # 2. accuracy
-    heavy, thr = [], []
-    for i in range(a.runs):
-        progress(f"accuracy run {i + 1}/{a.runs}")
-        run_profiled(profgate, out, [os.path.join(targets, "pg_ratio31"), "2"])
-        heavy.append(folded_shares(os.path.join(out, "cpu.folded"), ["work_heavy", "work_light"])["work_heavy"])
-        run_profiled(profgate, out, [os.path.join(targets, "pg_threads4"), "1"])
-        sh = folded_shares(os.path.join(out, "cpu.folded"), [f"thread_work_{k}" for k in range(4)])
-        thr.append(max(abs(v - 0.25) for v in sh.values()))
-    res["accuracy_heavy_share"] = {"median": statistics.median(heavy), "runs": heavy, "expected": 0.75}
-    res["accuracy_threads_max_deviation"] = {"median": statistics.median(thr), "runs": thr}
+    if "accuracy" in parts:
+        heavy, thr = [], []
+        for i in range(a.runs):
+            progress(f"accuracy run {i + 1}/{a.runs}")
+            run_profiled(profgate, out, [os.path.join(targets, "pg_ratio31"), "2"])
+            heavy.append(folded_shares(os.path.join(out, "cpu.folded"), ["work_heavy", "work_light"])["work_heavy"])
+            run_profiled(profgate, out, [os.path.join(targets, "pg_threads4"), "1"])
+            sh = folded_shares(os.path.join(out, "cpu.folded"), [f"thread_work_{k}" for k in range(4)])
+            thr.append(max(abs(v - 0.25) for v in sh.values()))
+        res["accuracy_heavy_share"] = {"median": statistics.median(heavy), "runs": heavy, "expected": 0.75}
+        res["accuracy_threads_max_deviation"] = {"median": statistics.median(thr), "runs": thr}
 
-    # 3. overhead: bare and profiled runs interleaved, so both see the same load
-    bare, prof_w, ratios = [], [], []
-    for i in range(max(a.runs, 7)):
-        progress(f"overhead pair {i + 1}/{max(a.runs, 7)}")
-        t0 = time.monotonic()
-        subprocess.run([fixed], stdout=subprocess.DEVNULL, check=True)
-        b = time.monotonic() - t0
-        w, _ = run_profiled(profgate, out, [fixed])
-        bare.append(b)
-        prof_w.append(w)
-        ratios.append(w / b)
-    res["overhead"] = {"median_ratio": statistics.median(ratios),
-                       "ratio_of_medians": statistics.median(prof_w) / statistics.median(bare),
-                       "bare_median_s": statistics.median(bare), "profiled_median_s": statistics.median(prof_w),
-                       "ratios": ratios}
+    # 3. overhead on a ~2 s CPU-bound run: bare, floor and profiled runs in a
+    # shuffled order each round, so that all three see the same load. The
+    # floor is the bare program with a do-nothing perf task-clock event at
+    # the same rate: what the timer interrupts alone cost on this machine.
+    if "overhead" in parts:
+        millions = calibrate(fixed, a.seconds)
+        progress(f"overhead: {millions} M iterations for a ~{a.seconds:.1f} s bare run")
+        rows = {"bare": [], "floor": [], "profiled": []}
+        cpu = {"bare": [], "floor": [], "profiled": []}
+        rounds = max(a.runs, 7) if a.overhead_rounds is None else a.overhead_rounds
+        rng = random.Random(1)
+        for i in range(rounds):
+            progress(f"overhead round {i + 1}/{rounds}")
+            order = list(rows)
+            rng.shuffle(order)
+            for kind in order:
+                if kind == "profiled":
+                    w, c = timed([profgate, "run", "-q", "-o", out, "--no-mem", "--hz", str(a.hz),
+                                  "--", fixed, str(millions)])
+                else:
+                    env = {"PG_FLOOR_HZ": str(a.hz)} if kind == "floor" else None
+                    w, c = timed([fixed, str(millions)], env)
+                rows[kind].append(w)
+                cpu[kind].append(c)
+
+        def ratio(num, den, src):
+            return statistics.median(n / d for n, d in zip(src[num], src[den]))
+        res["overhead"] = {
+            "millions": millions, "rounds": rounds, "hz": a.hz,
+            "bare_median_s": statistics.median(rows["bare"]),
+            "median_ratio": ratio("profiled", "bare", rows),
+            "floor_ratio": ratio("floor", "bare", rows),
+            "above_floor_ratio": ratio("profiled", "floor", rows),
+            "cpu_median_ratio": ratio("profiled", "bare", cpu),
+            "cpu_floor_ratio": ratio("floor", "bare", cpu),
+            "cpu_above_floor_ratio": ratio("profiled", "floor", cpu),
+            "wall": rows, "cpu": cpu,
+        }
 
     # 4. symbolization of a python3 run
-    script = os.path.join(tmp, "bench.py")
-    with open(script, "w") as f:
-        f.write(PY_SCRIPT)
-    sym, frames = [], 0
-    for i in range(a.runs):
-        progress(f"python3 symbolization run {i + 1}/{a.runs}")
-        _, prof = run_profiled(profgate, out, ["/usr/bin/python3", script])
-        sym.append(prof["symbols"]["postprocess_seconds"])
-        frames = prof["symbols"]["frames"]
-        unresolved = prof["symbols"]["unresolved"]
-    res["python_postprocess_s"] = {"median": statistics.median(sym), "runs": sym,
-                                   "distinct_frames": frames, "unresolved": unresolved}
+    if "symbolize" in parts:
+        script = os.path.join(tmp, "bench.py")
+        with open(script, "w") as f:
+            f.write(PY_SCRIPT)
+        sym, frames = [], 0
+        for i in range(a.runs):
+            progress(f"python3 symbolization run {i + 1}/{a.runs}")
+            _, prof = run_profiled(profgate, out, ["/usr/bin/python3", script])
+            sym.append(prof["symbols"]["postprocess_seconds"])
+            frames = prof["symbols"]["frames"]
+            unresolved = prof["symbols"]["unresolved"]
+        res["python_postprocess_s"] = {"median": statistics.median(sym), "runs": sym,
+                                       "distinct_frames": frames, "unresolved": unresolved}
 
-    print(f"{'metric':<38} {'median':>10}  target")
-    print(f"{'yield, perf task-clock, 4 threads':<38} {res['yield_perf']['median']:>10.3f}  >= 0.95")
-    print(f"{'yield, timer fallback, 4 threads':<38} {res['yield_timer']['median']:>10.3f}  (gperftools ~0.23)")
-    print(f"{'share of work_heavy (3:1 program)':<38} {res['accuracy_heavy_share']['median']:>10.3f}  0.75 +- 0.03")
-    print(f"{'max |share - 0.25| over 4 threads':<38} {res['accuracy_threads_max_deviation']['median']:>10.3f}  <= 0.03")
-    print(f"{'wall profiled / bare (fixed work)':<38} {res['overhead']['median_ratio']:>10.3f}  <= 1.02 (goal 1.01)")
-    print(f"{'python3 post-processing seconds':<38} {res['python_postprocess_s']['median']:>10.3f}  < 0.5")
+    print(f"{'metric':<40} {'median':>10}  target")
+    if "yield" in parts:
+        print(f"{'yield, perf task-clock, 4 threads':<40} {res['yield_perf']['median']:>10.3f}  >= 0.95")
+        print(f"{'yield, timer fallback, 4 threads':<40} {res['yield_timer']['median']:>10.3f}  (gperftools ~0.23)")
+    if "accuracy" in parts:
+        print(f"{'share of work_heavy (3:1 program)':<40} {res['accuracy_heavy_share']['median']:>10.3f}  0.75 +- 0.03")
+        print(f"{'max |share - 0.25| over 4 threads':<40} {res['accuracy_threads_max_deviation']['median']:>10.3f}  <= 0.03")
+    if "overhead" in parts:
+        o = res["overhead"]
+        print(f"{'wall profiled / bare (fixed work)':<40} {o['median_ratio']:>10.3f}  <= 1.02 (goal 1.01)")
+        print(f"{'wall floor / bare (timer interrupts)':<40} {o['floor_ratio']:>10.3f}  (the machine's, no sampler below it)")
+        print(f"{'wall profiled / floor (profgate itself)':<40} {o['above_floor_ratio']:>10.3f}")
+        print(f"{'cpu profiled / bare':<40} {o['cpu_median_ratio']:>10.3f}")
+        print(f"{'cpu floor / bare':<40} {o['cpu_floor_ratio']:>10.3f}")
+        print(f"{'cpu profiled / floor':<40} {o['cpu_above_floor_ratio']:>10.3f}")
+        print(f"{'  (bare run, median seconds)':<40} {o['bare_median_s']:>10.3f}  ~{a.seconds:.1f}")
+    if "symbolize" in parts:
+        print(f"{'python3 post-processing seconds':<40} {res['python_postprocess_s']['median']:>10.3f}  < 0.5")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(res, f, indent=2)
