@@ -381,68 +381,22 @@ static void write_u64_array(struct pg_outbuf *o, const uint64_t *v, size_t n)
 static int write_tree(struct pg_outbuf *o, const struct pg_difftree *t)
 {
 	const struct pg_flametree *ft = t->tree;
-	size_t nframes = pg_profile_frame_count(t->merged);
-	int64_t *name_index = malloc((nframes ? nframes : 1) * sizeof(*name_index));
-	pg_frame_id *names = malloc((nframes ? nframes : 1) * sizeof(*names));
-	size_t nnames = 0;
+	int rc;
 
-	if (!name_index || !names) {
-		free(name_index);
-		free(names);
-		return pg_error_set("out of memory");
-	}
-	for (size_t i = 0; i < nframes; i++)
-		name_index[i] = -1;
-	for (size_t i = 0; i < ft->count; i++) {
-		int64_t f = ft->nodes[i].frame;
-
-		if (f >= 0 && name_index[f] < 0) {
-			name_index[f] = (int64_t)nnames;
-			names[nnames++] = (pg_frame_id)f;
-		}
-	}
 	pg_outbuf_puts(o, "{\"merged\":");
 	pg_outbuf_u64(o, ft->merged_nodes);
 	pg_outbuf_puts(o, ",\"min_share\":");
 	pg_outbuf_double(o, t->min_share, 6);
-	pg_outbuf_puts(o, ",\n\"names\":[");
-	for (size_t i = 0; i < nnames; i++) {
-		if (i)
-			pg_outbuf_puts(o, (i & 15) ? "," : ",\n");
-		pg_outbuf_json_string(o, pg_profile_frame_name(t->merged, names[i]));
-	}
-	pg_outbuf_puts(o, "],\n\"depth\":[");
-	for (size_t i = 0; i < ft->count; i++) {
-		if (i)
-			pg_outbuf_putc(o, ',');
-		pg_outbuf_u64(o, ft->nodes[i].depth);
-	}
-	/* -1 the root, -2 a remainder of merged narrow nodes, as in the report. */
-	pg_outbuf_puts(o, "],\n\"name\":[");
-	for (size_t i = 0; i < ft->count; i++) {
-		int64_t f = ft->nodes[i].frame;
-
-		if (i)
-			pg_outbuf_putc(o, ',');
-		pg_outbuf_i64(o, f >= 0 ? name_index[f] : f);
-	}
-	pg_outbuf_puts(o, "],\n\"before\":");
+	pg_outbuf_puts(o, ",\n");
+	if ((rc = pg_flametree_json_shape(o, ft, t->merged)) < 0)
+		return rc;
+	pg_outbuf_puts(o, ",\n\"before\":");
 	write_u64_array(o, t->self[PG_DIFF_BEFORE], ft->count);
 	pg_outbuf_puts(o, ",\n\"after\":");
 	write_u64_array(o, t->self[PG_DIFF_AFTER], ft->count);
-	pg_outbuf_puts(o, ",\n\"rest\":[");
-	for (size_t i = 0, k = 0; i < ft->count; i++) {
-		if (ft->nodes[i].frame != PG_FLAMETREE_REST)
-			continue;
-		if (k++)
-			pg_outbuf_putc(o, ',');
-		pg_outbuf_u64(o, i);
-		pg_outbuf_putc(o, ',');
-		pg_outbuf_u64(o, ft->nodes[i].merged);
-	}
-	pg_outbuf_puts(o, "]}");
-	free(name_index);
-	free(names);
+	pg_outbuf_puts(o, ",\n");
+	pg_flametree_json_rest(o, ft);
+	pg_outbuf_puts(o, "}");
 	return 0;
 }
 

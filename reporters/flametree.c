@@ -429,3 +429,68 @@ void pg_flametree_free(struct pg_flametree *t)
 	free(t->stack_node);
 	free(t);
 }
+
+int pg_flametree_json_shape(struct pg_outbuf *o, const struct pg_flametree *t, const struct pg_profile *p)
+{
+	size_t nframes = pg_profile_frame_count(p);
+	int64_t *name_index = malloc((nframes ? nframes : 1) * sizeof(*name_index));
+	pg_frame_id *names = malloc((nframes ? nframes : 1) * sizeof(*names));
+	size_t nnames = 0;
+
+	if (!name_index || !names) {
+		free(name_index);
+		free(names);
+		return pg_error_set("out of memory");
+	}
+	/* Names in order of first use, so that the table holds only the names
+	 * the (possibly pruned) tree still shows. */
+	for (size_t i = 0; i < nframes; i++)
+		name_index[i] = -1;
+	for (size_t i = 0; i < t->count; i++) {
+		int64_t f = t->nodes[i].frame;
+
+		if (f >= 0 && name_index[f] < 0) {
+			name_index[f] = (int64_t)nnames;
+			names[nnames++] = (pg_frame_id)f;
+		}
+	}
+	pg_outbuf_puts(o, "\"names\":[");
+	for (size_t i = 0; i < nnames; i++) {
+		if (i)
+			pg_outbuf_puts(o, (i & 15) ? "," : ",\n");
+		pg_outbuf_json_string(o, pg_profile_frame_name(p, names[i]));
+	}
+	pg_outbuf_puts(o, "],\n\"depth\":[");
+	for (size_t i = 0; i < t->count; i++) {
+		if (i)
+			pg_outbuf_putc(o, ',');
+		pg_outbuf_u64(o, t->nodes[i].depth);
+	}
+	pg_outbuf_puts(o, "],\n\"name\":[");
+	for (size_t i = 0; i < t->count; i++) {
+		int64_t f = t->nodes[i].frame;
+
+		if (i)
+			pg_outbuf_putc(o, ',');
+		pg_outbuf_i64(o, f >= 0 ? name_index[f] : f);
+	}
+	pg_outbuf_putc(o, ']');
+	free(name_index);
+	free(names);
+	return 0;
+}
+
+void pg_flametree_json_rest(struct pg_outbuf *o, const struct pg_flametree *t)
+{
+	pg_outbuf_puts(o, "\"rest\":[");
+	for (size_t i = 0, k = 0; i < t->count; i++) {
+		if (t->nodes[i].frame != PG_FLAMETREE_REST)
+			continue;
+		if (k++)
+			pg_outbuf_putc(o, ',');
+		pg_outbuf_u64(o, i);
+		pg_outbuf_putc(o, ',');
+		pg_outbuf_u64(o, t->nodes[i].merged);
+	}
+	pg_outbuf_putc(o, ']');
+}

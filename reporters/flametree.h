@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "outbuf.h"
 #include "profile.h"
 
 #define PG_FLAMETREE_ROOT (-1)  /* frame of node 0: everything ("all") */
@@ -46,5 +47,14 @@ struct pg_flametree {
 int pg_flametree_build(struct pg_flametree **out, const struct pg_profile *p,
 		       size_t max_nodes, uint64_t min_weight);
 void pg_flametree_free(struct pg_flametree *t);  /* NULL is a no-op */
+
+/* The tree's shape for the reports' scripts, as JSON object members without
+ * braces or a leading comma: "names" (the frame names the tree still shows,
+ * in order of first use, from p), "depth" and "name" per node in preorder
+ * (name: an index into names; -1 the root, -2 a remainder of merged narrow
+ * nodes). The caller adds its weights per node, then the remainders. */
+int pg_flametree_json_shape(struct pg_outbuf *o, const struct pg_flametree *t, const struct pg_profile *p);
+/* "rest": [node, nodes it stands for, ...] for every remainder. */
+void pg_flametree_json_rest(struct pg_outbuf *o, const struct pg_flametree *t);
 
 #endif

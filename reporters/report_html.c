@@ -111,28 +111,7 @@ static int write_thread_weights(struct pg_outbuf *o, const struct pg_profile *p,
 /* One profile: its tree as flat preorder arrays over its own name table. */
 static int write_profile(struct pg_outbuf *o, const struct pg_profile *p, const struct pg_flametree *t)
 {
-	size_t nframes = pg_profile_frame_count(p);
-	int64_t *name_index = malloc((nframes ? nframes : 1) * sizeof(*name_index));
-	pg_frame_id *names = malloc((nframes ? nframes : 1) * sizeof(*names));
-	size_t nnames = 0;
-	int rc = 0;
-
-	if (!name_index || !names) {
-		rc = pg_error_set("out of memory");
-		goto done;
-	}
-	/* Names in order of first use, so that the table holds only the names
-	 * the (possibly pruned) tree still shows. */
-	for (size_t i = 0; i < nframes; i++)
-		name_index[i] = -1;
-	for (size_t i = 0; i < t->count; i++) {
-		int64_t f = t->nodes[i].frame;
-
-		if (f >= 0 && name_index[f] < 0) {
-			name_index[f] = (int64_t)nnames;
-			names[nnames++] = (pg_frame_id)f;
-		}
-	}
+	int rc;
 
 	pg_outbuf_puts(o, "{\"total\":");
 	pg_outbuf_u64(o, t->total);
@@ -142,50 +121,20 @@ static int write_profile(struct pg_outbuf *o, const struct pg_profile *p, const 
 	pg_outbuf_u64(o, t->merged_nodes);
 	pg_outbuf_puts(o, ",\"stacks\":");
 	pg_outbuf_u64(o, pg_profile_stack_count(p));
-	pg_outbuf_puts(o, ",\n\"names\":[");
-	for (size_t i = 0; i < nnames; i++) {
-		if (i)
-			pg_outbuf_puts(o, (i & 15) ? "," : ",\n");
-		pg_outbuf_json_string(o, pg_profile_frame_name(p, names[i]));
-	}
-	pg_outbuf_puts(o, "],\n\"depth\":[");
-	for (size_t i = 0; i < t->count; i++) {
-		if (i)
-			pg_outbuf_putc(o, ',');
-		pg_outbuf_u64(o, t->nodes[i].depth);
-	}
-	/* name: an index into names; -1 the root, -2 a remainder of merged
-	 * narrow nodes (their count is in "rest"). */
-	pg_outbuf_puts(o, "],\n\"name\":[");
-	for (size_t i = 0; i < t->count; i++) {
-		int64_t f = t->nodes[i].frame;
-
-		if (i)
-			pg_outbuf_putc(o, ',');
-		pg_outbuf_i64(o, f >= 0 ? name_index[f] : f);
-	}
-	pg_outbuf_puts(o, "],\n\"self\":[");
+	pg_outbuf_puts(o, ",\n");
+	if ((rc = pg_flametree_json_shape(o, t, p)) < 0)
+		return rc;
+	pg_outbuf_puts(o, ",\n\"self\":[");
 	for (size_t i = 0; i < t->count; i++) {
 		if (i)
 			pg_outbuf_putc(o, ',');
 		pg_outbuf_u64(o, t->nodes[i].self);
 	}
-	pg_outbuf_puts(o, "],\n\"rest\":[");
-	for (size_t i = 0, k = 0; i < t->count; i++) {
-		if (t->nodes[i].frame != PG_FLAMETREE_REST)
-			continue;
-		if (k++)
-			pg_outbuf_putc(o, ',');
-		pg_outbuf_u64(o, i);
-		pg_outbuf_putc(o, ',');
-		pg_outbuf_u64(o, t->nodes[i].merged);
-	}
-	pg_outbuf_puts(o, "],\n\"threads\":");
+	pg_outbuf_puts(o, "],\n");
+	pg_flametree_json_rest(o, t);
+	pg_outbuf_puts(o, ",\n\"threads\":");
 	rc = write_thread_weights(o, p, t);
 	pg_outbuf_puts(o, "}");
-done:
-	free(name_index);
-	free(names);
 	return rc;
 }
 
