@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_folded fuzz_profile_json fuzz_baseline fuzz_config fuzz_records)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_folded fuzz_profile_json fuzz_baseline fuzz_config fuzz_records fuzz_check_json)
 
 # Known, reported, not yet fixed (see tests/fuzz/CMakeLists.txt PG_KNOWN_FAILING
 # and the inputs in tests/fuzz/crashes/): an extended regular expression

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -35,6 +34,7 @@
 #include "gate_files.h"
 #include "lookup.h"
 #include "repo.h"
+#include "report_dir.h"
 #include "run.h"
 #include "store.h"
 #include "verdict.h"
@@ -218,111 +218,6 @@ static void print_tail(const char *name, const char *tail)
 	}
 }
 
-/* GitHub's workflow commands: data escapes %, CR and LF; properties also
- * ':' and ','. Other control characters (a name could hold terminal
- * escape sequences) become '?'. */
-static void gh_escape(FILE *f, const char *s, int property)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '%')
-			fputs("%25", f);
-		else if (c == '\r')
-			fputs("%0D", f);
-		else if (c == '\n')
-			fputs("%0A", f);
-		else if (property && c == ':')
-			fputs("%3A", f);
-		else if (property && c == ',')
-			fputs("%2C", f);
-		else if (c < 0x20 || c == 0x7f)
-			fputc('?', f);
-		else
-			fputc(c, f);
-	}
-}
-
-/* s for a terminal: control characters (newlines, escape sequences from a
- * hostile function name) become '?'. */
-static void put_safe(FILE *f, const char *s)
-{
-	for (; s && *s; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
-}
-
-static void metric_text(char *buf, size_t size, const struct pg_check_metric *m)
-{
-	char before[64], after[64], change[64];
-
-	pg_check_format_value(before, sizeof before, m->unit, m->before);
-	pg_check_format_value(after, sizeof after, m->unit, m->after);
-	pg_check_format_change(change, sizeof change, m);
-	snprintf(buf, size, "%s%s%s%s: %s -> %s (%s, threshold %s)", m->metric, m->function ? " '" : "",
-		 m->function ? m->function : "", m->function ? "'" : "", before, after, change, m->threshold);
-}
-
-static void annotate(const struct pg_check_report *r)
-{
-	char text[1024];
-
-	for (size_t i = 0; i < r->nbenches; i++) {
-		const struct pg_check_bench *b = &r->benches[i];
-
-		if (b->verdict == PG_VERDICT_ERROR) {
-			fputs("::error title=", stdout);
-			gh_escape(stdout, "profgate: benchmark '", 1);
-			gh_escape(stdout, b->name, 1);
-			gh_escape(stdout, "' failed", 1);
-			fputs("::", stdout);
-			gh_escape(stdout, b->message ? b->message : "it could not be measured", 0);
-			fputc('\n', stdout);
-			continue;
-		}
-		for (size_t k = 0; k < b->nmetrics; k++) {
-			const struct pg_check_metric *m = &b->metrics[k];
-
-			if (m->verdict != PG_VERDICT_REGRESSED)
-				continue;
-			metric_text(text, sizeof text, m);
-			fputs("::error title=", stdout);
-			gh_escape(stdout, "profgate: '", 1);
-			gh_escape(stdout, b->name, 1);
-			gh_escape(stdout, "' regressed", 1);
-			fputs("::", stdout);
-			gh_escape(stdout, text, 0);
-			fputc('\n', stdout);
-		}
-	}
-}
-
-static int append_file(const char *dst, const char *src)
-{
-	FILE *in = fopen(src, "rb"), *out = NULL;
-	char buf[65536];
-	size_t n;
-	int rc = 0;
-
-	if (!in)
-		return pg_error_set("cannot read '%s': %s", src, strerror(errno));
-	if (!(out = fopen(dst, "ab"))) {
-		rc = pg_error_set("cannot append to '%s' (GITHUB_STEP_SUMMARY): %s", dst, strerror(errno));
-		goto done;
-	}
-	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-		if (fwrite(buf, 1, n, out) != n)
-			break;
-	if (ferror(in) || ferror(out) || fputc('\n', out) == EOF) {
-		rc = pg_error_set("cannot append to '%s' (GITHUB_STEP_SUMMARY): %s", dst, strerror(errno));
-		goto done;
-	}
-done:
-	if (out && fclose(out) != 0 && rc == 0)
-		rc = pg_error_set("cannot append to '%s' (GITHUB_STEP_SUMMARY): %s", dst, strerror(errno));
-	fclose(in);
-	return rc;
-}
-
 /* What the whole machine and this process tree had used of the CPUs at
  * one moment, to tell afterwards how busy other processes kept it. */
 struct machine_sample {
@@ -390,59 +285,10 @@ static void bench_line(const struct pg_check_bench *b, size_t i, size_t n)
 			continue;
 		pg_check_format_change(change, sizeof change, m);
 		fprintf(stderr, "%s%s%s", shown++ ? ", " : ": ", m->metric, m->function ? " " : "");
-		put_safe(stderr, m->function);
+		pg_report_dir_put_safe(stderr, m->function);
 		fprintf(stderr, " %s", change);
 	}
 	fputc('\n', stderr);
-}
-
-/* The stdout summary: one line per benchmark, then the verdict. */
-static void print_result(const struct pg_check_report *r, const char *out_dir)
-{
-	for (size_t i = 0; i < r->nbenches; i++) {
-		const struct pg_check_bench *b = &r->benches[i];
-		char text[1024];
-		int timing_bad = 0;
-
-		printf("%-12s %s\n", pg_verdict_name(b->verdict), b->name);
-		for (size_t k = 0; k < b->nmetrics; k++) {
-			const struct pg_check_metric *m = &b->metrics[k];
-
-			if (m->verdict != PG_VERDICT_REGRESSED && m->verdict != PG_VERDICT_INCONCLUSIVE &&
-			    (m->verdict != PG_VERDICT_IMPROVED || m->function))
-				continue;
-			metric_text(text, sizeof text, m);
-			printf("    %-12s ", pg_verdict_name(m->verdict));
-			put_safe(stdout, text);
-			putchar('\n');
-			if (m->verdict == PG_VERDICT_INCONCLUSIVE && m->note) {
-				printf("                 ");
-				put_safe(stdout, m->note);
-				putchar('\n');
-			}
-			timing_bad |= !m->function ? !strcmp(m->metric, "wall") || !strcmp(m->metric, "cpu")
-						   : !strcmp(m->metric, "function");
-		}
-		if (b->nfunctions && timing_bad) {
-			printf("    CPU time grew most in:");
-			for (size_t k = 0; k < b->nfunctions && k < 3; k++) {
-				printf("%s ", k ? "," : "");
-				put_safe(stdout, b->functions[k].name);
-				printf(" (%+.1f ms)", 1e3 * (b->functions[k].self_after - b->functions[k].self_before));
-			}
-			printf("\n");
-		}
-		if (b->message) {
-			printf("    ");
-			put_safe(stdout, b->message);
-			putchar('\n');
-		}
-	}
-	printf("profgate check: %s (%zu regressed, %zu inconclusive, %zu improved, %zu unchanged, %zu error%s); "
-	       "report in %s/\n", pg_check_overall_name(r), r->counts[PG_VERDICT_REGRESSED],
-	       r->counts[PG_VERDICT_INCONCLUSIVE], r->counts[PG_VERDICT_IMPROVED],
-	       r->counts[PG_VERDICT_UNCHANGED], r->counts[PG_VERDICT_ERROR],
-	       r->counts[PG_VERDICT_ERROR] == 1 ? "" : "s", out_dir);
 }
 
 /* Finds the baseline: the explicit --base, else the config's, else
@@ -487,7 +333,7 @@ int cmd_check(int argc, char **argv)
 	const struct pg_bench_config **todo = NULL;
 	const char *base_used = NULL;
 	char head[PG_COMMIT_HEX_MAX + 1], work_template[4096], label[16];
-	char *work_dir = NULL, *path = NULL;
+	char *work_dir = NULL;
 	size_t ntodo = 0;
 	int rc = PG_EXIT_USAGE, found, err;
 
@@ -496,12 +342,8 @@ int cmd_check(int argc, char **argv)
 		free(o.benches);
 		return pr > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
 	}
-	/* A report folder that is a symbolic link could send the report
-	 * anywhere (a link planted in a shared workspace): refused. */
-	struct stat lst;
-	if (lstat(o.out, &lst) == 0 && S_ISLNK(lst.st_mode)) {
-		pg_report_error("check", "'%s' is a symbolic link: give the directory it points to, "
-				"profgate does not write through links", o.out);
+	if (pg_report_dir_refuse_link(o.out) < 0) {
+		pg_report_error("check", "%s", pg_error_last());
 		goto done;
 	}
 	if (pg_config_load(&cfg, o.config) < 0) {
@@ -674,51 +516,15 @@ int cmd_check(int argc, char **argv)
 	}
 	pg_gate_tally(&rep, found);
 
-	static const struct {
-		const char *file;
-		int (*write)(const struct pg_check_report *, const char *);
-	} writers[] = {
-		{ "summary.md", pg_check_summary_write },
-		{ "result.json", pg_check_json_write },
-		{ "junit.xml", pg_check_junit_write },
-		{ "index.html", pg_check_html_write },
-	};
-	for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++) {
-		free(path);
-		if (asprintf(&path, "%s/%s", o.out, writers[i].file) < 0) {
-			path = NULL;
-			pg_report_error("check", "out of memory");
-			goto done;
-		}
-		if (writers[i].write(&rep, path) < 0) {
-			pg_report_error("check", "%s", pg_error_last());
-			goto done;
-		}
+	if (pg_report_dir_write(&rep, o.out) < 0 || pg_report_dir_publish(&rep, o.out) < 0) {
+		pg_report_error("check", "%s", pg_error_last());
+		goto done;
 	}
-	const char *step_summary = getenv("GITHUB_STEP_SUMMARY");
-
-	if (step_summary && *step_summary) {
-		free(path);
-		if (asprintf(&path, "%s/summary.md", o.out) < 0) {
-			path = NULL;
-			pg_report_error("check", "out of memory");
-			goto done;
-		}
-		if (append_file(step_summary, path) < 0) {
-			pg_report_error("check", "%s", pg_error_last());
-			goto done;
-		}
-	}
-	const char *actions = getenv("GITHUB_ACTIONS");
-
-	if (actions && !strcmp(actions, "true"))
-		annotate(&rep);
-	print_result(&rep, o.out);
+	pg_report_dir_print(&rep, o.out, "check");
 	rc = rep.exit_code;
 done:
 	if (work_dir)
 		pg_remove_tree(work_dir);
-	free(path);
 	pg_check_report_release(&rep);
 	pg_host_release(&host);
 	pg_baseline_free(baseline);

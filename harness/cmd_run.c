@@ -19,6 +19,7 @@
 
 #include "cmds.h"
 #include "error.h"
+#include "report_dir.h"
 #include "run.h"
 
 struct run_opts {
@@ -200,10 +201,8 @@ int cmd_run(int argc, char **argv)
 	}
 	/* A report folder that is a symbolic link could send the files anywhere
 	 * (a link planted in a shared workspace): refused, as SPEC asks. */
-	struct stat lst;
-	if (lstat(out_dir, &lst) == 0 && S_ISLNK(lst.st_mode)) {
-		pg_report_error("run", "'%s' is a symbolic link: give the directory it points to, "
-				"profgate does not write through links", out_dir);
+	if (pg_report_dir_refuse_link(out_dir) < 0) {
+		pg_report_error("run", "%s", pg_error_last());
 		free(out_dir);
 		free(o.env);
 		return PG_EXIT_PROFGATE_FAILED;

@@ -13,6 +13,7 @@
 int cmd_run(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_merge_reports(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_flamegraph(int argc, char **argv);
 int cmd_diff(int argc, char **argv);

@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "profile one command: CPU samples per thread, folded stacks, profile.json" },
 	{ "record", cmd_record, "run the config's benchmarks and store them as the baseline of a commit" },
 	{ "check", cmd_check, "run the benchmarks, compare them with the baseline, and fail on a regression" },
+	{ "merge-reports", cmd_merge_reports, "join the report folders of a sharded check into one report and verdict" },
 	{ "baseline", cmd_baseline, "list, show or remove stored baselines" },
 	{ "flamegraph", cmd_flamegraph, "draw a profile as an interactive HTML or a static SVG flame graph" },
 	{ "diff", cmd_diff, "compare two profiles: differential flame graph and the functions that changed most" },
@@ -40,7 +41,7 @@ static void usage(FILE *f)
 		   "profgate runs programs under its own CPU sampler and keeps what it\n"
 		   "finds as folded stacks and a JSON summary.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'profgate <command> --help' shows the options of a command.\n");
 }
 

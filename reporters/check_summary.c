@@ -565,6 +565,12 @@ static void verdict_line(struct sbuf *b, const struct pg_check_report *r)
 	} else if (r->verdict == PG_VERDICT_INCONCLUSIVE && !found) {
 		sb_puts(b, "**inconclusive**: no baseline to compare with");
 		focus = PG_VERDICT_NOT_CHECKED;  /* the message below says why */
+	} else if (r->verdict == PG_VERDICT_INCONCLUSIVE && inc == 0) {
+		/* Every benchmark here was decided, but not every benchmark is
+		 * here (a partial merge of shards): the note says which. */
+		sb_printf(b, "**inconclusive**: the report is incomplete (%zu benchmark%s decided; see the note)",
+			  n, n == 1 ? "" : "s");
+		focus = PG_VERDICT_NOT_CHECKED;
 	} else if (r->verdict == PG_VERDICT_INCONCLUSIVE) {
 		sb_printf(b, "**inconclusive**: %zu of %zu benchmark%s could not be decided", inc, n,
 			  n == 1 ? "" : "s");

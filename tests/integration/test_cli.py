@@ -10,7 +10,7 @@ from pgtest import ProfgateTestCase
 # The commands that exist so far; the rest of SPEC's are checked to be
 # refused as unknown (exit 2, one line), never to pretend to work. Move a
 # command from NOT_YET to COMMANDS when it lands.
-COMMANDS = ["run", "flamegraph", "record", "check", "baseline", "diff", "help"]
+COMMANDS = ["run", "flamegraph", "record", "check", "merge-reports", "baseline", "diff", "help"]
 NOT_YET = []
 RUN_OPTIONS = ["--out", "--hz", "--mode", "--no-cpu", "--no-mem", "--mem-sample",
                "--timeout", "--no-follow", "--env"]
