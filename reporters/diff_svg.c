@@ -22,15 +22,16 @@
 #include "difftree.h"
 #include "error.h"
 #include "outbuf.h"
+#include "svg_common.h"
 
-#define IMAGE_WIDTH 1200
-#define FRAME_HEIGHT 16
-#define FONT_SIZE 12
-#define FONT_WIDTH 0.59    /* average character width of Verdana, in ems */
-#define MIN_WIDTH 0.1      /* pixels; narrower frames are left out */
-#define XPAD 10
+#define IMAGE_WIDTH PG_SVG_WIDTH
+#define FRAME_HEIGHT PG_SVG_FRAME_HEIGHT
+#define FONT_SIZE PG_SVG_FONT_SIZE
+#define FONT_WIDTH PG_SVG_FONT_WIDTH
+#define MIN_WIDTH PG_SVG_MIN_WIDTH
+#define XPAD PG_SVG_XPAD
 #define YPAD_TOP (FONT_SIZE * 4 + 4)   /* title, subtitle, then the Search line */
-#define YPAD_BOTTOM (FONT_SIZE * 2 + 10)
+#define YPAD_BOTTOM PG_SVG_YPAD_BOTTOM
 
 #define DEFAULT_TITLE "Differential flame graph"
 
@@ -38,47 +39,6 @@
  * HTML's, diff.js); no change is white. */
 static const int grew_rgb[3] = {214, 39, 40};
 static const int shrank_rgb[3] = {33, 102, 172};
-
-/* "1,234,567" */
-static void commify(char *out, size_t size, uint64_t v)
-{
-	char digits[32];
-	int n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
-	size_t k = 0;
-
-	for (int i = 0; i < n && k + 2 < size; i++) {
-		if (i && (n - i) % 3 == 0)
-			out[k++] = ',';
-		out[k++] = digits[i];
-	}
-	out[k] = '\0';
-}
-
-/* v >= 0 as "1,234 samples" or "1.50 MiB". */
-static void format_value(char *out, size_t size, double v, int bytes)
-{
-	static const char *units[] = {"KiB", "MiB", "GiB", "TiB"};
-	uint64_t r = (uint64_t)llround(v);
-	char num[32];
-	double x;
-	int u = 0;
-
-	if (!bytes) {
-		commify(num, sizeof(num), r);
-		snprintf(out, size, "%s sample%s", num, r == 1 ? "" : "s");
-		return;
-	}
-	if (r < 1024) {
-		snprintf(out, size, "%llu bytes", (unsigned long long)r);
-		return;
-	}
-	x = v / 1024;
-	while (x >= 1024 && u < 3) {
-		x /= 1024;
-		u++;
-	}
-	snprintf(out, size, "%.*f %s", x < 10 ? 2 : 1, x, units[u]);
-}
 
 /* "+600, +50.0%", "-1.00 KiB, -100.0%", "no change"; from 0, "+5 samples,
  * new" for a frame that is new, else "+5 samples". */
@@ -91,7 +51,7 @@ static void format_change(char *out, size_t size, double before, double after, i
 		snprintf(out, size, "no change");
 		return;
 	}
-	format_value(value, sizeof(value), fabs(d), bytes);
+	pg_svg_format_value(value, sizeof(value), fabs(d), bytes);
 	if (before == 0)
 		snprintf(out, size, "%c%s%s", d > 0 ? '+' : '-', value, is_new ? ", new" : "");
 	else
@@ -155,8 +115,8 @@ static void write_frame(const struct svg_ctx *c, size_t i, uint64_t x)
 	size_t chars;
 
 	delta_colour(colour, sizeof(colour), sa - sb, c->max_delta, &light);
-	format_value(after_s, sizeof(after_s), ta, c->bytes);
-	format_value(before_s, sizeof(before_s), tb, c->bytes);
+	pg_svg_format_value(after_s, sizeof(after_s), ta, c->bytes);
+	pg_svg_format_value(before_s, sizeof(before_s), tb, c->bytes);
 	format_change(self_s, sizeof(self_s), sb, sa, c->bytes, tb == 0);
 	format_change(total_s, sizeof(total_s), tb, ta, c->bytes, tb == 0);
 	pg_outbuf_printf(c->o, "<g class=\"f\" data-x=\"%llu\" data-w=\"%llu\"><title>",
@@ -221,50 +181,14 @@ static int svg_render(const struct pg_profile *before, const struct pg_profile *
 	if (opts->normalize)
 		snprintf(scale_note, sizeof(scale_note), "; BEFORE scaled by %.4g to AFTER's total", c.scale);
 
+	pg_svg_begin(o, c.height, 0, c.bytes, t->sum[PG_DIFF_AFTER],
+		     "Differential flame graph drawn by profgate: AFTER's shape, red where a frame's self "
+		     "weight grew, blue where it shrank. Click a frame to zoom, Ctrl-F or 'Search' to "
+		     "highlight.", title);
 	pg_outbuf_printf(o,
-		"<?xml version=\"1.0\" standalone=\"no\"?>\n"
-		"<svg version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-		"xmlns=\"http://www.w3.org/2000/svg\" data-inverted=\"0\" data-unit=\"%s\" data-total=\"%llu\">\n"
-		"<!-- Differential flame graph drawn by profgate: AFTER's shape, red where a frame's self weight "
-		"grew, blue where it shrank. Click a frame to zoom, Ctrl-F or 'Search' to highlight. -->\n"
-		"<defs><linearGradient id=\"background\" y1=\"0\" y2=\"1\" x1=\"0\" x2=\"0\">"
-		"<stop stop-color=\"#eeeeee\" offset=\"5%%\"/><stop stop-color=\"#eeeeb0\" offset=\"95%%\"/>"
-		"</linearGradient></defs>\n"
-		"<style type=\"text/css\">\n"
-		"text { font-family: Verdana, sans-serif; font-size: %dpx; fill: rgb(0,0,0); }\n"
-		"text.l { fill: rgb(255,255,255); }\n"
-		"#title { text-anchor: middle; font-size: 17px; }\n"
-		"#subtitle { text-anchor: middle; fill: rgb(90,90,90); }\n"
-		"#search, #reset { cursor: pointer; }\n"
-		"#reset { opacity: 0; }\n"
-		"#matched { text-anchor: end; }\n"
-		"g.f:hover rect { stroke: rgb(0,0,0); stroke-width: 0.5; cursor: pointer; }\n"
-		"g.f text { pointer-events: none; }\n"
-		".hide { display: none; }\n"
-		".parent { opacity: 0.5; }\n"
-		"</style>\n"
-		"<script type=\"text/ecmascript\"><![CDATA[\n",
-		IMAGE_WIDTH, c.height, IMAGE_WIDTH, c.height, c.bytes ? "bytes" : "samples",
-		(unsigned long long)t->sum[PG_DIFF_AFTER], FONT_SIZE);
-	pg_outbuf_put(o, pg_asset_flamegraph_svg_js, pg_asset_flamegraph_svg_js_len);
-	pg_outbuf_printf(o,
-		"]]></script>\n"
-		"<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"url(#background)\"/>\n"
-		"<text id=\"title\" x=\"%d\" y=\"%d\">",
-		IMAGE_WIDTH, c.height, IMAGE_WIDTH / 2, FONT_SIZE * 2);
-	pg_outbuf_xml_text(o, title);
-	pg_outbuf_printf(o,
-		"</text>\n"
 		"<text id=\"subtitle\" x=\"%d\" y=\"%d\">AFTER's shape; red: self weight grew, blue: it shrank, "
-		"white: unchanged%s</text>\n"
-		"<text id=\"reset\" x=\"%d\" y=\"%d\">Reset Zoom</text>\n"
-		"<text id=\"search\" x=\"%d\" y=\"%d\">Search</text>\n"
-		"<text id=\"details\" x=\"%d\" y=\"%d\"> </text>\n"
-		"<text id=\"matched\" x=\"%d\" y=\"%d\"> </text>\n"
-		"<g id=\"frames\">\n",
-		IMAGE_WIDTH / 2, FONT_SIZE * 3 + 2, scale_note,
-		XPAD, FONT_SIZE * 4, IMAGE_WIDTH - XPAD - 100, FONT_SIZE * 4,
-		XPAD, c.height - YPAD_BOTTOM / 2 + 4, IMAGE_WIDTH - XPAD, c.height - YPAD_BOTTOM / 2 + 4);
+		"white: unchanged%s</text>\n", IMAGE_WIDTH / 2, FONT_SIZE * 3 + 2, scale_note);
+	pg_svg_controls(o, c.height, FONT_SIZE * 4);
 
 	/* Preorder, siblings in name order: a node starts where its previous
 	 * sibling ended in AFTER, or where its parent starts. */

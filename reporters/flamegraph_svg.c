@@ -21,15 +21,16 @@
 #include "error.h"
 #include "flametree.h"
 #include "outbuf.h"
+#include "svg_common.h"
 
-#define IMAGE_WIDTH 1200
-#define FRAME_HEIGHT 16
-#define FONT_SIZE 12
-#define FONT_WIDTH 0.59    /* average character width of Verdana, in ems */
-#define MIN_WIDTH 0.1      /* pixels; narrower frames are left out */
-#define XPAD 10
+#define IMAGE_WIDTH PG_SVG_WIDTH
+#define FRAME_HEIGHT PG_SVG_FRAME_HEIGHT
+#define FONT_SIZE PG_SVG_FONT_SIZE
+#define FONT_WIDTH PG_SVG_FONT_WIDTH
+#define MIN_WIDTH PG_SVG_MIN_WIDTH
+#define XPAD PG_SVG_XPAD
 #define YPAD_TOP (FONT_SIZE * 3)
-#define YPAD_BOTTOM (FONT_SIZE * 2 + 10)
+#define YPAD_BOTTOM PG_SVG_YPAD_BOTTOM
 
 /* FNV-1a over the name's bytes: report.js computes the same over UTF-8. */
 static uint32_t name_hash(const char *s)
@@ -59,45 +60,6 @@ static void frame_colour(char *out, size_t size, const char *name, int bytes)
 	snprintf(out, size, "rgb(%d,%d,%d)", r, g, b);
 }
 
-/* "1,234,567" */
-static void commify(char *out, size_t size, uint64_t v)
-{
-	char digits[32];
-	int n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
-	size_t k = 0;
-
-	for (int i = 0; i < n && k + 2 < size; i++) {
-		if (i && (n - i) % 3 == 0)
-			out[k++] = ',';
-		out[k++] = digits[i];
-	}
-	out[k] = '\0';
-}
-
-static void format_value(char *out, size_t size, uint64_t v, int bytes)
-{
-	static const char *units[] = {"KiB", "MiB", "GiB", "TiB"};
-	char num[32];
-
-	if (!bytes) {
-		commify(num, sizeof(num), v);
-		snprintf(out, size, "%s sample%s", num, v == 1 ? "" : "s");
-		return;
-	}
-	if (v < 1024) {
-		snprintf(out, size, "%llu bytes", (unsigned long long)v);
-		return;
-	}
-	double x = (double)v / 1024;
-	int u = 0;
-
-	while (x >= 1024 && u < 3) {
-		x /= 1024;
-		u++;
-	}
-	snprintf(out, size, "%.*f %s", x < 10 ? 2 : 1, x, units[u]);
-}
-
 static void write_frame(struct pg_outbuf *o, const char *name, uint64_t x, uint64_t w, uint64_t total,
 			double scale, uint32_t depth, int height, int inverted, int bytes)
 {
@@ -110,7 +72,7 @@ static void write_frame(struct pg_outbuf *o, const char *name, uint64_t x, uint6
 	size_t chars;
 
 	frame_colour(colour, sizeof(colour), name, bytes);
-	format_value(value, sizeof(value), w, bytes);
+	pg_svg_format_value(value, sizeof(value), (double)w, bytes);
 	pg_outbuf_printf(o, "<g class=\"f\" data-x=\"%llu\" data-w=\"%llu\"><title>",
 			 (unsigned long long)x, (unsigned long long)w);
 	pg_outbuf_xml_text(o, name);
@@ -159,44 +121,10 @@ int pg_flamegraph_svg_render(const struct pg_profile *p, const char *title, int 
 	height = (int)(t->max_depth + 1) * FRAME_HEIGHT + YPAD_TOP + YPAD_BOTTOM;
 	scale = total ? (double)(IMAGE_WIDTH - 2 * XPAD) / (double)total : 0;
 
-	pg_outbuf_printf(o,
-		"<?xml version=\"1.0\" standalone=\"no\"?>\n"
-		"<svg version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-		"xmlns=\"http://www.w3.org/2000/svg\" data-inverted=\"%d\" data-unit=\"%s\" data-total=\"%llu\">\n"
-		"<!-- Flame graph drawn by profgate: click a frame to zoom, Ctrl-F or 'Search' to highlight. -->\n"
-		"<defs><linearGradient id=\"background\" y1=\"0\" y2=\"1\" x1=\"0\" x2=\"0\">"
-		"<stop stop-color=\"#eeeeee\" offset=\"5%%\"/><stop stop-color=\"#eeeeb0\" offset=\"95%%\"/>"
-		"</linearGradient></defs>\n"
-		"<style type=\"text/css\">\n"
-		"text { font-family: Verdana, sans-serif; font-size: %dpx; fill: rgb(0,0,0); }\n"
-		"#title { text-anchor: middle; font-size: 17px; }\n"
-		"#search, #reset { cursor: pointer; }\n"
-		"#reset { opacity: 0; }\n"
-		"#matched { text-anchor: end; }\n"
-		"g.f:hover rect { stroke: rgb(0,0,0); stroke-width: 0.5; cursor: pointer; }\n"
-		"g.f text { pointer-events: none; }\n"
-		".hide { display: none; }\n"
-		".parent { opacity: 0.5; }\n"
-		"</style>\n"
-		"<script type=\"text/ecmascript\"><![CDATA[\n",
-		IMAGE_WIDTH, height, IMAGE_WIDTH, height, inverted ? 1 : 0, bytes ? "bytes" : "samples",
-		(unsigned long long)total, FONT_SIZE);
-	pg_outbuf_put(o, pg_asset_flamegraph_svg_js, pg_asset_flamegraph_svg_js_len);
-	pg_outbuf_printf(o,
-		"]]></script>\n"
-		"<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"url(#background)\"/>\n"
-		"<text id=\"title\" x=\"%d\" y=\"%d\">",
-		IMAGE_WIDTH, height, IMAGE_WIDTH / 2, FONT_SIZE * 2);
-	pg_outbuf_xml_text(o, title);
-	pg_outbuf_printf(o,
-		"</text>\n"
-		"<text id=\"reset\" x=\"%d\" y=\"%d\">Reset Zoom</text>\n"
-		"<text id=\"search\" x=\"%d\" y=\"%d\">Search</text>\n"
-		"<text id=\"details\" x=\"%d\" y=\"%d\"> </text>\n"
-		"<text id=\"matched\" x=\"%d\" y=\"%d\"> </text>\n"
-		"<g id=\"frames\">\n",
-		XPAD, FONT_SIZE * 2, IMAGE_WIDTH - XPAD - 100, FONT_SIZE * 2,
-		XPAD, height - YPAD_BOTTOM / 2 + 4, IMAGE_WIDTH - XPAD, height - YPAD_BOTTOM / 2 + 4);
+	pg_svg_begin(o, height, inverted, bytes, total,
+		     "Flame graph drawn by profgate: click a frame to zoom, Ctrl-F or 'Search' to highlight.",
+		     title);
+	pg_svg_controls(o, height, FONT_SIZE * 2);
 
 	/* Preorder with siblings in name order: a node starts where its
 	 * previous sibling ended, or where its parent starts. */
