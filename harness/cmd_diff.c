@@ -23,6 +23,7 @@
 #include "outbuf.h"
 #include "profile.h"
 #include "profile_json_read.h"
+#include "svg_common.h"
 
 #define TOP_FUNCTIONS 20
 #define NAME_COLUMNS_MAX 48
@@ -249,42 +250,9 @@ static size_t terminal_name(char *out, const char *name, size_t max)
 	return cols;
 }
 
-static void commify(char *out, size_t size, uint64_t v)
-{
-	char digits[32];
-	int n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
-	size_t k = 0;
-
-	for (int i = 0; i < n && k + 2 < size; i++) {
-		if (i && (n - i) % 3 == 0)
-			out[k++] = ',';
-		out[k++] = digits[i];
-	}
-	out[k] = '\0';
-}
-
-/* v >= 0: "1,234" (samples) or "1.50 MiB". */
 static void format_weight(char *out, size_t size, double v, int bytes)
 {
-	static const char *units[] = {"KiB", "MiB", "GiB", "TiB"};
-	uint64_t r = (uint64_t)llround(v);
-	double x;
-	int u = 0;
-
-	if (!bytes) {
-		commify(out, size, r);
-		return;
-	}
-	if (r < 1024) {
-		snprintf(out, size, "%llu B", (unsigned long long)r);
-		return;
-	}
-	x = v / 1024;
-	while (x >= 1024 && u < 3) {
-		x /= 1024;
-		u++;
-	}
-	snprintf(out, size, "%.*f %s", x < 10 ? 2 : 1, x, units[u]);
+	pg_format_weight(out, size, v, bytes, 1);
 }
 
 /* "+600 (+50.0%)", "-1.00 KiB (-100%)", "+5 (new)", "0". */
@@ -326,7 +294,7 @@ static void print_table(const struct pg_diff_function *fn, size_t count, const s
 		printf("neither profile has any function\n");
 		return;
 	}
-	commify(tb, sizeof(tb), count);
+	pg_format_commas(tb, sizeof(tb), count);
 	printf("top %zu of %s functions by change of total weight (%s):\n\n", shown, tb, bytes ? "bytes" : "samples");
 	for (size_t i = 0; i < shown; i++) {
 		size_t w = terminal_name(name, fn[i].name, NAME_COLUMNS_MAX);

@@ -60,8 +60,7 @@ void pg_svg_controls(struct pg_outbuf *o, int height, int controls_y)
 		PG_SVG_XPAD, bottom, PG_SVG_WIDTH - PG_SVG_XPAD, bottom);
 }
 
-/* "1,234,567" */
-static void commify(char *out, size_t size, uint64_t v)
+void pg_format_commas(char *out, size_t size, uint64_t v)
 {
 	char digits[32];
 	int n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
@@ -75,7 +74,7 @@ static void commify(char *out, size_t size, uint64_t v)
 	out[k] = '\0';
 }
 
-void pg_svg_format_value(char *out, size_t size, double v, int bytes)
+void pg_format_weight(char *out, size_t size, double v, int bytes, int terse)
 {
 	static const char *units[] = {"KiB", "MiB", "GiB", "TiB"};
 	uint64_t r = (uint64_t)llround(v);
@@ -84,12 +83,12 @@ void pg_svg_format_value(char *out, size_t size, double v, int bytes)
 	int u = 0;
 
 	if (!bytes) {
-		commify(num, sizeof(num), r);
-		snprintf(out, size, "%s sample%s", num, r == 1 ? "" : "s");
+		pg_format_commas(num, sizeof(num), r);
+		snprintf(out, size, terse ? "%s" : "%s sample%s", num, r == 1 ? "" : "s");
 		return;
 	}
 	if (r < 1024) {
-		snprintf(out, size, "%llu bytes", (unsigned long long)r);
+		snprintf(out, size, terse ? "%llu B" : "%llu bytes", (unsigned long long)r);
 		return;
 	}
 	x = v / 1024;
@@ -98,4 +97,9 @@ void pg_svg_format_value(char *out, size_t size, double v, int bytes)
 		u++;
 	}
 	snprintf(out, size, "%.*f %s", x < 10 ? 2 : 1, x, units[u]);
+}
+
+void pg_svg_format_value(char *out, size_t size, double v, int bytes)
+{
+	pg_format_weight(out, size, v, bytes, 0);
 }

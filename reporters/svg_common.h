@@ -33,8 +33,13 @@ void pg_svg_begin(struct pg_outbuf *o, int height, int inverted, int bytes, uint
  * group (the caller closes it with "</g>\n</svg>\n"). */
 void pg_svg_controls(struct pg_outbuf *o, int height, int controls_y);
 
-/* v >= 0 as "1,234 samples" or "1.50 MiB" (rounded to a whole number of
- * samples or bytes). */
+/* v >= 0 as "1,234 samples", "512 bytes" or "1.50 MiB" (rounded to a
+ * whole number of samples or bytes); terse, as in `profgate diff`'s table:
+ * "1,234", "512 B", "1.50 MiB". */
 void pg_svg_format_value(char *out, size_t size, double v, int bytes);
+void pg_format_weight(char *out, size_t size, double v, int bytes, int terse);
+
+/* "1,234,567" */
+void pg_format_commas(char *out, size_t size, uint64_t v);
 
 #endif
