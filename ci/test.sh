@@ -10,6 +10,7 @@ export PROFGATE_BROWSER_TESTS=1
 bash ci/install-deps.sh
 bash ci/build.sh build
 (cd build && ctest --output-on-failure --timeout 600 -j2)
+bash ci/dogfood.sh build  # profgate's own benchmarks (profgate.json): record HEAD, then check against it
 bash ci/build.sh build-asan -DPG_SANITIZE=ON
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
    ctest --output-on-failure --timeout 600 -j2)
