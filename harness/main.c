@@ -38,8 +38,10 @@ static const struct command commands[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: profgate [--version] [--help] <command> [<args>]\n\n"
-		   "profgate runs programs under its own CPU sampler and keeps what it\n"
-		   "finds as folded stacks and a JSON summary.\n\ncommands:\n");
+		   "profgate runs programs under its own CPU sampler and allocation tracker,\n"
+		   "keeps their results as baselines keyed to git commits, and fails the\n"
+		   "build with differential flame graphs when a change makes a benchmark\n"
+		   "slower or hungrier.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'profgate <command> --help' shows the options of a command.\n");
