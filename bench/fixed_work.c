@@ -9,10 +9,14 @@
  * each overflow: no signal, no buffer. What that costs is what the kernel
  * and the machine charge for the timer interrupts alone, the floor under any
  * sampler that wakes a thread N times a second; the overhead benchmark
- * measures it beside the bare and the profiled run.
+ * measures it beside the bare and the profiled run. With PG_FLOOR_SIGNAL=1
+ * too, each overflow also delivers a SIGTRAP to an empty handler (as the
+ * sampler's events do): the floor plus the kernel's signal delivery, what a
+ * sampler that unwinds in the thread itself cannot avoid.
  */
 #define _GNU_SOURCE
 #include <linux/perf_event.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +41,12 @@ __attribute__((noinline)) static void warm(long n) { sink = chain(sink ^ 2, n); 
 
 /* Returns 0, or -1 when the kernel refuses the event (the benchmark then
  * says so rather than report a floor that was not measured). */
-static int open_floor_event(unsigned long hz)
+static void on_trap(int sig)
+{
+	(void)sig;
+}
+
+static int open_floor_event(unsigned long hz, int with_signal)
 {
 	struct perf_event_attr a;
 	memset(&a, 0, sizeof a);
@@ -48,6 +57,13 @@ static int open_floor_event(unsigned long hz)
 	a.exclude_kernel = 1;
 	a.exclude_hv = 1;
 	a.disabled = 1;
+	if (with_signal) {
+		/* Linux 5.13's synchronous SIGTRAP, as the sampler asks for it. */
+		a.sigtrap = 1;
+		a.remove_on_exec = 1;
+		if (signal(SIGTRAP, on_trap) == SIG_ERR)
+			return -1;
+	}
 	int fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0 || ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) != 0)
 		return -1;
@@ -58,7 +74,9 @@ int main(int argc, char **argv)
 {
 	long millions = argc > 1 ? atol(argv[1]) : 1500;
 	const char *floor_hz = getenv("PG_FLOOR_HZ");
-	if (floor_hz && open_floor_event(strtoul(floor_hz, NULL, 10)) < 0) {
+	const char *floor_signal = getenv("PG_FLOOR_SIGNAL");
+	if (floor_hz && open_floor_event(strtoul(floor_hz, NULL, 10),
+					 floor_signal && !strcmp(floor_signal, "1")) < 0) {
 		perror("fixed_work: perf_event_open for PG_FLOOR_HZ");
 		return 2;
 	}

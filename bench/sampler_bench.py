@@ -10,7 +10,8 @@ its reference, on this machine:
              included) / wall time of the bare program, on a fixed-work
              CPU-bound run calibrated to about 2 s; beside them the floor:
              the bare program with a perf task-clock event at the same rate
-             that does nothing on overflow (the timer interrupts alone)
+             that does nothing on overflow (the timer interrupts alone), and
+             the same with a SIGTRAP to an empty handler on each overflow
   symbolize  seconds from the command's end to the profile written, for
              python3 running a script (interpreter, libc, extension modules)
 
@@ -156,8 +157,9 @@ def main():
     if "overhead" in parts:
         millions = calibrate(fixed, a.seconds)
         progress(f"overhead: {millions} M iterations for a ~{a.seconds:.1f} s bare run")
-        rows = {"bare": [], "floor": [], "profiled": []}
-        cpu = {"bare": [], "floor": [], "profiled": []}
+        kinds = ("bare", "floor", "signal", "profiled")
+        rows = {k: [] for k in kinds}
+        cpu = {k: [] for k in kinds}
         rounds = max(a.runs, 7) if a.overhead_rounds is None else a.overhead_rounds
         rng = random.Random(1)
         for i in range(rounds):
@@ -169,7 +171,8 @@ def main():
                     w, c = timed([profgate, "run", "-q", "-o", out, "--no-mem", "--hz", str(a.hz),
                                   "--", fixed, str(millions)])
                 else:
-                    env = {"PG_FLOOR_HZ": str(a.hz)} if kind == "floor" else None
+                    env = {"floor": {"PG_FLOOR_HZ": str(a.hz)},
+                           "signal": {"PG_FLOOR_HZ": str(a.hz), "PG_FLOOR_SIGNAL": "1"}}.get(kind)
                     w, c = timed([fixed, str(millions)], env)
                 rows[kind].append(w)
                 cpu[kind].append(c)
@@ -181,9 +184,11 @@ def main():
             "bare_median_s": statistics.median(rows["bare"]),
             "median_ratio": ratio("profiled", "bare", rows),
             "floor_ratio": ratio("floor", "bare", rows),
+            "signal_ratio": ratio("signal", "bare", rows),
             "above_floor_ratio": ratio("profiled", "floor", rows),
             "cpu_median_ratio": ratio("profiled", "bare", cpu),
             "cpu_floor_ratio": ratio("floor", "bare", cpu),
+            "cpu_signal_ratio": ratio("signal", "bare", cpu),
             "cpu_above_floor_ratio": ratio("profiled", "floor", cpu),
             "wall": rows, "cpu": cpu,
         }
@@ -214,9 +219,11 @@ def main():
         o = res["overhead"]
         print(f"{'wall profiled / bare (fixed work)':<40} {o['median_ratio']:>10.3f}  <= 1.02 (goal 1.01)")
         print(f"{'wall floor / bare (timer interrupts)':<40} {o['floor_ratio']:>10.3f}  (the machine's, no sampler below it)")
+        print(f"{'wall floor+signal / bare (+ SIGTRAP)':<40} {o['signal_ratio']:>10.3f}  (an empty handler)")
         print(f"{'wall profiled / floor (profgate itself)':<40} {o['above_floor_ratio']:>10.3f}")
         print(f"{'cpu profiled / bare':<40} {o['cpu_median_ratio']:>10.3f}")
         print(f"{'cpu floor / bare':<40} {o['cpu_floor_ratio']:>10.3f}")
+        print(f"{'cpu floor+signal / bare':<40} {o['cpu_signal_ratio']:>10.3f}")
         print(f"{'cpu profiled / floor':<40} {o['cpu_above_floor_ratio']:>10.3f}")
         print(f"{'  (bare run, median seconds)':<40} {o['bare_median_s']:>10.3f}  ~{a.seconds:.1f}")
     if "symbolize" in parts:
