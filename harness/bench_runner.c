@@ -13,6 +13,7 @@
 #include "bench_runner.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -286,4 +287,30 @@ done:
 	free(mem);
 	pg_profile_free(merged);
 	return rc;
+}
+
+void pg_bench_print_stderr_tail(const char *cmd, const char *name, const char *tail)
+{
+	const char *start = tail;
+	size_t len = tail ? strlen(tail) : 0;
+	int lines = 0;
+
+	while (len > 0 && (tail[len - 1] == '\n' || tail[len - 1] == '\r'))
+		len--;
+	if (len == 0)
+		return;
+	for (size_t i = len; i-- > 0;) {
+		if (tail[i] == '\n' && ++lines == 10) {
+			start = tail + i + 1;
+			break;
+		}
+	}
+	fprintf(stderr, "profgate %s: '%s' wrote to stderr (last lines):\n", cmd, name);
+	while (start < tail + len) {
+		const char *nl = memchr(start, '\n', (size_t)(tail + len - start));
+		size_t n = nl ? (size_t)(nl - start) : (size_t)(tail + len - start);
+
+		fprintf(stderr, "  | %.*s\n", (int)n, start);
+		start += n + 1;
+	}
 }

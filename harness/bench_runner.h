@@ -48,4 +48,10 @@ int pg_bench_run(struct pg_baseline_bench *out, struct pg_bench_outcome *outcome
 		 const struct pg_bench_progress *progress);
 void pg_bench_outcome_release(struct pg_bench_outcome *o);
 
+/* For a benchmark that failed: the last lines (at most 10) of its stderr
+ * (outcome->stderr_tail), indented, to stderr under a line naming the
+ * command ("check", "record") and the benchmark. Nothing when tail is NULL
+ * or empty. */
+void pg_bench_print_stderr_tail(const char *cmd, const char *name, const char *tail);
+
 #endif

@@ -191,33 +191,6 @@ static int parse_args(struct check_opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* The last lines of a failing run's stderr, indented. */
-static void print_tail(const char *name, const char *tail)
-{
-	const char *start = tail;
-	size_t len = strlen(tail);
-	int lines = 0;
-
-	while (len > 0 && (tail[len - 1] == '\n' || tail[len - 1] == '\r'))
-		len--;
-	if (len == 0)
-		return;
-	for (size_t i = len; i-- > 0;) {
-		if (tail[i] == '\n' && ++lines == 10) {
-			start = tail + i + 1;
-			break;
-		}
-	}
-	fprintf(stderr, "profgate check: '%s' wrote to stderr (last lines):\n", name);
-	while (start < tail + len) {
-		const char *nl = memchr(start, '\n', (size_t)(tail + len - start));
-		size_t n = nl ? (size_t)(nl - start) : (size_t)(tail + len - start);
-
-		fprintf(stderr, "  | %.*s\n", (int)n, start);
-		start += n + 1;
-	}
-}
-
 /* What the whole machine and this process tree had used of the CPUs at
  * one moment, to tell afterwards how busy other processes kept it. */
 struct machine_sample {
@@ -488,8 +461,7 @@ int cmd_check(int argc, char **argv)
 		ran = outcome.ok;
 		if (!ran) {
 			pg_report_error("check", "benchmark '%s' failed: %s", bc->name, outcome.failure);
-			if (outcome.stderr_tail)
-				print_tail(bc->name, outcome.stderr_tail);
+			pg_bench_print_stderr_tail("check", bc->name, outcome.stderr_tail);
 			if (asprintf(&message, "the benchmark failed: %s", outcome.failure) < 0)
 				message = NULL;
 		} else if (!found) {

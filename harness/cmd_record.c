@@ -143,33 +143,6 @@ static double median_wall(const struct pg_baseline_bench *b)
 	return m;
 }
 
-/* The last lines of a failing run's stderr, indented. */
-static void print_tail(const char *name, const char *tail)
-{
-	const char *start = tail;
-	size_t len = strlen(tail);
-	int lines = 0;
-
-	while (len > 0 && (tail[len - 1] == '\n' || tail[len - 1] == '\r'))
-		len--;
-	if (len == 0)
-		return;
-	for (size_t i = len; i-- > 0;) {
-		if (tail[i] == '\n' && ++lines == 10) {
-			start = tail + i + 1;
-			break;
-		}
-	}
-	fprintf(stderr, "profgate record: '%s' wrote to stderr (last lines):\n", name);
-	while (start < tail + len) {
-		const char *nl = memchr(start, '\n', (size_t)(tail + len - start));
-		size_t n = nl ? (size_t)(nl - start) : (size_t)(tail + len - start);
-
-		fprintf(stderr, "  | %.*s\n", (int)n, start);
-		start += n + 1;
-	}
-}
-
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o = { .config = PG_CONFIG_DEFAULT };
@@ -297,8 +270,7 @@ int cmd_record(int argc, char **argv)
 			nfailed++;
 			pg_report_error("record", "benchmark '%s' failed: %s; it is not recorded", bc->name,
 					outcome.failure);
-			if (outcome.stderr_tail)
-				print_tail(bc->name, outcome.stderr_tail);
+			pg_bench_print_stderr_tail("record", bc->name, outcome.stderr_tail);
 			pg_baseline_bench_release(&bench);
 		} else {
 			if (!o.quiet)
