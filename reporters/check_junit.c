@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "afile.h"
 #include "error.h"
 #include "outbuf.h"
 
@@ -241,14 +240,5 @@ int pg_check_junit_render(const struct pg_check_report *r, FILE *out)
 
 int pg_check_junit_write(const struct pg_check_report *r, const char *path)
 {
-	struct pg_afile af;
-	int rc;
-
-	if ((rc = pg_afile_open(&af, path)) < 0)
-		return rc;
-	if ((rc = pg_check_junit_render(r, af.f)) < 0) {
-		pg_afile_abort(&af);
-		return pg_error_setc(rc, "'%s': %s", path, pg_error_last());
-	}
-	return pg_afile_commit(&af);
+	return pg_check_write_rendered(r, path, pg_check_junit_render);
 }

@@ -1,7 +1,8 @@
 /*
  * The check report's model (check_report.h): releasing it, naming verdicts
  * and units, and the number formats that all four writers share, so that
- * summary.md, index.html and junit.xml show a value the same way.
+ * summary.md, index.html and junit.xml show a value the same way, and how
+ * each of them replaces its file.
  */
 #include "check_report.h"
 
@@ -9,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "afile.h"
+#include "error.h"
 
 const char *pg_verdict_name(enum pg_verdict v)
 {
@@ -195,4 +199,19 @@ void pg_check_format_change(char *buf, size_t size, const struct pg_check_metric
 		return;
 	}
 	snprintf(buf, size, "%+.1f%%", 100 * m->change / fabs(m->before));
+}
+
+int pg_check_write_rendered(const struct pg_check_report *r, const char *path,
+			    int (*render)(const struct pg_check_report *r, FILE *out))
+{
+	struct pg_afile af;
+	int rc;
+
+	if ((rc = pg_afile_open(&af, path)) < 0)
+		return rc;
+	if ((rc = render(r, af.f)) < 0) {
+		pg_afile_abort(&af);
+		return pg_error_setc(rc, "'%s': %s", path, pg_error_last());
+	}
+	return pg_afile_commit(&af);
 }

@@ -138,6 +138,12 @@ void pg_check_format_value(char *buf, size_t size, enum pg_check_unit u, double 
  * before is 0, "=" when equal. */
 void pg_check_format_change(char *buf, size_t size, const struct pg_check_metric *m);
 
+/* Writes path atomically with what render puts in it; a render that fails
+ * leaves the old file, and its message is prefixed with the path. What the
+ * four _write() functions below share. */
+int pg_check_write_rendered(const struct pg_check_report *r, const char *path,
+			    int (*render)(const struct pg_check_report *r, FILE *out));
+
 /* summary.md: the one-line verdict first, then a table per benchmark that
  * did not pass unchanged, the functions and stacks that grew, links to the
  * diff flame graphs, the baseline, and the unchanged benchmarks folded into
