@@ -11,7 +11,8 @@ its reference, on this machine:
              CPU-bound run calibrated to about 2 s; beside them the floor:
              the bare program with a perf task-clock event at the same rate
              that does nothing on overflow (the timer interrupts alone), and
-             the same with a SIGTRAP to an empty handler on each overflow
+             the same with a SIGTRAP to an empty handler on each overflow, and
+             the collector preloaded without the harness
   symbolize  seconds from the command's end to the profile written, for
              python3 running a script (interpreter, libc, extension modules)
 
@@ -150,14 +151,19 @@ def main():
         res["accuracy_heavy_share"] = {"median": statistics.median(heavy), "runs": heavy, "expected": 0.75}
         res["accuracy_threads_max_deviation"] = {"median": statistics.median(thr), "runs": thr}
 
-    # 3. overhead on a ~2 s CPU-bound run: bare, floor and profiled runs in a
-    # shuffled order each round, so that all three see the same load. The
-    # floor is the bare program with a do-nothing perf task-clock event at
-    # the same rate: what the timer interrupts alone cost on this machine.
+    # 3. overhead on a ~2 s CPU-bound run: bare, floor, collector and
+    # profiled runs in a shuffled order each round, so that all see the same
+    # load. The floor is the bare program with a do-nothing perf task-clock
+    # event at the same rate: what the timer interrupts alone cost on this
+    # machine. "collector" is the program with libprofgate_collector.so
+    # preloaded as `profgate run` sets it up, without the harness around it
+    # (no start of profgate, no symbolizing, no writing).
     if "overhead" in parts:
         millions = calibrate(fixed, a.seconds)
         progress(f"overhead: {millions} M iterations for a ~{a.seconds:.1f} s bare run")
-        kinds = ("bare", "floor", "signal", "profiled")
+        kinds = ("bare", "floor", "signal", "collector", "profiled")
+        collector = os.path.abspath(os.path.join(a.build, "lib", "profgate", "libprofgate_collector.so"))
+        post = []
         rows = {k: [] for k in kinds}
         cpu = {k: [] for k in kinds}
         rounds = max(a.runs, 7) if a.overhead_rounds is None else a.overhead_rounds
@@ -170,6 +176,14 @@ def main():
                 if kind == "profiled":
                     w, c = timed([profgate, "run", "-q", "-o", out, "--no-mem", "--hz", str(a.hz),
                                   "--", fixed, str(millions)])
+                    with open(os.path.join(out, "profile.json")) as f:
+                        post.append(json.load(f)["symbols"]["postprocess_seconds"])
+                elif kind == "collector":
+                    raw = tempfile.mkdtemp(dir=tmp)
+                    w, c = timed([fixed, str(millions)],
+                                 {"LD_PRELOAD": collector, "PROFGATE_RAW_DIR": raw, "PROFGATE_MODE": "cpu",
+                                  "PROFGATE_HZ": str(a.hz), "PROFGATE_MEM": "0"})
+                    subprocess.run(["rm", "-rf", raw])
                 else:
                     env = {"floor": {"PG_FLOOR_HZ": str(a.hz)},
                            "signal": {"PG_FLOOR_HZ": str(a.hz), "PG_FLOOR_SIGNAL": "1"}}.get(kind)
@@ -185,6 +199,9 @@ def main():
             "median_ratio": ratio("profiled", "bare", rows),
             "floor_ratio": ratio("floor", "bare", rows),
             "signal_ratio": ratio("signal", "bare", rows),
+            "collector_ratio": ratio("collector", "bare", rows),
+            "harness_ratio": ratio("profiled", "collector", rows),
+            "postprocess_median_s": statistics.median(post),
             "above_floor_ratio": ratio("profiled", "floor", rows),
             "cpu_median_ratio": ratio("profiled", "bare", cpu),
             "cpu_floor_ratio": ratio("floor", "bare", cpu),
@@ -220,12 +237,15 @@ def main():
         print(f"{'wall profiled / bare (fixed work)':<40} {o['median_ratio']:>10.3f}  <= 1.02 (goal 1.01)")
         print(f"{'wall floor / bare (timer interrupts)':<40} {o['floor_ratio']:>10.3f}  (the machine's, no sampler below it)")
         print(f"{'wall floor+signal / bare (+ SIGTRAP)':<40} {o['signal_ratio']:>10.3f}  (an empty handler)")
+        print(f"{'wall collector / bare (no harness)':<40} {o['collector_ratio']:>10.3f}")
+        print(f"{'wall profiled / collector (the harness)':<40} {o['harness_ratio']:>10.3f}")
         print(f"{'wall profiled / floor (profgate itself)':<40} {o['above_floor_ratio']:>10.3f}")
         print(f"{'cpu profiled / bare':<40} {o['cpu_median_ratio']:>10.3f}")
         print(f"{'cpu floor / bare':<40} {o['cpu_floor_ratio']:>10.3f}")
         print(f"{'cpu floor+signal / bare':<40} {o['cpu_signal_ratio']:>10.3f}")
         print(f"{'cpu profiled / floor':<40} {o['cpu_above_floor_ratio']:>10.3f}")
         print(f"{'  (bare run, median seconds)':<40} {o['bare_median_s']:>10.3f}  ~{a.seconds:.1f}")
+        print(f"{'  (post-processing, median seconds)':<40} {o['postprocess_median_s']:>10.4f}")
     if "symbolize" in parts:
         print(f"{'python3 post-processing seconds':<40} {res['python_postprocess_s']['median']:>10.3f}  < 0.5")
     if a.json:
