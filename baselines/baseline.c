@@ -19,6 +19,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1029,16 +1030,21 @@ int pg_baseline_parse(struct pg_baseline **out, const char *text, size_t len, co
 	}
 	snprintf(r.where, sizeof r.where, "host");
 	char *fp = NULL;
-	double cpus = 0;
+	unsigned cpus = 0;
 
 	if ((rc = get_string(&b->host.hostname, &r, host, "hostname", 1)) < 0 ||
 	    (rc = get_string(&b->host.cpu_model, &r, host, "cpu_model", 1)) < 0 ||
 	    (rc = get_string(&b->host.kernel, &r, host, "kernel", 1)) < 0 ||
 	    (rc = get_string(&b->host.arch, &r, host, "arch", 1)) < 0 ||
 	    (rc = get_string(&b->host.os, &r, host, "os", 1)) < 0 ||
-	    (rc = get_number(&cpus, &r, host, "cpus")) < 0 ||
+	    (rc = get_unsigned(&cpus, &r, host, "cpus")) < 0 ||
 	    (rc = get_string(&fp, &r, host, "fingerprint", 0)) < 0)
 		goto done;
+	if (cpus > INT_MAX) {
+		free(fp);
+		rc = corrupt(&r, "'cpus' is too large");
+		goto done;
+	}
 	b->host.cpus = (int)cpus;
 	snprintf(b->host.fingerprint, sizeof b->host.fingerprint, "%s", fp);
 	free(fp);

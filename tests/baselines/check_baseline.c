@@ -271,6 +271,21 @@ START_TEST(baseline_parse__refuses_corrupt_documents_naming_the_field)
 	t = edited("\"hot_functions\":", "\"hot_fun\":");
 	refused(t, "benchmark 'parse'", "'hot_functions' is missing");
 	free(t);
+	/* A CPU count beyond int (found by fuzz_baseline: converting it was
+	 * undefined behaviour) or not whole; the count that was there follows
+	 * under another key, which readers ignore. */
+	t = edited("\"cpus\":\t", "\"cpus\":\t3.3e120, \"cpus_was\":\t");
+	refused(t, "host", "'cpus'");
+	free(t);
+	t = edited("\"cpus\":\t", "\"cpus\":\t4294967296, \"cpus_was\":\t");
+	refused(t, "host", "'cpus' is too large");
+	free(t);
+	t = edited("\"cpus\":\t", "\"cpus\":\t2147483648, \"cpus_was\":\t");
+	refused(t, "host", "'cpus' is too large");
+	free(t);
+	t = edited("\"cpus\":\t", "\"cpus\":\t2.5, \"cpus_was\":\t");
+	refused(t, "host", "'cpus' is not a whole number");
+	free(t);
 }
 END_TEST
 
