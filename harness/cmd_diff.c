@@ -18,6 +18,7 @@
 #include "cmds.h"
 #include "profile_kind.h"
 #include "diff.h"
+#include "formats.h"
 #include "error.h"
 #include "folded.h"
 #include "outbuf.h"
@@ -27,8 +28,6 @@
 
 #define TOP_FUNCTIONS 20
 #define NAME_COLUMNS_MAX 48
-
-enum format { F_HTML, F_SVG, F_FOLDED };
 
 
 struct diff_args {
@@ -337,7 +336,7 @@ int cmd_diff(int argc, char **argv)
 	size_t nfn = 0;
 	char *title = NULL;
 	const char *output;
-	enum format format = F_HTML;
+	const struct pg_format *format;
 	enum pg_kind kind;
 	int bytes;
 	int rc = PG_EXIT_USAGE;
@@ -347,12 +346,11 @@ int cmd_diff(int argc, char **argv)
 	if ((pr = parse_args(&a, argc, argv)) != 0)
 		return pr > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
 	output = a.output ? a.output : "diff.html";
-	if (pg_path_ends_with(output, ".svg")) {
-		format = F_SVG;
-	} else if (pg_path_ends_with(output, ".folded")) {
-		format = F_FOLDED;
-	} else if (!pg_path_ends_with(output, ".html") && !pg_path_ends_with(output, ".htm")) {
-		pg_report_error("diff", "-o '%s': unknown format; the name must end in .html, .svg or .folded", output);
+	if (!(format = pg_format_for_path(output, PG_FORMAT_DIFF))) {
+		char suffixes[64];
+
+		pg_format_suffix_list(suffixes, sizeof suffixes, PG_FORMAT_DIFF);
+		pg_report_error("diff", "-o '%s': unknown format; the name must end in %s", output, suffixes);
 		return PG_EXIT_USAGE;
 	}
 	for (int k = 0; k < 2; k++) {
@@ -382,20 +380,13 @@ int cmd_diff(int argc, char **argv)
 		goto done;
 	}
 
-	if (format == F_FOLDED) {
-		if (pg_diff_folded_write(side[0].prof, side[1].prof, a.normalize, output) < 0) {
-			pg_report_error("diff", "%s", pg_error_last());
-			goto done;
-		}
-	} else {
+	{
 		struct pg_diff_opts o = {
 			.title = a.title,
 			.unit = bytes ? "bytes" : "samples",
 			.normalize = a.normalize,
 			.hz = bytes ? 0 : (double)(side[1].hz ? side[1].hz : side[0].hz),
 		};
-		int wr;
-
 		if (!o.title) {
 			if (!(title = default_title(a.input[0], a.input[1]))) {
 				pg_report_error("diff", "out of memory");
@@ -403,9 +394,7 @@ int cmd_diff(int argc, char **argv)
 			}
 			o.title = title;
 		}
-		wr = format == F_SVG ? pg_diff_svg_write(side[0].prof, side[1].prof, &o, output)
-				     : pg_diff_html_write(side[0].prof, side[1].prof, &o, output);
-		if (wr < 0) {
+		if (format->diff(side[0].prof, side[1].prof, &o, output) < 0) {
 			pg_report_error("diff", "%s", pg_error_last());
 			goto done;
 		}
