@@ -206,9 +206,9 @@ int cmd_flamegraph(int argc, char **argv)
 		case PG_KIND_MEM_LEAKS: r.mem_leaks = prof; break;
 		default: r.cpu = prof; break;
 		}
-		if (format->flamegraph(&r, prof, kind == PG_KIND_MEM_PEAK || kind == PG_KIND_MEM_LEAKS ? "bytes"
-											  : "samples",
-				       o.title, output) < 0) {
+		const char *unit = kind == PG_KIND_MEM_PEAK || kind == PG_KIND_MEM_LEAKS ? "bytes" : "samples";
+
+		if (format->flamegraph(&r, prof, unit, o.title, output) < 0) {
 			pg_report_error("flamegraph", "%s", pg_error_last());
 			goto done;
 		}
