@@ -168,7 +168,7 @@ static int do_list(struct pg_store *store, int json)
 
 	if (pg_store_list(&e, &n, store) < 0) {
 		pg_report_error("baseline", "%s", pg_error_last());
-		return PG_EXIT_USAGE;
+		return PG_EXIT_ERROR;
 	}
 	if (json) {
 		cJSON *a = cJSON_CreateArray();
@@ -221,7 +221,7 @@ static int do_list(struct pg_store *store, int json)
 	if (n == 0 && !json)
 		fprintf(stderr, "profgate baseline: no baselines in %s\n", pg_store_describe(store));
 	pg_store_entries_free(e, n);
-	return bad ? PG_EXIT_USAGE : PG_EXIT_OK;
+	return bad ? PG_EXIT_ERROR : PG_EXIT_OK;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -343,11 +343,11 @@ static int do_show(struct pg_store *store, struct pg_repo *repo, const char *rev
 	struct pg_baseline *b = NULL;
 	char *text = NULL, *location = NULL;
 	size_t len = 0;
-	int rc = PG_EXIT_USAGE;
+	int rc = PG_EXIT_ERROR;
 
 	if (resolve_rev(commit, repo, store, rev) < 0) {
 		pg_report_error("baseline", "show: %s", pg_error_last());
-		return PG_EXIT_USAGE;
+		return PG_EXIT_ERROR;
 	}
 	if (pg_store_read_raw(&text, &len, &location, store, commit) < 0 ||
 	    pg_baseline_parse(&b, text, len, location) < 0) {
@@ -411,7 +411,7 @@ static int do_rm(struct pg_store *store, struct pg_repo *repo, const char *rev)
 
 	if (resolve_rev(commit, repo, store, rev) < 0 || pg_store_remove(store, commit) < 0) {
 		pg_report_error("baseline", "rm: %s", pg_error_last());
-		return PG_EXIT_USAGE;
+		return PG_EXIT_ERROR;
 	}
 	printf("removed the baseline of %s from %s\n", commit, pg_store_describe(store));
 	return PG_EXIT_OK;
@@ -423,7 +423,7 @@ int cmd_baseline(int argc, char **argv)
 	struct pg_config cfg = { 0 };
 	struct pg_repo *repo = NULL;
 	struct pg_store *store = NULL;
-	int have_config = 0, rc = PG_EXIT_USAGE, err;
+	int have_config = 0, rc = PG_EXIT_ERROR, err;
 
 	int pr = parse_args(&o, argc, argv);
 	if (pr != 0)

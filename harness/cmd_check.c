@@ -308,7 +308,7 @@ int cmd_check(int argc, char **argv)
 	char head[PG_COMMIT_HEX_MAX + 1], work_template[4096], label[16];
 	char *work_dir = NULL;
 	size_t ntodo = 0;
-	int rc = PG_EXIT_USAGE, found, err;
+	int rc = PG_EXIT_ERROR, found, err;
 
 	int pr = parse_args(&o, argc, argv);
 	if (pr != 0) {

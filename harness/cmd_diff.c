@@ -339,7 +339,7 @@ int cmd_diff(int argc, char **argv)
 	const struct pg_format *format;
 	enum pg_kind kind;
 	int bytes;
-	int rc = PG_EXIT_USAGE;
+	int rc = PG_EXIT_ERROR;
 	int pr;
 
 	memset(side, 0, sizeof(side));

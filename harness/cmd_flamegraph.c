@@ -116,7 +116,7 @@ int cmd_flamegraph(int argc, char **argv)
 	const struct pg_format *format;
 	int have_info = 0;
 	enum pg_kind kind;
-	int rc = PG_EXIT_USAGE;
+	int rc = PG_EXIT_ERROR;
 	int pr;
 
 	memset(&info, 0, sizeof(info));

@@ -135,7 +135,7 @@ int cmd_record(int argc, char **argv)
 	char *work_dir = NULL, *location = NULL;
 	size_t ntodo = 0, nfailed = 0, nok = 0;
 	double runs_wall = 0, elapsed = 0;
-	int dirty = 0, rc = PG_EXIT_USAGE, err;
+	int dirty = 0, rc = PG_EXIT_ERROR, err;
 
 	int pr = parse_args(&o, argc, argv);
 	if (pr != 0) {
@@ -282,7 +282,7 @@ int cmd_record(int argc, char **argv)
 	if (nfailed > 0) {
 		pg_report_error("record", "%zu of %zu benchmark%s failed; %s", nfailed, ntodo,
 				ntodo == 1 ? "" : "s", nok ? "the others are recorded" : "nothing recorded");
-		rc = PG_EXIT_USAGE;
+		rc = PG_EXIT_ERROR;
 	} else {
 		rc = PG_EXIT_OK;
 	}

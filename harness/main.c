@@ -134,11 +134,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("profgate %s\n", PG_VERSION);
-		return pg_close_stdout() ? PG_EXIT_USAGE : PG_EXIT_OK;
+		return pg_close_stdout() ? PG_EXIT_ERROR : PG_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
-		return pg_close_stdout() ? PG_EXIT_USAGE : PG_EXIT_OK;
+		return pg_close_stdout() ? PG_EXIT_ERROR : PG_EXIT_OK;
 	}
 	const struct command *c = find(argv[1]);
 	if (!c) {
@@ -147,6 +147,6 @@ int main(int argc, char **argv)
 	}
 	rc = c->fn(argc - 1, argv + 1);
 	if (pg_close_stdout() && rc == PG_EXIT_OK)
-		rc = PG_EXIT_USAGE;
+		rc = PG_EXIT_ERROR;
 	return rc;
 }
