@@ -25,6 +25,7 @@
 #include "profile.h"
 #include "profile_json_read.h"
 #include "svg_common.h"
+#include "term.h"
 
 #define TOP_FUNCTIONS 20
 #define NAME_COLUMNS_MAX 48
@@ -199,21 +200,19 @@ static int cp_columns(uint32_t cp)
 	       (cp >= 0x20000 && cp <= 0x3fffd) ? 2 : 1;
 }
 
-/* The character at p as a terminal shows it: *adv bytes long, *shown 0
- * when it must be written as '?' (a control character or invalid UTF-8);
+/* The character at p as a terminal shows it (term.h's rule): *adv bytes
+ * long, written as esc (esc_len bytes, 0 when it is shown as it is);
  * returns its columns. */
-static int next_char(const unsigned char *p, size_t *adv, int *shown)
+static int next_char(const unsigned char *p, size_t *adv, char esc[20], size_t *esc_len)
 {
 	uint32_t cp = 0;
-	size_t n = pg_utf8_decode(p, &cp);
+	size_t cols;
 
-	if (!n || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
-		*adv = n ? n : 1;
-		*shown = 0;
-		return 1;
-	}
-	*adv = n;
-	*shown = 1;
+	*esc_len = pg_term_char(esc, p, adv, &cols);
+	if (cols != 1 || *esc_len != *adv || memcmp(esc, p, *adv))
+		return (int)cols;
+	*esc_len = 0;
+	pg_utf8_decode(p, &cp);
 	return cp_columns(cp);
 }
 
@@ -222,21 +221,22 @@ static int next_char(const unsigned char *p, size_t *adv, int *shown)
 static size_t terminal_name(char *out, const char *name, size_t max)
 {
 	const unsigned char *s = (const unsigned char *)name;
-	size_t cols = 0, len = 0, total = 0, adv;
-	int shown;
+	size_t cols = 0, len = 0, total = 0, adv, esc_len;
+	char esc[20];
 
 	for (const unsigned char *p = s; *p; p += adv)
-		total += (size_t)next_char(p, &adv, &shown);
+		total += (size_t)next_char(p, &adv, esc, &esc_len);
 	for (const unsigned char *p = s; *p; p += adv) {
-		int w = next_char(p, &adv, &shown);
+		int w = next_char(p, &adv, esc, &esc_len);
 
 		if (total > max && cols + (size_t)w > max - 2)
 			break;
-		if (shown) {
+		if (esc_len) {
+			memcpy(out + len, esc, esc_len);
+			len += esc_len;
+		} else {
 			memcpy(out + len, p, adv);
 			len += adv;
-		} else {
-			out[len++] = '?';
 		}
 		cols += (size_t)w;
 	}

@@ -27,6 +27,7 @@
 #include "error.h"
 #include "repo.h"
 #include "store.h"
+#include "term.h"
 
 #ifndef PG_VERSION
 #define PG_VERSION "unknown"
@@ -273,8 +274,10 @@ int cmd_record(int argc, char **argv)
 			pg_report_error("record", "%s", pg_error_last());
 			goto done;
 		}
-		fprintf(stderr, "profgate record: baseline of %s (%zu benchmark%s%s) written to %s\n", commit,
-			nok, nok == 1 ? "" : "s", dirty ? ", dirty tree" : "", location);
+		fprintf(stderr, "profgate record: baseline of %s (%zu benchmark%s%s) written to ", commit,
+			nok, nok == 1 ? "" : "s", dirty ? ", dirty tree" : "");
+		pg_term_puts(stderr, location);
+		fputc('\n', stderr);
 	}
 	if (!o.quiet && runs_wall > 0)
 		fprintf(stderr, "profgate record: the benchmarks ran %.2f s; profgate added %.2f s (%.1f%%)\n",

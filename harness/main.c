@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "term.h"
 
 #ifndef PG_VERSION
 #define PG_VERSION "unknown"
@@ -91,16 +92,7 @@ void pg_report_error(const char *cmd, const char *fmt, ...)
 		msg = small;
 	}
 	fprintf(stderr, "profgate%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
-		if (*p == '\n')
-			fputs("\\n", stderr);
-		else if (*p == '\t')
-			fputs("\\t", stderr);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(stderr, "\\x%02x", *p);
-		else
-			fputc(*p, stderr);
-	}
+	pg_term_puts(stderr, msg);
 	fputc('\n', stderr);
 	if (msg != small)
 		free(msg);
