@@ -35,7 +35,7 @@ static const char *const metric_names[PG_METRIC_COUNT] = {
 	[PG_METRIC_FUNCTION] = "function",
 };
 
-/* SPEC's defaults; alloc_bytes and leaked_bytes are only checked when a
+/* The defaults of docs/config.md; alloc_bytes and leaked_bytes are only checked when a
  * project asks for it. */
 static const char *const default_thresholds[PG_METRIC_COUNT] = {
 	[PG_METRIC_WALL] = "10%",
@@ -661,7 +661,7 @@ int pg_config_load(struct pg_config *out, const char *path)
 	memset(out, 0, sizeof *out);
 	if (stat(path, &st) < 0 && errno == ENOENT)
 		return pg_error_setc(PG_ENOTFOUND, "cannot open '%s': no such file (write one, or name it "
-				     "with -c FILE; see SPEC \"profgate.json\")", path);
+				     "with -c FILE; see docs/config.md)", path);
 	if ((rc = pg_read_file(&text, &len, path)) < 0)
 		return rc;
 	copy = strdup(path);

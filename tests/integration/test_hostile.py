@@ -430,7 +430,7 @@ class UnsafeNamesTest(HostileTestCase):
 
     def test_names_with_control_characters_are_refused_on_one_line(self):
         # Known failing: the refused name is quoted raw, so a newline in it
-        # splits the error over two lines (SPEC: one line), and an escape
+        # splits the error over two lines (docs/commands.md: one line), and an escape
         # sequence or a "::error::" line reaches the CI log as such.
         for name in self.CONTROL:
             with self.subTest(name=name):
