@@ -26,7 +26,7 @@
 #include "afile.h"
 #include "baseline.h"
 #include "bench_runner.h"
-#include "check_report.h"
+#include "check_writers.h"
 #include "cmds.h"
 #include "config.h"
 #include "error.h"
@@ -472,7 +472,8 @@ int cmd_check(int argc, char **argv)
 				     "--bench %s'", lookup.found, bc->name) < 0)
 				message = NULL;
 		}
-		err = pg_gate_compare(cb, ran ? before : NULL, ran ? &bench : NULL, bc, message, &gopts);
+		err = pg_gate_compare(cb, ran ? before : NULL, ran ? &bench : NULL, bc->name, bc->thresholds,
+				      message, &gopts);
 		free(message);
 		rep.nbenches++;
 		if (err == 0 && ran)

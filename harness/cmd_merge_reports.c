@@ -32,7 +32,7 @@
 
 #include "afile.h"
 #include "check_json_read.h"
-#include "check_report.h"
+#include "check_writers.h"
 #include "cmds.h"
 #include "config.h"
 #include "error.h"

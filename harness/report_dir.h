@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "check_report.h"
+#include "check_writers.h"
 
 /* Refuses a report folder that is a symbolic link (a link planted in a
  * shared workspace could send the report anywhere): -1 with the message

@@ -8,7 +8,7 @@
  * disk and a hostile name can only ever be text.
  */
 #define _GNU_SOURCE
-#include "check_report.h"
+#include "check_writers.h"
 
 #include <math.h>
 #include <stdlib.h>

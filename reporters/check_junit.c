@@ -10,7 +10,7 @@
  * escaper, which also replaces the control characters XML forbids.
  */
 #define _GNU_SOURCE
-#include "check_report.h"
+#include "check_writers.h"
 
 #include <stdlib.h>
 #include <string.h>

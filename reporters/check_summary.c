@@ -21,7 +21,7 @@
  * (keeping room for the footer) is counted instead and left to index.html.
  */
 #define _GNU_SOURCE
-#include "check_report.h"
+#include "check_writers.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diff.h"
+#include "funcdiff.h"
 #include "error.h"
 #include "stats.h"
 #include "verdict.h"
@@ -230,7 +230,7 @@ static int in_names(const char *const *v, size_t n, const char *name)
 /* ---- whole-benchmark metrics --------------------------------------------- */
 
 static int whole(struct pg_check_bench *out, size_t *cap, struct pg_baseline_bench *baseline,
-		 struct pg_baseline_bench *current, const struct pg_bench_config *cfg, double alpha)
+		 struct pg_baseline_bench *current, const struct pg_threshold *th, double alpha)
 {
 	double *before = alloc_values(baseline), *after = alloc_values(current);
 	int rss_timing = count_timing_rss(current) > 0 && (!baseline || count_timing_rss(baseline) > 0);
@@ -242,7 +242,7 @@ static int whole(struct pg_check_bench *out, size_t *cap, struct pg_baseline_ben
 		goto done;
 	}
 	for (size_t k = 0; k < sizeof whole_metrics / sizeof whole_metrics[0]; k++) {
-		const struct pg_threshold *t = &cfg->thresholds[whole_metrics[k].metric];
+		const struct pg_threshold *t = &th[whole_metrics[k].metric];
 		size_t nb = series_values(before, baseline, whole_metrics[k].s, rss_timing);
 		size_t na = series_values(after, current, whole_metrics[k].s, rss_timing);
 		struct pg_verdict_input in = {
@@ -295,7 +295,7 @@ static size_t function_runs(double *out, const struct pg_baseline_bench *b, cons
 }
 
 static int functions_gate(struct pg_check_bench *out, size_t *cap, struct pg_baseline_bench *baseline,
-			  struct pg_baseline_bench *current, const struct pg_bench_config *cfg,
+			  struct pg_baseline_bench *current, const struct pg_threshold *th,
 			  const struct pg_profile *pb, const struct pg_profile *pa, double alpha)
 {
 	struct named *mb = NULL, *ma = NULL;
@@ -330,7 +330,7 @@ static int functions_gate(struct pg_check_bench *out, size_t *cap, struct pg_bas
 			.metric = "function", .function = names[i], .unit = PG_UNIT_PERCENT,
 			.before = before, .nbefore = function_runs(before, baseline, names[i], mb, nmb),
 			.after = after, .nafter = function_runs(after, current, names[i], ma, nma),
-			.threshold = &cfg->thresholds[PG_METRIC_FUNCTION], .alpha = alpha,
+			.threshold = &th[PG_METRIC_FUNCTION], .alpha = alpha,
 		};
 		struct pg_check_metric *m;
 
@@ -458,11 +458,11 @@ static int cmp_abs_change(const void *a, const void *b)
 }
 
 static int heap_gate(struct pg_check_bench *out, size_t *cap, struct pg_baseline_bench *baseline,
-		     struct pg_baseline_bench *current, const struct pg_bench_config *cfg,
+		     struct pg_baseline_bench *current, const struct pg_threshold *th,
 		     const struct pg_profile *pb, const struct pg_profile *pa,
 		     const struct pg_gate_opts *o)
 {
-	const struct pg_threshold *t = &cfg->thresholds[PG_METRIC_PEAK_HEAP];
+	const struct pg_threshold *t = &th[PG_METRIC_PEAK_HEAP];
 	struct named *sb = NULL, *sa = NULL;
 	size_t nsb = 0, nsa = 0, first = out->nmetrics, i = 0, j = 0;
 	double reference = metric_median(out, "peak_heap", 0);
@@ -687,7 +687,7 @@ static int busy_machine_guard(struct pg_check_bench *out, const struct pg_gate_o
 }
 
 int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseline,
-		    struct pg_baseline_bench *current, const struct pg_bench_config *cfg,
+		    struct pg_baseline_bench *current, const char *name, const struct pg_threshold *th,
 		    const char *message, const struct pg_gate_opts *opts)
 {
 	struct pg_gate_opts o = opts ? *opts : (struct pg_gate_opts){ .machine_idle = NAN, .machine_others = NAN };
@@ -702,7 +702,7 @@ int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseli
 	memset(out, 0, sizeof *out);
 	out->machine_idle = o.machine_idle;
 	out->machine_others = o.machine_others;
-	if (!(out->name = strdup(cfg->name)) || (message && !(out->message = strdup(message))))
+	if (!(out->name = strdup(name)) || (message && !(out->message = strdup(message))))
 		return pg_error_set("out of memory");
 	if (!current) {
 		out->verdict = PG_VERDICT_ERROR;
@@ -714,7 +714,7 @@ int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseli
 		out->runs_before = baseline->nruns;
 		out->mem_runs_before = baseline->nmem_runs;
 	}
-	if ((rc = whole(out, &cap, baseline, current, cfg, o.alpha)) < 0)
+	if ((rc = whole(out, &cap, baseline, current, th, o.alpha)) < 0)
 		return rc;
 	if (!baseline) {
 		out->verdict = PG_VERDICT_INCONCLUSIVE;
@@ -725,8 +725,8 @@ int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseli
 	    (rc = pg_baseline_bench_profile(&mem_b, baseline, PG_BASELINE_MEM_PEAK)) < 0 ||
 	    (rc = pg_baseline_bench_profile(&mem_a, current, PG_BASELINE_MEM_PEAK)) < 0)
 		return rc;
-	if ((rc = functions_gate(out, &cap, baseline, current, cfg, cpu_b, cpu_a, o.alpha)) < 0 ||
-	    (rc = heap_gate(out, &cap, baseline, current, cfg, mem_b, mem_a, &o)) < 0)
+	if ((rc = functions_gate(out, &cap, baseline, current, th, cpu_b, cpu_a, o.alpha)) < 0 ||
+	    (rc = heap_gate(out, &cap, baseline, current, th, mem_b, mem_a, &o)) < 0)
 		return rc;
 	if (cpu_b && cpu_a && (rc = explain_functions(out, cpu_b, cpu_a, o.max_functions)) < 0)
 		return rc;
