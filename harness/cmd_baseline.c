@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,50 +240,46 @@ static void stats(double *v, size_t n, double *med, double *min, double *max)
 	*max = v[n - 1];
 }
 
-static void show_seconds(const char *what, const struct pg_baseline_bench *b, int cpu)
+/* The median, min and max of metric m over the runs that measure it (the
+ * memory runs for one that both measure). */
+static void show_metric(enum pg_metric m, const struct pg_baseline_bench *b)
 {
+	const struct pg_metric_def *d = pg_metric(m);
+	int timing = d->runs == PG_RUNS_TIMING;
+	size_t nruns = timing ? b->nruns : b->nmem_runs, n = 0;
 	double *v, med, min, max;
+	char x[32], y[32], z[32];
 
-	if (b->nruns == 0 || !(v = malloc(b->nruns * sizeof *v)))
+	if (d->runs == PG_RUNS_NONE || (timing && nruns == 0) || !(v = malloc((nruns ? nruns : 1) * sizeof *v)))
 		return;
-	for (size_t i = 0; i < b->nruns; i++)
-		v[i] = cpu ? b->runs[i].cpu_seconds : b->runs[i].wall_seconds;
-	stats(v, b->nruns, &med, &min, &max);
-	free(v);
-	printf("  %-13s median %.3f s  (min %.3f, max %.3f)\n", what, med, min, max);
-}
+	for (size_t i = 0; i < nruns; i++) {
+		double value = timing ? b->runs[i].values[m] : b->mem_runs[i].values[m];
 
-/* field: offset of an int64 of struct pg_baseline_mem_run. */
-static void show_bytes(const char *what, const struct pg_baseline_bench *b, size_t field, int count)
-{
-	double *v = malloc((b->nmem_runs ? b->nmem_runs : 1) * sizeof *v), med, min, max;
-	size_t n = 0;
-	char a[32], c[32], d[32];
-
-	if (!v)
-		return;
-	for (size_t i = 0; i < b->nmem_runs; i++) {
-		int64_t x;
-
-		memcpy(&x, (const char *)&b->mem_runs[i] + field, sizeof x);
-		if (x >= 0)
-			v[n++] = (double)x;
+		if (!isnan(value))
+			v[n++] = value;
 	}
 	if (n == 0) {
 		free(v);
-		printf("  %-13s not measured\n", what);
+		printf("  %-13s not measured\n", d->name);
 		return;
 	}
 	stats(v, n, &med, &min, &max);
 	free(v);
-	if (count) {
-		printf("  %-13s median %.0f  (min %.0f, max %.0f)\n", what, med, min, max);
+	switch (d->unit) {
+	case PG_UNIT_SECONDS:
+		printf("  %-13s median %.3f s  (min %.3f, max %.3f)\n", d->name, med, min, max);
 		return;
+	case PG_UNIT_BYTES:
+		human_size(x, sizeof x, med);
+		human_size(y, sizeof y, min);
+		human_size(z, sizeof z, max);
+		printf("  %-13s median %s  (min %s, max %s)\n", d->name, x, y, z);
+		return;
+	case PG_UNIT_COUNT:
+	case PG_UNIT_PERCENT:
+		break;
 	}
-	human_size(a, sizeof a, med);
-	human_size(c, sizeof c, min);
-	human_size(d, sizeof d, max);
-	printf("  %-13s median %s  (min %s, max %s)\n", what, a, c, d);
+	printf("  %-13s median %.0f  (min %.0f, max %.0f)\n", d->name, med, min, max);
 }
 
 static int show_stacks(const char *what, struct pg_baseline_bench *b, enum pg_baseline_kind kind)
@@ -391,13 +388,8 @@ static int do_show(struct pg_store *store, struct pg_repo *repo, const char *rev
 		for (size_t k = 0; k < bench->ncommand; k++)
 			printf(" %s", bench->command[k]);
 		printf("\n");
-		show_seconds("wall", bench, 0);
-		show_seconds("cpu", bench, 1);
-		show_bytes("peak_heap", bench, offsetof(struct pg_baseline_mem_run, peak_heap_bytes), 0);
-		show_bytes("peak_rss", bench, offsetof(struct pg_baseline_mem_run, peak_rss_bytes), 0);
-		show_bytes("alloc_count", bench, offsetof(struct pg_baseline_mem_run, alloc_count), 1);
-		show_bytes("alloc_bytes", bench, offsetof(struct pg_baseline_mem_run, alloc_bytes), 0);
-		show_bytes("leaked_bytes", bench, offsetof(struct pg_baseline_mem_run, leaked_bytes), 0);
+		for (int m = 0; m < PG_METRIC_COUNT; m++)
+			show_metric((enum pg_metric)m, bench);
 		if (show_stacks("cpu stacks", bench, PG_BASELINE_CPU) < 0 ||
 		    show_stacks("mem stacks", bench, PG_BASELINE_MEM_PEAK) < 0) {
 			pg_report_error("baseline", "show: %s", pg_error_last());

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,28 +120,6 @@ static int parse_args(struct record_opts *o, int argc, char **argv)
 		return -1;
 	}
 	return 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The middle timing run's wall time, for the line that closes a benchmark. */
-static double median_wall(const struct pg_baseline_bench *b)
-{
-	double *w, m;
-
-	if (b->nruns == 0 || !(w = malloc(b->nruns * sizeof *w)))
-		return 0;
-	for (size_t i = 0; i < b->nruns; i++)
-		w[i] = b->runs[i].wall_seconds;
-	qsort(w, b->nruns, sizeof *w, cmp_double);
-	m = b->nruns % 2 ? w[b->nruns / 2] : (w[b->nruns / 2 - 1] + w[b->nruns / 2]) / 2;
-	free(w);
-	return m;
 }
 
 int cmd_record(int argc, char **argv)
@@ -273,9 +252,11 @@ int cmd_record(int argc, char **argv)
 			pg_bench_print_stderr_tail("record", bc->name, outcome.stderr_tail);
 			pg_baseline_bench_release(&bench);
 		} else {
+			double wall = pg_baseline_bench_median(&bench, PG_METRIC_WALL);
+
 			if (!o.quiet)
 				fprintf(stderr, "[%zu/%zu] %s  done  %zu run%s, median %.2f s\n", i + 1, ntodo,
-					bc->name, bench.nruns, bench.nruns == 1 ? "" : "s", median_wall(&bench));
+					bc->name, bench.nruns, bench.nruns == 1 ? "" : "s", isnan(wall) ? 0 : wall);
 			if (pg_baseline_take_bench(baseline, &bench) < 0) {
 				pg_report_error("record", "%s", pg_error_last());
 				pg_baseline_bench_release(&bench);

@@ -691,6 +691,7 @@ int pg_run_profile(struct pg_run_result *out, const struct pg_run_request *req)
 	out->wall_seconds = lr->wall_seconds;
 	out->cpu_seconds = (double)lr->ru.ru_utime.tv_sec + (double)lr->ru.ru_utime.tv_usec / 1e6 +
 			   (double)lr->ru.ru_stime.tv_sec + (double)lr->ru.ru_stime.tv_usec / 1e6;
+	out->sys_cpu_seconds = (double)lr->ru.ru_stime.tv_sec + (double)lr->ru.ru_stime.tv_usec / 1e6;
 	out->peak_rss_bytes = (int64_t)lr->ru.ru_maxrss * 1024;
 	if (errpath)
 		out->stderr_tail = read_tail(errpath, (size_t)req->stderr_tail);

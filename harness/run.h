@@ -69,6 +69,7 @@ struct pg_run_result {
 	int status;                 /* what `profgate run` exits with */
 	struct pg_launch_result launch;
 	double wall_seconds, cpu_seconds;
+	double sys_cpu_seconds;     /* the part of cpu_seconds spent in the kernel */
 	struct pg_profile *cpu;     /* owned; on-CPU samples (wall mode: the running ones) */
 	struct pg_profile *wall;    /* owned; NULL unless wall mode */
 	uint64_t samples, cpu_samples, lost, overruns;
