@@ -281,7 +281,7 @@ static int symbolize_stack(size_t *depth_out, pg_frame_id *stack, pg_frame_id ro
 			r->sym_frames++;
 			if (!resolved)
 				r->sym_unresolved++;
-			/* The signal trampoline never appears (SPEC), also where a
+			/* The signal trampoline never appears (docs/folded.md), also where a
 			 * sample caught the program's own handler returning. */
 			if (!strcmp(name, "__restore_rt")) {
 				e->skip = 1;
