@@ -221,25 +221,33 @@ done:
 	return rc;
 }
 
-int pg_diff_folded_write(const struct pg_profile *before, const struct pg_profile *after,
-			 int normalize, const char *path)
+int pg_diff_write_file(const char *path, int (*render)(void *job, FILE *f), struct pg_diff_job *job)
 {
-	struct pg_afile af;
 	char *what = NULL;
 	int rc;
 
 	if (asprintf(&what, "'%s'", path) < 0)
 		return pg_error_set("out of memory");
-	if ((rc = pg_afile_open(&af, path)) < 0)
-		goto done;
-	if ((rc = folded_render(before, after, normalize, af.f, what)) < 0) {
-		pg_afile_abort(&af);
-		goto done;
-	}
-	rc = pg_afile_commit(&af);
-done:
+	job->what = what;
+	rc = pg_afile_write_with(path, render, job);
+	job->what = NULL;
 	free(what);
 	return rc;
+}
+
+static int folded_job(void *job, FILE *f)
+{
+	const struct pg_diff_job *j = job;
+
+	return folded_render(j->before, j->after, j->normalize, f, j->what);
+}
+
+int pg_diff_folded_write(const struct pg_profile *before, const struct pg_profile *after,
+			 int normalize, const char *path)
+{
+	struct pg_diff_job job = { .before = before, .after = after, .normalize = normalize };
+
+	return pg_diff_write_file(path, folded_job, &job);
 }
 
 /* ---- HTML --------------------------------------------------------- */
@@ -429,23 +437,17 @@ int pg_diff_html_render(const struct pg_profile *before, const struct pg_profile
 	return html_render(before, after, o, out, "the differential flame graph");
 }
 
+static int html_job(void *job, FILE *f)
+{
+	const struct pg_diff_job *j = job;
+
+	return html_render(j->before, j->after, j->opts, f, j->what);
+}
+
 int pg_diff_html_write(const struct pg_profile *before, const struct pg_profile *after,
 		       const struct pg_diff_opts *o, const char *path)
 {
-	struct pg_afile af;
-	char *what = NULL;
-	int rc;
+	struct pg_diff_job job = { .before = before, .after = after, .opts = o };
 
-	if (asprintf(&what, "'%s'", path) < 0)
-		return pg_error_set("out of memory");
-	if ((rc = pg_afile_open(&af, path)) < 0)
-		goto done;
-	if ((rc = html_render(before, after, o, af.f, what)) < 0) {
-		pg_afile_abort(&af);
-		goto done;
-	}
-	rc = pg_afile_commit(&af);
-done:
-	free(what);
-	return rc;
+	return pg_diff_write_file(path, html_job, &job);
 }
