@@ -221,33 +221,47 @@ done:
 	return rc;
 }
 
-int pg_diff_write_file(const char *path, int (*render)(void *job, FILE *f), struct pg_diff_job *job)
+struct diff_job {
+	pg_diff_render_fn *render;
+	const struct pg_profile *before, *after;
+	const struct pg_diff_opts *opts;
+	const char *what;
+};
+
+static int diff_job(void *job, FILE *f)
 {
+	const struct diff_job *j = job;
+
+	return j->render(j->before, j->after, j->opts, f, j->what);
+}
+
+int pg_diff_write_file(const char *path, pg_diff_render_fn *render, const struct pg_profile *before,
+		       const struct pg_profile *after, const struct pg_diff_opts *o)
+{
+	struct diff_job job = { render, before, after, o, NULL };
 	char *what = NULL;
 	int rc;
 
 	if (asprintf(&what, "'%s'", path) < 0)
 		return pg_error_set("out of memory");
-	job->what = what;
-	rc = pg_afile_write_with(path, render, job);
-	job->what = NULL;
+	job.what = what;
+	rc = pg_afile_write_with(path, diff_job, &job);
 	free(what);
 	return rc;
 }
 
-static int folded_job(void *job, FILE *f)
+static int folded_with_opts(const struct pg_profile *before, const struct pg_profile *after,
+			    const struct pg_diff_opts *o, FILE *f, const char *what)
 {
-	const struct pg_diff_job *j = job;
-
-	return folded_render(j->before, j->after, j->normalize, f, j->what);
+	return folded_render(before, after, o->normalize, f, what);
 }
 
 int pg_diff_folded_write(const struct pg_profile *before, const struct pg_profile *after,
 			 int normalize, const char *path)
 {
-	struct pg_diff_job job = { .before = before, .after = after, .normalize = normalize };
+	struct pg_diff_opts o = { .normalize = normalize };
 
-	return pg_diff_write_file(path, folded_job, &job);
+	return pg_diff_write_file(path, folded_with_opts, before, after, &o);
 }
 
 /* ---- HTML --------------------------------------------------------- */
@@ -437,17 +451,8 @@ int pg_diff_html_render(const struct pg_profile *before, const struct pg_profile
 	return html_render(before, after, o, out, "the differential flame graph");
 }
 
-static int html_job(void *job, FILE *f)
-{
-	const struct pg_diff_job *j = job;
-
-	return html_render(j->before, j->after, j->opts, f, j->what);
-}
-
 int pg_diff_html_write(const struct pg_profile *before, const struct pg_profile *after,
 		       const struct pg_diff_opts *o, const char *path)
 {
-	struct pg_diff_job job = { .before = before, .after = after, .opts = o };
-
-	return pg_diff_write_file(path, html_job, &job);
+	return pg_diff_write_file(path, html_render, before, after, o);
 }

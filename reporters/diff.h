@@ -31,15 +31,12 @@ int pg_diff_svg_write(const struct pg_profile *before, const struct pg_profile *
 int pg_diff_folded_write(const struct pg_profile *before, const struct pg_profile *after,
 			 int normalize, const char *path);
 
-/* What the three diff writers share: the two profiles, the options, and
- * "'path'" (set by pg_diff_write_file) for the render's messages. */
-struct pg_diff_job {
-	const struct pg_profile *before, *after;
-	const struct pg_diff_opts *opts;
-	int normalize;
-	const char *what;
-};
-/* Renders job with render(job, stream) into path atomically. */
-int pg_diff_write_file(const char *path, int (*render)(void *job, FILE *f), struct pg_diff_job *job);
+/* A diff render: into f, with what ("'path'") naming the output in its
+ * messages. */
+typedef int pg_diff_render_fn(const struct pg_profile *before, const struct pg_profile *after,
+			      const struct pg_diff_opts *o, FILE *f, const char *what);
+/* What the three diff writers share: render into path atomically. */
+int pg_diff_write_file(const char *path, pg_diff_render_fn *render, const struct pg_profile *before,
+		       const struct pg_profile *after, const struct pg_diff_opts *o);
 
 #endif

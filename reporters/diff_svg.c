@@ -217,19 +217,10 @@ done:
 	return rc;
 }
 
-static int svg_job(void *job, FILE *f)
-{
-	const struct pg_diff_job *j = job;
-
-	return svg_render(j->before, j->after, j->opts, f, j->what);
-}
-
 int pg_diff_svg_write(const struct pg_profile *before, const struct pg_profile *after,
 		      const struct pg_diff_opts *o, const char *path)
 {
-	struct pg_diff_job job = { .before = before, .after = after, .opts = o };
-
-	return pg_diff_write_file(path, svg_job, &job);
+	return pg_diff_write_file(path, svg_render, before, after, o);
 }
 
 int pg_diff_svg_render(const struct pg_profile *before, const struct pg_profile *after,
