@@ -236,6 +236,7 @@ struct pg_slot *pg_slot_claim(pid_t tid)
 		s->wait_carry_ns = 0;
 		atomic_store(&s->stop_ns, 0);
 		atomic_store(&s->wall_done, 0);
+		atomic_store(&s->wait_reset, 0);
 		atomic_store(&s->last_seq, 0);
 		atomic_store(&s->state, SLOT_ACTIVE);
 		int n = atomic_load(&pg.nslots);
@@ -404,6 +405,8 @@ static int open_task_dir(void)
 
 static void rescan_threads(void)
 {
+	static uint32_t rescan_round;
+	rescan_round++;
 	int fd = open_task_dir();
 	if (fd < 0)
 		return;
@@ -426,6 +429,12 @@ static void rescan_threads(void)
 			int armed = 0;
 			if (s) {
 				s->rescanned = 1;
+				/* Most threads found here are ours on their way to their
+				 * start routine (which adopts the slot): their time in
+				 * our set-up is not the program's waiting. A thread that
+				 * nobody adopts counts its waits from the next rescan. */
+				atomic_store(&s->last_visit_ns, 0);
+				s->rescan_round = rescan_round;
 				armed = pg_sampler_arm(s, tid) == 0;
 				if (!armed)
 					atomic_store(&s->state, SLOT_EXITED);
@@ -441,6 +450,9 @@ static void rescan_threads(void)
 		struct pg_slot *s = &pg.slots[i];
 		if (atomic_load(&s->state) != SLOT_ACTIVE || !s->rescanned)
 			continue;
+		uint64_t zero = 0;
+		if (s->rescan_round != rescan_round)
+			atomic_compare_exchange_strong(&s->last_visit_ns, &zero, pg_now_ns());
 		char path[64];
 		snprintf(path, sizeof path, "/proc/self/task/%d", atomic_load(&s->tid));
 		struct stat st;
@@ -633,8 +645,10 @@ static struct pg_slot *arm_current_thread(int *already)
 	pthread_mutex_lock(&claim_lock);
 	struct pg_slot *s = pg_slot_find(tid);
 	if (s) {
-		/* The rescan got here first and armed it: adopt that slot. */
+		/* The rescan got here first and armed it: adopt that slot, and
+		 * drop the waits counted meanwhile (our set-up). */
 		s->rescanned = 0;
+		atomic_store(&s->wait_reset, 1);
 		pg_self = s;
 		*already = 1;
 		pthread_mutex_unlock(&claim_lock);

@@ -47,6 +47,7 @@ struct pg_slot {
 	timer_t timer;
 	int source;                 /* enum pg_source */
 	int rescanned;
+	uint32_t rescan_round;      /* the rescan that claimed it */
 	int signo;                  /* the signal its source sends, 0 if unarmed */
 	char name[16];              /* as last recorded */
 	_Atomic uint64_t samples, lost, overruns;
@@ -60,6 +61,7 @@ struct pg_slot {
 	uint64_t wait_carry_ns;
 	_Atomic uint64_t stop_ns;   /* when the thread left */
 	_Atomic int wall_done;      /* its last wait is written: the slot may be freed */
+	_Atomic int wait_reset;     /* adopted from the rescan: drop the waits gathered so far */
 	uint32_t wait_run, wait_seq, wait_n;
 	int32_t wait_tid;
 	uint64_t wait_since;

@@ -633,6 +633,10 @@ void pg_sampler_wall_tick(unsigned char *buf, size_t *len, size_t cap)
 			}
 			continue;
 		}
+		if (atomic_exchange(&s->wait_reset, 0)) {
+			s->wait_run = 0;
+			s->wait_carry_ns = 0;
+		}
 		pid_t tid = atomic_load(&s->tid);
 		uint64_t cpu = thread_cpu_ns(tid);
 		uint64_t now = pg_now_ns();
