@@ -86,16 +86,18 @@ void pg_write_lock(void)
 {
 	int old;
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	pg_holds_write_lock = 1;  /* set over the whole of lock and unlock (see lock_T) */
+	atomic_signal_fence(memory_order_seq_cst);
 	pthread_mutex_lock(&pg.write_lock);
-	pg_holds_write_lock = 1;
 	t_write_cancel = old;
 }
 
 void pg_write_unlock(void)
 {
 	int old = t_write_cancel;
-	pg_holds_write_lock = 0;
 	pthread_mutex_unlock(&pg.write_lock);
+	atomic_signal_fence(memory_order_seq_cst);
+	pg_holds_write_lock = 0;
 	pthread_setcancelstate(old, NULL);
 }
 
@@ -235,6 +237,7 @@ struct pg_slot *pg_slot_claim(pid_t tid)
 		s->last_visit_ns = pg_now_ns();  /* wall mode counts its waits from here */
 		s->wait_carry_ns = 0;
 		atomic_store(&s->stop_ns, 0);
+		atomic_store(&s->stop_cpu_ns, 0);
 		atomic_store(&s->wall_done, 0);
 		atomic_store(&s->wait_reset, 0);
 		atomic_store(&s->last_seq, 0);
@@ -450,8 +453,11 @@ static void rescan_threads(void)
 		struct pg_slot *s = &pg.slots[i];
 		if (atomic_load(&s->state) != SLOT_ACTIVE || !s->rescanned)
 			continue;
+		/* Not adopted by the next rescan, and no thread of ours on its
+		 * way to its start routine: a thread of the program's own
+		 * making, whose waits count from now. */
 		uint64_t zero = 0;
-		if (s->rescan_round != rescan_round)
+		if (s->rescan_round != rescan_round && atomic_load(&pg.starting) == 0)
 			atomic_compare_exchange_strong(&s->last_visit_ns, &zero, pg_now_ns());
 		char path[64];
 		snprintf(path, sizeof path, "/proc/self/task/%d", atomic_load(&s->tid));
@@ -882,6 +888,7 @@ void pg_after_fork_child(void)
 	pg_self = NULL;
 	pg.has_sampler = 0;
 	atomic_store(&pg.main_exited, 0);
+	atomic_store(&pg.starting, 0);  /* the parent's threads on their way are not here */
 	pg.threads_seen = 0;
 	/* The eventfd is shared with the parent's collector thread, and
 	 * /proc/self/task was the parent's. */
@@ -902,6 +909,9 @@ void pg_thread_stop(void)
 	struct pg_slot *s = pg_self;
 	if (!s)
 		return;
+	struct timespec cpu;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+	atomic_store(&s->stop_cpu_ns, (uint64_t)cpu.tv_sec * 1000000000ull + (uint64_t)cpu.tv_nsec);
 	atomic_store(&s->stop_ns, pg_now_ns());
 	atomic_store(&recent_exits[atomic_fetch_add(&recent_next, 1) % RECENT_EXITS], atomic_load(&s->tid));
 	sigset_t set;

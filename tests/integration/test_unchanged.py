@@ -219,10 +219,11 @@ class SamplingTest(UnchangedTestCase):
             self.assertGreater(counts[0], 0.3 * hz * 0.6, why)
 
     def test_wall_mode_is_fair_to_many_sleeping_threads(self):
-        # Known failing (PG_KNOWN_FAILING): on this loaded machine some runs
-        # give a group of the first threads no [waiting] weight at all, and
-        # most give many threads 10-35% more ticks than their time alive.
-        # 1,500 threads sleep 2 s each. A thread's weight in wall mode is its
+        # 1,500 threads sleep 2 s each. (Before: the first threads got ~1,760
+        # samples and the last quarter ~225; then, with waits weighted by
+        # time, threads that lived through a long rescan got nothing, and
+        # threads the rescan armed before their start routine got our set-up
+        # counted as waiting.) A thread's weight in wall mode is its
         # wall time in ticks, whatever its place in the collector's table:
         # within 10% of the time it was alive (which the program measures:
         # on a loaded machine a thread may wait long for a CPU after its
