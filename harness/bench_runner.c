@@ -78,6 +78,11 @@ static char *run_failure(const struct pg_run_result *r, const struct pg_bench_co
 	} else if (WEXITSTATUS(st) != 0) {
 		if (asprintf(&s, "exited with status %d", WEXITSTATUS(st)) < 0)
 			s = NULL;
+	} else if (r->nlost_profiles > 0) {
+		/* A measurement without a process's share is not a measurement. */
+		if (asprintf(&s, "the profile of %zu process%s was lost: %s", r->nlost_profiles,
+			     r->nlost_profiles == 1 ? "" : "es", r->lost_profiles[0]) < 0)
+			s = NULL;
 	} else {
 		return NULL;
 	}

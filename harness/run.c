@@ -492,9 +492,22 @@ static int read_records(struct pg_run_result *r, const struct pg_run_request *re
 	for (size_t i = 0; i < nfiles; i++) {
 		if ((err = pg_records_read(&procs[nprocs], files[i])) < 0) {
 			/* One unreadable record (a process killed before its first
-			 * write) must not cost the others. */
-			fprintf(stderr, "profgate: warning: %s\n", pg_error_last());
+			 * write) must not cost the others, but it is never silent:
+			 * profile.json lists it and a benchmark run fails on it. */
+			char *why = strdup(pg_error_last());
+			char **more = realloc(r->lost_profiles, (r->nlost_profiles + 1) * sizeof *more);
+
+			fprintf(stderr, "profgate: warning: a process's profile is lost: %s\n", pg_error_last());
 			pg_proc_release(&procs[nprocs]);
+			if (!why || !more) {
+				free(why);
+				if (more)
+					r->lost_profiles = more;
+				err = pg_error_set("out of memory");
+				goto done;
+			}
+			r->lost_profiles = more;
+			r->lost_profiles[r->nlost_profiles++] = why;
 			continue;
 		}
 		nprocs++;
@@ -735,6 +748,9 @@ void pg_run_result_release(struct pg_run_result *r)
 	pg_profile_free(r->mem_peak);
 	pg_profile_free(r->mem_leaks);
 	free(r->heap);
+	for (size_t i = 0; i < r->nlost_profiles; i++)
+		free(r->lost_profiles[i]);
+	free(r->lost_profiles);
 	for (size_t i = 0; i < r->nprocs; i++) {
 		for (int k = 0; k < r->procs[i].argc; k++)
 			free(r->procs[i].argv[k]);
@@ -964,6 +980,7 @@ static int write_profile_json(const struct pg_run_result *r, const struct pg_run
 		.threads = jthreads, .nthreads = r->nthreads,
 		.sym_frames = r->sym_frames, .sym_unresolved = r->sym_unresolved,
 		.profgate_version = PG_VERSION, .postprocess_seconds = r->postprocess_seconds,
+		.lost_profiles = (const char *const *)r->lost_profiles, .nlost_profiles = r->nlost_profiles,
 	};
 	err = pg_profile_json_write(&sum, path);
 done:

@@ -86,6 +86,11 @@ struct pg_run_result {
 	size_t nroots;
 	uint64_t sym_frames, sym_unresolved;
 	double postprocess_seconds;
+	/* Processes whose records could not be read (killed before their first
+	 * write, a file cut short on a full disk): why, one line each. Their
+	 * profiles are missing from the merged ones. */
+	char **lost_profiles;
+	size_t nlost_profiles;
 	char *stderr_tail;          /* when asked for; NUL-terminated */
 	/* allocation tracker (mem runs); profiles NULL and numbers -1 without it */
 	int mem_tracked;

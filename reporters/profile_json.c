@@ -127,6 +127,9 @@ int pg_profile_json_write(const struct pg_run_summary *s, const char *path)
 	cJSON_AddNumberToObject(sym, "frames", (double)s->sym_frames);
 	cJSON_AddNumberToObject(sym, "unresolved", (double)s->sym_unresolved);
 	cJSON_AddNumberToObject(sym, "postprocess_seconds", s->postprocess_seconds);
+	cJSON *lost = cJSON_AddArrayToObject(root, "lost_profiles");
+	for (size_t i = 0; lost && i < s->nlost_profiles; i++)
+		cJSON_AddItemToArray(lost, cJSON_CreateString(s->lost_profiles[i]));
 
 	text = cJSON_Print(root);
 	if (!text) {

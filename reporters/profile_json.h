@@ -67,6 +67,8 @@ struct pg_run_summary {
 	uint64_t sym_frames, sym_unresolved;
 	const char *profgate_version;
 	double postprocess_seconds;   /* reading, symbolizing, folding after the command ended */
+	const char *const *lost_profiles;  /* processes whose records could not be read, and why */
+	size_t nlost_profiles;
 };
 
 /* Writes the summary to path atomically. */
