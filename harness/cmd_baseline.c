@@ -28,6 +28,7 @@
 #include "error.h"
 #include "repo.h"
 #include "store.h"
+#include "term.h"
 
 struct baseline_opts {
 	const char *config;  /* NULL: PG_CONFIG_DEFAULT, if there is one */
@@ -142,7 +143,7 @@ static int do_list(struct pg_store *store, int json)
 
 	if (pg_store_list(&e, &n, store) < 0) {
 		pg_report_error("baseline", "%s", pg_error_last());
-		return PG_EXIT_USAGE;
+		return PG_EXIT_ERROR;
 	}
 	if (json) {
 		cJSON *a = cJSON_CreateArray();
@@ -189,13 +190,20 @@ static int do_list(struct pg_store *store, int json)
 		if (json)
 			continue;
 		human_size(size, sizeof size, (double)e[i].size);
-		printf("%.12s  %-20s  %10zu  %9s  %s%s\n", e[i].commit, e[i].recorded_at, e[i].nbenches, size,
-		       e[i].location, e[i].dirty ? "  (dirty)" : "");
+		char recorded[64];
+
+		printf("%.12s  %-20s  %10zu  %9s  ", e[i].commit,
+		       pg_term_escape(recorded, sizeof recorded, e[i].recorded_at), e[i].nbenches, size);
+		pg_term_puts(stdout, e[i].location);
+		printf("%s\n", e[i].dirty ? "  (dirty)" : "");
 	}
-	if (n == 0 && !json)
-		fprintf(stderr, "profgate baseline: no baselines in %s\n", pg_store_describe(store));
+	if (n == 0 && !json) {
+		fputs("profgate baseline: no baselines in ", stderr);
+		pg_term_puts(stderr, pg_store_describe(store));
+		fputc('\n', stderr);
+	}
 	pg_store_entries_free(e, n);
-	return bad ? PG_EXIT_USAGE : PG_EXIT_OK;
+	return bad ? PG_EXIT_ERROR : PG_EXIT_OK;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -305,8 +313,11 @@ static void show_hot(const struct pg_baseline_bench *b)
 			v[n++] = &b->hot[i];
 	qsort(v, n, sizeof *v, cmp_self);
 	printf("  %-13s", "hot (self)");
-	for (size_t k = 0; k < n && k < 5; k++)
-		printf("%s %s %.1f%%", k ? "," : "", v[k]->name, 100 * v[k]->self);
+	for (size_t k = 0; k < n && k < 5; k++) {
+		fputs(k ? ", " : " ", stdout);
+		pg_term_puts(stdout, v[k]->name);
+		printf(" %.1f%%", 100 * v[k]->self);
+	}
 	printf("%s\n", n ? "" : " none");
 	free(v);
 }
@@ -317,11 +328,11 @@ static int do_show(struct pg_store *store, struct pg_repo *repo, const char *rev
 	struct pg_baseline *b = NULL;
 	char *text = NULL, *location = NULL;
 	size_t len = 0;
-	int rc = PG_EXIT_USAGE;
+	int rc = PG_EXIT_ERROR;
 
 	if (resolve_rev(commit, repo, store, rev) < 0) {
 		pg_report_error("baseline", "show: %s", pg_error_last());
-		return PG_EXIT_USAGE;
+		return PG_EXIT_ERROR;
 	}
 	if (pg_store_read_raw(&text, &len, &location, store, commit) < 0 ||
 	    pg_baseline_parse(&b, text, len, location) < 0) {
@@ -344,12 +355,22 @@ static int do_show(struct pg_store *store, struct pg_repo *repo, const char *rev
 
 	human_size(size, sizeof size, (double)len);
 	printf("commit     %s%s\n", b->commit, b->dirty ? "  (recorded from a dirty working tree)" : "");
-	printf("recorded   %s by profgate %s\n", b->recorded_at, b->profgate_version);
+	/* Everything but the commit comes from the stored file as it is. */
+	char t[6][256];
+
+	printf("recorded   %s by profgate %s\n", pg_term_escape(t[0], sizeof t[0], b->recorded_at),
+	       pg_term_escape(t[1], sizeof t[1], b->profgate_version));
 	printf("host       %s: %s, %d CPU%s, %s %s, %s (fingerprint %s)\n",
-	       b->host.hostname ? b->host.hostname : "?", b->host.cpu_model ? b->host.cpu_model : "?",
-	       b->host.cpus, b->host.cpus == 1 ? "" : "s", b->host.kernel ? b->host.kernel : "?",
-	       b->host.arch ? b->host.arch : "?", b->host.os ? b->host.os : "?", b->host.fingerprint);
-	printf("stored at  %s (%s)\n", location, size);
+	       pg_term_escape(t[0], sizeof t[0], b->host.hostname ? b->host.hostname : "?"),
+	       pg_term_escape(t[1], sizeof t[1], b->host.cpu_model ? b->host.cpu_model : "?"),
+	       b->host.cpus, b->host.cpus == 1 ? "" : "s",
+	       pg_term_escape(t[2], sizeof t[2], b->host.kernel ? b->host.kernel : "?"),
+	       pg_term_escape(t[3], sizeof t[3], b->host.arch ? b->host.arch : "?"),
+	       pg_term_escape(t[4], sizeof t[4], b->host.os ? b->host.os : "?"),
+	       pg_term_escape(t[5], sizeof t[5], b->host.fingerprint));
+	printf("stored at  ");
+	pg_term_puts(stdout, location);
+	printf(" (%s)\n", size);
 	printf("benchmarks %zu\n", b->nbenches);
 	for (size_t i = 0; i < b->nbenches; i++) {
 		struct pg_baseline_bench *bench = &b->benches[i];
@@ -359,8 +380,10 @@ static int do_show(struct pg_store *store, struct pg_repo *repo, const char *rev
 		       bench->nmem_runs == 1 ? "" : "s", bench->nwarmup, bench->hz,
 		       bench->dirty ? "; dirty tree" : "");
 		printf("  %-13s", "command");
-		for (size_t k = 0; k < bench->ncommand; k++)
-			printf(" %s", bench->command[k]);
+		for (size_t k = 0; k < bench->ncommand; k++) {
+			fputc(' ', stdout);
+			pg_term_puts(stdout, bench->command[k]);
+		}
 		printf("\n");
 		for (int m = 0; m < PG_METRIC_COUNT; m++)
 			show_metric((enum pg_metric)m, bench);
@@ -385,9 +408,11 @@ static int do_rm(struct pg_store *store, struct pg_repo *repo, const char *rev)
 
 	if (resolve_rev(commit, repo, store, rev) < 0 || pg_store_remove(store, commit) < 0) {
 		pg_report_error("baseline", "rm: %s", pg_error_last());
-		return PG_EXIT_USAGE;
+		return PG_EXIT_ERROR;
 	}
-	printf("removed the baseline of %s from %s\n", commit, pg_store_describe(store));
+	printf("removed the baseline of %s from ", commit);
+	pg_term_puts(stdout, pg_store_describe(store));
+	putchar('\n');
 	return PG_EXIT_OK;
 }
 
@@ -397,7 +422,7 @@ int cmd_baseline(int argc, char **argv)
 	struct pg_config cfg = { 0 };
 	struct pg_repo *repo = NULL;
 	struct pg_store *store = NULL;
-	int have_config = 0, rc = PG_EXIT_USAGE, err;
+	int have_config = 0, rc = PG_EXIT_ERROR, err;
 
 	int pr = parse_args(&o, argc, argv);
 	if (pr != 0)

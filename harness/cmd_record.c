@@ -26,6 +26,7 @@
 #include "error.h"
 #include "repo.h"
 #include "store.h"
+#include "term.h"
 
 #ifndef PG_VERSION
 #define PG_VERSION "unknown"
@@ -95,7 +96,7 @@ int cmd_record(int argc, char **argv)
 	char *work_dir = NULL, *location = NULL;
 	size_t ntodo = 0, nfailed = 0, nok = 0;
 	double runs_wall = 0, elapsed = 0;
-	int dirty = 0, rc = PG_EXIT_USAGE, err;
+	int dirty = 0, rc = PG_EXIT_ERROR, err;
 
 	int pr = parse_args(&o, argc, argv);
 	if (pr != 0) {
@@ -233,8 +234,10 @@ int cmd_record(int argc, char **argv)
 			pg_report_error("record", "%s", pg_error_last());
 			goto done;
 		}
-		fprintf(stderr, "profgate record: baseline of %s (%zu benchmark%s%s) written to %s\n", commit,
-			nok, nok == 1 ? "" : "s", dirty ? ", dirty tree" : "", location);
+		fprintf(stderr, "profgate record: baseline of %s (%zu benchmark%s%s) written to ", commit,
+			nok, nok == 1 ? "" : "s", dirty ? ", dirty tree" : "");
+		pg_term_puts(stderr, location);
+		fputc('\n', stderr);
 	}
 	if (!o.quiet && runs_wall > 0)
 		fprintf(stderr, "profgate record: the benchmarks ran %.2f s; profgate added %.2f s (%.1f%%)\n",
@@ -242,7 +245,7 @@ int cmd_record(int argc, char **argv)
 	if (nfailed > 0) {
 		pg_report_error("record", "%zu of %zu benchmark%s failed; %s", nfailed, ntodo,
 				ntodo == 1 ? "" : "s", nok ? "the others are recorded" : "nothing recorded");
-		rc = PG_EXIT_USAGE;
+		rc = PG_EXIT_ERROR;
 	} else {
 		rc = PG_EXIT_OK;
 	}

@@ -13,6 +13,7 @@
 #include "cliopt.h"
 #include "cmds.h"
 #include "error.h"
+#include "term.h"
 
 #ifndef PG_VERSION
 #define PG_VERSION "unknown"
@@ -109,16 +110,7 @@ void pg_report_error(const char *cmd, const char *fmt, ...)
 		msg = small;
 	}
 	fprintf(stderr, "profgate%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
-		if (*p == '\n')
-			fputs("\\n", stderr);
-		else if (*p == '\t')
-			fputs("\\t", stderr);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(stderr, "\\x%02x", *p);
-		else
-			fputc(*p, stderr);
-	}
+	pg_term_puts(stderr, msg);
 	fputc('\n', stderr);
 	if (msg != small)
 		free(msg);
@@ -164,11 +156,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("profgate %s\n", PG_VERSION);
-		return pg_close_stdout() ? PG_EXIT_USAGE : PG_EXIT_OK;
+		return pg_close_stdout() ? PG_EXIT_ERROR : PG_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
-		return pg_close_stdout() ? PG_EXIT_USAGE : PG_EXIT_OK;
+		return pg_close_stdout() ? PG_EXIT_ERROR : PG_EXIT_OK;
 	}
 	const struct command *c = find(argv[1]);
 	if (!c) {
@@ -177,6 +169,6 @@ int main(int argc, char **argv)
 	}
 	rc = c->fn(argc - 1, argv + 1);
 	if (pg_close_stdout() && rc == PG_EXIT_OK)
-		rc = PG_EXIT_USAGE;
+		rc = PG_EXIT_ERROR;
 	return rc;
 }
