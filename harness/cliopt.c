@@ -101,6 +101,14 @@ static int apply(const struct pg_opt_spec *s, void *opts, const char *value)
 {
 	char *target = (char *)opts + s->offset;
 
+	if (s->call && s->call(opts, value) < 0) {
+		/* The callback says what is wrong with the value; the option's
+		 * name goes in front, once, here. */
+		char why[512];
+
+		snprintf(why, sizeof why, "%s", pg_error_last());
+		return pg_error_setc(PG_EINVALID, "--%s: %s", s->name, why);
+	}
 	switch (s->kind) {
 	case PG_OPT_SET:
 		*(int *)target = s->value;
@@ -111,14 +119,6 @@ static int apply(const struct pg_opt_spec *s, void *opts, const char *value)
 	case PG_OPT_LIST:
 		return pg_opt_list_add((struct pg_opt_list *)target, value);
 	case PG_OPT_CALL:
-		if (s->call(opts, value) < 0) {
-			/* The callback says what is wrong with the value; the
-			 * option's name goes in front, once, here. */
-			char why[512];
-
-			snprintf(why, sizeof why, "%s", pg_error_last());
-			return pg_error_setc(PG_EINVALID, "--%s: %s", s->name, why);
-		}
 		return 0;
 	}
 	assert(!"unknown option kind");
@@ -315,6 +315,8 @@ int pg_opt_help(FILE *f, const struct pg_opt_command *cmd)
 	pg_opt_usage(f, cmd);
 	if (cmd->about)
 		paragraphs(f, cmd->about);
+	if (cmd->about_more)
+		cmd->about_more(f);
 	fprintf(f, "\noptions:\n");
 	for (size_t i = 0; i < cmd->nspecs; i++)
 		write_row(f, &cmd->specs[i], col);

@@ -25,7 +25,7 @@ enum pg_opt_kind {
 	PG_OPT_SET,     /* no argument: stores .value into an int */
 	PG_OPT_STRING,  /* keeps the argument (borrowed from argv) in a const char *; the last one wins */
 	PG_OPT_LIST,    /* appends the argument to a struct pg_opt_list; repeatable */
-	PG_OPT_CALL,    /* .call(opts, argument or NULL) */
+	PG_OPT_CALL,    /* .call(opts, argument or NULL) does it all */
 };
 
 /* The arguments of a repeatable option, in order; strings borrowed from
@@ -49,7 +49,7 @@ struct pg_opt_spec {
 	enum pg_opt_kind kind;
 	size_t offset;       /* of the target in the options struct (SET, STRING, LIST) */
 	int value;           /* what SET stores */
-	pg_opt_fn call;      /* CALL */
+	pg_opt_fn call;      /* CALL: the action; STRING, LIST: checks the value before it is kept (or NULL) */
 };
 
 /* Typed targets: the build fails if the field does not have the type the
@@ -64,6 +64,8 @@ struct pg_opt_spec {
 	.kind = PG_OPT_LIST, .repeatable = 1,                                                     \
 	.offset = offsetof(type, field) + PG_OPT_TYPECHECK_(type, field, struct pg_opt_list)
 #define PG_OPT_CALLS(fn) .kind = PG_OPT_CALL, .call = (fn)
+/* With PG_OPT_KEEP or PG_OPT_APPEND: the value must pass fn first. */
+#define PG_OPT_CHECK(fn) .call = (fn)
 
 /* Parse flags. */
 #define PG_OPT_STOP_AT_OPERAND 1  /* the first operand ends the options (`run -- COMMAND`) */
@@ -72,6 +74,7 @@ struct pg_opt_command {
 	const char *name;     /* "run": errors say "profgate run: ..." and point at 'profgate run --help' */
 	const char *usage;    /* after "usage: profgate <name> "; '\n' starts another usage line */
 	const char *about;    /* the paragraphs between usage and options */
+	void (*about_more)(FILE *f);  /* writes what follows about from elsewhere (a table); may be NULL */
 	const struct pg_opt_spec *specs;
 	size_t nspecs;
 	const char *after;    /* the paragraphs after the options (exit status...); may be NULL */

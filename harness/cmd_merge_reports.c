@@ -68,18 +68,14 @@ struct item {
 	size_t config_index;            /* SIZE_MAX: not in the config (or none) */
 };
 
-static int set_out(void *opts, const char *value)
+static int check_folder(void *opts, const char *value)
 {
-	struct merge_opts *o = opts;
-
-	if (!*value)
-		return pg_error_set("expected a folder, got ''");
-	o->out = value;
-	return 0;
+	(void)opts;
+	return *value ? 0 : pg_error_set("expected a folder, got ''");
 }
 
 static const struct pg_opt_spec merge_options[] = {
-	{ .name = "out", .arg = "DIR", PG_OPT_CALLS(set_out),
+	{ .name = "out", .arg = "DIR", PG_OPT_KEEP(struct merge_opts, out), PG_OPT_CHECK(check_folder),
 	  .help = "the merged report folder (default profgate-report); it may be one of the SHARD_DIRs" },
 	{ .name = "report-url", .arg = "URL", PG_OPT_KEEP(struct merge_opts, report_url),
 	  .help = "where the report folder will be served: links in summary.md start with it "

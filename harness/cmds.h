@@ -33,9 +33,6 @@ void pg_report_error(const char *cmd, const char *fmt, ...) __attribute__((forma
 int pg_cmd_options(char ***operands, int *noperands, const struct pg_opt_command *cmd, void *opts, int argc,
 		   char **argv);
 /* Flushes stdout and checks it: a truncated report must not pass. 0 ok. */
-/* After getopt_long returned '?' or ':': names the bad option, one line
- * (run and check, until they have option tables). */
-void pg_report_bad_option(const char *cmd, char **argv);
 int pg_close_stdout(void);
 
 #endif

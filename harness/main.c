@@ -3,7 +3,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,16 +125,6 @@ int pg_cmd_options(char ***operands, int *noperands, const struct pg_opt_command
 		return -1;
 	}
 	return rc == PG_OPT_HELP_SHOWN ? 1 : 0;
-}
-
-void pg_report_bad_option(const char *cmd, char **argv)
-{
-	if (optopt && optopt < 256)
-		pg_report_error(cmd, "option '-%c' is unknown or needs a value; see 'profgate %s --help'",
-				optopt, cmd);
-	else
-		pg_report_error(cmd, "option '%s' is unknown or needs a value; see 'profgate %s --help'",
-				argv[optind - 1], cmd);
 }
 
 int pg_close_stdout(void)

@@ -20,6 +20,7 @@ struct opts {
 	int quiet;
 	int follow;
 	struct pg_opt_list bench;
+	struct pg_opt_list env;
 	unsigned hz;
 	int ncalls;
 };
@@ -37,6 +38,12 @@ static int set_hz(void *opts, const char *value)
 	return 0;
 }
 
+static int check_env(void *opts, const char *value)
+{
+	(void)opts;
+	return strchr(value, '=') ? 0 : pg_error_set("'%s' is not KEY=VALUE", value);
+}
+
 static const struct pg_opt_spec specs[] = {
 	{ .name = "out", .short_name = 'o', .arg = "DIR", PG_OPT_KEEP(struct opts, out),
 	  .help = "the folder (default here)" },
@@ -49,12 +56,19 @@ static const struct pg_opt_spec specs[] = {
 	  .help = "only this benchmark" },
 	{ .name = "hz", .arg = "N", PG_OPT_CALLS(set_hz), .help = "samples per second\nper thread" },
 	{ .name = "hzz", .arg = "N", PG_OPT_CALLS(set_hz), .help = "shares a prefix with --hz" },
+	{ .name = "env", .arg = "K=V", PG_OPT_APPEND(struct opts, env), PG_OPT_CHECK(check_env), .help = "a variable" },
 };
+
+static void more(FILE *f)
+{
+	fprintf(f, "  from a table\n");
+}
 
 static const struct pg_opt_command cmd = {
 	.name = "demo",
 	.usage = "[options] INPUT...\nlist",
 	.about = "Does a demonstration.\n",
+	.about_more = more,
 	.specs = specs,
 	.nspecs = PG_OPT_COUNT(specs),
 	.after = "exit status: 0 ok.",
@@ -248,6 +262,12 @@ START_TEST(parse__callback_error_is_prefixed_with_the_option)
 	ck_assert_int_eq(PARSE(&o, &ops, &n, "--hz", "0"), PG_EINVALID);
 	ck_assert_str_eq(pg_error_last(), "--hz: '0' is not a rate between 1 and 100000");
 	ck_assert_int_eq(o.ncalls, 1);
+	/* A checked value that fails is not kept. */
+	ck_assert_int_lt(PARSE(&o, &ops, &n, "--env", "A=1", "--env", "B"), 0);
+	ck_assert_str_eq(pg_error_last(), "--env: 'B' is not KEY=VALUE");
+	ck_assert_uint_eq(o.env.n, 1);
+	ck_assert_str_eq(o.env.v[0], "A=1");
+	pg_opt_release(&cmd, &o);
 	/* Nothing after a bad option is acted on. */
 	ck_assert_int_lt(PARSE(&o, &ops, &n, "--hz=x", "-q"), 0);
 	ck_assert_int_eq(o.quiet, 0);
@@ -294,6 +314,7 @@ START_TEST(help__is_generated_from_the_table)
 		"       profgate demo list\n"
 		"\n"
 		"Does a demonstration.\n"
+		"  from a table\n"
 		"\n"
 		"options:\n"
 		"  -o, --out DIR         the folder (default here)\n"
@@ -305,6 +326,7 @@ START_TEST(help__is_generated_from_the_table)
 		"      --hz N            samples per second\n"
 		"                        per thread\n"
 		"      --hzz N           shares a prefix with --hz\n"
+		"      --env K=V         a variable (repeatable)\n"
 		"  -h, --help            this help\n"
 		"\n"
 		"exit status: 0 ok.\n";

@@ -11,6 +11,9 @@ from pgtest import ProfgateTestCase
 COMMANDS = ["run", "flamegraph", "record", "check", "merge-reports", "baseline", "diff", "help"]
 RUN_OPTIONS = ["--out", "--hz", "--mode", "--no-cpu", "--no-mem", "--mem-sample",
                "--timeout", "--no-follow", "--env"]
+# Every file `profgate run` can write into its profile directory.
+RUN_FILES = ["cpu.folded", "wall.folded", "mem-peak.folded", "mem-leaks.folded", "profile.json",
+             "report.html"]
 
 
 class CommandLineTest(ProfgateTestCase):
@@ -77,6 +80,9 @@ class CommandLineTest(ProfgateTestCase):
         for option in RUN_OPTIONS:
             self.assertIn(option, text, "`profgate run --help` does not mention %s:\n%s"
                           % (option, text))
+        for name in RUN_FILES:
+            self.assertRegex(text, r"\n  %s  +\S" % re.escape(name),
+                             "`profgate run --help` does not list %s:\n%s" % (name, text))
 
     def test_version(self):
         result = self.run_raw(["--version"], timeout=30)
