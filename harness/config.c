@@ -520,7 +520,7 @@ int pg_config_load(struct pg_config *out, const char *path)
 	memset(out, 0, sizeof *out);
 	if (stat(path, &st) < 0 && errno == ENOENT)
 		return pg_error_setc(PG_ENOTFOUND, "cannot open '%s': no such file (write one, or name it "
-				     "with -c FILE; see SPEC \"profgate.json\")", path);
+				     "with -c FILE; see docs/config.md)", path);
 	if ((rc = pg_read_file(&text, &len, path)) < 0)
 		return rc;
 	copy = strdup(path);

@@ -1,5 +1,5 @@
 """Integration tests of profgate's command line: help for the program and for
-every command SPEC names, --version, and an unknown command. Runs the real
+every command docs/commands.md names, --version, and an unknown command. Runs the real
 profgate ($PROFGATE)."""
 
 import re
@@ -7,7 +7,7 @@ import unittest
 
 from pgtest import ProfgateTestCase
 
-# Every command of the contract; `profgate help` must list exactly these.
+# Every command of docs/commands.md; `profgate help` must list exactly these.
 COMMANDS = ["run", "flamegraph", "record", "check", "merge-reports", "baseline", "diff", "help"]
 RUN_OPTIONS = ["--out", "--hz", "--mode", "--no-cpu", "--no-mem", "--mem-sample",
                "--timeout", "--no-follow", "--env"]
