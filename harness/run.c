@@ -1014,10 +1014,10 @@ static const struct run_file {
 	int (*wanted)(const struct pg_run_result *r);
 	int (*write)(const struct pg_run_result *r, const struct pg_run_request *req, const char *path);
 } run_files[] = {
-	{ { "cpu.folded", "CPU samples as folded stacks" }, always, write_cpu },
+	{ { "cpu.folded", "CPU samples as folded stacks (empty with --no-cpu)" }, always, write_cpu },
 	{ { "wall.folded", "every thread on the wall clock (--mode wall)" }, wall_mode, write_wall },
-	{ { "mem-peak.folded", "bytes live at the heap's peak, by stack" }, mem_tracked, write_mem_peak },
-	{ { "mem-leaks.folded", "bytes still live at exit, by stack" }, mem_tracked, write_mem_leaks },
+	{ { "mem-peak.folded", "bytes live at the heap's peak, by stack (not --no-mem)" }, mem_tracked, write_mem_peak },
+	{ { "mem-leaks.folded", "bytes still live at exit, by stack (not --no-mem)" }, mem_tracked, write_mem_leaks },
 	{ { "profile.json", "the run's numbers, hot functions, processes and threads" }, always,
 	  write_profile_json },
 	{ { "report.html", "the interactive report" }, always, write_report },
