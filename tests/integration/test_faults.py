@@ -334,12 +334,11 @@ class OwnTimersTest(FaultsTestCase):
         self.own_timers(os.path.join(self.tmp, "wall"), "wall", "nowait")
 
     def test_sigwaitinfo_is_not_interrupted_in_wall_mode(self):
-        # Known failing: the main thread runs a millisecond, then blocks in
-        # sigwaitinfo(), 50 times; a wall-clock sample signal sent as it
-        # blocks makes sigwaitinfo return EINTR (about 2 runs in 3 here; the
-        # same race as
-        # BlockingCallsTest.test_wall_mode_interrupts_no_thread_that_runs_between_calls).
-        # Up to 20 runs, stopping at the first failure.
+        # The main thread runs a millisecond, then blocks in sigwaitinfo(),
+        # 50 times; no sample signal may land as it blocks (wall mode signals
+        # a thread only while it runs), or sigwaitinfo would return EINTR.
+        # A race when it fails, so up to 20 runs, stopping at the first
+        # failure.
         for attempt in range(20):
             self.own_timers(os.path.join(self.tmp, "wall%d" % attempt), "wall")
 
@@ -376,10 +375,10 @@ class BlockingCallsTest(FaultsTestCase):
             self.assertGreater(waiting, 0, "%s is never shown waiting\n%s" % (name, why))
 
     def test_wall_mode_interrupts_no_thread_that_runs_between_calls(self):
-        # Known failing: in --mode wall a thread that runs for a millisecond
-        # between two blocking calls is sometimes signalled as it blocks, and
-        # its clock_nanosleep or epoll_wait returns EINTR (about 4 runs in
-        # 10 here). Up to 15 runs, stopping at the first EINTR.
+        # In --mode wall a thread that runs for a millisecond between two
+        # blocking calls must never be signalled as it blocks, or its
+        # clock_nanosleep or epoll_wait would return EINTR. A race when it
+        # fails, so up to 15 runs, stopping at the first EINTR.
         for attempt in range(15):
             self.blocker(os.path.join(self.tmp, "out%d" % attempt), "wall", "busy")
 
