@@ -37,6 +37,7 @@ struct diff_args {
 	const char *title;
 	enum pg_kind kind;
 	int normalize;
+	enum pg_diff_colour colour;
 };
 
 /* One side: where its stacks come from, and what profile.json says. */
@@ -68,21 +69,29 @@ static void diff_usage(FILE *f)
 		"      --normalize       scale BEFORE to AFTER's total (compare proportions,\n"
 		"                        not amounts); the HTML can switch either way\n"
 		"      --title TEXT      the graph's title (default: BEFORE -> AFTER)\n"
+		"      --colour MODE     path: each frame by the change of its self weight on\n"
+		"                        that call path; function: by the change of its\n"
+		"                        function's total across all paths; auto (default):\n"
+		"                        function when more than 25%% of either side's weight\n"
+		"                        is on paths the other lacks, else path\n"
 		"  -h, --help            this help\n\n"
-		"Frames are coloured by the change of their self weight. The table lists the\n"
-		"top %d functions by change of total (inclusive) weight.\n\n"
+		"Functions are compared without GCC clone suffixes (.part.N, .isra.N, ...) and\n"
+		"inlined marks. The table printed lists the top %d functions by change of\n"
+		"total (inclusive) weight; the HTML's by change of self weight.\n\n"
 		"exit status: 0 written; 2 usage or input error.\n", TOP_FUNCTIONS);
 }
 
 /* 0 ok, 1 help shown, -1 usage error (reported). */
 static int parse_args(struct diff_args *a, int argc, char **argv)
 {
-	enum { O_KIND = 256, O_TITLE, O_NORMALIZE };
+	enum { O_KIND = 256, O_TITLE, O_NORMALIZE, O_COLOUR };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "kind", required_argument, NULL, O_KIND },
 		{ "title", required_argument, NULL, O_TITLE },
 		{ "normalize", no_argument, NULL, O_NORMALIZE },
+		{ "colour", required_argument, NULL, O_COLOUR },
+		{ "color", required_argument, NULL, O_COLOUR },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -106,6 +115,18 @@ static int parse_args(struct diff_args *a, int argc, char **argv)
 			break;
 		case O_NORMALIZE:
 			a->normalize = 1;
+			break;
+		case O_COLOUR:
+			if (!strcmp(optarg, "auto"))
+				a->colour = PG_DIFF_COLOUR_AUTO;
+			else if (!strcmp(optarg, "path"))
+				a->colour = PG_DIFF_COLOUR_PATH;
+			else if (!strcmp(optarg, "function"))
+				a->colour = PG_DIFF_COLOUR_FUNCTION;
+			else {
+				pg_report_error("diff", "--colour: '%s' is not auto, path or function", optarg);
+				return -1;
+			}
 			break;
 		case 'h':
 			diff_usage(stdout);
@@ -392,6 +413,7 @@ int cmd_diff(int argc, char **argv)
 			.title = a.title,
 			.unit = bytes ? "bytes" : "samples",
 			.normalize = a.normalize,
+			.colour = a.colour,
 			.hz = bytes ? 0 : (double)(side[1].hz ? side[1].hz : side[0].hz),
 		};
 		int wr;
