@@ -53,10 +53,6 @@ struct pg_gate_opts {
 /* "What grew" lists a function only when its self time grew by at least
  * this share of the baseline's CPU time. */
 #define PG_GATE_EXPLAIN_MIN 0.01
-/* alloc_count under a relative threshold regresses only by at least this
- * many allocations: one more allocation in eleven is not a regression
- * (an absolute threshold, "+1", says otherwise). */
-#define PG_GATE_MIN_ALLOC_COUNT 10
 
 /* The machine counts as busy below this idle share when other processes
  * used more than PG_GATE_BUSY_OTHERS of it. */

@@ -227,7 +227,7 @@ int cmd_run(int argc, char **argv)
 		return PG_EXIT_PROFGATE_FAILED;
 	}
 	/* A report folder that is a symbolic link could send the files anywhere
-	 * (a link planted in a shared workspace): refused, as SPEC asks. */
+	 * (a link planted in a shared workspace): refused (docs/commands.md). */
 	if (pg_report_dir_refuse_link(out_dir) < 0) {
 		pg_report_error("run", "%s", pg_error_last());
 		free(out_dir);
@@ -259,7 +259,10 @@ int cmd_run(int argc, char **argv)
 		goto done;
 	}
 	rc = r.status;
-	if (two && r.status == 0) {
+	/* A command that failed or crashed is measured again too: what it
+	 * allocated before it ended is part of its profile. Not one that ran
+	 * out of time: that would double the wait. */
+	if (two && !r.launch.timed_out) {
 		struct pg_run_request second = req;
 		struct pg_run_result m;
 
@@ -276,20 +279,16 @@ int cmd_run(int argc, char **argv)
 			pg_run_result_release(&m);
 			goto done;
 		}
-		if (m.status != 0) {
-			r.mem_note = "memory was not measured: the command failed in the second run (the memory "
-				     "run); see its exit status in profile.json";
-			fprintf(stderr, "profgate: %s: the memory run failed (status %d); the CPU profile is kept\n",
-				cmd[0], m.status);
-		} else {
+		if (m.mem_tracked)
 			pg_run_result_take_memory(&r, &m);
-		}
+		else
+			r.mem_note = "memory was not measured: the second run (the memory run) recorded none";
 		r.run_note = "two: CPU (sampler alone), then memory (tracker alone)";
 		pg_run_result_release(&m);
 	} else if (two) {
-		r.mem_note = "memory was not measured: the command failed in the CPU run, so it was not run "
-			     "again for memory (use --once to measure both in one run)";
-		r.run_note = "one: CPU only (the command failed; no memory run)";
+		r.mem_note = "memory was not measured: the command ran out of time in the CPU run, so it was "
+			     "not run again (use --once to measure both in one run)";
+		r.run_note = "one: CPU only (--timeout; no memory run)";
 	} else if (o.cpu && o.mem) {
 		static char note[200];
 		uint64_t n = r.cpu_samples;

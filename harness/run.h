@@ -42,6 +42,7 @@ struct pg_run_thread {
 	int pid, tid;
 	char name[16];
 	uint64_t samples;
+	uint64_t weight;            /* samples with their weights: ticks (overruns, [waiting] runs) */
 };
 
 struct pg_run_sample {          /* one sample in time order, for the timeline */
@@ -69,6 +70,7 @@ struct pg_run_result {
 	int status;                 /* what `profgate run` exits with */
 	struct pg_launch_result launch;
 	double wall_seconds, cpu_seconds;
+	double sys_cpu_seconds;     /* the part of cpu_seconds spent in the kernel */
 	struct pg_profile *cpu;     /* owned; on-CPU samples (wall mode: the running ones) */
 	struct pg_profile *wall;    /* owned; NULL unless wall mode */
 	uint64_t samples, cpu_samples, lost, overruns;
@@ -126,8 +128,18 @@ void pg_run_result_release(struct pg_run_result *r);
  * display, or NULL when it has none longer. Borrowed from r. */
 const char *pg_run_full_name(const struct pg_run_result *r, const char *display);
 
-/* Writes cpu.folded, wall.folded (wall mode) and profile.json into dir. */
+/* Writes the files of a profile directory into dir (created): those
+ * pg_run_file() lists that the run has (wall.folded in wall mode, the
+ * memory files when memory was tracked). */
 int pg_run_write_dir(const struct pg_run_result *r, const struct pg_run_request *req, const char *dir);
+
+struct pg_run_file {
+	const char *name;           /* "cpu.folded" */
+	const char *what;           /* for --help */
+};
+/* The i-th file a profile directory can hold, in the order written; NULL
+ * past the last. */
+const struct pg_run_file *pg_run_file(size_t i);
 
 /* "perf-task-clock", ...; NULL for none. */
 const char *pg_run_source_name(int source);

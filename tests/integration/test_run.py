@@ -12,7 +12,7 @@ from pgtest import ProfgateTestCase, has_frame, processes_with_arg
 
 
 class ExitStatusTest(ProfgateTestCase):
-    """SPEC: the command's own status, 128+N on signal N (profile still
+    """docs/commands.md: the command's own status, 128+N on signal N (profile still
     written), 124 on --timeout, 126 not executable, 127 not found."""
 
     def test_passes_through_the_programs_exit_status(self):
@@ -89,7 +89,7 @@ class ExitStatusTest(ProfgateTestCase):
 
 
 class ProfileContentsTest(ProfgateTestCase):
-    """One profile of `pg_ratio31 1`, checked against SPEC's profile.json and
+    """One profile of `pg_ratio31 1`, checked against docs/profile-json.md and
     folded format."""
 
     @classmethod
@@ -198,7 +198,7 @@ class ProfileContentsTest(ProfgateTestCase):
 
 
 class RunOptionsTest(ProfgateTestCase):
-    """The options SPEC lists for `profgate run`."""
+    """The options docs/commands.md lists for `profgate run`."""
 
     def test_hz_sets_the_sampling_rate(self):
         result = self.run_target([self.target("pg_exit_code"), "0"], options=["--hz", "199"])
@@ -242,13 +242,13 @@ class RunOptionsTest(ProfgateTestCase):
         with open(os.path.join(result.out_dir, "report.html"), encoding="utf-8") as f:
             self.assertIn("one (--once)", f.read())
 
-    def test_a_command_that_fails_is_not_run_again(self):
+    def test_a_command_that_fails_is_measured_for_memory_too(self):
         counter = os.path.join(self.tmp, "runs")
         result = self.run_target(["/bin/sh", "-c", 'echo x >> "$0"; exit 3', counter])
         self.assertEqual(result.returncode, 3, self.describe(result))
         with open(counter) as f:
-            self.assertEqual(f.read(), "x\n")
-        self.assertFalse(self.load_profile(result)["memory"]["tracked"])
+            self.assertEqual(f.read(), "x\n" * 2)
+        self.assertTrue(self.load_profile(result)["memory"]["tracked"])
 
     def test_help_lists_every_file_run_writes(self):
         result = self.run_raw(["run", "--help"])
