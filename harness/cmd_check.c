@@ -357,6 +357,13 @@ int cmd_check(int argc, char **argv)
 		     baseline->host.cpu_model ? baseline->host.cpu_model : "unknown CPU", baseline->host.cpus,
 		     host.cpu_model ? host.cpu_model : "unknown CPU", host.cpus) < 0)
 		rep.note = NULL;
+	/* With no base set, say which default was taken: the first check of
+	 * a project otherwise leaves the reader guessing. */
+	if (!o.base && !cfg.base && (!found || !o.quiet)) {
+		fputs("profgate check: no base set (--base, or \"base\" in the config): using '", stderr);
+		pg_term_puts(stderr, base_used ? base_used : "?");
+		fprintf(stderr, "'%s%.12s\n", lookup.base[0] ? ", merge-base with HEAD " : "", lookup.base);
+	}
 	if (!found) {
 		fprintf(stderr, "profgate check: no baseline (%s): ", pg_lookup_status_name(lookup.status));
 		pg_term_puts(stderr, lookup.message);

@@ -36,6 +36,7 @@ struct diff_args {
 	const char *title;
 	enum pg_kind kind;
 	int normalize;
+	enum pg_diff_colour colour;
 };
 
 /* One side: where its stacks come from, and what profile.json says. */
@@ -56,6 +57,21 @@ static int set_kind(void *opts, const char *value)
 	return 0;
 }
 
+static int set_colour(void *opts, const char *value)
+{
+	struct diff_args *a = opts;
+
+	if (!strcmp(value, "auto"))
+		a->colour = PG_DIFF_COLOUR_AUTO;
+	else if (!strcmp(value, "path"))
+		a->colour = PG_DIFF_COLOUR_PATH;
+	else if (!strcmp(value, "function"))
+		a->colour = PG_DIFF_COLOUR_FUNCTION;
+	else
+		return pg_error_set("'%s' is not auto, path or function", value);
+	return 0;
+}
+
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -73,6 +89,12 @@ static const struct pg_opt_spec diff_options[] = {
 		  "switch either way" },
 	{ .name = "title", .arg = "TEXT", PG_OPT_KEEP(struct diff_args, title),
 	  .help = "the graph's title (default: BEFORE -> AFTER)" },
+	{ .name = "colour", .arg = "MODE", PG_OPT_CALLS(set_colour),
+	  .help = "path: each frame by the change of its self weight on that call path; "
+		  "function: by the change of its function's total across all paths; auto "
+		  "(default): function when more than 25% of either side's weight is on paths "
+		  "the other lacks, else path" },
+	{ .name = "color", .arg = "MODE", PG_OPT_CALLS(set_colour), .help = "the same as --colour" },
 };
 
 static const struct pg_opt_command diff_command = {
@@ -84,8 +106,9 @@ static const struct pg_opt_command diff_command = {
 		 "'profgate run' or folded files ('-' for standard input, one of them).\n",
 	.specs = diff_options,
 	.nspecs = PG_OPT_COUNT(diff_options),
-	.after = "Frames are coloured by the change of their self weight. The table lists the\n"
-		 "top " STR(TOP_FUNCTIONS) " functions by change of total (inclusive) weight.\n\n"
+	.after = "Functions are compared without GCC clone suffixes (.part.N, .isra.N, ...) and\n"
+		 "inlined marks. The table printed lists the top " STR(TOP_FUNCTIONS) " functions by change of\n"
+		 "total (inclusive) weight; the HTML's by change of self weight.\n\n"
 		 "exit status: 0 written; 2 usage or input error.\n",
 };
 
@@ -367,6 +390,7 @@ int cmd_diff(int argc, char **argv)
 			.title = a.title,
 			.unit = bytes ? "bytes" : "samples",
 			.normalize = a.normalize,
+			.colour = a.colour,
 			.hz = bytes ? 0 : (double)(side[1].hz ? side[1].hz : side[0].hz),
 		};
 		if (!o.title) {

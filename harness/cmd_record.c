@@ -230,6 +230,27 @@ int cmd_record(int argc, char **argv)
 	}
 
 	if (nok > 0) {
+		/* Re-recording a commit replaces its benchmarks of the same name:
+		 * say which, so that it never happens unnoticed. */
+		struct pg_baseline *old = NULL;
+		int rr = pg_store_read(&old, store, commit);
+
+		if (rr == 0) {
+			size_t nrep = 0;
+
+			for (size_t k = 0; k < baseline->nbenches; k++) {
+				if (!pg_baseline_find(old, baseline->benches[k].name))
+					continue;
+				fprintf(stderr, "%s%s", nrep++ ? ", " : "profgate record: commit already recorded: "
+					"replacing its benchmark(s) ", baseline->benches[k].name);
+			}
+			if (nrep)
+				fprintf(stderr, " (recorded %s); %zu other(s) kept\n",
+					old->recorded_at ? old->recorded_at : "earlier", old->nbenches - nrep);
+		}
+		/* One that cannot be read: pg_store_write refuses it, saying how
+		 * to fix it. */
+		pg_baseline_free(old);
 		if (pg_store_write(store, baseline, &location) < 0) {
 			pg_report_error("record", "%s", pg_error_last());
 			goto done;

@@ -85,10 +85,17 @@ int pg_profile_json_write(const struct pg_run_summary *s, const char *path)
 		cJSON_AddNumberToObject(mem, "peak_seconds", s->peak_seconds);
 	}
 
+	if (s->run_note)
+		cJSON_AddStringToObject(root, "runs", s->run_note);
+	if (s->cpu_enabled)
+		cJSON_AddNumberToObject(cpu, "collector_samples", (double)s->tracker_samples);
+
 	cJSON *hot = cJSON_AddArrayToObject(root, "hot_functions");
 	for (size_t i = 0; hot && i < s->nhot; i++) {
 		cJSON *h = cJSON_CreateObject();
 		cJSON_AddStringToObject(h, "name", s->hot[i].name);
+		if (s->hot[i].full_name)
+			cJSON_AddStringToObject(h, "full_name", s->hot[i].full_name);
 		cJSON_AddNumberToObject(h, "self", s->hot[i].self);
 		cJSON_AddNumberToObject(h, "total", s->hot[i].total);
 		cJSON_AddItemToArray(hot, h);
