@@ -635,7 +635,7 @@ done:
 
 /* ---- the benchmark ------------------------------------------------------- */
 
-static enum pg_verdict bench_verdict(const struct pg_check_bench *b)
+enum pg_verdict pg_gate_bench_verdict(const struct pg_check_bench *b)
 {
 	enum pg_verdict v = PG_VERDICT_UNCHANGED;
 	int improved = 0;
@@ -732,7 +732,7 @@ int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseli
 		return rc;
 	if ((rc = explain_stacks(out, mem_b, mem_a, o.max_stacks)) < 0 || (rc = busy_machine_guard(out, &o)) < 0)
 		return rc;
-	out->verdict = bench_verdict(out);
+	out->verdict = pg_gate_bench_verdict(out);
 	return 0;
 }
 

@@ -27,6 +27,7 @@
 #include "baseline.h"
 #include "bench_runner.h"
 #include "check_writers.h"
+#include "check_interleaved.h"
 #include "cmds.h"
 #include "config.h"
 #include "error.h"
@@ -55,6 +56,8 @@ struct check_opts {
 	const char *store;
 	unsigned shard_index, shard_count;
 	int quiet;
+	enum pg_compare_mode compare;  /* --compare; PG_COMPARE_DEFAULT: the config's */
+	int calibrate;
 };
 
 static void check_usage(FILE *f)
@@ -79,6 +82,13 @@ static void check_usage(FILE *f)
 		"                        benchmark i of the config, from 0, is in share i mod N + 1)\n"
 		"      --store SPEC      where baselines are: a directory, 'git-notes' or\n"
 		"                        'git-notes:REF' (default: the config's \"store\")\n"
+		"      --compare MODE    'interleaved': build the merge-base in a temporary\n"
+		"                        worktree and measure both side by side here;\n"
+		"                        'baseline': against a stored baseline (default: the\n"
+		"                        config's \"compare\", else interleaved when \"build\" is set)\n"
+		"      --calibrate       measure HEAD against itself, interleaved, and write the\n"
+		"                        noise floor and a threshold suggestion to\n"
+		"                        <out>/calibration.json\n"
 		"  -q, --quiet           no progress lines\n"
 		"  -h, --help            this help\n\n"
 		"A metric regresses when the change of its median is beyond its threshold and\n"
@@ -86,6 +96,11 @@ static void check_usage(FILE *f)
 		"with no spread on either side (the peak heap of a deterministic program) the\n"
 		"values compare exactly. A change beyond the threshold that the runs cannot\n"
 		"confirm is inconclusive, with how many runs would decide it.\n\n"
+		"Interleaved, wall and CPU time come from pairs of runs without the collector, one\n"
+		"of each side in a random order: a metric regresses when the Hodges-Lehmann\n"
+		"estimate of the pairs' log ratios is beyond its threshold and the Wilcoxon\n"
+		"signed-rank 95%% interval excludes no change; it is unchanged when the interval\n"
+		"lies below the threshold; otherwise pairs are added up to max_repeat.\n\n"
 		"With GITHUB_STEP_SUMMARY set, summary.md is appended to it; with\n"
 		"GITHUB_ACTIONS=true, each regression is also printed as an ::error annotation.\n\n"
 		"exit status: 0 passed; 1 a benchmark regressed; 2 usage, config or tool error,\n"
@@ -113,7 +128,7 @@ static int parse_shard(struct check_opts *o, const char *s)
 
 static int parse_args(struct check_opts *o, int argc, char **argv)
 {
-	enum { O_BASE = 256, O_OUT, O_URL, O_BENCH, O_SHARD, O_STORE };
+	enum { O_BASE = 256, O_OUT, O_URL, O_BENCH, O_SHARD, O_STORE, O_COMPARE, O_CALIBRATE };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "base", required_argument, NULL, O_BASE },
@@ -122,6 +137,8 @@ static int parse_args(struct check_opts *o, int argc, char **argv)
 		{ "bench", required_argument, NULL, O_BENCH },
 		{ "shard", required_argument, NULL, O_SHARD },
 		{ "store", required_argument, NULL, O_STORE },
+		{ "compare", required_argument, NULL, O_COMPARE },
+		{ "calibrate", no_argument, NULL, O_CALIBRATE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -172,6 +189,19 @@ static int parse_args(struct check_opts *o, int argc, char **argv)
 			break;
 		case O_STORE:
 			o->store = optarg;
+			break;
+		case O_COMPARE:
+			if (!strcmp(optarg, "interleaved")) {
+				o->compare = PG_COMPARE_INTERLEAVED;
+			} else if (!strcmp(optarg, "baseline")) {
+				o->compare = PG_COMPARE_BASELINE;
+			} else {
+				pg_report_error("check", "--compare: expected 'interleaved' or 'baseline', got '%s'", optarg);
+				return -1;
+			}
+			break;
+		case O_CALIBRATE:
+			o->calibrate = 1;
 			break;
 		case 'q':
 			o->quiet = 1;
@@ -352,6 +382,33 @@ int cmd_check(int argc, char **argv)
 		pg_report_error("check", "%s", pg_error_last());
 		goto done;
 	}
+	enum pg_compare_mode mode = o.compare ? o.compare : cfg.compare;
+
+	if (mode == PG_COMPARE_DEFAULT)
+		mode = cfg.build.run ? PG_COMPARE_INTERLEAVED : PG_COMPARE_BASELINE;
+	if (mode == PG_COMPARE_INTERLEAVED && !cfg.build.run && !o.calibrate) {
+		fprintf(stderr, "profgate check: interleaved mode needs \"build\" in '%s' (how to build a "
+			"checkout's benchmarks); comparing with the stored baseline instead\n", cfg.path);
+		mode = PG_COMPARE_BASELINE;
+	}
+	struct pg_check_interleaved ia = {
+		.cfg = &cfg, .repo = repo, .head = head, .lookup = &lookup, .todo = todo, .ntodo = ntodo,
+		.out = o.out, .report_url = o.report_url, .quiet = o.quiet, .shard_index = o.shard_index,
+		.shard_count = o.shard_count, .bench_line = bench_line,
+	};
+
+	if (o.calibrate || mode == PG_COMPARE_INTERLEAVED) {
+		if (pg_repo_is_dirty(&ia.dirty, repo) < 0) {
+			pg_report_error("check", "%s", pg_error_last());
+			goto done;
+		}
+		if (ia.dirty && !o.quiet)
+			fprintf(stderr, "profgate check: warning: '%s' has uncommitted changes\n", pg_repo_path(repo));
+	}
+	if (o.calibrate) {
+		rc = pg_check_calibrate(&ia);
+		goto done;
+	}
 	if (o.store)
 		err = pg_store_open(&store, o.store, NULL, repo);
 	else
@@ -363,6 +420,11 @@ int cmd_check(int argc, char **argv)
 	}
 	if (find_baseline(&lookup, &base_used, store, repo, &o, &cfg) < 0) {
 		pg_report_error("check", "%s", pg_error_last());
+		goto done;
+	}
+	if (mode == PG_COMPARE_INTERLEAVED) {
+		ia.base_rev = base_used;
+		rc = pg_check_interleaved(&ia);
 		goto done;
 	}
 	found = lookup.status == PG_LOOKUP_FOUND;

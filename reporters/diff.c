@@ -359,6 +359,16 @@ static int write_data(struct pg_outbuf *o, const struct pg_difftree *t, const st
 	pg_outbuf_double(o, !bytes && opts->hz > 0 ? opts->hz : 0, 6);
 	write_key(o, "normalize");
 	pg_outbuf_puts(o, opts->normalize ? "true" : "false");
+	if (opts->paired) {
+		write_key(o, "significant");
+		pg_outbuf_putc(o, '[');
+		for (size_t i = 0; i < opts->nsignificant; i++) {
+			if (i)
+				pg_outbuf_putc(o, ',');
+			pg_outbuf_json_string(o, opts->significant[i]);
+		}
+		pg_outbuf_putc(o, ']');
+	}
 	for (int k = 0; k < 2; k++) {
 		write_key(o, k == PG_DIFF_BEFORE ? "before" : "after");
 		pg_outbuf_puts(o, "{\"total\":");
