@@ -176,6 +176,8 @@ def one_check(profgate, repo, cfg, mode, out):
             summary = f.read()
         bench = res["benchmarks"][0]
         record["verdict"] = bench["verdict"]
+        record["why"] = ["%s%s %s" % (m["metric"], " " + m["function"] if m.get("function") else "", m["verdict"])
+                         for m in bench["metrics"] if m["verdict"] in ("regressed", "inconclusive", "improved")]
         record["named"] = "changed_part" in summary
         for m in bench["metrics"]:
             if m["metric"] in ("wall", "cpu") and not m.get("function"):
@@ -217,7 +219,7 @@ def cost(profgate, tmp, rounds):
         c = json.load(f)
     c["store"] = "../.profgate/baselines"
     c["base"] = "main"
-    c["build"] = {"run": ["../build.sh"]}
+    c["build"] = {"run": ["../build.sh"], "cwd": ".."}
     write(os.path.join(repo, "examples", "profgate.json"), json.dumps(c, indent=1))
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "examples")
@@ -247,8 +249,12 @@ def cost(profgate, tmp, rounds):
                                repo)
                     base.append(s)
                     base_build.append(s + bs)
-            if r.returncode not in (0, 1, 3):
+            if r.returncode not in (0, 1, 3) or not os.path.exists(os.path.join(repo, "report", "result.json")):
                 raise SystemExit("cost check failed (%d): %s" % (r.returncode, r.stderr[-1000:]))
+            with open(os.path.join(repo, "report", "result.json")) as f:
+                if mode == "interleaved" and json.load(f).get("compare") != "interleaved":
+                    raise SystemExit("the cost check was not interleaved: " + r.stderr[-1000:])
+            shutil.rmtree(os.path.join(repo, "report"))
     return {"interleaved": inter, "baseline": base, "baseline_with_build": base_build,
             "ratio": statistics.median(inter) / statistics.median(base),
             "ratio_with_build": statistics.median(inter) / statistics.median(base_build)}
@@ -297,7 +303,11 @@ def main():
                         "  cpu %+.1f%% [%+.1f%%, %+.1f%%] %s pairs" % (
                             100 * rec["cpu"]["estimate"], 100 * rec["cpu"]["ci_low"],
                             100 * rec["cpu"]["ci_high"], rec["cpu"]["pairs"])
-                        if rec.get("cpu", {}).get("pairs") and rec["cpu"]["ci_low"] is not None else ""),
+                        if rec.get("cpu", {}).get("pairs") and rec["cpu"]["ci_low"] is not None else "") +
+                        ("  wall %+.1f%% [%+.1f%%, %+.1f%%]" % (
+                            100 * rec["wall"]["estimate"], 100 * rec["wall"]["ci_low"], 100 * rec["wall"]["ci_high"])
+                         if rec.get("wall", {}).get("pairs") and rec["wall"]["ci_low"] is not None else "") +
+                        ("  (%s)" % ", ".join(rec["why"]) if rec.get("why") else ""),
                         flush=True)
     checks_s = time.monotonic() - started
     t = tally(records)
