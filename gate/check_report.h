@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "metric.h"
+
 #define PG_CHECK_SCHEMA "profgate.check/1"
 /* GitHub refuses comments longer than 65,536 characters; summary.md stays
  * below this many bytes (so below as many characters) whatever the suite. */
@@ -28,13 +30,6 @@ enum pg_verdict {
 
 /* "not-checked", "new", "unchanged", "improved", "inconclusive", "regressed", "error". */
 const char *pg_verdict_name(enum pg_verdict v);
-
-enum pg_check_unit {
-	PG_UNIT_SECONDS,
-	PG_UNIT_BYTES,
-	PG_UNIT_COUNT,
-	PG_UNIT_PERCENT,  /* a share of all samples, in percent; changes are percentage points */
-};
 
 /* "seconds", "bytes", "count", "percent". */
 const char *pg_check_unit_name(enum pg_check_unit u);

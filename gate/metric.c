@@ -1,5 +1,5 @@
 /*
- * Metric names, default thresholds and the threshold syntax (metric.h).
+ * The metric registry and the threshold syntax (metric.h).
  */
 #include "metric.h"
 
@@ -11,38 +11,88 @@
 
 #include "error.h"
 
-static const char *const metric_names[PG_METRIC_COUNT] = {
-	[PG_METRIC_WALL] = "wall",
-	[PG_METRIC_CPU] = "cpu",
-	[PG_METRIC_PEAK_HEAP] = "peak_heap",
-	[PG_METRIC_PEAK_RSS] = "peak_rss",
-	[PG_METRIC_ALLOC_COUNT] = "alloc_count",
-	[PG_METRIC_ALLOC_BYTES] = "alloc_bytes",
-	[PG_METRIC_LEAKED_BYTES] = "leaked_bytes",
-	[PG_METRIC_FUNCTION] = "function",
+/* Adding a metric is a row here and its measurement (what fills its run
+ * values); the configuration, the gate, the baselines and the reports read
+ * the row. alloc_bytes, leaked_bytes and sys_cpu are only checked when a
+ * project asks for it. */
+const struct pg_metric_def pg_metrics[PG_METRIC_COUNT] = {
+	[PG_METRIC_WALL] = {
+		.name = "wall", .label = "wall time", .unit = PG_UNIT_SECONDS,
+		.runs = PG_RUNS_TIMING, .run_key = "wall_seconds", .always = 1,
+		.threshold_of = PG_METRIC_WALL, .default_threshold = "10%",
+	},
+	[PG_METRIC_CPU] = {
+		.name = "cpu", .label = "CPU time", .unit = PG_UNIT_SECONDS,
+		.runs = PG_RUNS_TIMING, .run_key = "cpu_seconds", .always = 1,
+		.threshold_of = PG_METRIC_CPU, .default_threshold = "10%",
+	},
+	/* CPU time in the kernel on the program's behalf (wait4's ru_stime):
+	 * page faults and system calls, which hide inside cpu. */
+	[PG_METRIC_SYS_CPU] = {
+		.name = "sys_cpu", .label = "system CPU time", .unit = PG_UNIT_SECONDS,
+		.runs = PG_RUNS_TIMING, .run_key = "sys_cpu_seconds", .nullable = 1, .optional = 1,
+		.threshold_of = PG_METRIC_SYS_CPU, .default_threshold = "off",
+	},
+	[PG_METRIC_PEAK_HEAP] = {
+		.name = "peak_heap", .label = "peak heap", .unit = PG_UNIT_BYTES,
+		.runs = PG_RUNS_MEMORY, .run_key = "peak_heap_bytes", .nullable = 1, .exact = 1,
+		.always = 1, .memory = 1, .threshold_of = PG_METRIC_PEAK_HEAP, .default_threshold = "2%",
+	},
+	[PG_METRIC_PEAK_RSS] = {
+		.name = "peak_rss", .label = "peak RSS", .unit = PG_UNIT_BYTES,
+		.runs = PG_RUNS_BOTH, .run_key = "peak_rss_bytes", .nullable = 1, .always = 1,
+		.memory = 1, .threshold_of = PG_METRIC_PEAK_RSS, .default_threshold = "10%",
+	},
+	[PG_METRIC_ALLOC_COUNT] = {
+		.name = "alloc_count", .label = "allocations", .unit = PG_UNIT_COUNT,
+		.runs = PG_RUNS_MEMORY, .run_key = "alloc_count", .nullable = 1, .exact = 1,
+		.always = 1, .memory = 1, .threshold_of = PG_METRIC_ALLOC_COUNT, .default_threshold = "5%",
+	},
+	[PG_METRIC_ALLOC_BYTES] = {
+		.name = "alloc_bytes", .label = "bytes allocated", .unit = PG_UNIT_BYTES,
+		.runs = PG_RUNS_MEMORY, .run_key = "alloc_bytes", .nullable = 1, .exact = 1,
+		.memory = 1, .threshold_of = PG_METRIC_ALLOC_BYTES, .default_threshold = "off",
+	},
+	[PG_METRIC_LEAKED_BYTES] = {
+		.name = "leaked_bytes", .label = "bytes leaked", .unit = PG_UNIT_BYTES,
+		.runs = PG_RUNS_MEMORY, .run_key = "leaked_bytes", .nullable = 1, .exact = 1,
+		.memory = 1, .threshold_of = PG_METRIC_LEAKED_BYTES, .default_threshold = "off",
+	},
+	/* A function's inclusive share of the CPU samples, per timing run. */
+	[PG_METRIC_FUNCTION] = {
+		.name = "function", .label = "CPU share of", .unit = PG_UNIT_PERCENT,
+		.runs = PG_RUNS_NONE, .threshold_of = PG_METRIC_FUNCTION, .default_threshold = "5pp",
+	},
+	/* A function's bytes at the heap peak, on the merged memory profiles;
+	 * gated with peak_heap's threshold. */
+	[PG_METRIC_FUNCTION_HEAP] = {
+		.name = "function_heap", .label = "heap at peak in", .unit = PG_UNIT_BYTES,
+		.runs = PG_RUNS_NONE, .memory = 1, .threshold_of = PG_METRIC_PEAK_HEAP,
+		.default_threshold = "off",
+	},
 };
 
-/* SPEC's defaults; alloc_bytes and leaked_bytes are only checked when a
- * project asks for it. */
-static const char *const default_thresholds[PG_METRIC_COUNT] = {
-	[PG_METRIC_WALL] = "10%",
-	[PG_METRIC_CPU] = "10%",
-	[PG_METRIC_PEAK_HEAP] = "2%",
-	[PG_METRIC_PEAK_RSS] = "10%",
-	[PG_METRIC_ALLOC_COUNT] = "5%",
-	[PG_METRIC_ALLOC_BYTES] = "off",
-	[PG_METRIC_LEAKED_BYTES] = "off",
-	[PG_METRIC_FUNCTION] = "5pp",
-};
+const struct pg_metric_def *pg_metric(enum pg_metric m)
+{
+	return &pg_metrics[m];
+}
+
+int pg_metric_find(const char *name)
+{
+	for (int m = 0; m < PG_METRIC_COUNT; m++)
+		if (!strcmp(pg_metrics[m].name, name))
+			return m;
+	return -1;
+}
 
 const char *pg_metric_name(enum pg_metric m)
 {
-	return m < PG_METRIC_COUNT ? metric_names[m] : "unknown";
+	return m < PG_METRIC_COUNT ? pg_metrics[m].name : "unknown";
 }
 
-const char *pg_metric_default_threshold(enum pg_metric m)
+int pg_metric_configurable(enum pg_metric m)
 {
-	return m < PG_METRIC_COUNT ? default_thresholds[m] : "off";
+	return pg_metrics[m].threshold_of == m;
 }
 
 /* ---- thresholds ------------------------------------------------------- */
@@ -51,17 +101,17 @@ enum unit_class { UNIT_TIME, UNIT_BYTES, UNIT_COUNT, UNIT_POINTS };
 
 static enum unit_class unit_class(enum pg_metric m)
 {
-	switch (m) {
-	case PG_METRIC_WALL:
-	case PG_METRIC_CPU:
+	switch (pg_metrics[m].unit) {
+	case PG_UNIT_SECONDS:
 		return UNIT_TIME;
-	case PG_METRIC_ALLOC_COUNT:
+	case PG_UNIT_COUNT:
 		return UNIT_COUNT;
-	case PG_METRIC_FUNCTION:
+	case PG_UNIT_PERCENT:
 		return UNIT_POINTS;
-	default:
-		return UNIT_BYTES;
+	case PG_UNIT_BYTES:
+		break;
 	}
+	return UNIT_BYTES;
 }
 
 struct unit {

@@ -38,6 +38,7 @@
 #include "report_dir.h"
 #include "run.h"
 #include "store.h"
+#include "term.h"
 #include "verdict.h"
 
 #ifndef PG_VERSION
@@ -288,7 +289,7 @@ static void bench_line(const struct pg_check_bench *b, size_t i, size_t n)
 			continue;
 		pg_check_format_change(change, sizeof change, m);
 		fprintf(stderr, "%s%s%s", shown++ ? ", " : ": ", m->metric, m->function ? " " : "");
-		pg_report_dir_put_safe(stderr, m->function);
+		pg_term_puts(stderr, m->function);
 		fprintf(stderr, " %s", change);
 	}
 	fputc('\n', stderr);
@@ -338,7 +339,7 @@ int cmd_check(int argc, char **argv)
 	char head[PG_COMMIT_HEX_MAX + 1], work_template[4096], label[16];
 	char *work_dir = NULL;
 	size_t ntodo = 0;
-	int rc = PG_EXIT_USAGE, found, err;
+	int rc = PG_EXIT_ERROR, found, err;
 
 	int pr = parse_args(&o, argc, argv);
 	if (pr != 0) {
@@ -464,15 +465,23 @@ int cmd_check(int argc, char **argv)
 		     baseline->host.cpu_model ? baseline->host.cpu_model : "unknown CPU", baseline->host.cpus,
 		     host.cpu_model ? host.cpu_model : "unknown CPU", host.cpus) < 0)
 		rep.note = NULL;
-	if (!found)
-		fprintf(stderr, "profgate check: no baseline (%s): %s\n", pg_lookup_status_name(lookup.status),
-			lookup.message);
-	else if (!o.quiet)
-		fprintf(stderr, "profgate check: baseline of %.12s (%u commit%s before the merge-base with '%s') "
-			"from %s\n", lookup.found, lookup.distance, lookup.distance == 1 ? "" : "s", base_used,
-			baseline->source ? baseline->source : pg_store_describe(store));
-	if (rep.dirty && !o.quiet)
-		fprintf(stderr, "profgate check: warning: '%s' has uncommitted changes\n", pg_repo_path(repo));
+	if (!found) {
+		fprintf(stderr, "profgate check: no baseline (%s): ", pg_lookup_status_name(lookup.status));
+		pg_term_puts(stderr, lookup.message);
+		fputc('\n', stderr);
+	} else if (!o.quiet) {
+		fprintf(stderr, "profgate check: baseline of %.12s (%u commit%s before the merge-base with '",
+			lookup.found, lookup.distance, lookup.distance == 1 ? "" : "s");
+		pg_term_puts(stderr, base_used);
+		fputs("') from ", stderr);
+		pg_term_puts(stderr, baseline->source ? baseline->source : pg_store_describe(store));
+		fputc('\n', stderr);
+	}
+	if (rep.dirty && !o.quiet) {
+		fputs("profgate check: warning: '", stderr);
+		pg_term_puts(stderr, pg_repo_path(repo));
+		fputs("' has uncommitted changes\n", stderr);
+	}
 	snprintf(label, sizeof label, "%.12s", found ? lookup.found : "");
 
 	const char *tmp = getenv("TMPDIR");

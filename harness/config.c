@@ -160,31 +160,32 @@ static int get_string(char **out, const struct ctx *c, const cJSON *o, const cha
 	return *out ? 0 : pg_error_set("out of memory");
 }
 
-static const char *const threshold_keys[] = {
-	"wall", "cpu", "peak_heap", "peak_rss", "alloc_count", "alloc_bytes", "leaked_bytes",
-	"function", NULL,
-};
-
 static int read_thresholds(struct pg_threshold *t, struct ctx *c, const cJSON *o)
 {
 	const cJSON *th = cJSON_GetObjectItemCaseSensitive(o, "thresholds");
 	size_t saved = strlen(c->place);
+	const char *keys[PG_METRIC_COUNT + 1];
+	size_t nkeys = 0;
 	char got[64];
 	int rc = 0;
 
 	if (!th)
 		return 0;
+	for (int m = 0; m < PG_METRIC_COUNT; m++)
+		if (pg_metric_configurable((enum pg_metric)m))
+			keys[nkeys++] = pg_metric_name((enum pg_metric)m);
+	keys[nkeys] = NULL;
 	if (!cJSON_IsObject(th)) {
 		describe(got, sizeof got, th);
 		return fail(c, "thresholds", "expected an object like {\"wall\": \"10%%\"}, got %s", got);
 	}
 	snprintf(c->place + saved, sizeof c->place - saved, "%sthresholds", saved ? "." : "");
-	if ((rc = check_keys(c, th, threshold_keys)) < 0)
+	if ((rc = check_keys(c, th, keys)) < 0)
 		goto done;
 	for (int m = 0; m < PG_METRIC_COUNT; m++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(th, pg_metric_name((enum pg_metric)m));
 
-		if (!v)
+		if (!v || !pg_metric_configurable((enum pg_metric)m))
 			continue;
 		if (cJSON_IsNull(v)) {
 			pg_threshold_parse(&t[m], (enum pg_metric)m, "off");
@@ -538,7 +539,7 @@ int pg_config_parse(struct pg_config *out, const char *text, size_t len, const c
 	out->defaults = (struct pg_bench_config){ .repeat = 5, .mem_repeat = 2, .warmup = 1,
 						  .timeout = 600, .hz = 999, .max_repeat = 30 };
 	for (int m = 0; m < PG_METRIC_COUNT; m++)
-		pg_threshold_parse(&out->defaults.thresholds[m], (enum pg_metric)m, pg_metric_default_threshold((enum pg_metric)m));
+		pg_threshold_parse(&out->defaults.thresholds[m], (enum pg_metric)m, pg_metric((enum pg_metric)m)->default_threshold);
 
 	doc = cJSON_ParseWithLengthOpts(text, len, &err_at, 0);
 	if (!doc) {

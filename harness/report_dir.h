@@ -29,8 +29,4 @@ int pg_report_dir_publish(const struct pg_check_report *r, const char *dir);
  * need a look, then "profgate <cmd>: <verdict> (counts); report in dir/". */
 void pg_report_dir_print(const struct pg_check_report *r, const char *dir, const char *cmd);
 
-/* s for a terminal: control characters (newlines, escape sequences from a
- * hostile function name) become '?'. NULL writes nothing. */
-void pg_report_dir_put_safe(FILE *f, const char *s);
-
 #endif

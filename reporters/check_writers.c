@@ -111,7 +111,7 @@ void pg_check_format_change(char *buf, size_t size, const struct pg_check_metric
 	}
 	/* A function's bytes at the peak: relative to its own bytes would say
 	 * "+inf%" for a new allocation site; the bytes say more. */
-	if (m->before == 0 || (m->metric && !strcmp(m->metric, "function_heap"))) {
+	if (m->before == 0 || (m->metric && !strcmp(m->metric, pg_metric_name(PG_METRIC_FUNCTION_HEAP)))) {
 		pg_check_format_value(abs_text, sizeof abs_text, m->unit, fabs(m->change));
 		snprintf(buf, size, "%c%s", m->change > 0 ? '+' : '-', abs_text);
 		return;

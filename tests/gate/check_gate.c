@@ -75,8 +75,11 @@ static void build(struct pg_baseline_bench *b, const struct spec *s)
 	b->hot = calloc(s->nhot + 1, sizeof *b->hot);
 	ck_assert(b->name && b->runs && b->mem_runs && b->hot);
 	for (size_t i = 0; i < s->nruns; i++) {
-		b->runs[i] = (struct pg_baseline_run){ .wall_seconds = s->wall[i], .cpu_seconds = s->cpu[i],
-						       .samples = 1000, .peak_rss_bytes = 4 << 20 };
+		pg_baseline_run_init(&b->runs[i]);
+		b->runs[i].values[PG_METRIC_WALL] = s->wall[i];
+		b->runs[i].values[PG_METRIC_CPU] = s->cpu[i];
+		b->runs[i].values[PG_METRIC_PEAK_RSS] = 4 << 20;
+		b->runs[i].samples = 1000;
 		b->runs[i].functions = calloc(s->nhot + 1, sizeof(double));
 		for (size_t k = 0; k < s->nhot; k++)
 			b->runs[i].functions[k] = s->shares[i * s->nhot + k];
@@ -85,10 +88,16 @@ static void build(struct pg_baseline_bench *b, const struct spec *s)
 	for (size_t k = 0; k < s->nhot; k++)
 		b->hot[k] = (struct pg_baseline_function){ strdup(s->hot[k]), 0, s->shares[k] };
 	b->nhot = s->nhot;
-	for (size_t i = 0; i < s->nmem; i++)
-		b->mem_runs[i] = (struct pg_baseline_mem_run){ .peak_heap_bytes = (int64_t)s->heap[i],
-							       .peak_rss_bytes = 8 << 20, .alloc_count = 21,
-							       .alloc_bytes = 1 << 20, .leaked_bytes = 0 };
+	for (size_t i = 0; i < s->nmem; i++) {
+		struct pg_baseline_mem_run *m = &b->mem_runs[i];
+
+		pg_baseline_mem_run_init(m);
+		m->values[PG_METRIC_PEAK_HEAP] = s->heap[i];
+		m->values[PG_METRIC_PEAK_RSS] = 8 << 20;
+		m->values[PG_METRIC_ALLOC_COUNT] = 21;
+		m->values[PG_METRIC_ALLOC_BYTES] = 1 << 20;
+		m->values[PG_METRIC_LEAKED_BYTES] = 0;
+	}
 	b->nmem_runs = s->nmem;
 	if (s->cpu_folded)
 		ck_assert_int_eq(pg_baseline_bench_set_profile(b, PG_BASELINE_CPU, folded(s->cpu_folded),
