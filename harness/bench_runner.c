@@ -364,8 +364,7 @@ int pg_bench_run(struct pg_baseline_bench *out, struct pg_bench_outcome *outcome
 
 	if ((rc = pg_bench_session_start(&s, out, outcome, cfg, work_dir, progress, cfg->repeat,
 					 cfg->mem_repeat)) < 0) {
-		outcome->elapsed = now() - s->start;
-		pg_bench_session_free(s);
+		pg_bench_session_free(s);  /* NULL when even the session could not be allocated */
 		return rc;
 	}
 	for (unsigned i = 0; rc == 0 && !outcome->failure && i < cfg->warmup; i++)
