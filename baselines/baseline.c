@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +30,7 @@
 
 #include "afile.h"
 #include "error.h"
+#include "jsonread.h"
 #include "stacktree.h"
 #include "stats.h"
 
@@ -698,81 +698,21 @@ fail:
 
 /* ---- reader ----------------------------------------------------------- */
 
-struct reader {
-	const char *source;
-	char where[256];  /* the object being read, for messages */
-};
+/* A string that may be null or absent (NULL). */
+#define OPT_STRING (PG_JSONREAD_NULLABLE | PG_JSONREAD_OPTIONAL)
 
-__attribute__((format(printf, 2, 3)))
-static int corrupt(const struct reader *r, const char *fmt, ...)
+/* An object or an array member, or NULL with the error set. */
+static const cJSON *get_kind(const struct pg_jsonread *r, const cJSON *o, const char *key, int array)
 {
-	char detail[512];
-	va_list ap;
+	const cJSON *v;
 
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof detail, fmt, ap);
-	va_end(ap);
-	return pg_error_setc(PG_EINVALID, "'%s': corrupt baseline: %s%s%s", r->source, r->where,
-			     r->where[0] ? ": " : "", detail);
-}
-
-static const cJSON *field(const cJSON *o, const char *key)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, key);
-}
-
-static int get_string(char **out, const struct reader *r, const cJSON *o, const char *key, int nullable)
-{
-	const cJSON *v = field(o, key);
-
-	*out = NULL;
-	if (nullable && (!v || cJSON_IsNull(v)))
-		return 0;
-	if (!cJSON_IsString(v))
-		return corrupt(r, "'%s' is %s, expected a string", key, v ? "not a string" : "missing");
-	*out = strdup(v->valuestring);
-	return *out ? 0 : pg_error_set("out of memory");
-}
-
-static int get_number(double *out, const struct reader *r, const cJSON *o, const char *key)
-{
-	const cJSON *v = field(o, key);
-
-	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0)
-		return corrupt(r, "'%s' is %s, expected a number >= 0", key,
-			       v ? "not a number >= 0" : "missing");
-	*out = v->valuedouble;
-	return 0;
-}
-
-static int get_uint(uint64_t *out, const struct reader *r, const cJSON *o, const char *key)
-{
-	double d;
-
-	if (get_number(&d, r, o, key) < 0)
-		return PG_EINVALID;
-	if (d != floor(d) || d > 9007199254740992.0)
-		return corrupt(r, "'%s' is not a whole number", key);
-	*out = (uint64_t)d;
-	return 0;
-}
-
-static int get_unsigned(unsigned *out, const struct reader *r, const cJSON *o, const char *key)
-{
-	uint64_t v;
-
-	if (get_uint(&v, r, o, key) < 0)
-		return PG_EINVALID;
-	if (v > 0xffffffffu)
-		return corrupt(r, "'%s' is too large", key);
-	*out = (unsigned)v;
-	return 0;
+	return pg_jsonread_kind(&v, r, o, key, array, 0) == 0 ? v : NULL;
 }
 
 /* The metrics of one run as add_metrics() writes them: seconds a number
  * >= 0, bytes and counts a whole number >= 0; null where the registry
  * allows a run not to know it; missing only where older baselines lack it. */
-static int get_metrics(double *values, const struct reader *r, const cJSON *o, enum pg_metric_runs kind)
+static int get_metrics(double *values, const struct pg_jsonread *r, const cJSON *o, enum pg_metric_runs kind)
 {
 	for (int m = 0; m < PG_METRIC_COUNT; m++) {
 		const struct pg_metric_def *d = &pg_metrics[m];
@@ -781,60 +721,27 @@ static int get_metrics(double *values, const struct reader *r, const cJSON *o, e
 
 		if (!measured_in((enum pg_metric)m, kind))
 			continue;
-		v = field(o, d->run_key);
+		v = pg_json_field(o, d->run_key);
 		if ((!v && d->optional) || (cJSON_IsNull(v) && d->nullable))
 			continue;
 		if (d->unit == PG_UNIT_SECONDS) {
-			if (get_number(&values[m], r, o, d->run_key) < 0)
+			if (pg_jsonread_nonnegative(&values[m], r, o, d->run_key) < 0)
 				return PG_EINVALID;
 			continue;
 		}
 		if (!v)
-			return corrupt(r, "'%s' is missing", d->run_key);
-		if (get_uint(&u, r, o, d->run_key) < 0)
+			return pg_jsonread_fail(r, NULL, "'%s' is missing", d->run_key);
+		if (pg_jsonread_uint64(&u, r, o, d->run_key) < 0)
 			return PG_EINVALID;
 		values[m] = (double)u;
 	}
 	return 0;
 }
 
-static int get_bool(int *out, const struct reader *r, const cJSON *o, const char *key)
-{
-	const cJSON *v = field(o, key);
-
-	if (!cJSON_IsBool(v))
-		return corrupt(r, "'%s' is %s, expected true or false", key, v ? "not a boolean" : "missing");
-	*out = cJSON_IsTrue(v);
-	return 0;
-}
-
-static const cJSON *get_kind(const struct reader *r, const cJSON *o, const char *key, int array)
-{
-	const cJSON *v = field(o, key);
-
-	if (array ? !cJSON_IsArray(v) : !cJSON_IsObject(v)) {
-		corrupt(r, "'%s' is %s, expected an %s", key, v ? "of the wrong type" : "missing",
-			array ? "array" : "object");
-		return NULL;
-	}
-	return v;
-}
-
-/* Two members of one object with the same name: cJSON keeps both, and
- * which one a lookup finds is an accident. */
-static int check_unique_keys(const struct reader *r, const cJSON *o)
-{
-	for (const cJSON *a = o->child; a; a = a->next)
-		for (const cJSON *b = a->next; b; b = b->next)
-			if (!strcmp(a->string, b->string))
-				return corrupt(r, "'%s' appears twice", a->string);
-	return 0;
-}
-
-static int read_stacks(struct pg_baseline_stacks *s, struct reader *r, const cJSON *o,
+static int read_stacks(struct pg_baseline_stacks *s, struct pg_jsonread *r, const cJSON *o,
 		       const char *key, const char *unit)
 {
-	const cJSON *v = field(o, key), *pr, *frames, *tree;
+	const cJSON *v = pg_json_field(o, key), *pr, *frames, *tree;
 	char saved[sizeof r->where];
 	uint64_t u;
 	int rc = PG_EINVALID;
@@ -843,31 +750,32 @@ static int read_stacks(struct pg_baseline_stacks *s, struct reader *r, const cJS
 	if (cJSON_IsNull(v))
 		return 0;
 	if (!cJSON_IsObject(v))
-		return corrupt(r, "'%s' is %s, expected an object or null", key, v ? "of the wrong type" : "missing");
+		return pg_jsonread_fail(r, NULL, "'%s' is %s, expected an object or null", key, v ? "of the wrong type" : "missing");
 	memcpy(saved, r->where, sizeof saved);
 	snprintf(r->where + strlen(r->where), sizeof r->where - strlen(r->where), ".%s", key);
-	const cJSON *un = field(v, "unit");
+	const cJSON *un = pg_json_field(v, "unit");
 
 	if (!cJSON_IsString(un) || strcmp(un->valuestring, unit)) {
-		corrupt(r, "'unit' should be \"%s\"", unit);
+		pg_jsonread_fail(r, NULL, "'unit' should be \"%s\"", unit);
 		goto done;
 	}
-	if (get_unsigned(&s->runs, r, v, "runs") < 0 || get_uint(&s->total, r, v, "total") < 0 ||
-	    get_uint(&u, r, v, "stacks") < 0 || !(pr = get_kind(r, v, "pruned", 0)) ||
-	    get_number(&s->pruned.threshold, r, pr, "threshold") < 0 ||
-	    get_uint(&s->pruned.stacks, r, pr, "stacks") < 0 ||
-	    get_uint(&s->pruned.weight, r, pr, "weight") < 0 ||
+	if (pg_jsonread_unsigned(&s->runs, r, v, "runs", 0, UINT_MAX) < 0 ||
+	    pg_jsonread_uint64(&s->total, r, v, "total") < 0 ||
+	    pg_jsonread_uint64(&u, r, v, "stacks") < 0 || !(pr = get_kind(r, v, "pruned", 0)) ||
+	    pg_jsonread_nonnegative(&s->pruned.threshold, r, pr, "threshold") < 0 ||
+	    pg_jsonread_uint64(&s->pruned.stacks, r, pr, "stacks") < 0 ||
+	    pg_jsonread_uint64(&s->pruned.weight, r, pr, "weight") < 0 ||
 	    !(frames = get_kind(r, v, "frames", 1)))
 		goto done;
 	s->count = (size_t)u;
 	for (const cJSON *f = frames->child; f; f = f->next)
 		if (!cJSON_IsString(f)) {
-			corrupt(r, "'frames' holds something that is not a string");
+			pg_jsonread_fail(r, NULL, "'frames' holds something that is not a string");
 			goto done;
 		}
-	tree = field(v, "tree");
+	tree = pg_json_field(v, "tree");
 	if (!cJSON_IsString(tree)) {
-		corrupt(r, "'tree' is %s, expected a string", tree ? "not a string" : "missing");
+		pg_jsonread_fail(r, NULL, "'tree' is %s, expected a string", tree ? "not a string" : "missing");
 		goto done;
 	}
 	s->present = 1;
@@ -879,7 +787,7 @@ done:
 	return rc;
 }
 
-static int read_bench(struct pg_baseline_bench *b, struct reader *r, const cJSON *o)
+static int read_bench(struct pg_baseline_bench *b, struct pg_jsonread *r, const cJSON *o)
 {
 	const cJSON *a;
 	size_t n;
@@ -889,7 +797,7 @@ static int read_bench(struct pg_baseline_bench *b, struct reader *r, const cJSON
 	snprintf(r->where, sizeof r->where, "benchmark '%s'", b->name);
 	memcpy(base, r->where, sizeof base);
 	if (!cJSON_IsObject(o))
-		return corrupt(r, "not an object");
+		return pg_jsonread_fail(r, NULL, "not an object");
 	if (!(a = get_kind(r, o, "command", 1)))
 		return PG_EINVALID;
 	n = (size_t)cJSON_GetArraySize(a);
@@ -898,19 +806,19 @@ static int read_bench(struct pg_baseline_bench *b, struct reader *r, const cJSON
 		return pg_error_set("out of memory");
 	for (const cJSON *s = a->child; s; s = s->next) {
 		if (!cJSON_IsString(s))
-			return corrupt(r, "'command' holds something that is not a string");
+			return pg_jsonread_fail(r, NULL, "'command' holds something that is not a string");
 		if (!(b->command[b->ncommand++] = strdup(s->valuestring)))
 			return pg_error_set("out of memory");
 	}
-	if ((rc = get_string(&b->recorded_at, r, o, "recorded_at", 0)) < 0 ||
-	    (rc = get_string(&b->host_fingerprint, r, o, "host_fingerprint", 1)) < 0 ||
-	    (rc = get_bool(&b->dirty, r, o, "dirty")) < 0 ||
-	    (rc = get_unsigned(&b->hz, r, o, "hz")) < 0 ||
-	    (rc = get_unsigned(&b->repeat, r, o, "repeat")) < 0 ||
-	    (rc = get_unsigned(&b->mem_repeat, r, o, "mem_repeat")) < 0 ||
-	    (rc = get_unsigned(&b->warmup, r, o, "warmup")) < 0)
+	if ((rc = pg_jsonread_string(&b->recorded_at, r, o, "recorded_at", 0)) < 0 ||
+	    (rc = pg_jsonread_string(&b->host_fingerprint, r, o, "host_fingerprint", OPT_STRING)) < 0 ||
+	    (rc = pg_jsonread_bool(&b->dirty, r, o, "dirty")) < 0 ||
+	    (rc = pg_jsonread_unsigned(&b->hz, r, o, "hz", 0, UINT_MAX)) < 0 ||
+	    (rc = pg_jsonread_unsigned(&b->repeat, r, o, "repeat", 0, UINT_MAX)) < 0 ||
+	    (rc = pg_jsonread_unsigned(&b->mem_repeat, r, o, "mem_repeat", 0, UINT_MAX)) < 0 ||
+	    (rc = pg_jsonread_unsigned(&b->warmup, r, o, "warmup", 0, UINT_MAX)) < 0)
 		return rc;
-	if (field(o, "mem_sample") && (rc = get_uint(&b->mem_sample, r, o, "mem_sample")) < 0)
+	if (pg_json_field(o, "mem_sample") && (rc = pg_jsonread_uint64(&b->mem_sample, r, o, "mem_sample")) < 0)
 		return rc;
 
 	if (!(a = get_kind(r, o, "warmup_wall_seconds", 1)))
@@ -921,7 +829,7 @@ static int read_bench(struct pg_baseline_bench *b, struct reader *r, const cJSON
 		return pg_error_set("out of memory");
 	for (const cJSON *v = a->child; v; v = v->next) {
 		if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || !isfinite(v->valuedouble))
-			return corrupt(r, "'warmup_wall_seconds' holds something that is not a number >= 0");
+			return pg_jsonread_fail(r, NULL, "'warmup_wall_seconds' holds something that is not a number >= 0");
 		b->warmup_wall[b->nwarmup++] = v->valuedouble;
 	}
 
@@ -937,11 +845,11 @@ static int read_bench(struct pg_baseline_bench *b, struct reader *r, const cJSON
 
 		snprintf(r->where, sizeof r->where, "%s: hot_functions[%zu]", base, b->nhot);
 		if (!cJSON_IsObject(h))
-			return corrupt(r, "not an object");
+			return pg_jsonread_fail(r, NULL, "not an object");
 		b->nhot++;
-		if ((rc = get_string(&f->name, r, h, "name", 0)) < 0 ||
-		    (rc = get_number(&f->self, r, h, "self")) < 0 ||
-		    (rc = get_number(&f->total, r, h, "total")) < 0)
+		if ((rc = pg_jsonread_string(&f->name, r, h, "name", 0)) < 0 ||
+		    (rc = pg_jsonread_nonnegative(&f->self, r, h, "self")) < 0 ||
+		    (rc = pg_jsonread_nonnegative(&f->total, r, h, "total")) < 0)
 			return rc;
 	}
 
@@ -958,25 +866,25 @@ static int read_bench(struct pg_baseline_bench *b, struct reader *r, const cJSON
 
 		snprintf(r->where, sizeof r->where, "%s: runs[%zu]", base, b->nruns);
 		if (!cJSON_IsObject(v))
-			return corrupt(r, "not an object");
+			return pg_jsonread_fail(r, NULL, "not an object");
 		b->nruns++;
 		pg_baseline_run_init(run);
 		if ((rc = get_metrics(run->values, r, v, PG_RUNS_TIMING)) < 0 ||
-		    (rc = get_uint(&run->samples, r, v, "samples")) < 0)
+		    (rc = pg_jsonread_uint64(&run->samples, r, v, "samples")) < 0)
 			return rc;
-		fn = field(v, "functions");
+		fn = pg_json_field(v, "functions");
 		if (fn && !cJSON_IsNull(fn)) {
 			if (!cJSON_IsObject(fn))
-				return corrupt(r, "'functions' is not an object");
+				return pg_jsonread_fail(r, NULL, "'functions' is not an object");
 			run->functions = calloc(b->nhot ? b->nhot : 1, sizeof *run->functions);
 			if (!run->functions)
 				return pg_error_set("out of memory");
 			for (size_t k = 0; k < b->nhot; k++) {
-				const cJSON *share = field(fn, b->hot[k].name);
+				const cJSON *share = pg_json_field(fn, b->hot[k].name);
 
 				if (share && (!cJSON_IsNumber(share) || !(share->valuedouble >= 0) ||
 					      !isfinite(share->valuedouble)))
-					return corrupt(r, "'functions' share of '%s' is not a number >= 0",
+					return pg_jsonread_fail(r, NULL, "'functions' share of '%s' is not a number >= 0",
 						       b->hot[k].name);
 				run->functions[k] = share ? share->valuedouble : 0;
 			}
@@ -995,10 +903,10 @@ static int read_bench(struct pg_baseline_bench *b, struct reader *r, const cJSON
 
 		snprintf(r->where, sizeof r->where, "%s: mem_runs[%zu]", base, b->nmem_runs);
 		if (!cJSON_IsObject(v))
-			return corrupt(r, "not an object");
+			return pg_jsonread_fail(r, NULL, "not an object");
 		b->nmem_runs++;
 		pg_baseline_mem_run_init(m);
-		if ((rc = get_number(&m->wall_seconds, r, v, "wall_seconds")) < 0 ||
+		if ((rc = pg_jsonread_nonnegative(&m->wall_seconds, r, v, "wall_seconds")) < 0 ||
 		    (rc = get_metrics(m->values, r, v, PG_RUNS_MEMORY)) < 0)
 			return rc;
 	}
@@ -1009,30 +917,11 @@ static int read_bench(struct pg_baseline_bench *b, struct reader *r, const cJSON
 	return 0;
 }
 
-/* "line L column C" of the byte at p in text. */
-static void locate(char *buf, size_t size, const char *text, size_t len, const char *p)
-{
-	size_t line = 1, col = 1;
-
-	if (!p || p < text || p > text + len) {
-		snprintf(buf, size, "the end");
-		return;
-	}
-	for (const char *s = text; s < p; s++) {
-		if (*s == '\n') {
-			line++;
-			col = 1;
-		} else {
-			col++;
-		}
-	}
-	snprintf(buf, size, "line %zu column %zu", line, col);
-}
-
 int pg_baseline_parse(struct pg_baseline **out, const char *text, size_t len, const char *source)
 {
 	struct pg_baseline *b = NULL;
-	struct reader r = { .source = source };
+	struct pg_jsonread r = { .source = source, .prefix = "corrupt baseline: ",
+				 .dialect = PG_JSONREAD_QUOTED };
 	const char *err_at = NULL;
 	cJSON *doc = NULL;
 	const cJSON *v, *host, *benches;
@@ -1043,11 +932,11 @@ int pg_baseline_parse(struct pg_baseline **out, const char *text, size_t len, co
 	if (!doc) {
 		char at[64];
 
-		locate(at, sizeof at, text, len, err_at);
+		pg_jsonread_locate(at, sizeof at, text, len, err_at);
 		return pg_error_setc(PG_EINVALID, "'%s': not a profgate baseline: invalid JSON at %s",
 				     source, at);
 	}
-	v = cJSON_IsObject(doc) ? field(doc, "schema") : NULL;
+	v = cJSON_IsObject(doc) ? pg_json_field(doc, "schema") : NULL;
 	if (!cJSON_IsString(v) || strcmp(v->valuestring, PG_BASELINE_SCHEMA)) {
 		rc = pg_error_setc(PG_EINVALID, "'%s': not a profgate baseline (schema %s%s%s, expected '%s')",
 				   source, cJSON_IsString(v) ? "'" : "",
@@ -1066,17 +955,17 @@ int pg_baseline_parse(struct pg_baseline **out, const char *text, size_t len, co
 	}
 	const cJSON *root = b->doc;
 
-	if ((rc = check_unique_keys(&r, root)) < 0)
+	if ((rc = pg_jsonread_check_keys(&r, root, NULL)) < 0)
 		goto done;
-	v = field(root, "commit");
+	v = pg_json_field(root, "commit");
 	if (!cJSON_IsString(v) || !pg_commit_id_valid(v->valuestring)) {
-		rc = corrupt(&r, "'commit' is not a full commit id");
+		rc = pg_jsonread_fail(&r, NULL, "'commit' is not a full commit id");
 		goto done;
 	}
 	strcpy(b->commit, v->valuestring);
-	if ((rc = get_string(&b->recorded_at, &r, root, "recorded_at", 0)) < 0 ||
-	    (rc = get_string(&b->profgate_version, &r, root, "profgate_version", 0)) < 0 ||
-	    (rc = get_bool(&b->dirty, &r, root, "dirty")) < 0)
+	if ((rc = pg_jsonread_string(&b->recorded_at, &r, root, "recorded_at", 0)) < 0 ||
+	    (rc = pg_jsonread_string(&b->profgate_version, &r, root, "profgate_version", 0)) < 0 ||
+	    (rc = pg_jsonread_bool(&b->dirty, &r, root, "dirty")) < 0)
 		goto done;
 	if (!(host = get_kind(&r, root, "host", 0))) {
 		rc = PG_EINVALID;
@@ -1086,17 +975,17 @@ int pg_baseline_parse(struct pg_baseline **out, const char *text, size_t len, co
 	char *fp = NULL;
 	unsigned cpus = 0;
 
-	if ((rc = get_string(&b->host.hostname, &r, host, "hostname", 1)) < 0 ||
-	    (rc = get_string(&b->host.cpu_model, &r, host, "cpu_model", 1)) < 0 ||
-	    (rc = get_string(&b->host.kernel, &r, host, "kernel", 1)) < 0 ||
-	    (rc = get_string(&b->host.arch, &r, host, "arch", 1)) < 0 ||
-	    (rc = get_string(&b->host.os, &r, host, "os", 1)) < 0 ||
-	    (rc = get_unsigned(&cpus, &r, host, "cpus")) < 0 ||
-	    (rc = get_string(&fp, &r, host, "fingerprint", 0)) < 0)
+	if ((rc = pg_jsonread_string(&b->host.hostname, &r, host, "hostname", OPT_STRING)) < 0 ||
+	    (rc = pg_jsonread_string(&b->host.cpu_model, &r, host, "cpu_model", OPT_STRING)) < 0 ||
+	    (rc = pg_jsonread_string(&b->host.kernel, &r, host, "kernel", OPT_STRING)) < 0 ||
+	    (rc = pg_jsonread_string(&b->host.arch, &r, host, "arch", OPT_STRING)) < 0 ||
+	    (rc = pg_jsonread_string(&b->host.os, &r, host, "os", OPT_STRING)) < 0 ||
+	    (rc = pg_jsonread_unsigned(&cpus, &r, host, "cpus", 0, UINT_MAX)) < 0 ||
+	    (rc = pg_jsonread_string(&fp, &r, host, "fingerprint", 0)) < 0)
 		goto done;
 	if (cpus > INT_MAX) {
 		free(fp);
-		rc = corrupt(&r, "'cpus' is too large");
+		rc = pg_jsonread_fail(&r, NULL, "'cpus' is too large");
 		goto done;
 	}
 	b->host.cpus = (int)cpus;
@@ -1108,7 +997,7 @@ int pg_baseline_parse(struct pg_baseline **out, const char *text, size_t len, co
 		rc = PG_EINVALID;
 		goto done;
 	}
-	if ((rc = check_unique_keys(&r, benches)) < 0)
+	if ((rc = pg_jsonread_check_keys(&r, benches, NULL)) < 0)
 		goto done;
 	size_t n = (size_t)cJSON_GetArraySize(benches);
 

@@ -24,7 +24,7 @@
 /* A commit id in hex: 40 digits (SHA-1), 64 for SHA-256 repositories. */
 #define PG_COMMIT_HEX_MAX 64
 /* Stacks lighter than this fraction of the total are folded into their
- * parent before storing (SPEC: 0.01%), which bounds a profile to about
+ * parent before storing (docs/baselines.md: 0.01%), which bounds a profile to about
  * 1/fraction stacks. */
 #define PG_BASELINE_PRUNE_DEFAULT 0.0001
 

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "hashmap.h"
 #include "repo_git.h"
 
 const char *pg_lookup_status_name(enum pg_lookup_status s)
@@ -55,65 +56,74 @@ static void shallow(struct pg_lookup *out, unsigned max_distance, unsigned d, co
 	    out->deepen, out->deepen == 1 ? "" : "s", out->deepen);
 }
 
-/* A set of commit ids: open addressing, the table a power of two. */
+/* A set of commit ids: the ids in an array, indexed by the hash map under
+ * their first eight bytes (already uniformly distributed). Walked in the
+ * map's slot order, which decides between common ancestors of the same
+ * commit time. */
 struct oidset {
+	struct pg_hashmap map;
 	git_oid *v;
-	unsigned char *used;
-	size_t count, mask;
+	size_t count, cap;
 };
 
-static size_t oid_hash(const git_oid *id)
+static uint64_t oid_key(const git_oid *id)
 {
-	size_t h;
+	uint64_t k;
 
-	memcpy(&h, id->id, sizeof h);  /* already uniformly distributed */
-	return h;
+	memcpy(&k, id->id, sizeof k);
+	return k;
+}
+
+static int oidset_has(const struct oidset *s, const git_oid *id)
+{
+	uint64_t key = oid_key(id);
+	const struct pg_hashmap *m = &s->map;
+
+	if (!m->slots)
+		return 0;
+	for (size_t i = pg_hashmap_start(m, (uint32_t)key); m->slots[i].ref; i = pg_hashmap_next(m, i))
+		if (m->slots[i].key == key && !git_oid_cmp(&s->v[m->slots[i].ref - 1], id))
+			return 1;
+	return 0;
 }
 
 /* 1 if added, 0 if it was there, negative on failure. */
 static int oidset_add(struct oidset *s, const git_oid *id)
 {
-	size_t i;
+	uint64_t key = oid_key(id);
+	int rc;
 
-	if ((s->count + 1) * 2 > (s->v ? s->mask + 1 : 0)) {
-		size_t n = s->v ? (s->mask + 1) * 2 : 256;
-		struct oidset g = { calloc(n, sizeof *g.v), calloc(n, 1), 0, n - 1 };
+	if (oidset_has(s, id))
+		return 0;
+	if (!s->map.slots && (rc = pg_hashmap_init(&s->map, 256)) < 0)
+		return rc;
+	if (s->count == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 128;
+		git_oid *nv = s->count < UINT32_MAX / 2 ? realloc(s->v, ncap * sizeof *nv) : NULL;
 
-		if (!g.v || !g.used) {
-			free(g.v);
-			free(g.used);
+		if (!nv)
 			return pg_error_set("out of memory");
-		}
-		for (size_t k = 0; s->v && k <= s->mask; k++)
-			if (s->used[k])
-				oidset_add(&g, &s->v[k]);
-		free(s->v);
-		free(s->used);
-		*s = g;
+		s->v = nv;
+		s->cap = ncap;
 	}
-	for (i = oid_hash(id) & s->mask; s->used[i]; i = (i + 1) & s->mask)
-		if (!git_oid_cmp(&s->v[i], id))
-			return 0;
-	s->used[i] = 1;
-	git_oid_cpy(&s->v[i], id);
-	s->count++;
+	if ((rc = pg_hashmap_add(&s->map, (uint32_t)key, key, (uint32_t)s->count + 1)) < 0)
+		return rc;
+	git_oid_cpy(&s->v[s->count++], id);
 	return 1;
 }
 
-static int oidset_has(const struct oidset *s, const git_oid *id)
+/* The id in slot i of the map, NULL for an empty slot. */
+static const git_oid *oidset_at(const struct oidset *s, size_t i)
 {
-	if (!s->v)
-		return 0;
-	for (size_t i = oid_hash(id) & s->mask; s->used[i]; i = (i + 1) & s->mask)
-		if (!git_oid_cmp(&s->v[i], id))
-			return 1;
-	return 0;
+	uint32_t ref = s->map.slots ? s->map.slots[i].ref : 0;
+
+	return ref ? &s->v[ref - 1] : NULL;
 }
 
 static void oidset_release(struct oidset *s)
 {
+	pg_hashmap_release(&s->map);
 	free(s->v);
-	free(s->used);
 	memset(s, 0, sizeof *s);
 }
 
@@ -176,13 +186,17 @@ static int shallow_merge_base(git_oid *out, git_repository *git, const git_oid *
 
 	if ((rc = reachable(&ra, git, a)) < 0 || (rc = reachable(&rb, git, b)) < 0)
 		goto done;
-	for (size_t i = 0; i <= ra.mask; i++)
-		if (ra.used[i] && oidset_has(&rb, &ra.v[i]) && (rc = oidset_add(&common, &ra.v[i])) < 0)
+	for (size_t i = 0; i <= ra.map.mask; i++) {
+		const git_oid *id = oidset_at(&ra, i);
+
+		if (id && oidset_has(&rb, id) && (rc = oidset_add(&common, id)) < 0)
 			goto done;
-	for (size_t i = 0; common.v && i <= common.mask; i++) {
+	}
+	for (size_t i = 0; common.v && i <= common.map.mask; i++) {
+		const git_oid *id = oidset_at(&common, i);
 		git_commit *c = NULL;
 
-		if (!common.used[i] || git_commit_lookup(&c, git, &common.v[i]) < 0)
+		if (!id || git_commit_lookup(&c, git, id) < 0)
 			continue;
 		for (unsigned k = 0; k < git_commit_parentcount(c) && rc >= 0; k++)
 			rc = oidset_add(&below, git_commit_parent_id(c, k));
@@ -190,15 +204,15 @@ static int shallow_merge_base(git_oid *out, git_repository *git, const git_oid *
 		if (rc < 0)
 			goto done;
 	}
-	for (size_t i = 0; common.v && i <= common.mask; i++) {
+	for (size_t i = 0; common.v && i <= common.map.mask; i++) {
+		const git_oid *id = oidset_at(&common, i);
 		git_commit *c = NULL;
 
-		if (!common.used[i] || oidset_has(&below, &common.v[i]) ||
-		    git_commit_lookup(&c, git, &common.v[i]) < 0)
+		if (!id || oidset_has(&below, id) || git_commit_lookup(&c, git, id) < 0)
 			continue;
 		if (git_commit_time(c) > best_time) {
 			best_time = git_commit_time(c);
-			git_oid_cpy(out, &common.v[i]);
+			git_oid_cpy(out, id);
 			found = 1;
 		}
 		git_commit_free(c);

@@ -28,48 +28,21 @@ struct tree_node {
 	uint64_t orig_self;        /* before pruning */
 };
 
-static uint32_t hash_key(uint32_t parent, pg_frame_id frame)
+/* A node's key in the children map: its parent and its frame. */
+static uint64_t child_key(uint32_t parent, pg_frame_id frame)
 {
-	uint64_t k = ((uint64_t)parent << 32 | frame) * 0x9e3779b97f4a7c15ull;
-	return (uint32_t)(k >> 32);
-}
-
-static int grow_slots(struct pg_stacktree *t)
-{
-	size_t nslots = t->slots ? (t->mask + 1) * 2 : 1024;
-	uint32_t *n = calloc(nslots, sizeof *n);
-
-	if (!n)
-		return pg_error_set("out of memory");
-	for (size_t i = 1; i < t->count; i++) {
-		size_t j = hash_key(t->nodes[i].parent, t->nodes[i].frame) & (nslots - 1);
-
-		while (n[j])
-			j = (j + 1) & (nslots - 1);
-		n[j] = (uint32_t)i + 1;
-	}
-	free(t->slots);
-	t->slots = n;
-	t->mask = nslots - 1;
-	return 0;
+	return (uint64_t)parent << 32 | frame;
 }
 
 static int child(uint32_t *out, struct pg_stacktree *t, uint32_t parent, pg_frame_id frame)
 {
-	size_t j;
+	uint64_t key = child_key(parent, frame);
+	uint32_t ref = pg_hashmap_get(&t->children, key);
 	int rc;
 
-	if ((t->count + 1) * 2 > t->mask + 1 && (rc = grow_slots(t)) < 0)
-		return rc;
-	j = hash_key(parent, frame) & t->mask;
-	while (t->slots[j]) {
-		const struct tree_node *n = &t->nodes[t->slots[j] - 1];
-
-		if (n->parent == parent && n->frame == frame) {
-			*out = t->slots[j] - 1;
-			return 0;
-		}
-		j = (j + 1) & t->mask;
+	if (ref) {
+		*out = ref - 1;
+		return 0;
 	}
 	if (t->count >= UINT32_MAX - 1)
 		return pg_error_set("too many calls in one profile");
@@ -82,13 +55,14 @@ static int child(uint32_t *out, struct pg_stacktree *t, uint32_t parent, pg_fram
 		t->nodes = nn;
 		t->cap = ncap;
 	}
+	if ((rc = pg_hashmap_put(&t->children, key, (uint32_t)t->count + 1)) < 0)
+		return rc;
 	struct tree_node *n = &t->nodes[t->count];
 	struct tree_node *p = &t->nodes[parent];
 
 	*n = (struct tree_node){ .parent = parent, .frame = frame, .depth = p->depth + 1,
 				 .next_sibling = p->first_child };
 	p->first_child = (uint32_t)t->count;
-	t->slots[j] = (uint32_t)t->count + 1;
 	*out = (uint32_t)t->count++;
 	return 0;
 }
@@ -106,7 +80,7 @@ int pg_stacktree_build(struct pg_stacktree *t, const struct pg_profile *p)
 		return pg_error_set("out of memory");
 	t->nodes[0] = (struct tree_node){ 0 };
 	t->count = 1;
-	if ((rc = grow_slots(t)) < 0)
+	if ((rc = pg_hashmap_init(&t->children, 1024)) < 0)
 		goto fail;
 	for (size_t i = 0; i < nstacks; i++) {
 		const struct pg_stack *s = pg_profile_stack(p, i);
@@ -128,7 +102,7 @@ fail:
 void pg_stacktree_release(struct pg_stacktree *t)
 {
 	free(t->nodes);
-	free(t->slots);
+	pg_hashmap_release(&t->children);
 	memset(t, 0, sizeof *t);
 }
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "baseline.h"
+#include "hashmap.h"
 #include "profile.h"
 
 struct tree_node;
@@ -21,8 +22,7 @@ struct pg_stacktree {
 	const struct pg_profile *names;  /* frame names; borrowed */
 	struct tree_node *nodes;         /* [0] is a virtual root above the programs */
 	size_t count, cap;
-	uint32_t *slots;                 /* (parent, frame) -> node index + 1 */
-	size_t mask;
+	struct pg_hashmap children;      /* (parent, frame) -> node index + 1 */
 	uint64_t total;
 };
 

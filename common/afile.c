@@ -247,17 +247,40 @@ void pg_afile_abort(struct pg_afile *af)
 	errno = saved_errno;
 }
 
-int pg_write_file_atomic(const char *path, const void *data, size_t len)
+int pg_afile_write_with(const char *path, int (*render)(void *ctx, FILE *out), void *ctx)
 {
 	struct pg_afile af;
 	int rc;
 
 	if ((rc = pg_afile_open(&af, path)) < 0)
 		return rc;
-	/* A short write leaves the error flag set; commit reports it. */
-	if (len > 0)
-		(void)fwrite(data, 1, len, af.f);
+	if ((rc = render(ctx, af.f)) < 0) {
+		pg_afile_abort(&af);
+		return rc;
+	}
 	return pg_afile_commit(&af);
+}
+
+struct bytes {
+	const void *data;
+	size_t len;
+};
+
+static int write_bytes(void *ctx, FILE *out)
+{
+	const struct bytes *b = ctx;
+
+	/* A short write leaves the error flag set; commit reports it. */
+	if (b->len > 0)
+		(void)fwrite(b->data, 1, b->len, out);
+	return 0;
+}
+
+int pg_write_file_atomic(const char *path, const void *data, size_t len)
+{
+	struct bytes b = { data, len };
+
+	return pg_afile_write_with(path, write_bytes, &b);
 }
 
 int pg_read_file(char **out, size_t *len, const char *path)

@@ -22,6 +22,12 @@ int pg_afile_commit(struct pg_afile *af);
 /* Removes the temporary file; releases. Safe after a failed commit. */
 void pg_afile_abort(struct pg_afile *af);
 
+/* Renders into a temporary file next to path with render(ctx, stream),
+ * then puts it in place: the one wrapper every writer uses. A render that
+ * fails (negative) leaves the old file and no temporary, and its error is
+ * returned as it set it. */
+int pg_afile_write_with(const char *path, int (*render)(void *ctx, FILE *out), void *ctx);
+
 /* Whole-buffer convenience over the three above. */
 int pg_write_file_atomic(const char *path, const void *data, size_t len);
 

@@ -530,16 +530,12 @@ int pg_folded_write(const struct pg_profile *p, FILE *f)
 	return 0;
 }
 
+static int lines_job(void *p, FILE *f)
+{
+	return write_lines(p, f);
+}
+
 int pg_folded_write_file(const struct pg_profile *p, const char *path)
 {
-	struct pg_afile af;
-	int rc;
-
-	if ((rc = pg_afile_open(&af, path)) < 0)
-		return rc;
-	if ((rc = write_lines(p, af.f)) < 0) {
-		pg_afile_abort(&af);
-		return rc;
-	}
-	return pg_afile_commit(&af);
+	return pg_afile_write_with(path, lines_job, (void *)p);
 }

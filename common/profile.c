@@ -5,8 +5,8 @@
  * of distinct frames and stacks, so everything is built around looking things
  * up rather than storing them: a name is stored once and referred to by a
  * 32-bit id, and a stack (frames, thread) is stored once with the sum of its
- * weights. Both lookups are open-addressing hash tables whose size is a power
- * of two. Names and frame arrays live in chunked arenas: a chunk is never
+ * weights. Both lookups go through common/hashmap (open addressing, a power
+ * of two of slots). Names and frame arrays live in chunked arenas: a chunk is never
  * moved, so the pointers handed out stay valid, and everything is freed
  * together with the profile.
  */
@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "hashmap.h"
 
 /* Ordinary chunks; a larger request gets a chunk of its own. */
 #define NAME_CHUNK (64u * 1024)
@@ -42,38 +43,24 @@ struct name {
 	uint32_t len;
 };
 
-/* A slot of the name table. It repeats what a lookup compares (hash, length,
- * text pointer) so that a probe touches the slot and the text only, not the
- * names array: with tens of thousands of names every extra array is another
- * cache miss per frame parsed. The text is preceded in the arena by its id. */
-struct name_slot {
-	const char *s;  /* NULL = empty */
-	uint32_t len;
-	uint32_t hash;  /* kept so that growing the table needs no rehashing of text */
-};
-
-/* A slot of the stack table: the stack's index + 1 (0 = empty) and its
- * hash, so that most mismatches are rejected without touching the stack's
- * frames. */
-struct stack_slot {
-	uint32_t index1;
-	uint32_t hash;
-};
-
 struct pg_profile {
 	struct arena names_arena;
 	struct name *names;
 	size_t name_count;
 	size_t name_cap;
-	struct name_slot *name_slots;
-	size_t name_mask;      /* slot count - 1; the count is a power of two so '&' replaces '%' */
+	/* name -> id + 1. A slot's key word points at the name's text, which is
+	 * preceded in the arena by its length: a probe touches the slot and the
+	 * text only, not the names array (with tens of thousands of names every
+	 * extra array is another cache miss per frame parsed). */
+	struct pg_hashmap name_map;
 
 	struct arena frames_arena;
 	struct pg_stack *stacks;
 	size_t stack_count;
 	size_t stack_cap;
-	struct stack_slot *stack_slots;
-	size_t stack_mask;
+	/* stack -> index + 1. The key word is the depth and the thread, so that
+	 * with the hash most mismatches are rejected without touching frames. */
+	struct pg_hashmap stack_map;
 
 	uint64_t total;
 };
@@ -206,14 +193,10 @@ int pg_profile_new(struct pg_profile **out)
 		return pg_error_set("out of memory");
 	p->names_arena.chunk_size = NAME_CHUNK;
 	p->frames_arena.chunk_size = FRAME_CHUNK;
-	p->name_slots = calloc(INITIAL_SLOTS, sizeof(*p->name_slots));
-	p->stack_slots = calloc(INITIAL_SLOTS, sizeof(*p->stack_slots));
-	if (!p->name_slots || !p->stack_slots) {
+	if (pg_hashmap_init(&p->name_map, INITIAL_SLOTS) < 0 || pg_hashmap_init(&p->stack_map, INITIAL_SLOTS) < 0) {
 		pg_profile_free(p);
 		return pg_error_set("out of memory");
 	}
-	p->name_mask = INITIAL_SLOTS - 1;
-	p->stack_mask = INITIAL_SLOTS - 1;
 	*out = p;
 	return 0;
 }
@@ -225,59 +208,33 @@ void pg_profile_free(struct pg_profile *p)
 	arena_release(&p->names_arena);
 	arena_release(&p->frames_arena);
 	free(p->names);
-	free(p->name_slots);
+	pg_hashmap_release(&p->name_map);
 	free(p->stacks);
-	free(p->stack_slots);
+	pg_hashmap_release(&p->stack_map);
 	free(p);
-}
-
-/* Doubles the name table; called before it gets half full, which keeps
- * linear probing short. */
-static int grow_name_slots(struct pg_profile *p)
-{
-	size_t slots = p->name_mask + 1;
-	struct name_slot *bigger;
-
-	if (slots > SIZE_MAX / 2 / sizeof(*bigger))
-		return pg_error_set("profile too large");
-	slots *= 2;
-	bigger = calloc(slots, sizeof(*bigger));
-	if (!bigger)
-		return pg_error_set("out of memory");
-	for (size_t s = 0; s <= p->name_mask; s++) {
-		struct name_slot old = p->name_slots[s];
-		size_t i;
-
-		if (!old.s)
-			continue;
-		i = old.hash & (slots - 1);
-		while (bigger[i].s)
-			i = (i + 1) & (slots - 1);
-		bigger[i] = old;
-	}
-	free(p->name_slots);
-	p->name_slots = bigger;
-	p->name_mask = slots - 1;
-	return 0;
 }
 
 int pg_profile_intern(pg_frame_id *out, struct pg_profile *p, const char *name, size_t len)
 {
 	uint32_t hash = (uint32_t)hash_bytes(name, len, 0x6e616d65);
-	size_t i = hash & p->name_mask;
-	const struct name_slot *slot;
+	const struct pg_hashmap_slot *slot;
 	unsigned char *record;
 	void *names;
-	uint32_t id;
+	uint32_t id, stored_len;
 	char *copy;
 	int rc;
 
-	while ((slot = &p->name_slots[i])->s != NULL) {
-		if (slot->hash == hash && slot->len == len && memcmp(slot->s, name, len) == 0) {
-			memcpy(out, slot->s - sizeof(id), sizeof(id));
+	for (size_t i = pg_hashmap_start(&p->name_map, hash); (slot = &p->name_map.slots[i])->ref;
+	     i = pg_hashmap_next(&p->name_map, i)) {
+		const char *text = (const char *)(uintptr_t)slot->key;
+
+		if (slot->hash != hash)
+			continue;
+		memcpy(&stored_len, text - sizeof(stored_len), sizeof(stored_len));
+		if (stored_len == len && memcmp(text, name, len) == 0) {
+			*out = slot->ref - 1;
 			return 0;
 		}
-		i = (i + 1) & p->name_mask;
 	}
 
 	/* A new name. It is handed out as a C string, so a NUL inside would
@@ -286,31 +243,26 @@ int pg_profile_intern(pg_frame_id *out, struct pg_profile *p, const char *name, 
 		return pg_error_setc(PG_EINVALID, "frame name contains a NUL byte");
 	if (p->name_count >= UINT32_MAX)
 		return pg_error_set("too many distinct frame names");
-	if (len >= UINT32_MAX - sizeof(id))
+	if (len >= UINT32_MAX - sizeof(stored_len))
 		return pg_error_set("frame name too long (%zu bytes)", len);
-	if ((p->name_count + 1) * 2 > p->name_mask + 1) {
-		if ((rc = grow_name_slots(p)) < 0)
-			return rc;
-		i = hash & p->name_mask;
-		while (p->name_slots[i].s)
-			i = (i + 1) & p->name_mask;
-	}
 	names = p->names;
 	rc = grow_array(&names, &p->name_cap, p->name_count + 1, sizeof(*p->names));
 	p->names = names;
 	if (rc < 0)
 		return rc;
-	record = arena_alloc(&p->names_arena, sizeof(id) + len + 1, _Alignof(uint32_t));
+	record = arena_alloc(&p->names_arena, sizeof(stored_len) + len + 1, _Alignof(uint32_t));
 	if (!record)
 		return pg_error_set("out of memory");
 	id = (uint32_t)p->name_count;
-	memcpy(record, &id, sizeof(id));
-	copy = (char *)record + sizeof(id);
+	stored_len = (uint32_t)len;
+	memcpy(record, &stored_len, sizeof(stored_len));
+	copy = (char *)record + sizeof(stored_len);
 	if (len > 0)
 		memcpy(copy, name, len);
 	copy[len] = '\0';
 	p->names[id] = (struct name){copy, (uint32_t)len};
-	p->name_slots[i] = (struct name_slot){copy, (uint32_t)len, hash};
+	if ((rc = pg_hashmap_add(&p->name_map, hash, (uint64_t)(uintptr_t)copy, id + 1)) < 0)
+		return rc;
 	*out = id;
 	p->name_count++;
 	return 0;
@@ -333,34 +285,6 @@ static uint32_t hash_stack(const pg_frame_id *frames, size_t depth, int32_t tid)
 	return (uint32_t)hash_bytes(frames, depth * sizeof(*frames), 0x737461636bull ^ (uint32_t)tid);
 }
 
-static int grow_stack_slots(struct pg_profile *p)
-{
-	size_t slots = p->stack_mask + 1;
-	struct stack_slot *bigger;
-
-	if (slots > SIZE_MAX / 2 / sizeof(*bigger))
-		return pg_error_set("profile too large");
-	slots *= 2;
-	bigger = calloc(slots, sizeof(*bigger));
-	if (!bigger)
-		return pg_error_set("out of memory");
-	for (size_t s = 0; s <= p->stack_mask; s++) {
-		struct stack_slot old = p->stack_slots[s];
-		size_t i;
-
-		if (!old.index1)
-			continue;
-		i = old.hash & (slots - 1);
-		while (bigger[i].index1)
-			i = (i + 1) & (slots - 1);
-		bigger[i] = old;
-	}
-	free(p->stack_slots);
-	p->stack_slots = bigger;
-	p->stack_mask = slots - 1;
-	return 0;
-}
-
 int pg_profile_add_stack(struct pg_profile *p, const pg_frame_id *frames, size_t depth,
 			 int32_t tid, uint64_t weight)
 {
@@ -371,8 +295,7 @@ int pg_profile_add_stack_at(size_t *index_out, struct pg_profile *p, const pg_fr
 			    size_t depth, int32_t tid, uint64_t weight)
 {
 	uint32_t hash;
-	size_t i;
-	struct stack_slot slot;
+	uint64_t key;
 	pg_frame_id *copy;
 	void *stacks;
 	int rc;
@@ -388,30 +311,26 @@ int pg_profile_add_stack_at(size_t *index_out, struct pg_profile *p, const pg_fr
 				     (unsigned long long)UINT64_MAX);
 
 	hash = hash_stack(frames, depth, tid);
-	i = hash & p->stack_mask;
-	while ((slot = p->stack_slots[i]).index1 != 0) {
-		struct pg_stack *s = &p->stacks[slot.index1 - 1];
+	key = (uint64_t)depth << 32 | (uint32_t)tid;
+	for (size_t i = pg_hashmap_start(&p->stack_map, hash); p->stack_map.slots[i].ref;
+	     i = pg_hashmap_next(&p->stack_map, i)) {
+		const struct pg_hashmap_slot *slot = &p->stack_map.slots[i];
+		struct pg_stack *s;
 
-		if (slot.hash == hash && s->depth == depth && s->tid == tid &&
-		    memcmp(s->frames, frames, depth * sizeof(*frames)) == 0) {
+		if (slot->hash != hash || slot->key != key)
+			continue;
+		s = &p->stacks[slot->ref - 1];
+		if (memcmp(s->frames, frames, depth * sizeof(*frames)) == 0) {
 			s->weight += weight;
 			p->total += weight;
 			if (index_out)
-				*index_out = slot.index1 - 1;
+				*index_out = slot->ref - 1;
 			return 0;
 		}
-		i = (i + 1) & p->stack_mask;
 	}
 
 	if (p->stack_count >= UINT32_MAX - 1)
 		return pg_error_set("too many distinct stacks");
-	if ((p->stack_count + 1) * 2 > p->stack_mask + 1) {
-		if ((rc = grow_stack_slots(p)) < 0)
-			return rc;
-		i = hash & p->stack_mask;
-		while (p->stack_slots[i].index1)
-			i = (i + 1) & p->stack_mask;
-	}
 	stacks = p->stacks;
 	rc = grow_array(&stacks, &p->stack_cap, p->stack_count + 1, sizeof(*p->stacks));
 	p->stacks = stacks;
@@ -422,7 +341,8 @@ int pg_profile_add_stack_at(size_t *index_out, struct pg_profile *p, const pg_fr
 		return pg_error_set("out of memory");
 	memcpy(copy, frames, depth * sizeof(*frames));
 	p->stacks[p->stack_count] = (struct pg_stack){copy, (uint32_t)depth, tid, weight};
-	p->stack_slots[i] = (struct stack_slot){(uint32_t)p->stack_count + 1, hash};
+	if ((rc = pg_hashmap_add(&p->stack_map, hash, key, (uint32_t)p->stack_count + 1)) < 0)
+		return rc;
 	if (index_out)
 		*index_out = p->stack_count;
 	p->stack_count++;

@@ -13,7 +13,7 @@
  *   other, its share of that side's merged profile in every run (0 if it
  *   does not appear at all);
  * - a function's bytes at the heap peak: the merged (averaged) peak stacks,
- *   by the function that called the allocator (SPEC's peak_sites).
+ *   by the function that called the allocator (peak_sites, docs/profile-json.md).
  */
 #define _GNU_SOURCE
 #include "gate.h"

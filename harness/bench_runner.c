@@ -1,5 +1,5 @@
 /*
- * The benchmark runner: one configured benchmark, run as SPEC says (timing
+ * The benchmark runner: one configured benchmark, run as docs/commands.md says (timing
  * and memory in separate runs), turned into a benchmark of the baseline
  * model. Every run goes through pg_run_profile(); this file only decides
  * which runs to make, keeps their numbers, merges their profiles and tells

@@ -28,6 +28,7 @@
 #include "config.h"
 #include "error.h"
 #include "repo.h"
+#include "stats.h"
 #include "store.h"
 #include "term.h"
 
@@ -232,20 +233,15 @@ static int do_list(struct pg_store *store, int json)
 	return bad ? PG_EXIT_ERROR : PG_EXIT_OK;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* Median, min and max of v[0..n) (n > 0). */
+static void stats(const double *v, size_t n, double *med, double *min, double *max)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Median, min and max of v[0..n) (n > 0); sorts v. */
-static void stats(double *v, size_t n, double *med, double *min, double *max)
-{
-	qsort(v, n, sizeof *v, cmp_double);
-	*med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	*min = v[0];
-	*max = v[n - 1];
+	*med = pg_stats_median(v, n);
+	*min = *max = v[0];
+	for (size_t i = 1; i < n; i++) {
+		*min = fmin(*min, v[i]);
+		*max = fmax(*max, v[i]);
+	}
 }
 
 /* The median, min and max of metric m over the runs that measure it (the

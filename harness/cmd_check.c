@@ -1,6 +1,6 @@
 /*
  * `profgate check [options]`: runs the config's benchmarks, finds the
- * baseline to compare with (SPEC "Baseline lookup"), decides per benchmark
+ * baseline to compare with (docs/baselines.md, "Lookup"), decides per benchmark
  * and metric (gate.c), and writes the report folder: summary.md (the PR
  * comment), result.json, junit.xml, index.html and per benchmark the
  * differential flame graphs and the current profile.

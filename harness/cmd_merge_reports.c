@@ -369,43 +369,44 @@ static int order(struct item *items, size_t n, const struct merge_opts *o)
 	return 0;
 }
 
-static int copy_file(const char *src, const char *dst)
-{
-	struct pg_afile af;
-	char buf[65536];
-	struct stat st;
-	ssize_t n;
-	int fd, rc;
+struct copy_job {
+	int fd;
+	const char *src, *dst;
+};
 
-	/* O_NOFOLLOW: a link swapped in after the folder was listed is refused too. */
-	if ((fd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0)
-		return pg_error_set("cannot open '%s': %s", src, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return pg_error_set("'%s' is not a regular file: not copied", src);
-	}
-	if ((rc = pg_afile_open(&af, dst)) < 0) {
-		close(fd);
-		return rc;
-	}
-	while ((n = read(fd, buf, sizeof buf)) != 0) {
+static int copy_job(void *job, FILE *f)
+{
+	const struct copy_job *j = job;
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = read(j->fd, buf, sizeof buf)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			rc = pg_error_set("cannot read '%s': %s", src, strerror(errno));
-			break;
-		}
-		if (fwrite(buf, 1, (size_t)n, af.f) != (size_t)n) {
-			rc = pg_error_set("cannot write '%s': %s", dst, strerror(errno));
-			break;
-		}
+		if (n < 0)
+			return pg_error_set("cannot read '%s': %s", j->src, strerror(errno));
+		if (fwrite(buf, 1, (size_t)n, f) != (size_t)n)
+			return pg_error_set("cannot write '%s': %s", j->dst, strerror(errno));
 	}
-	close(fd);
-	if (rc < 0) {
-		pg_afile_abort(&af);
-		return rc;
+	return 0;
+}
+
+static int copy_file(const char *src, const char *dst)
+{
+	struct copy_job job = { -1, src, dst };
+	struct stat st;
+	int rc;
+
+	/* O_NOFOLLOW: a link swapped in after the folder was listed is refused too. */
+	if ((job.fd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0)
+		return pg_error_set("cannot open '%s': %s", src, strerror(errno));
+	if (fstat(job.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(job.fd);
+		return pg_error_set("'%s' is not a regular file: not copied", src);
 	}
-	return pg_afile_commit(&af);
+	rc = pg_afile_write_with(dst, copy_job, &job);
+	close(job.fd);
+	return rc;
 }
 
 /* cp -r src dst, for a benchmark's folder: regular files and folders

@@ -15,7 +15,6 @@
 #include <libgen.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,147 +22,14 @@
 
 #include "afile.h"
 #include "error.h"
+#include "jsonread.h"
 
 /* ---- reading ---------------------------------------------------------- */
 
-struct ctx {
-	const char *path;
-	const char *dir;
-	char place[256];
-};
-
-__attribute__((format(printf, 3, 4)))
-static int fail(const struct ctx *c, const char *key, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (key)
-		return pg_error_setc(PG_EINVALID, "'%s': %s%s%s: %s", c->path, c->place,
-				     c->place[0] ? "." : "", key, msg);
-	return pg_error_setc(PG_EINVALID, "'%s': %s: %s", c->path, c->place[0] ? c->place : "top level", msg);
-}
-
-/* A short rendering of a value for "got ..." in messages. */
-static void describe(char *buf, size_t size, const cJSON *v)
-{
-	char *s = cJSON_PrintUnformatted(v);
-
-	if (!s) {
-		snprintf(buf, size, "?");
-		return;
-	}
-	if (strlen(s) > 40)
-		snprintf(buf, size, "%.37s...", s);
-	else
-		snprintf(buf, size, "%s", s);
-	free(s);
-}
-
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t row[64];
-
-	if (la >= 63 || lb >= 63)
-		return SIZE_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
-/* Unknown and repeated keys of o; allowed is NULL-terminated. */
-static int check_keys(const struct ctx *c, const cJSON *o, const char *const *allowed)
-{
-	for (const cJSON *m = o->child; m; m = m->next) {
-		int known = 0;
-
-		for (const char *const *k = allowed; *k; k++)
-			known |= !strcmp(*k, m->string);
-		if (!known) {
-			const char *best = NULL;
-			size_t best_d = 3;  /* suggest only near misses */
-
-			for (const char *const *k = allowed; *k; k++) {
-				size_t d = edit_distance(m->string, *k);
-
-				if (d < best_d) {
-					best_d = d;
-					best = *k;
-				}
-			}
-			if (best)
-				return fail(c, NULL, "unknown key '%s' (did you mean '%s'?)", m->string, best);
-			char list[256] = "";
-
-			for (const char *const *k = allowed; *k; k++)
-				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
-					 k == allowed ? "" : ", ", *k);
-			return fail(c, NULL, "unknown key '%s' (known keys: %s)", m->string, list);
-		}
-		for (const cJSON *n = m->next; n; n = n->next)
-			if (!strcmp(n->string, m->string))
-				return fail(c, m->string, "given twice");
-	}
-	return 0;
-}
-
-static int get_uint(unsigned *out, const struct ctx *c, const cJSON *o, const char *key,
-		    unsigned min, unsigned max)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	char got[64];
-
-	if (!v)
-		return 0;  /* keeps the default */
-	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
-	    v->valuedouble < min || v->valuedouble > max) {
-		describe(got, sizeof got, v);
-		return fail(c, key, "expected a whole number from %u to %u, got %s", min, max, got);
-	}
-	*out = (unsigned)v->valuedouble;
-	return 0;
-}
-
-static int get_string(char **out, const struct ctx *c, const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	char got[64];
-
-	if (!v)
-		return 0;
-	if (!cJSON_IsString(v) || !v->valuestring[0]) {
-		describe(got, sizeof got, v);
-		return fail(c, key, "expected a non-empty string, got %s", got);
-	}
-	free(*out);
-	*out = strdup(v->valuestring);
-	return *out ? 0 : pg_error_set("out of memory");
-}
-
-static int read_thresholds(struct pg_threshold *t, struct ctx *c, const cJSON *o)
+static int read_thresholds(struct pg_threshold *t, struct pg_jsonread *c, const cJSON *o)
 {
 	const cJSON *th = cJSON_GetObjectItemCaseSensitive(o, "thresholds");
-	size_t saved = strlen(c->place);
+	size_t saved = strlen(c->where);
 	const char *keys[PG_METRIC_COUNT + 1];
 	size_t nkeys = 0;
 	char got[64];
@@ -176,11 +42,11 @@ static int read_thresholds(struct pg_threshold *t, struct ctx *c, const cJSON *o
 			keys[nkeys++] = pg_metric_name((enum pg_metric)m);
 	keys[nkeys] = NULL;
 	if (!cJSON_IsObject(th)) {
-		describe(got, sizeof got, th);
-		return fail(c, "thresholds", "expected an object like {\"wall\": \"10%%\"}, got %s", got);
+		pg_json_describe(got, sizeof got, th);
+		return pg_jsonread_fail(c, "thresholds", "expected an object like {\"wall\": \"10%%\"}, got %s", got);
 	}
-	snprintf(c->place + saved, sizeof c->place - saved, "%sthresholds", saved ? "." : "");
-	if ((rc = check_keys(c, th, keys)) < 0)
+	snprintf(c->where + saved, sizeof c->where - saved, "%sthresholds", saved ? "." : "");
+	if ((rc = pg_jsonread_check_keys(c, th, keys)) < 0)
 		goto done;
 	for (int m = 0; m < PG_METRIC_COUNT; m++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(th, pg_metric_name((enum pg_metric)m));
@@ -192,53 +58,53 @@ static int read_thresholds(struct pg_threshold *t, struct ctx *c, const cJSON *o
 			continue;
 		}
 		if (!cJSON_IsString(v)) {
-			describe(got, sizeof got, v);
-			rc = fail(c, pg_metric_name((enum pg_metric)m), "expected a string like \"10%%\", got %s", got);
+			pg_json_describe(got, sizeof got, v);
+			rc = pg_jsonread_fail(c, pg_metric_name((enum pg_metric)m), "expected a string like \"10%%\", got %s", got);
 			goto done;
 		}
 		if (pg_threshold_parse(&t[m], (enum pg_metric)m, v->valuestring) < 0) {
-			rc = fail(c, pg_metric_name((enum pg_metric)m), "%s", pg_error_last());
+			rc = pg_jsonread_fail(c, pg_metric_name((enum pg_metric)m), "%s", pg_error_last());
 			goto done;
 		}
 	}
 done:
-	c->place[saved] = '\0';
+	c->where[saved] = '\0';
 	return rc;
 }
 
 /* The settings that defaults and benchmarks share. */
-static int read_settings(struct pg_bench_config *b, struct ctx *c, const cJSON *o)
+static int read_settings(struct pg_bench_config *b, struct pg_jsonread *c, const cJSON *o)
 {
 	const cJSON *v;
 	char got[64];
 	int rc;
 
-	if ((rc = get_uint(&b->repeat, c, o, "repeat", 1, 10000)) < 0 ||
-	    (rc = get_uint(&b->mem_repeat, c, o, "mem_repeat", 0, 10000)) < 0 ||
-	    (rc = get_uint(&b->warmup, c, o, "warmup", 0, 10000)) < 0 ||
-	    (rc = get_uint(&b->hz, c, o, "hz", 1, 100000)) < 0 ||
-	    (rc = get_uint(&b->max_repeat, c, o, "max_repeat", 1, 1000)) < 0)
+	if ((rc = pg_jsonread_unsigned(&b->repeat, c, o, "repeat", 1, 10000)) < 0 ||
+	    (rc = pg_jsonread_unsigned(&b->mem_repeat, c, o, "mem_repeat", 0, 10000)) < 0 ||
+	    (rc = pg_jsonread_unsigned(&b->warmup, c, o, "warmup", 0, 10000)) < 0 ||
+	    (rc = pg_jsonread_unsigned(&b->hz, c, o, "hz", 1, 100000)) < 0 ||
+	    (rc = pg_jsonread_unsigned(&b->max_repeat, c, o, "max_repeat", 1, 1000)) < 0)
 		return rc;
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "max_seconds"))) {
 		if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || v->valuedouble > 1e7) {
-			describe(got, sizeof got, v);
-			return fail(c, "max_seconds", "expected seconds (a number >= 0; 0 for no limit), got %s",
-				    got);
+			pg_json_describe(got, sizeof got, v);
+			return pg_jsonread_fail(c, "max_seconds", "expected seconds (a number >= 0; 0 for no limit), "
+						"got %s", got);
 		}
 		b->max_seconds = v->valuedouble;
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "timeout"))) {
 		if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || v->valuedouble > 1e7) {
-			describe(got, sizeof got, v);
-			return fail(c, "timeout", "expected seconds (a number >= 0; 0 for none), got %s", got);
+			pg_json_describe(got, sizeof got, v);
+			return pg_jsonread_fail(c, "timeout", "expected seconds (a number >= 0; 0 for none), got %s", got);
 		}
 		b->timeout = v->valuedouble;
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "mem_sample"))) {
 		if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < 0 ||
 		    v->valuedouble > 1e15) {
-			describe(got, sizeof got, v);
-			return fail(c, "mem_sample", "expected a whole number of bytes >= 0 (0: every "
+			pg_json_describe(got, sizeof got, v);
+			return pg_jsonread_fail(c, "mem_sample", "expected a whole number of bytes >= 0 (0: every "
 				    "allocation), got %s", got);
 		}
 		b->mem_sample = (uint64_t)v->valuedouble;
@@ -288,36 +154,36 @@ static void copy_settings(struct pg_bench_config *dst, const struct pg_bench_con
 	memcpy(dst->thresholds, src->thresholds, sizeof dst->thresholds);
 }
 
-static int read_env(struct pg_bench_config *b, struct ctx *c, const cJSON *o)
+static int read_env(struct pg_bench_config *b, struct pg_jsonread *c, const cJSON *o)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "env");
-	size_t saved = strlen(c->place);
+	size_t saved = strlen(c->where);
 	char got[64];
 	int rc = 0;
 
 	if (!v)
 		return 0;
 	if (!cJSON_IsObject(v)) {
-		describe(got, sizeof got, v);
-		return fail(c, "env", "expected an object of strings like {\"LC_ALL\": \"C\"}, got %s", got);
+		pg_json_describe(got, sizeof got, v);
+		return pg_jsonread_fail(c, "env", "expected an object of strings like {\"LC_ALL\": \"C\"}, got %s", got);
 	}
 	b->env = calloc((size_t)cJSON_GetArraySize(v) + 1, sizeof *b->env);
 	if (!b->env)
 		return pg_error_set("out of memory");
-	snprintf(c->place + saved, sizeof c->place - saved, ".env");
+	snprintf(c->where + saved, sizeof c->where - saved, ".env");
 	for (const cJSON *e = v->child; e; e = e->next) {
 		if (!e->string[0] || strchr(e->string, '=')) {
-			rc = fail(c, NULL, "'%s' is not a variable name", e->string);
+			rc = pg_jsonread_fail(c, NULL, "'%s' is not a variable name", e->string);
 			goto done;
 		}
 		if (!cJSON_IsString(e)) {
-			describe(got, sizeof got, e);
-			rc = fail(c, e->string, "expected a string, got %s", got);
+			pg_json_describe(got, sizeof got, e);
+			rc = pg_jsonread_fail(c, e->string, "expected a string, got %s", got);
 			goto done;
 		}
 		for (const cJSON *f = e->next; f; f = f->next)
 			if (!strcmp(f->string, e->string)) {
-				rc = fail(c, e->string, "given twice");
+				rc = pg_jsonread_fail(c, e->string, "given twice");
 				goto done;
 			}
 		if (asprintf(&b->env[b->nenv], "%s=%s", e->string, e->valuestring) < 0) {
@@ -328,7 +194,7 @@ static int read_env(struct pg_bench_config *b, struct ctx *c, const cJSON *o)
 		b->nenv++;
 	}
 done:
-	c->place[saved] = '\0';
+	c->where[saved] = '\0';
 	return rc;
 }
 
@@ -337,45 +203,45 @@ static const char *const bench_keys[] = {
 	"mem_sample", "max_repeat", "max_seconds", "thresholds", NULL,
 };
 
-static int read_bench(struct pg_bench_config *b, struct ctx *c, const cJSON *o, size_t index,
+static int read_bench(struct pg_bench_config *b, struct pg_jsonread *c, const cJSON *o, size_t index,
 		      const struct pg_config *cfg)
 {
 	const cJSON *v;
 	char got[64];
 	int rc;
 
-	snprintf(c->place, sizeof c->place, "benchmarks[%zu]", index);
+	snprintf(c->where, sizeof c->where, "benchmarks[%zu]", index);
 	if (!cJSON_IsObject(o)) {
-		describe(got, sizeof got, o);
-		return fail(c, NULL, "expected an object with \"name\" and \"run\", got %s", got);
+		pg_json_describe(got, sizeof got, o);
+		return pg_jsonread_fail(c, NULL, "expected an object with \"name\" and \"run\", got %s", got);
 	}
 	/* The name first, so that every later message can say which. */
 	v = cJSON_GetObjectItemCaseSensitive(o, "name");
 	if (!v)
-		return fail(c, NULL, "no \"name\"");
+		return pg_jsonread_fail(c, NULL, "no \"name\"");
 	if (!cJSON_IsString(v)) {
-		describe(got, sizeof got, v);
-		return fail(c, "name", "expected a string, got %s", got);
+		pg_json_describe(got, sizeof got, v);
+		return pg_jsonread_fail(c, "name", "expected a string, got %s", got);
 	}
 	if (!pg_bench_name_valid(v->valuestring))
-		return fail(c, "name", "'%s' is not a safe benchmark name: it becomes a file name, so use "
+		return pg_jsonread_fail(c, "name", "'%s' is not a safe benchmark name: it becomes a file name, so use "
 			    "letters, digits and . _ + - only (no '/', no '..', not starting with '.' or "
 			    "'-', at most 100 characters)", v->valuestring);
 	for (size_t i = 0; i < index; i++)
 		if (!strcmp(cfg->benches[i].name, v->valuestring))
-			return fail(c, "name", "'%s' is already the name of benchmarks[%zu]", v->valuestring, i);
+			return pg_jsonread_fail(c, "name", "'%s' is already the name of benchmarks[%zu]", v->valuestring, i);
 	if (!(b->name = strdup(v->valuestring)))
 		return pg_error_set("out of memory");
-	snprintf(c->place, sizeof c->place, "benchmarks[%zu] (\"%s\")", index, b->name);
-	if ((rc = check_keys(c, o, bench_keys)) < 0)
+	snprintf(c->where, sizeof c->where, "benchmarks[%zu] (\"%s\")", index, b->name);
+	if ((rc = pg_jsonread_check_keys(c, o, bench_keys)) < 0)
 		return rc;
 
 	v = cJSON_GetObjectItemCaseSensitive(o, "run");
 	if (!v)
-		return fail(c, NULL, "no \"run\" (the program and its arguments, e.g. [\"./bench\", \"--size\", \"10\"])");
+		return pg_jsonread_fail(c, NULL, "no \"run\" (the program and its arguments, e.g. [\"./bench\", \"--size\", \"10\"])");
 	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) < 1) {
-		describe(got, sizeof got, v);
-		return fail(c, "run", "expected a non-empty array of strings (the program and its "
+		pg_json_describe(got, sizeof got, v);
+		return pg_jsonread_fail(c, "run", "expected a non-empty array of strings (the program and its "
 			    "arguments; no shell), got %s", got);
 	}
 	int n = cJSON_GetArraySize(v);
@@ -385,8 +251,8 @@ static int read_bench(struct pg_bench_config *b, struct ctx *c, const cJSON *o, 
 		return pg_error_set("out of memory");
 	for (const cJSON *a = v->child; a; a = a->next) {
 		if (!cJSON_IsString(a) || (b->nrun == 0 && !a->valuestring[0])) {
-			describe(got, sizeof got, a);
-			return fail(c, "run", "element %d: expected %s, got %s", b->nrun,
+			pg_json_describe(got, sizeof got, a);
+			return pg_jsonread_fail(c, "run", "element %d: expected %s, got %s", b->nrun,
 				    b->nrun ? "a string" : "a program name or path", got);
 		}
 		const char *arg = a->valuestring;
@@ -402,7 +268,7 @@ static int read_bench(struct pg_bench_config *b, struct ctx *c, const cJSON *o, 
 
 	char *cwd = NULL;
 
-	if ((rc = get_string(&cwd, c, o, "cwd")) < 0)
+	if ((rc = pg_jsonread_string(&cwd, c, o, "cwd", PG_JSONREAD_NONEMPTY)) < 0)
 		return rc;
 	b->cwd = join(cfg->dir, cwd ? cwd : ".");
 	free(cwd);
@@ -427,7 +293,7 @@ static const char *const build_keys[] = { "run", "cwd", "env", "timeout", NULL }
 /* "build": {"run": [...], "cwd": ".", "env": {...}, "timeout": 1800}. The
  * strings are kept as written: each compared tree resolves them against its
  * own copy of the config's folder. */
-static int read_build(struct pg_build_config *b, struct ctx *c, const cJSON *doc)
+static int read_build(struct pg_build_config *b, struct pg_jsonread *c, const cJSON *doc)
 {
 	const cJSON *o = cJSON_GetObjectItemCaseSensitive(doc, "build"), *v;
 	struct pg_bench_config envs = { 0 };
@@ -437,18 +303,18 @@ static int read_build(struct pg_build_config *b, struct ctx *c, const cJSON *doc
 	if (!o)
 		return 0;
 	if (!cJSON_IsObject(o)) {
-		describe(got, sizeof got, o);
-		return fail(c, "build", "expected an object like {\"run\": [\"make\"]}, got %s", got);
+		pg_json_describe(got, sizeof got, o);
+		return pg_jsonread_fail(c, "build", "expected an object like {\"run\": [\"make\"]}, got %s", got);
 	}
-	snprintf(c->place, sizeof c->place, "build");
-	if ((rc = check_keys(c, o, build_keys)) < 0)
+	snprintf(c->where, sizeof c->where, "build");
+	if ((rc = pg_jsonread_check_keys(c, o, build_keys)) < 0)
 		return rc;
 	v = cJSON_GetObjectItemCaseSensitive(o, "run");
 	if (!v)
-		return fail(c, NULL, "no \"run\" (the build command and its arguments, e.g. [\"make\", \"-j2\"])");
+		return pg_jsonread_fail(c, NULL, "no \"run\" (the build command and its arguments, e.g. [\"make\", \"-j2\"])");
 	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) < 1) {
-		describe(got, sizeof got, v);
-		return fail(c, "run", "expected a non-empty array of strings (the program and its "
+		pg_json_describe(got, sizeof got, v);
+		return pg_jsonread_fail(c, "run", "expected a non-empty array of strings (the program and its "
 			    "arguments; no shell), got %s", got);
 	}
 	b->run = calloc((size_t)cJSON_GetArraySize(v) + 1, sizeof *b->run);
@@ -456,22 +322,22 @@ static int read_build(struct pg_build_config *b, struct ctx *c, const cJSON *doc
 		return pg_error_set("out of memory");
 	for (const cJSON *a = v->child; a; a = a->next) {
 		if (!cJSON_IsString(a) || (b->nrun == 0 && !a->valuestring[0])) {
-			describe(got, sizeof got, a);
-			return fail(c, "run", "element %d: expected %s, got %s", b->nrun,
+			pg_json_describe(got, sizeof got, a);
+			return pg_jsonread_fail(c, "run", "element %d: expected %s, got %s", b->nrun,
 				    b->nrun ? "a string" : "a program name or path", got);
 		}
 		if (!(b->run[b->nrun++] = strdup(a->valuestring)))
 			return pg_error_set("out of memory");
 	}
-	if ((rc = get_string(&b->cwd, c, o, "cwd")) < 0)
+	if ((rc = pg_jsonread_string(&b->cwd, c, o, "cwd", PG_JSONREAD_NONEMPTY)) < 0)
 		return rc;
 	if (!b->cwd && !(b->cwd = strdup(".")))
 		return pg_error_set("out of memory");
 	b->timeout = 1800;
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "timeout"))) {
 		if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || v->valuedouble > 1e7) {
-			describe(got, sizeof got, v);
-			return fail(c, "timeout", "expected seconds (a number >= 0; 0 for none), got %s", got);
+			pg_json_describe(got, sizeof got, v);
+			return pg_jsonread_fail(c, "timeout", "expected seconds (a number >= 0; 0 for none), got %s", got);
 		}
 		b->timeout = v->valuedouble;
 	}
@@ -480,11 +346,11 @@ static int read_build(struct pg_build_config *b, struct ctx *c, const cJSON *doc
 	b->nenv = envs.nenv;
 	if (rc < 0)
 		return rc;
-	c->place[0] = '\0';
+	c->where[0] = '\0';
 	return 0;
 }
 
-static int read_compare(enum pg_compare_mode *out, const struct ctx *c, const cJSON *doc)
+static int read_compare(enum pg_compare_mode *out, const struct pg_jsonread *c, const cJSON *doc)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "compare");
 	char got[64];
@@ -496,35 +362,15 @@ static int read_compare(enum pg_compare_mode *out, const struct ctx *c, const cJ
 	else if (cJSON_IsString(v) && !strcmp(v->valuestring, "baseline"))
 		*out = PG_COMPARE_BASELINE;
 	else {
-		describe(got, sizeof got, v);
-		return fail(c, "compare", "expected \"interleaved\" or \"baseline\", got %s", got);
+		pg_json_describe(got, sizeof got, v);
+		return pg_jsonread_fail(c, "compare", "expected \"interleaved\" or \"baseline\", got %s", got);
 	}
 	return 0;
 }
 
-/* "line L column C" of the byte at p in text. */
-static void locate(char *buf, size_t size, const char *text, size_t len, const char *p)
-{
-	size_t line = 1, col = 1;
-
-	if (!p || p < text || p > text + len) {
-		snprintf(buf, size, "the end");
-		return;
-	}
-	for (const char *s = text; s < p; s++) {
-		if (*s == '\n') {
-			line++;
-			col = 1;
-		} else {
-			col++;
-		}
-	}
-	snprintf(buf, size, "line %zu column %zu", line, col);
-}
-
 int pg_config_parse(struct pg_config *out, const char *text, size_t len, const char *path, const char *dir)
 {
-	struct ctx c = { .path = path, .dir = dir };
+	struct pg_jsonread c = { .source = path, .top = "top level", .dialect = PG_JSONREAD_GOT_VALUE };
 	const char *err_at = NULL;
 	cJSON *doc = NULL;
 	const cJSON *v;
@@ -545,41 +391,41 @@ int pg_config_parse(struct pg_config *out, const char *text, size_t len, const c
 	if (!doc) {
 		char at[64];
 
-		locate(at, sizeof at, text, len, err_at);
+		pg_jsonread_locate(at, sizeof at, text, len, err_at);
 		return pg_error_setc(PG_EINVALID, "'%s': invalid JSON at %s", path, at);
 	}
 	if (!cJSON_IsObject(doc)) {
-		rc = fail(&c, NULL, "expected an object with \"benchmarks\"");
+		rc = pg_jsonread_fail(&c, NULL, "expected an object with \"benchmarks\"");
 		goto done;
 	}
-	if ((rc = check_keys(&c, doc, top_keys)) < 0 ||
-	    (rc = get_string(&out->store, &c, doc, "store")) < 0 ||
-	    (rc = get_string(&out->base, &c, doc, "base")) < 0 ||
-	    (rc = get_uint(&out->max_distance, &c, doc, "max_distance", 0, 1000000)) < 0 ||
-	    (rc = read_compare(&out->compare, &c, doc)) < 0 || (rc = read_build(&out->build, &c, doc)) < 0)
+	if ((rc = pg_jsonread_check_keys(&c, doc, top_keys)) < 0 ||
+	    (rc = pg_jsonread_string(&out->store, &c, doc, "store", PG_JSONREAD_NONEMPTY)) < 0 ||
+	    (rc = pg_jsonread_string(&out->base, &c, doc, "base", PG_JSONREAD_NONEMPTY)) < 0 ||
+	    (rc = read_compare(&out->compare, &c, doc)) < 0 || (rc = read_build(&out->build, &c, doc)) < 0 ||
+	    (rc = pg_jsonread_unsigned(&out->max_distance, &c, doc, "max_distance", 0, 1000000)) < 0)
 		goto done;
 	if (out->store && !strcmp(out->store, "git-notes:")) {
-		rc = fail(&c, "store", "no ref after 'git-notes:' (e.g. \"git-notes:refs/notes/profgate\")");
+		rc = pg_jsonread_fail(&c, "store", "no ref after 'git-notes:' (e.g. \"git-notes:refs/notes/profgate\")");
 		goto done;
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(doc, "defaults"))) {
 		if (!cJSON_IsObject(v)) {
-			rc = fail(&c, "defaults", "expected an object");
+			rc = pg_jsonread_fail(&c, "defaults", "expected an object");
 			goto done;
 		}
-		snprintf(c.place, sizeof c.place, "defaults");
-		if ((rc = check_keys(&c, v, default_keys)) < 0 ||
+		snprintf(c.where, sizeof c.where, "defaults");
+		if ((rc = pg_jsonread_check_keys(&c, v, default_keys)) < 0 ||
 		    (rc = read_settings(&out->defaults, &c, v)) < 0)
 			goto done;
-		c.place[0] = '\0';
+		c.where[0] = '\0';
 	}
 	v = cJSON_GetObjectItemCaseSensitive(doc, "benchmarks");
 	if (!v) {
-		rc = fail(&c, NULL, "no \"benchmarks\"");
+		rc = pg_jsonread_fail(&c, NULL, "no \"benchmarks\"");
 		goto done;
 	}
 	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) < 1) {
-		rc = fail(&c, "benchmarks", "expected a non-empty array of benchmarks");
+		rc = pg_jsonread_fail(&c, "benchmarks", "expected a non-empty array of benchmarks");
 		goto done;
 	}
 	out->benches = calloc((size_t)cJSON_GetArraySize(v), sizeof *out->benches);
@@ -612,7 +458,7 @@ int pg_config_load(struct pg_config *out, const char *path)
 	memset(out, 0, sizeof *out);
 	if (stat(path, &st) < 0 && errno == ENOENT)
 		return pg_error_setc(PG_ENOTFOUND, "cannot open '%s': no such file (write one, or name it "
-				     "with -c FILE; see SPEC \"profgate.json\")", path);
+				     "with -c FILE; see docs/config.md)", path);
 	if ((rc = pg_read_file(&text, &len, path)) < 0)
 		return rc;
 	copy = strdup(path);

@@ -1,5 +1,5 @@
 /*
- * profgate.json, the project's benchmark configuration (SPEC "profgate.json"):
+ * profgate.json, the project's benchmark configuration (docs/config.md):
  * where baselines are stored, the base branch, how far back to look, the
  * defaults, and each benchmark with its command, runs and thresholds.
  *

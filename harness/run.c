@@ -21,6 +21,7 @@
 #include "afile.h"
 #include "error.h"
 #include "folded.h"
+#include "hashmap.h"
 #include "profile_json.h"
 #include "report_html.h"
 #include "records.h"
@@ -206,39 +207,39 @@ static int list_records(char ***out, size_t *count, const char *dir)
 
 /* Address -> interned frame, per process; also counts distinct addresses. */
 struct addr_entry {
-	uint64_t key;  /* (addr << 1 | is_return) + 1; 0 empty */
 	pg_frame_id id;
 	int skip;      /* profgate's own frame */
 };
 
 struct addr_cache {
+	struct pg_hashmap map;  /* (addr << 1 | is_return) -> index + 1 in v */
 	struct addr_entry *v;
 	size_t cap, used;
 };
 
-static struct addr_entry *addr_slot(struct addr_cache *c, uint64_t key)
+/* The entry of key; a new one (zeroed, *fresh set) when there was none.
+ * NULL when memory ran out. The pointer lasts until the next call. */
+static struct addr_entry *addr_entry(struct addr_cache *c, uint64_t key, int *fresh)
 {
-	if ((c->used + 1) * 2 > c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 1024;
-		struct addr_entry *n = calloc(ncap, sizeof *n);
+	uint32_t ref = pg_hashmap_get(&c->map, key);
+
+	*fresh = 0;
+	if (ref)
+		return &c->v[ref - 1];
+	if (c->used == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 512;
+		struct addr_entry *n = c->used < UINT32_MAX / 2 ? realloc(c->v, ncap * sizeof *n) : NULL;
+
 		if (!n)
 			return NULL;
-		for (size_t i = 0; i < c->cap; i++) {
-			if (!c->v[i].key)
-				continue;
-			size_t j = (size_t)(c->v[i].key * 0x9e3779b97f4a7c15ull >> 20) & (ncap - 1);
-			while (n[j].key)
-				j = (j + 1) & (ncap - 1);
-			n[j] = c->v[i];
-		}
-		free(c->v);
 		c->v = n;
 		c->cap = ncap;
 	}
-	size_t j = (size_t)(key * 0x9e3779b97f4a7c15ull >> 20) & (c->cap - 1);
-	while (c->v[j].key && c->v[j].key != key)
-		j = (j + 1) & (c->cap - 1);
-	return &c->v[j];
+	if (pg_hashmap_put(&c->map, key, (uint32_t)c->used + 1) < 0)
+		return NULL;
+	*fresh = 1;
+	c->v[c->used] = (struct addr_entry){ 0 };
+	return &c->v[c->used++];
 }
 
 static const char *root_name(const struct pg_proc *p)
@@ -264,14 +265,13 @@ static int symbolize_stack(size_t *depth_out, pg_frame_id *stack, pg_frame_id ro
 	for (uint32_t k = n; k-- > 0;) {
 		uint64_t addr = addrs[k];
 		int is_ret = k > 0 || first_is_return;
-		uint64_t key = ((addr << 1) | (uint64_t)is_ret) + 1;
-		struct addr_entry *e = addr_slot(cache, key);
+		uint64_t key = (addr << 1) | (uint64_t)is_ret;
+		int fresh;
+		struct addr_entry *e = addr_entry(cache, key, &fresh);
 		if (!e)
 			return pg_error_set("out of memory");
-		if (!e->key) {
+		if (fresh) {
 			const struct pg_module *m = pg_proc_module_at(p, generation, addr);
-			e->key = key;
-			cache->used++;
 			if (pg_module_is_collector(m)) {
 				e->skip = 1;
 				continue;
@@ -281,7 +281,7 @@ static int symbolize_stack(size_t *depth_out, pg_frame_id *stack, pg_frame_id ro
 			r->sym_frames++;
 			if (!resolved)
 				r->sym_unresolved++;
-			/* The signal trampoline never appears (SPEC), also where a
+			/* The signal trampoline never appears (docs/folded.md), also where a
 			 * sample caught the program's own handler returning. */
 			if (!strcmp(name, "__restore_rt")) {
 				e->skip = 1;
@@ -383,6 +383,7 @@ static int fold_process(struct pg_run_result *r, struct pg_symbolizer *sym, cons
 		if ((err = thread_index(r, p->pid, s->tid, &ti)) < 0)
 			goto done;
 		r->threads[ti].samples++;
+		r->threads[ti].weight += s->weight;
 		struct pg_run_sample *n = r->timeline;
 		if (r->ntimeline % 4096 == 0) {
 			n = realloc(r->timeline, (r->ntimeline + 4096) * sizeof *n);
@@ -455,6 +456,7 @@ static int fold_process(struct pg_run_result *r, struct pg_symbolizer *sym, cons
 	}
 	err = 0;
 done:
+	pg_hashmap_release(&cache.map);
 	free(cache.v);
 	return err;
 }
@@ -938,7 +940,8 @@ static int write_profile_json(const struct pg_run_result *r, const struct pg_run
 	}
 	for (size_t i = 0; i < r->nthreads; i++)
 		jthreads[i] = (struct pg_json_thread){ r->threads[i].pid, r->threads[i].tid,
-						       r->threads[i].name, r->threads[i].samples };
+						       r->threads[i].name, r->threads[i].samples,
+						       r->threads[i].weight };
 
 	if (r->mem_tracked && (err = peak_sites(&sites, &nsites, r->mem_peak, 20)) < 0)
 		goto done;

@@ -16,11 +16,12 @@
 
 #include "symbolize.h"
 
+#include "hashmap.h"
+
 /* C linkage in libstdc++. */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
 struct cache_entry {
-	uint64_t key;       /* offset + 1; 0 = empty */
 	char *name;
 	int resolved;
 };
@@ -32,8 +33,9 @@ struct modfile {
 	Dwfl *dwfl;
 	Dwfl_Module *mod;   /* NULL when the file could not be opened */
 	const char *base;   /* basename of path, for [module+0x...] */
-	struct cache_entry *cache;
-	size_t cap, used;   /* cap a power of two */
+	struct pg_hashmap cache;     /* file offset -> index + 1 in names */
+	struct cache_entry *names;
+	size_t cap, used;
 };
 
 struct pg_symbolizer {
@@ -64,9 +66,10 @@ void pg_symbolizer_free(struct pg_symbolizer *s)
 		return;
 	for (size_t i = 0; i < s->count; i++) {
 		struct modfile *f = &s->files[i];
-		for (size_t j = 0; j < f->cap; j++)
-			free(f->cache[j].name);
-		free(f->cache);
+		for (size_t j = 0; j < f->used; j++)
+			free(f->names[j].name);
+		free(f->names);
+		pg_hashmap_release(&f->cache);
 		if (f->dwfl)
 			dwfl_end(f->dwfl);
 		free(f->path);
@@ -129,9 +132,7 @@ static struct modfile *get_file(struct pg_symbolizer *s, const struct pg_module 
 	f->build_id_len = m->build_id_len;
 	const char *slash = strrchr(f->path, '/');
 	f->base = slash ? slash + 1 : f->path;
-	f->cap = 256;
-	f->cache = calloc(f->cap, sizeof *f->cache);
-	if (!f->cache) {
+	if (pg_hashmap_init(&f->cache, 256) < 0) {
 		free(f->path);
 		return NULL;
 	}
@@ -146,29 +147,27 @@ static struct modfile *get_file(struct pg_symbolizer *s, const struct pg_module 
 	return f;
 }
 
-static struct cache_entry *cache_slot(struct modfile *f, uint64_t key)
+/* Keeps name (taken over) as the symbol at off; 0, or -1 when memory ran out
+ * (name freed). */
+static int cache_add(struct modfile *f, uint64_t off, char *name, int resolved)
 {
-	if ((f->used + 1) * 2 > f->cap) {
-		size_t ncap = f->cap * 2;
-		struct cache_entry *n = calloc(ncap, sizeof *n);
-		if (!n)
-			return NULL;
-		for (size_t i = 0; i < f->cap; i++) {
-			if (!f->cache[i].key)
-				continue;
-			size_t j = (size_t)(f->cache[i].key * 0x9e3779b97f4a7c15ull) & (ncap - 1);
-			while (n[j].key)
-				j = (j + 1) & (ncap - 1);
-			n[j] = f->cache[i];
+	if (f->used == f->cap) {
+		size_t ncap = f->cap ? f->cap * 2 : 128;
+		struct cache_entry *n = f->used < UINT32_MAX / 2 ? realloc(f->names, ncap * sizeof *n) : NULL;
+
+		if (!n) {
+			free(name);
+			return -1;
 		}
-		free(f->cache);
-		f->cache = n;
+		f->names = n;
 		f->cap = ncap;
 	}
-	size_t j = (size_t)(key * 0x9e3779b97f4a7c15ull) & (f->cap - 1);
-	while (f->cache[j].key && f->cache[j].key != key)
-		j = (j + 1) & (f->cap - 1);
-	return &f->cache[j];
+	if (pg_hashmap_put(&f->cache, off, (uint32_t)f->used + 1) < 0) {
+		free(name);
+		return -1;
+	}
+	f->names[f->used++] = (struct cache_entry){ name, resolved };
+	return 0;
 }
 
 /* Folded stacks use ';' and newlines as separators: keep them out of names. */
@@ -225,16 +224,14 @@ const char *pg_symbolize(struct pg_symbolizer *s, const struct pg_module *m, uin
 	if (!f)
 		return "[unknown]";
 	uint64_t off = addr - m->bias - (is_return_address ? 1 : 0);
-	struct cache_entry *e = cache_slot(f, off + 1);
-	if (!e)
-		return "[unknown]";
-	if (!e->key) {
-		e->name = lookup(f, off, &e->resolved);
-		if (!e->name)
+	uint32_t ref = pg_hashmap_get(&f->cache, off);
+	if (!ref) {
+		int found;
+		char *name = lookup(f, off, &found);
+		if (!name || cache_add(f, off, name, found) < 0)
 			return "[unknown]";
-		e->key = off + 1;
-		f->used++;
+		ref = (uint32_t)f->used;
 	}
-	*resolved = e->resolved;
-	return e->name;
+	*resolved = f->names[ref - 1].resolved;
+	return f->names[ref - 1].name;
 }

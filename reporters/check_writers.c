@@ -119,17 +119,24 @@ void pg_check_format_change(char *buf, size_t size, const struct pg_check_metric
 	snprintf(buf, size, "%+.1f%%", 100 * m->change / fabs(m->before));
 }
 
+struct check_job {
+	const struct pg_check_report *r;
+	const char *path;
+	int (*render)(const struct pg_check_report *r, FILE *out);
+};
+
+static int check_job(void *job, FILE *f)
+{
+	const struct check_job *j = job;
+	int rc = j->render(j->r, f);
+
+	return rc < 0 ? pg_error_setc(rc, "'%s': %s", j->path, pg_error_last()) : rc;
+}
+
 int pg_check_write_rendered(const struct pg_check_report *r, const char *path,
 			    int (*render)(const struct pg_check_report *r, FILE *out))
 {
-	struct pg_afile af;
-	int rc;
+	struct check_job job = { r, path, render };
 
-	if ((rc = pg_afile_open(&af, path)) < 0)
-		return rc;
-	if ((rc = render(r, af.f)) < 0) {
-		pg_afile_abort(&af);
-		return pg_error_setc(rc, "'%s': %s", path, pg_error_last());
-	}
-	return pg_afile_commit(&af);
+	return pg_afile_write_with(path, check_job, &job);
 }

@@ -221,25 +221,47 @@ done:
 	return rc;
 }
 
-int pg_diff_folded_write(const struct pg_profile *before, const struct pg_profile *after,
-			 int normalize, const char *path)
+struct diff_job {
+	pg_diff_render_fn *render;
+	const struct pg_profile *before, *after;
+	const struct pg_diff_opts *opts;
+	const char *what;
+};
+
+static int diff_job(void *job, FILE *f)
 {
-	struct pg_afile af;
+	const struct diff_job *j = job;
+
+	return j->render(j->before, j->after, j->opts, f, j->what);
+}
+
+int pg_diff_write_file(const char *path, pg_diff_render_fn *render, const struct pg_profile *before,
+		       const struct pg_profile *after, const struct pg_diff_opts *o)
+{
+	struct diff_job job = { render, before, after, o, NULL };
 	char *what = NULL;
 	int rc;
 
 	if (asprintf(&what, "'%s'", path) < 0)
 		return pg_error_set("out of memory");
-	if ((rc = pg_afile_open(&af, path)) < 0)
-		goto done;
-	if ((rc = folded_render(before, after, normalize, af.f, what)) < 0) {
-		pg_afile_abort(&af);
-		goto done;
-	}
-	rc = pg_afile_commit(&af);
-done:
+	job.what = what;
+	rc = pg_afile_write_with(path, diff_job, &job);
 	free(what);
 	return rc;
+}
+
+static int folded_with_opts(const struct pg_profile *before, const struct pg_profile *after,
+			    const struct pg_diff_opts *o, FILE *f, const char *what)
+{
+	return folded_render(before, after, o->normalize, f, what);
+}
+
+int pg_diff_folded_write(const struct pg_profile *before, const struct pg_profile *after,
+			 int normalize, const char *path)
+{
+	struct pg_diff_opts o = { .normalize = normalize };
+
+	return pg_diff_write_file(path, folded_with_opts, before, after, &o);
 }
 
 /* ---- HTML --------------------------------------------------------- */
@@ -442,20 +464,5 @@ int pg_diff_html_render(const struct pg_profile *before, const struct pg_profile
 int pg_diff_html_write(const struct pg_profile *before, const struct pg_profile *after,
 		       const struct pg_diff_opts *o, const char *path)
 {
-	struct pg_afile af;
-	char *what = NULL;
-	int rc;
-
-	if (asprintf(&what, "'%s'", path) < 0)
-		return pg_error_set("out of memory");
-	if ((rc = pg_afile_open(&af, path)) < 0)
-		goto done;
-	if ((rc = html_render(before, after, o, af.f, what)) < 0) {
-		pg_afile_abort(&af);
-		goto done;
-	}
-	rc = pg_afile_commit(&af);
-done:
-	free(what);
-	return rc;
+	return pg_diff_write_file(path, html_render, before, after, o);
 }

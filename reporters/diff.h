@@ -38,4 +38,12 @@ int pg_diff_svg_write(const struct pg_profile *before, const struct pg_profile *
 int pg_diff_folded_write(const struct pg_profile *before, const struct pg_profile *after,
 			 int normalize, const char *path);
 
+/* A diff render: into f, with what ("'path'") naming the output in its
+ * messages. */
+typedef int pg_diff_render_fn(const struct pg_profile *before, const struct pg_profile *after,
+			      const struct pg_diff_opts *o, FILE *f, const char *what);
+/* What the three diff writers share: render into path atomically. */
+int pg_diff_write_file(const char *path, pg_diff_render_fn *render, const struct pg_profile *before,
+		       const struct pg_profile *after, const struct pg_diff_opts *o);
+
 #endif

@@ -220,22 +220,7 @@ done:
 int pg_diff_svg_write(const struct pg_profile *before, const struct pg_profile *after,
 		      const struct pg_diff_opts *o, const char *path)
 {
-	struct pg_afile af;
-	char *what = NULL;
-	int rc;
-
-	if (asprintf(&what, "'%s'", path) < 0)
-		return pg_error_set("out of memory");
-	if ((rc = pg_afile_open(&af, path)) < 0)
-		goto done;
-	if ((rc = svg_render(before, after, o, af.f, what)) < 0) {
-		pg_afile_abort(&af);
-		goto done;
-	}
-	rc = pg_afile_commit(&af);
-done:
-	free(what);
-	return rc;
+	return pg_diff_write_file(path, svg_render, before, after, o);
 }
 
 int pg_diff_svg_render(const struct pg_profile *before, const struct pg_profile *after,

@@ -155,17 +155,24 @@ done:
 	return rc;
 }
 
+struct svg_job {
+	const struct pg_profile *p;
+	const char *title, *unit, *path;
+	int inverted;
+};
+
+static int svg_job(void *job, FILE *f)
+{
+	const struct svg_job *j = job;
+	int rc = pg_flamegraph_svg_render(j->p, j->title, j->inverted, j->unit, f);
+
+	return rc < 0 ? pg_error_setc(rc, "'%s': %s", j->path, pg_error_last()) : rc;
+}
+
 int pg_flamegraph_svg_write(const struct pg_profile *p, const char *title, int inverted,
 			    const char *unit, const char *path)
 {
-	struct pg_afile af;
-	int rc;
+	struct svg_job job = { .p = p, .title = title, .unit = unit, .path = path, .inverted = inverted };
 
-	if ((rc = pg_afile_open(&af, path)) < 0)
-		return rc;
-	if ((rc = pg_flamegraph_svg_render(p, title, inverted, unit, af.f)) < 0) {
-		pg_afile_abort(&af);
-		return pg_error_setc(rc, "'%s': %s", path, pg_error_last());
-	}
-	return pg_afile_commit(&af);
+	return pg_afile_write_with(path, svg_job, &job);
 }

@@ -12,6 +12,7 @@
 
 #include "afile.h"
 #include "error.h"
+#include "jsonread.h"
 
 /* A JSON number as an integer: out of range (or not finite) is "unknown",
  * never undefined behaviour (found by fuzz_profile_json: 1E31). */
@@ -23,20 +24,6 @@ static int64_t to_int64(double v)
 static int to_int(double v)
 {
 	return v >= -2147483648.0 && v <= 2147483647.0 ? (int)v : 0;
-}
-
-static double number_or(const cJSON *o, const char *key, double fallback)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : fallback;
-}
-
-static char *string_or_null(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) && v->valuestring ? strdup(v->valuestring) : NULL;
 }
 
 void pg_profile_info_release(struct pg_profile_info *info)
@@ -92,20 +79,20 @@ int pg_profile_json_read(struct pg_profile_info *out, const char *path)
 			}
 		}
 	}
-	out->wall_seconds = number_or(root, "wall_seconds", -1);
-	out->cpu_seconds = number_or(root, "cpu_seconds", -1);
+	out->wall_seconds = pg_json_number_or(root, "wall_seconds", -1);
+	out->cpu_seconds = pg_json_number_or(root, "cpu_seconds", -1);
 
 	v = cJSON_GetObjectItemCaseSensitive(root, "cpu");
 	if (cJSON_IsObject(v)) {
-		double hz = number_or(v, "hz", 0);
+		double hz = pg_json_number_or(v, "hz", 0);
 
 		out->hz = hz > 0 && hz < 1e7 ? (unsigned)hz : 0;
-		out->mode = string_or_null(v, "mode");
+		out->mode = pg_json_strdup_or_null(v, "mode");
 	}
 	v = cJSON_GetObjectItemCaseSensitive(root, "memory");
 	if (cJSON_IsObject(v)) {
-		out->peak_heap_bytes = to_int64(number_or(v, "peak_heap_bytes", -1));
-		out->peak_rss_bytes = to_int64(number_or(v, "peak_rss_bytes", -1));
+		out->peak_heap_bytes = to_int64(pg_json_number_or(v, "peak_heap_bytes", -1));
+		out->peak_rss_bytes = to_int64(pg_json_number_or(v, "peak_rss_bytes", -1));
 	}
 
 	v = cJSON_GetObjectItemCaseSensitive(root, "threads");
@@ -120,9 +107,9 @@ int pg_profile_json_read(struct pg_profile_info *out, const char *path)
 		cJSON_ArrayForEach(t, v) {
 			struct pg_report_thread *th = &out->threads[out->nthreads++];
 
-			th->pid = to_int(number_or(t, "pid", 0));
-			th->tid = to_int(number_or(t, "tid", 0));
-			th->name = string_or_null(t, "name");
+			th->pid = to_int(pg_json_number_or(t, "pid", 0));
+			th->tid = to_int(pg_json_number_or(t, "tid", 0));
+			th->name = pg_json_strdup_or_null(t, "name");
 		}
 	}
 	rc = 0;

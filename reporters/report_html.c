@@ -507,22 +507,26 @@ int pg_report_json_render(const struct pg_report *r, FILE *out)
 	return render(r, out, 0, "the report data");
 }
 
+struct html_job {
+	const struct pg_report *r;
+	char *what;
+};
+
+static int html_job(void *job, FILE *f)
+{
+	const struct html_job *j = job;
+
+	return render(j->r, f, 1, j->what);
+}
+
 int pg_report_html_write(const struct pg_report *r, const char *path)
 {
-	struct pg_afile af;
-	char *what = NULL;
+	struct html_job job = { .r = r };
 	int rc;
 
-	if (asprintf(&what, "'%s'", path) < 0)
+	if (asprintf(&job.what, "'%s'", path) < 0)
 		return pg_error_set("out of memory");
-	if ((rc = pg_afile_open(&af, path)) < 0)
-		goto done;
-	if ((rc = render(r, af.f, 1, what)) < 0) {
-		pg_afile_abort(&af);
-		goto done;
-	}
-	rc = pg_afile_commit(&af);
-done:
-	free(what);
+	rc = pg_afile_write_with(path, html_job, &job);
+	free(job.what);
 	return rc;
 }

@@ -112,6 +112,57 @@ START_TEST(afile_commit__replaces_the_target)
 }
 END_TEST
 
+/* A render for pg_afile_write_with: writes ctx's text, then fails when
+ * the text says so, after having written it (a half-rendered file). */
+static int render_text(void *ctx, FILE *out)
+{
+	const char *text = ctx;
+
+	fputs(text, out);
+	if (strstr(text, "FAIL"))
+		return pg_error_setc(PG_EINVALID, "render refused '%s'", text);
+	return 0;
+}
+
+START_TEST(afile_write_with__puts_what_the_render_wrote_in_place)
+{
+	const char *path = in_tmp("sub/rendered.txt");
+	char *data;
+
+	ck_assert_int_eq(pg_afile_write_with(path, render_text, "rendered text"), 0);
+	data = slurp(path);
+	ck_assert_str_eq(data, "rendered text");
+	free(data);
+	ck_assert_int_eq(count_temporaries(in_tmp("sub")), 0);
+}
+END_TEST
+
+START_TEST(afile_write_with__a_failed_render_keeps_the_old_file_and_its_error)
+{
+	const char *path = in_tmp("kept.txt");
+	char *data;
+
+	put(path, "old");
+	ck_assert_int_eq(pg_afile_write_with(path, render_text, "half FAIL"), PG_EINVALID);
+	ck_assert_str_eq(pg_error_last(), "render refused 'half FAIL'");
+	data = slurp(path);
+	ck_assert_str_eq(data, "old");
+	free(data);
+	ck_assert_int_eq(count_temporaries(tmpdir), 0);
+}
+END_TEST
+
+START_TEST(afile_write_with__reports_an_unwritable_target_without_rendering)
+{
+	const char *path = in_tmp("file/below");
+
+	put(in_tmp("file"), "a file, not a folder");
+	ck_assert_int_lt(pg_afile_write_with(path, render_text, "FAIL if rendered"), 0);
+	ck_assert_ptr_nonnull(strstr(pg_error_last(), "file"));
+	ck_assert_ptr_null(strstr(pg_error_last(), "render refused"));
+}
+END_TEST
+
 START_TEST(afile_open__puts_the_temporary_next_to_the_target)
 {
 	const char *path = in_tmp("target.json");
@@ -432,6 +483,9 @@ static Suite *afile_suite(void)
 	tcase_add_test(tc, afile_open__creates_missing_directories);
 	tcase_add_test(tc, afile_open__rejects_a_directory_name);
 	tcase_add_test(tc, afile_open__names_the_path_when_a_parent_is_a_file);
+	tcase_add_test(tc, afile_write_with__puts_what_the_render_wrote_in_place);
+	tcase_add_test(tc, afile_write_with__a_failed_render_keeps_the_old_file_and_its_error);
+	tcase_add_test(tc, afile_write_with__reports_an_unwritable_target_without_rendering);
 	suite_add_tcase(s, tc);
 
 	tc = tcase("write_errors");

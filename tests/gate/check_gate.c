@@ -6,7 +6,7 @@
  * hot-path gate, also for a function the baseline never saw; a new
  * allocation site fails the memory gate and its stack is named; no
  * baseline is inconclusive; a benchmark that failed is an error; and the
- * tally gives SPEC's exit statuses.
+ * tally gives the exit statuses of docs/commands.md.
  */
 #define _GNU_SOURCE
 #include <check.h>

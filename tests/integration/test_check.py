@@ -18,7 +18,7 @@ baseline is recorded on main, and branches are checked against it:
 The verdicts must not depend on how busy the machine running the tests is:
 the test config does not gate wall time (other processes can stretch it
 any amount; check_gate and check_verdict test its verdicts), its CPU
-threshold is 25% instead of SPEC's 10%, its hot-path threshold 10pp
+threshold is 25% instead of the default 10%, its hot-path threshold 10pp
 instead of 5pp (a run of 0.2 s has about 200 samples: a share of 20% moves
 by 3 points from run to run), and the regression is large (+60% of
 hot_path's work). bench/check_repeatability.py measures the defaults.
