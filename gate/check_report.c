@@ -15,6 +15,7 @@ const char *pg_verdict_name(enum pg_verdict v)
 {
 	switch (v) {
 	case PG_VERDICT_NOT_CHECKED: return "not-checked";
+	case PG_VERDICT_NEW: return "new";
 	case PG_VERDICT_UNCHANGED: return "unchanged";
 	case PG_VERDICT_IMPROVED: return "improved";
 	case PG_VERDICT_INCONCLUSIVE: return "inconclusive";
@@ -92,6 +93,7 @@ void pg_check_report_release(struct pg_check_report *r)
 	free(r->baseline_recorded_at);
 	free(r->baseline_source);
 	free(r->note);
+	free(r->compare);
 	free(r->report_url);
 	free(r->out_dir);
 	for (size_t i = 0; i < r->nbenches; i++)

@@ -20,6 +20,7 @@
 /* Ordered so that the worse verdict compares greater. */
 enum pg_verdict {
 	PG_VERDICT_NOT_CHECKED,  /* metric: threshold "off", or not measured on both sides */
+	PG_VERDICT_NEW,          /* benchmark: interleaved mode, it does not exist at the base */
 	PG_VERDICT_UNCHANGED,
 	PG_VERDICT_IMPROVED,
 	PG_VERDICT_INCONCLUSIVE, /* too noisy to tell at this threshold, or nothing to compare with */
@@ -27,7 +28,7 @@ enum pg_verdict {
 	PG_VERDICT_ERROR,        /* benchmark: it could not be measured */
 };
 
-/* "not-checked", "unchanged", "improved", "inconclusive", "regressed", "error". */
+/* "not-checked", "new", "unchanged", "improved", "inconclusive", "regressed", "error". */
 const char *pg_verdict_name(enum pg_verdict v);
 
 /* "seconds", "bytes", "count", "percent". */
@@ -52,6 +53,13 @@ struct pg_check_metric {
 	size_t nbefore, nafter;
 	unsigned repeats_needed;  /* inconclusive: runs per side that should decide it; 0 unknown */
 	char *note;            /* how the verdict was reached, one line; may be NULL */
+	/* Interleaved mode (base and head measured side by side): the pairs
+	 * of runs the verdict rests on, the estimated change as a fraction
+	 * (head / base - 1, Hodges-Lehmann of the pairs' log ratios) and its
+	 * 95% interval (-inf and +inf when the pairs allow none yet). pairs
+	 * is 0 for every other metric, and then the three are unused. */
+	size_t pairs;
+	double estimate, ci_low, ci_high;
 };
 
 /* A function whose CPU time changed, to explain a timing change. */
@@ -59,6 +67,9 @@ struct pg_check_function {
 	char *name;
 	double self_before, self_after;    /* seconds per run as the leaf */
 	double total_before, total_after;  /* inclusive share, 0..1 */
+	/* Interleaved mode: tested across the sampled pairs (1) and then
+	 * whether its change is significant (1) or within noise (0). */
+	int tested, significant;
 };
 
 /* A stack whose bytes at the heap peak changed. */
@@ -85,6 +96,7 @@ struct pg_check_bench {
 	 * of all its CPUs' time: idle, and used by processes other than
 	 * profgate and the benchmark. NaN when not known. */
 	double machine_idle, machine_others;
+	size_t pairs;          /* interleaved mode: timing pairs measured; 0 otherwise */
 };
 
 struct pg_check_report {
@@ -100,6 +112,7 @@ struct pg_check_report {
 	char *baseline_recorded_at;
 	char *baseline_source;  /* the file or note */
 	char *note;             /* a warning for the reader (baseline from another machine); may be NULL */
+	char *compare;          /* "interleaved" (base built and measured here) or "baseline"; NULL: baseline */
 	unsigned shard_index, shard_count;  /* 1-based; 0 and 0 when not sharded */
 	double alpha;           /* the significance level of the tests */
 	char *report_url;       /* prefix of links in summary.md; NULL: paths as text */

@@ -746,7 +746,7 @@ done:
 
 /* ---- the benchmark ------------------------------------------------------- */
 
-static enum pg_verdict bench_verdict(const struct pg_check_bench *b)
+enum pg_verdict pg_gate_bench_verdict(const struct pg_check_bench *b)
 {
 	enum pg_verdict v = PG_VERDICT_UNCHANGED;
 	int improved = 0;
@@ -857,7 +857,7 @@ int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseli
 		goto done;
 	if ((rc = explain_stacks(out, id[2], id[3], o.max_stacks)) < 0 || (rc = busy_machine_guard(out, &o)) < 0)
 		goto done;
-	out->verdict = bench_verdict(out);
+	out->verdict = pg_gate_bench_verdict(out);
 	rc = 0;
 done:
 	for (size_t k = 0; k < 4; k++)

@@ -71,6 +71,10 @@ int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseli
 		    struct pg_baseline_bench *current, const char *name, const struct pg_threshold *th,
 		    const char *message, const struct pg_gate_opts *opts);
 
+/* A benchmark's verdict from its metrics' (the worst of regressed and
+ * inconclusive, else improved when a whole-benchmark metric improved). */
+enum pg_verdict pg_gate_bench_verdict(const struct pg_check_bench *b);
+
 /* Counts the benchmarks per verdict and sets r->verdict and r->exit_code.
  * found: a baseline commit was found at all (otherwise the verdict is at
  * least inconclusive, even for an empty selection). */

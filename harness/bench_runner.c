@@ -184,112 +184,155 @@ static void measured(double *values, const struct pg_run_result *r, int tracked)
 	}
 }
 
-int pg_bench_run(struct pg_baseline_bench *out, struct pg_bench_outcome *outcome,
-		 const struct pg_bench_config *cfg, const char *work_dir,
-		 const struct pg_bench_progress *progress)
-{
-	struct pg_profile **cpu = NULL, **mem = NULL;
-	struct pg_profile *merged = NULL;
-	size_t nmem_profiles = 0;
-	double start = now();
-	int rc = 0;
+struct pg_bench_session {
+	struct pg_baseline_bench *out;
+	struct pg_bench_outcome *outcome;
+	const struct pg_bench_config *cfg;
+	const char *work_dir;
+	const struct pg_bench_progress *progress;
+	unsigned ntiming, nmem;         /* runs planned, for the progress lines */
+	struct pg_profile **cpu, **mem;  /* per run; mem only for tracked runs */
+	size_t nmem_profiles;
+	double start;
+};
 
+int pg_bench_session_start(struct pg_bench_session **sp, struct pg_baseline_bench *out,
+			   struct pg_bench_outcome *outcome, const struct pg_bench_config *cfg,
+			   const char *work_dir, const struct pg_bench_progress *progress, unsigned ntiming,
+			   unsigned nmem)
+{
+	struct pg_bench_session *s = calloc(1, sizeof *s);
+
+	*sp = s;
 	memset(outcome, 0, sizeof *outcome);
+	if (!s)
+		return pg_error_set("out of memory");
+	*s = (struct pg_bench_session){ .out = out, .outcome = outcome, .cfg = cfg, .work_dir = work_dir,
+					.progress = progress, .ntiming = ntiming, .nmem = nmem, .start = now() };
 	out->hz = cfg->hz;
-	out->repeat = cfg->repeat;
-	out->mem_repeat = cfg->mem_repeat;
+	out->repeat = ntiming;
+	out->mem_repeat = nmem;
 	out->warmup = cfg->warmup;
 	out->mem_sample = cfg->mem_sample;
 	out->command = calloc((size_t)cfg->nrun + 1, sizeof *out->command);
 	out->warmup_wall = calloc(cfg->warmup + 1, sizeof *out->warmup_wall);
-	out->runs = calloc(cfg->repeat + 1, sizeof *out->runs);
-	out->mem_runs = calloc(cfg->mem_repeat + 1, sizeof *out->mem_runs);
-	cpu = calloc(cfg->repeat + 1, sizeof *cpu);
-	mem = calloc(cfg->mem_repeat + 1, sizeof *mem);
-	if (!out->command || !out->warmup_wall || !out->runs || !out->mem_runs || !cpu || !mem) {
-		rc = pg_error_set("out of memory");
-		goto done;
-	}
+	out->runs = calloc(ntiming + 1, sizeof *out->runs);
+	out->mem_runs = calloc(nmem + 1, sizeof *out->mem_runs);
+	s->cpu = calloc(ntiming + 1, sizeof *s->cpu);
+	s->mem = calloc(nmem + 1, sizeof *s->mem);
+	if (!out->command || !out->warmup_wall || !out->runs || !out->mem_runs || !s->cpu || !s->mem)
+		return pg_error_set("out of memory");
 	for (int i = 0; i < cfg->nrun; i++) {
-		if (!(out->command[i] = strdup(cfg->run[i]))) {
-			rc = pg_error_set("out of memory");
-			goto done;
-		}
+		if (!(out->command[i] = strdup(cfg->run[i])))
+			return pg_error_set("out of memory");
 		out->ncommand++;
 	}
+	return 0;
+}
 
-	const struct {
-		enum phase phase;
-		unsigned n;
-	} plan[] = { { WARMUP, cfg->warmup }, { TIMING, cfg->repeat }, { MEMORY, cfg->mem_repeat } };
+static int session_step(struct pg_bench_session *s, enum phase ph)
+{
+	const struct pg_bench_config *cfg = s->cfg;
+	struct pg_baseline_bench *out = s->out;
+	struct pg_bench_outcome *outcome = s->outcome;
+	const struct pg_bench_progress *progress = s->progress;
+	unsigned i = ph == WARMUP ? (unsigned)out->nwarmup : ph == TIMING ? (unsigned)out->nruns :
+								       (unsigned)out->nmem_runs;
+	unsigned n = ph == WARMUP ? cfg->warmup : ph == TIMING ? s->ntiming : s->nmem;
+	struct pg_run_request req = {
+		.argv = cfg->run, .argc = cfg->nrun, .cwd = cfg->cwd,
+		.env_add = cfg->env, .nenv_add = cfg->nenv, .hz = cfg->hz,
+		.cpu = ph == TIMING, .mem = ph == MEMORY, .mem_sample = cfg->mem_sample,
+		.timeout = cfg->timeout, .follow = 1, .work_dir = s->work_dir,
+		.stderr_tail = PG_BENCH_STDERR_TAIL,
+		.discard_stdout = 1,
+	};
+	struct pg_run_result r;
+	char *why = NULL;
 
-	for (size_t p = 0; p < sizeof plan / sizeof plan[0]; p++) {
-		for (unsigned i = 0; i < plan[p].n; i++) {
-			enum phase ph = plan[p].phase;
-			struct pg_run_request req = {
-				.argv = cfg->run, .argc = cfg->nrun, .cwd = cfg->cwd,
-				.env_add = cfg->env, .nenv_add = cfg->nenv, .hz = cfg->hz,
-				.cpu = ph == TIMING, .mem = ph == MEMORY, .mem_sample = cfg->mem_sample,
-				.timeout = cfg->timeout, .follow = 1, .work_dir = work_dir,
-				.stderr_tail = PG_BENCH_STDERR_TAIL,
-				.discard_stdout = 1,
-			};
-			struct pg_run_result r;
-			char *why = NULL;
+	if (!outcome->ok && outcome->failure)
+		return 0;  /* it failed already: no more runs */
+	if (i >= n)
+		return pg_error_set("benchmark '%s': more %s runs than planned (%u)", cfg->name, phase_name(ph), n);
+	progress_line(progress, cfg->name, ph, i + 1, n, 0, 0);
+	if (pg_run_profile(&r, &req) < 0) {
+		why = strdup(pg_error_last());
+	} else {
+		outcome->runs_wall += r.wall_seconds;
+		why = run_failure(&r, cfg);
+	}
+	if (why) {
+		char *msg = NULL;
 
-			progress_line(progress, cfg->name, ph, i + 1, plan[p].n, 0, 0);
-			if (pg_run_profile(&r, &req) < 0) {
-				why = strdup(pg_error_last());
-			} else {
-				outcome->runs_wall += r.wall_seconds;
-				why = run_failure(&r, cfg);
-			}
-			if (why) {
-				char *msg = NULL;
+		if (asprintf(&msg, "%s %u/%u %s", phase_name(ph), i + 1, n, why) < 0)
+			msg = NULL;
+		free(why);
+		outcome->failure = msg ? msg : strdup("failed");
+		if (r.stderr_tail && r.stderr_tail[0])
+			outcome->stderr_tail = strdup(r.stderr_tail);
+		pg_run_result_release(&r);
+		if (progress && progress->out && progress->tty)
+			fputs("\r\033[K", progress->out);
+		return 0;  /* outcome->ok stays 0 */
+	}
+	progress_line(progress, cfg->name, ph, i + 1, n, r.wall_seconds, 1);
+	if (ph == WARMUP) {
+		out->warmup_wall[out->nwarmup++] = r.wall_seconds;
+	} else if (ph == TIMING) {
+		struct pg_baseline_run *run = &out->runs[out->nruns];
 
-				if (asprintf(&msg, "%s %u/%u %s", phase_name(ph), i + 1, plan[p].n, why) < 0)
-					msg = NULL;
-				free(why);
-				outcome->failure = msg ? msg : strdup("failed");
-				if (r.stderr_tail && r.stderr_tail[0])
-					outcome->stderr_tail = strdup(r.stderr_tail);
-				pg_run_result_release(&r);
-				if (progress && progress->out && progress->tty)
-					fputs("\r\033[K", progress->out);
-				goto done;  /* outcome->ok stays 0 */
-			}
-			progress_line(progress, cfg->name, ph, i + 1, plan[p].n, r.wall_seconds, 1);
-			if (ph == WARMUP) {
-				out->warmup_wall[out->nwarmup++] = r.wall_seconds;
-			} else if (ph == TIMING) {
-				struct pg_baseline_run *run = &out->runs[out->nruns++];
+		pg_baseline_run_init(run);
+		measured(run->values, &r, 0);
+		run->samples = r.cpu_samples;
+		s->cpu[out->nruns++] = r.cpu;
+		r.cpu = NULL;
+	} else {
+		struct pg_baseline_mem_run *mr = &out->mem_runs[out->nmem_runs++];
+		int tracked = r.mem_tracked && r.mem_peak;
 
-				pg_baseline_run_init(run);
-				measured(run->values, &r, 0);
-				run->samples = r.cpu_samples;
-				cpu[i] = r.cpu;
-				r.cpu = NULL;
-			} else {
-				struct pg_baseline_mem_run *mr = &out->mem_runs[out->nmem_runs++];
-				int tracked = r.mem_tracked && r.mem_peak;
-
-				pg_baseline_mem_run_init(mr);
-				mr->wall_seconds = r.wall_seconds;
-				measured(mr->values, &r, tracked);
-				if (tracked) {
-					mem[nmem_profiles++] = r.mem_peak;
-					r.mem_peak = NULL;
-				}
-			}
-			pg_run_result_release(&r);
+		pg_baseline_mem_run_init(mr);
+		mr->wall_seconds = r.wall_seconds;
+		measured(mr->values, &r, tracked);
+		if (tracked) {
+			s->mem[s->nmem_profiles++] = r.mem_peak;
+			r.mem_peak = NULL;
 		}
 	}
+	pg_run_result_release(&r);
 	if (progress && progress->out && progress->tty)
 		fputs("\r\033[K", progress->out);
+	return 0;
+}
 
+int pg_bench_session_run(struct pg_bench_session *s, int memory)
+{
+	return session_step(s, memory ? MEMORY : TIMING);
+}
+
+int pg_bench_session_failed(const struct pg_bench_session *s)
+{
+	return s->outcome->failure != NULL;
+}
+
+struct pg_profile *pg_bench_session_cpu_profile(const struct pg_bench_session *s, size_t i)
+{
+	return i < s->out->nruns ? s->cpu[i] : NULL;
+}
+
+int pg_bench_session_finish(struct pg_bench_session *s)
+{
+	struct pg_baseline_bench *out;
+	struct pg_profile *merged = NULL;
+	int rc = 0;
+
+	if (!s)
+		return 0;
+	out = s->out;
+	if (s->outcome->failure || !s->cpu || !s->mem)
+		goto done;
 	if (out->nruns > 0) {
-		if ((rc = pg_baseline_merge_profiles(&merged, cpu, out->nruns, 0)) < 0 ||
-		    (rc = hot_functions(out, merged, cpu, out->nruns)) < 0)
+		if ((rc = pg_baseline_merge_profiles(&merged, s->cpu, out->nruns, 0)) < 0 ||
+		    (rc = hot_functions(out, merged, s->cpu, out->nruns)) < 0)
 			goto done;
 		rc = pg_baseline_bench_set_profile(out, PG_BASELINE_CPU, merged, (unsigned)out->nruns,
 						   PG_BASELINE_PRUNE_DEFAULT);
@@ -297,27 +340,60 @@ int pg_bench_run(struct pg_baseline_bench *out, struct pg_bench_outcome *outcome
 		if (rc < 0)
 			goto done;
 	}
-	if (nmem_profiles > 0) {
-		if ((rc = pg_baseline_merge_profiles(&merged, mem, nmem_profiles, 1)) < 0)
+	if (s->nmem_profiles > 0) {
+		if ((rc = pg_baseline_merge_profiles(&merged, s->mem, s->nmem_profiles, 1)) < 0)
 			goto done;
 		rc = pg_baseline_bench_set_profile(out, PG_BASELINE_MEM_PEAK, merged,
-						   (unsigned)nmem_profiles, PG_BASELINE_PRUNE_DEFAULT);
+						   (unsigned)s->nmem_profiles, PG_BASELINE_PRUNE_DEFAULT);
 		merged = NULL;
 		if (rc < 0)
 			goto done;
 	}
-	outcome->ok = 1;
-	rc = 0;
+	s->outcome->ok = 1;
 done:
-	outcome->elapsed = now() - start;
-	for (unsigned i = 0; cpu && i < cfg->repeat; i++)
-		pg_profile_free(cpu[i]);
-	for (size_t i = 0; mem && i < nmem_profiles; i++)
-		pg_profile_free(mem[i]);
-	free(cpu);
-	free(mem);
+	s->outcome->elapsed = now() - s->start;
+	pg_bench_session_free(s);
 	pg_profile_free(merged);
 	return rc;
+}
+
+void pg_bench_session_free(struct pg_bench_session *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; s->cpu && i < s->out->nruns; i++)
+		pg_profile_free(s->cpu[i]);
+	for (size_t i = 0; s->mem && i < s->nmem_profiles; i++)
+		pg_profile_free(s->mem[i]);
+	free(s->cpu);
+	free(s->mem);
+	free(s);
+}
+
+int pg_bench_run(struct pg_baseline_bench *out, struct pg_bench_outcome *outcome,
+		 const struct pg_bench_config *cfg, const char *work_dir,
+		 const struct pg_bench_progress *progress)
+{
+	struct pg_bench_session *s = NULL;
+	int rc;
+
+	if ((rc = pg_bench_session_start(&s, out, outcome, cfg, work_dir, progress, cfg->repeat,
+					 cfg->mem_repeat)) < 0) {
+		pg_bench_session_free(s);  /* NULL when even the session could not be allocated */
+		return rc;
+	}
+	for (unsigned i = 0; rc == 0 && !outcome->failure && i < cfg->warmup; i++)
+		rc = session_step(s, WARMUP);
+	for (unsigned i = 0; rc == 0 && !outcome->failure && i < cfg->repeat; i++)
+		rc = session_step(s, TIMING);
+	for (unsigned i = 0; rc == 0 && !outcome->failure && i < cfg->mem_repeat; i++)
+		rc = session_step(s, MEMORY);
+	if (rc < 0) {
+		outcome->elapsed = now() - s->start;
+		pg_bench_session_free(s);
+		return rc;
+	}
+	return pg_bench_session_finish(s);
 }
 
 void pg_bench_print_stderr_tail(const char *cmd, const char *name, const char *tail)

@@ -48,6 +48,25 @@ int pg_bench_run(struct pg_baseline_bench *out, struct pg_bench_outcome *outcome
 		 const struct pg_bench_progress *progress);
 void pg_bench_outcome_release(struct pg_bench_outcome *o);
 
+/* The same runs one at a time, for interleaved mode, which alternates two
+ * benchmarks' runs: start (ntiming sampled runs and nmem memory runs
+ * planned, no warm-up: the caller warms up), then any order of runs, then
+ * finish, which merges the profiles (outcome->ok when every run passed) and
+ * frees the session. A run after a failed one does nothing (the outcome
+ * says why). Negative returns: profgate itself failed; free the session
+ * then (finish frees it always). */
+struct pg_bench_session;
+int pg_bench_session_start(struct pg_bench_session **s, struct pg_baseline_bench *out,
+			   struct pg_bench_outcome *outcome, const struct pg_bench_config *cfg,
+			   const char *work_dir, const struct pg_bench_progress *progress, unsigned ntiming,
+			   unsigned nmem);
+int pg_bench_session_run(struct pg_bench_session *s, int memory);
+int pg_bench_session_failed(const struct pg_bench_session *s);
+/* The CPU profile of sampled run i (borrowed; NULL before it ran). */
+struct pg_profile *pg_bench_session_cpu_profile(const struct pg_bench_session *s, size_t i);
+int pg_bench_session_finish(struct pg_bench_session *s);
+void pg_bench_session_free(struct pg_bench_session *s);
+
 /* For a benchmark that failed: the last lines (at most 10) of its stderr
  * (outcome->stderr_tail), indented, to stderr under a line naming the
  * command ("check", "record") and the benchmark. Nothing when tail is NULL

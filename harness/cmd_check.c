@@ -26,6 +26,7 @@
 #include "baseline.h"
 #include "bench_runner.h"
 #include "check_writers.h"
+#include "check_interleaved.h"
 #include "cmds.h"
 #include "config.h"
 #include "error.h"
@@ -54,6 +55,8 @@ struct check_opts {
 	const char *store;
 	unsigned shard_index, shard_count;
 	int quiet;
+	enum pg_compare_mode compare;  /* --compare; PG_COMPARE_DEFAULT: the config's */
+	int calibrate;
 };
 
 static int check_revision(void *opts, const char *value)
@@ -90,6 +93,19 @@ bad:
 	return pg_error_set("expected K/N with 1 <= K <= N (e.g. 2/4), got '%s'", value);
 }
 
+static int set_compare(void *opts, const char *value)
+{
+	struct check_opts *o = opts;
+
+	if (!strcmp(value, "interleaved"))
+		o->compare = PG_COMPARE_INTERLEAVED;
+	else if (!strcmp(value, "baseline"))
+		o->compare = PG_COMPARE_BASELINE;
+	else
+		return pg_error_set("expected 'interleaved' or 'baseline', got '%s'", value);
+	return 0;
+}
+
 static const struct pg_opt_spec check_options[] = {
 	{ .name = "config", .short_name = 'c', .arg = "FILE", PG_OPT_KEEP(struct check_opts, config),
 	  .help = "the config (default profgate.json)" },
@@ -106,6 +122,13 @@ static const struct pg_opt_spec check_options[] = {
 		  "of the config, from 0, is in share i mod N + 1)" },
 	{ .name = "store", .arg = "SPEC", PG_OPT_KEEP(struct check_opts, store),
 	  .help = "where baselines are: a directory, 'git-notes' or\n'git-notes:REF' (default: the config's \"store\")" },
+	{ .name = "compare", .arg = "MODE", PG_OPT_CALLS(set_compare),
+	  .help = "'interleaved': build the merge-base in a temporary worktree and measure both side "
+		  "by side here; 'baseline': against a stored baseline (default: the config's "
+		  "\"compare\", else interleaved when \"build\" is set)" },
+	{ .name = "calibrate", PG_OPT_SET_INT(struct check_opts, calibrate, 1),
+	  .help = "measure HEAD against itself, interleaved, and write the noise floor and a "
+		  "threshold suggestion to <out>/calibration.json" },
 	{ .name = "quiet", .short_name = 'q', PG_OPT_SET_INT(struct check_opts, quiet, 1), .help = "no progress lines" },
 };
 
@@ -125,6 +148,11 @@ static const struct pg_opt_command check_command = {
 		 "with no spread on either side (the peak heap of a deterministic program) the\n"
 		 "values compare exactly. A change beyond the threshold that the runs cannot\n"
 		 "confirm is inconclusive, with how many runs would decide it.\n\n"
+		 "Interleaved, wall and CPU time come from pairs of runs without the collector, one\n"
+		 "of each side in a random order: a metric regresses when the Hodges-Lehmann\n"
+		 "estimate of the pairs' log ratios is beyond its threshold and the Wilcoxon\n"
+		 "signed-rank 95% interval excludes no change; it is unchanged when the interval\n"
+		 "lies below the threshold; otherwise pairs are added up to max_repeat.\n\n"
 		 "With GITHUB_STEP_SUMMARY set, summary.md is appended to it; with\n"
 		 "GITHUB_ACTIONS=true, each regression is also printed as an ::error annotation.\n\n"
 		 "exit status: 0 passed; 1 a benchmark regressed; 2 usage, config or tool error,\n"
@@ -307,6 +335,33 @@ int cmd_check(int argc, char **argv)
 		pg_report_error("check", "%s", pg_error_last());
 		goto done;
 	}
+	enum pg_compare_mode mode = o.compare ? o.compare : cfg.compare;
+
+	if (mode == PG_COMPARE_DEFAULT)
+		mode = cfg.build.run ? PG_COMPARE_INTERLEAVED : PG_COMPARE_BASELINE;
+	if (mode == PG_COMPARE_INTERLEAVED && !cfg.build.run && !o.calibrate) {
+		fprintf(stderr, "profgate check: interleaved mode needs \"build\" in '%s' (how to build a "
+			"checkout's benchmarks); comparing with the stored baseline instead\n", cfg.path);
+		mode = PG_COMPARE_BASELINE;
+	}
+	struct pg_check_interleaved ia = {
+		.cfg = &cfg, .repo = repo, .head = head, .lookup = &lookup, .todo = todo, .ntodo = ntodo,
+		.out = o.out, .report_url = o.report_url, .quiet = o.quiet, .shard_index = o.shard_index,
+		.shard_count = o.shard_count, .bench_line = bench_line,
+	};
+
+	if (o.calibrate || mode == PG_COMPARE_INTERLEAVED) {
+		if (pg_repo_is_dirty(&ia.dirty, repo) < 0) {
+			pg_report_error("check", "%s", pg_error_last());
+			goto done;
+		}
+		if (ia.dirty && !o.quiet)
+			fprintf(stderr, "profgate check: warning: '%s' has uncommitted changes\n", pg_repo_path(repo));
+	}
+	if (o.calibrate) {
+		rc = pg_check_calibrate(&ia);
+		goto done;
+	}
 	if (o.store)
 		err = pg_store_open(&store, o.store, NULL, repo);
 	else
@@ -318,6 +373,11 @@ int cmd_check(int argc, char **argv)
 	}
 	if (find_baseline(&lookup, &base_used, store, repo, &o, &cfg) < 0) {
 		pg_report_error("check", "%s", pg_error_last());
+		goto done;
+	}
+	if (mode == PG_COMPARE_INTERLEAVED) {
+		ia.base_rev = base_used;
+		rc = pg_check_interleaved(&ia);
 		goto done;
 	}
 	found = lookup.status == PG_LOOKUP_FOUND;

@@ -82,8 +82,17 @@ static int read_settings(struct pg_bench_config *b, struct pg_jsonread *c, const
 	if ((rc = pg_jsonread_unsigned(&b->repeat, c, o, "repeat", 1, 10000)) < 0 ||
 	    (rc = pg_jsonread_unsigned(&b->mem_repeat, c, o, "mem_repeat", 0, 10000)) < 0 ||
 	    (rc = pg_jsonread_unsigned(&b->warmup, c, o, "warmup", 0, 10000)) < 0 ||
-	    (rc = pg_jsonread_unsigned(&b->hz, c, o, "hz", 1, 100000)) < 0)
+	    (rc = pg_jsonread_unsigned(&b->hz, c, o, "hz", 1, 100000)) < 0 ||
+	    (rc = pg_jsonread_unsigned(&b->max_repeat, c, o, "max_repeat", 1, 1000)) < 0)
 		return rc;
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "max_seconds"))) {
+		if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || v->valuedouble > 1e7) {
+			pg_json_describe(got, sizeof got, v);
+			return pg_jsonread_fail(c, "max_seconds", "expected seconds (a number >= 0; 0 for no limit), "
+						"got %s", got);
+		}
+		b->max_seconds = v->valuedouble;
+	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "timeout"))) {
 		if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || v->valuedouble > 1e7) {
 			pg_json_describe(got, sizeof got, v);
@@ -140,6 +149,8 @@ static void copy_settings(struct pg_bench_config *dst, const struct pg_bench_con
 	dst->timeout = src->timeout;
 	dst->hz = src->hz;
 	dst->mem_sample = src->mem_sample;
+	dst->max_repeat = src->max_repeat;
+	dst->max_seconds = src->max_seconds;
 	memcpy(dst->thresholds, src->thresholds, sizeof dst->thresholds);
 }
 
@@ -189,7 +200,7 @@ done:
 
 static const char *const bench_keys[] = {
 	"name", "run", "cwd", "env", "repeat", "mem_repeat", "warmup", "timeout", "hz",
-	"mem_sample", "thresholds", NULL,
+	"mem_sample", "max_repeat", "max_seconds", "thresholds", NULL,
 };
 
 static int read_bench(struct pg_bench_config *b, struct pg_jsonread *c, const cJSON *o, size_t index,
@@ -271,11 +282,91 @@ static int read_bench(struct pg_bench_config *b, struct pg_jsonread *c, const cJ
 }
 
 static const char *const top_keys[] = {
-	"store", "base", "max_distance", "defaults", "benchmarks", NULL,
+	"store", "base", "max_distance", "build", "compare", "defaults", "benchmarks", NULL,
 };
 static const char *const default_keys[] = {
-	"repeat", "mem_repeat", "warmup", "timeout", "hz", "mem_sample", "thresholds", NULL,
+	"repeat", "mem_repeat", "warmup", "timeout", "hz", "mem_sample", "max_repeat", "max_seconds",
+	"thresholds", NULL,
 };
+static const char *const build_keys[] = { "run", "cwd", "env", "timeout", NULL };
+
+/* "build": {"run": [...], "cwd": ".", "env": {...}, "timeout": 1800}. The
+ * strings are kept as written: each compared tree resolves them against its
+ * own copy of the config's folder. */
+static int read_build(struct pg_build_config *b, struct pg_jsonread *c, const cJSON *doc)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(doc, "build"), *v;
+	struct pg_bench_config envs = { 0 };
+	char got[64];
+	int rc;
+
+	if (!o)
+		return 0;
+	if (!cJSON_IsObject(o)) {
+		pg_json_describe(got, sizeof got, o);
+		return pg_jsonread_fail(c, "build", "expected an object like {\"run\": [\"make\"]}, got %s", got);
+	}
+	snprintf(c->where, sizeof c->where, "build");
+	if ((rc = pg_jsonread_check_keys(c, o, build_keys)) < 0)
+		return rc;
+	v = cJSON_GetObjectItemCaseSensitive(o, "run");
+	if (!v)
+		return pg_jsonread_fail(c, NULL, "no \"run\" (the build command and its arguments, e.g. [\"make\", \"-j2\"])");
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) < 1) {
+		pg_json_describe(got, sizeof got, v);
+		return pg_jsonread_fail(c, "run", "expected a non-empty array of strings (the program and its "
+			    "arguments; no shell), got %s", got);
+	}
+	b->run = calloc((size_t)cJSON_GetArraySize(v) + 1, sizeof *b->run);
+	if (!b->run)
+		return pg_error_set("out of memory");
+	for (const cJSON *a = v->child; a; a = a->next) {
+		if (!cJSON_IsString(a) || (b->nrun == 0 && !a->valuestring[0])) {
+			pg_json_describe(got, sizeof got, a);
+			return pg_jsonread_fail(c, "run", "element %d: expected %s, got %s", b->nrun,
+				    b->nrun ? "a string" : "a program name or path", got);
+		}
+		if (!(b->run[b->nrun++] = strdup(a->valuestring)))
+			return pg_error_set("out of memory");
+	}
+	if ((rc = pg_jsonread_string(&b->cwd, c, o, "cwd", PG_JSONREAD_NONEMPTY)) < 0)
+		return rc;
+	if (!b->cwd && !(b->cwd = strdup(".")))
+		return pg_error_set("out of memory");
+	b->timeout = 1800;
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "timeout"))) {
+		if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || v->valuedouble > 1e7) {
+			pg_json_describe(got, sizeof got, v);
+			return pg_jsonread_fail(c, "timeout", "expected seconds (a number >= 0; 0 for none), got %s", got);
+		}
+		b->timeout = v->valuedouble;
+	}
+	rc = read_env(&envs, c, o);
+	b->env = envs.env;
+	b->nenv = envs.nenv;
+	if (rc < 0)
+		return rc;
+	c->where[0] = '\0';
+	return 0;
+}
+
+static int read_compare(enum pg_compare_mode *out, const struct pg_jsonread *c, const cJSON *doc)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "compare");
+	char got[64];
+
+	if (!v)
+		return 0;
+	if (cJSON_IsString(v) && !strcmp(v->valuestring, "interleaved"))
+		*out = PG_COMPARE_INTERLEAVED;
+	else if (cJSON_IsString(v) && !strcmp(v->valuestring, "baseline"))
+		*out = PG_COMPARE_BASELINE;
+	else {
+		pg_json_describe(got, sizeof got, v);
+		return pg_jsonread_fail(c, "compare", "expected \"interleaved\" or \"baseline\", got %s", got);
+	}
+	return 0;
+}
 
 int pg_config_parse(struct pg_config *out, const char *text, size_t len, const char *path, const char *dir)
 {
@@ -292,7 +383,7 @@ int pg_config_parse(struct pg_config *out, const char *text, size_t len, const c
 		return pg_error_set("out of memory");
 	out->max_distance = 50;
 	out->defaults = (struct pg_bench_config){ .repeat = 5, .mem_repeat = 2, .warmup = 1,
-						  .timeout = 600, .hz = 999 };
+						  .timeout = 600, .hz = 999, .max_repeat = 30 };
 	for (int m = 0; m < PG_METRIC_COUNT; m++)
 		pg_threshold_parse(&out->defaults.thresholds[m], (enum pg_metric)m, pg_metric((enum pg_metric)m)->default_threshold);
 
@@ -310,6 +401,7 @@ int pg_config_parse(struct pg_config *out, const char *text, size_t len, const c
 	if ((rc = pg_jsonread_check_keys(&c, doc, top_keys)) < 0 ||
 	    (rc = pg_jsonread_string(&out->store, &c, doc, "store", PG_JSONREAD_NONEMPTY)) < 0 ||
 	    (rc = pg_jsonread_string(&out->base, &c, doc, "base", PG_JSONREAD_NONEMPTY)) < 0 ||
+	    (rc = read_compare(&out->compare, &c, doc)) < 0 || (rc = read_build(&out->build, &c, doc)) < 0 ||
 	    (rc = pg_jsonread_unsigned(&out->max_distance, &c, doc, "max_distance", 0, 1000000)) < 0)
 		goto done;
 	if (out->store && !strcmp(out->store, "git-notes:")) {
@@ -405,6 +497,13 @@ void pg_config_release(struct pg_config *c)
 		bench_release(&c->benches[i]);
 	free(c->benches);
 	bench_release(&c->defaults);
+	for (int i = 0; c->build.run && i < c->build.nrun; i++)
+		free(c->build.run[i]);
+	free(c->build.run);
+	free(c->build.cwd);
+	for (size_t i = 0; i < c->build.nenv; i++)
+		free(c->build.env[i]);
+	free(c->build.env);
 	free(c->path);
 	free(c->dir);
 	free(c->store);

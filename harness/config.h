@@ -33,7 +33,27 @@ struct pg_bench_config {
 	double timeout;         /* seconds per run; 0: none */
 	unsigned hz;
 	uint64_t mem_sample;    /* allocation sampling: bytes between samples, 0 = every allocation */
+	unsigned max_repeat;    /* interleaved mode: most pairs of timing runs (default 30) */
+	double max_seconds;     /* interleaved mode: no new pairs after this many seconds; 0: no limit */
 	struct pg_threshold thresholds[PG_METRIC_COUNT];
+};
+
+/* How the benchmarks of a checkout are built ("build"): run in each tree
+ * that interleaved mode compares, so paths stay as written here and are
+ * resolved against that tree's copy of the config's folder. */
+struct pg_build_config {
+	char **run;             /* argv as written, NULL-terminated; NULL: no build configured */
+	int nrun;
+	char *cwd;              /* as written, relative to the config's folder ("." by default) */
+	char **env;             /* "KEY=VALUE" */
+	size_t nenv;
+	double timeout;         /* seconds; 0: none (default 1800) */
+};
+
+enum pg_compare_mode {
+	PG_COMPARE_DEFAULT,     /* not set: interleaved when build is set, else baseline */
+	PG_COMPARE_INTERLEAVED, /* build base and head here and measure them side by side */
+	PG_COMPARE_BASELINE,    /* against a stored baseline */
 };
 
 struct pg_config {
@@ -42,6 +62,8 @@ struct pg_config {
 	char *store;            /* as written; NULL if not set */
 	char *base;             /* NULL if not set */
 	unsigned max_distance;
+	struct pg_build_config build;
+	enum pg_compare_mode compare;
 	struct pg_bench_config defaults;  /* name and run unset */
 	struct pg_bench_config *benches;
 	size_t nbenches;

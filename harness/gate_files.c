@@ -163,6 +163,14 @@ int pg_gate_write_files(struct pg_check_bench *b, struct pg_baseline_bench *base
 			struct pg_baseline_bench *current, const char *out_dir,
 			const char *baseline_label)
 {
+	return pg_gate_write_files_paired(b, baseline, current, out_dir, baseline_label, NULL, (size_t)-1);
+}
+
+/* nsignificant (size_t)-1: not interleaved, every frame coloured. */
+int pg_gate_write_files_paired(struct pg_check_bench *b, struct pg_baseline_bench *baseline,
+			       struct pg_baseline_bench *current, const char *out_dir, const char *baseline_label,
+			       const char *const *significant, size_t nsignificant)
+{
 	struct pg_profile *cpu_b = NULL, *cpu_a = NULL, *mem_b = NULL, *mem_a = NULL, *scaled = NULL;
 	char *dir = NULL, *path = NULL, *title = NULL;
 	int rc;
@@ -200,7 +208,9 @@ int pg_gate_write_files(struct pg_check_bench *b, struct pg_baseline_bench *base
 			goto done;
 		}
 		struct pg_diff_opts o = { .title = title, .unit = "samples", .normalize = 0,
-					  .hz = current->hz };
+					  .hz = current->hz, .paired = nsignificant != (size_t)-1,
+					  .significant = significant,
+					  .nsignificant = nsignificant != (size_t)-1 ? nsignificant : 0 };
 		if ((rc = bench_path(&path, &b->diff_cpu, out_dir, b->name, "diff-cpu.html")) < 0 ||
 		    (rc = pg_diff_html_write(before, cpu_a, &o, path)) < 0)
 			goto done;

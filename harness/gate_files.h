@@ -18,5 +18,11 @@
 int pg_gate_write_files(struct pg_check_bench *b, struct pg_baseline_bench *baseline,
 			struct pg_baseline_bench *current, const char *out_dir,
 			const char *baseline_label);
+/* The same, for interleaved mode: the CPU diff colours only the frames of
+ * the functions named in significant (the others "within noise");
+ * nsignificant (size_t)-1 is pg_gate_write_files(). */
+int pg_gate_write_files_paired(struct pg_check_bench *b, struct pg_baseline_bench *baseline,
+			       struct pg_baseline_bench *current, const char *out_dir, const char *baseline_label,
+			       const char *const *significant, size_t nsignificant);
 
 #endif

@@ -114,7 +114,9 @@ static void metrics_table(struct pg_outbuf *o, const struct pg_check_bench *b)
 		pg_outbuf_puts(o, "</td><td class=\"v\">");
 		text(o, pg_verdict_name(m->verdict));
 		pg_outbuf_puts(o, "</td><td class=\"n\">");
-		if (m->exact)
+		if (m->pairs)
+			pg_outbuf_printf(o, "%zu pairs", m->pairs);
+		else if (m->exact)
 			pg_outbuf_puts(o, "exact");
 		else if (!isnan(m->p_value))
 			pg_outbuf_printf(o, "%.3g", m->p_value);
@@ -153,9 +155,10 @@ static void bench_section(struct pg_outbuf *o, const struct pg_check_bench *b)
 		for (size_t i = 0; i < b->nfunctions; i++) {
 			const struct pg_check_function *f = &b->functions[i];
 
-			pg_outbuf_puts(o, "<tr><td><code>");
+			pg_outbuf_puts(o, f->tested && !f->significant ? "<tr class=\"noise\" title=\"within noise\"><td><code>" :
+					  "<tr><td><code>");
 			text(o, f->name);
-			pg_outbuf_puts(o, "</code></td>");
+			pg_outbuf_puts(o, f->tested && !f->significant ? "</code> (within noise)</td>" : "</code></td>");
 			value_cell(o, PG_UNIT_SECONDS, f->self_before);
 			value_cell(o, PG_UNIT_SECONDS, f->self_after);
 			value_cell(o, PG_UNIT_PERCENT, 100 * f->total_before);

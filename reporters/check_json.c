@@ -117,6 +117,11 @@ static cJSON *metric_json(const struct pg_check_metric *m)
 	else if (!bad)
 		bad = !cJSON_AddNullToObject(o, "repeats_needed");
 	bad = bad || add_string(o, "note", m->note) < 0;
+	/* Interleaved mode only, so that stored-baseline reports stay as they were. */
+	if (!bad && m->pairs)
+		bad = add_number(o, "pairs", (double)m->pairs) < 0 || add_number(o, "estimate", m->estimate) < 0 ||
+		      add_number(o, "ci_low", isfinite(m->ci_low) ? m->ci_low : NAN) < 0 ||
+		      add_number(o, "ci_high", isfinite(m->ci_high) ? m->ci_high : NAN) < 0;
 	if (bad) {
 		cJSON_Delete(o);
 		return NULL;
@@ -136,7 +141,8 @@ static cJSON *bench_json(const struct pg_check_bench *b)
 		bad = add_number(runs, "baseline", (double)b->runs_before) < 0 ||
 		      add_number(runs, "current", (double)b->runs_after) < 0 ||
 		      add_number(runs, "baseline_memory", (double)b->mem_runs_before) < 0 ||
-		      add_number(runs, "current_memory", (double)b->mem_runs_after) < 0;
+		      add_number(runs, "current_memory", (double)b->mem_runs_after) < 0 ||
+		      (b->pairs && add_number(runs, "pairs", (double)b->pairs) < 0);
 	if (!bad && (bad = !(a = cJSON_AddArrayToObject(o, "metrics"))) == 0) {
 		for (size_t i = 0; !bad && i < b->nmetrics; i++) {
 			cJSON *m = metric_json(&b->metrics[i]);
@@ -161,6 +167,8 @@ static cJSON *bench_json(const struct pg_check_bench *b)
 			      add_number(x, "self_seconds_current", f->self_after) < 0 ||
 			      add_number(x, "share_baseline", f->total_before) < 0 ||
 			      add_number(x, "share_current", f->total_after) < 0;
+			if (!bad && f->tested)
+				bad = !cJSON_AddBoolToObject(x, "significant", f->significant);
 		}
 	}
 	if (!bad && (bad = !(a = cJSON_AddArrayToObject(o, "memory_stacks"))) == 0) {
@@ -217,6 +225,8 @@ static cJSON *report_json(const struct pg_check_report *r)
 		      add_string(base, "source", r->baseline_source) < 0;
 	}
 	bad = bad || add_string(root, "note", r->note) < 0;
+	if (!bad && r->compare)
+		bad = add_string(root, "compare", r->compare) < 0;
 	if (!bad && r->shard_count) {
 		bad = !(shard = cJSON_AddObjectToObject(root, "shard")) || add_number(shard, "index", r->shard_index) < 0 ||
 		      add_number(shard, "count", r->shard_count) < 0;

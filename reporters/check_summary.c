@@ -361,7 +361,9 @@ static void verdict_cell(struct sbuf *b, const struct pg_check_metric *m)
 		sb_puts(b, pg_verdict_name(m->verdict));
 	}
 	if (m->verdict != PG_VERDICT_NOT_CHECKED) {
-		if (m->exact)
+		if (m->pairs)
+			sb_printf(b, ", %zu pairs", m->pairs);
+		else if (m->exact)
 			sb_puts(b, ", exact");
 		else if (!isnan(m->p_value))
 			sb_printf(b, ", p = %.2g", m->p_value);
@@ -436,6 +438,8 @@ static void functions_table(struct sbuf *b, const struct pg_check_bench *bench)
 			sb_printf(b, "%+.1f%%", 100 * (f->self_after - f->self_before) / f->self_before);
 		else
 			sb_puts(b, "new");
+		if (f->tested)
+			sb_puts(b, f->significant ? " (significant)" : " (within noise)");
 		sb_printf(b, " | %.1f%% \xe2\x86\x92 %.1f%% |\n", 100 * f->total_before, 100 * f->total_after);
 	}
 }
@@ -651,7 +655,7 @@ static int needs_section(const struct pg_check_bench *b, int found)
 static int render(struct sbuf *out, const struct pg_check_report *r)
 {
 	static const enum pg_verdict order[] = { PG_VERDICT_ERROR, PG_VERDICT_REGRESSED,
-						 PG_VERDICT_INCONCLUSIVE, PG_VERDICT_IMPROVED };
+						 PG_VERDICT_INCONCLUSIVE, PG_VERDICT_IMPROVED, PG_VERDICT_NEW };
 	int found = r->lookup_status && !strcmp(r->lookup_status, "found");
 	size_t omitted = 0, rest = 0, rest_shown = 0;
 	struct sbuf part = { 0 };
@@ -715,9 +719,16 @@ static int render(struct sbuf *out, const struct pg_check_report *r)
 
 	sb_puts(out, "\n<sub>profgate ");
 	md_text(out, r->version ? r->version : "", 20, 0);
-	sb_printf(out, " \xc2\xb7 a metric regresses when the change of its median is beyond the "
-		  "threshold and a Mann-Whitney U test of the runs says it is not noise "
-		  "(p &lt; %.2g); no spread on either side compares exactly", r->alpha > 0 ? r->alpha : 0.05);
+	if (r->compare && !strcmp(r->compare, "interleaved"))
+		sb_printf(out, " \xc2\xb7 interleaved: base and head built and measured side by side in this job; "
+			  "wall and CPU time regress when the estimate of the paired change (Hodges-Lehmann) is "
+			  "beyond the threshold and its %.0f%% Wilcoxon interval excludes no change; functions marked "
+			  "\"within noise\" did not change significantly across the sampled pairs",
+			  100 * (1 - (r->alpha > 0 ? r->alpha : 0.05)));
+	else
+		sb_printf(out, " \xc2\xb7 a metric regresses when the change of its median is beyond the "
+			  "threshold and a Mann-Whitney U test of the runs says it is not noise "
+			  "(p &lt; %.2g); no spread on either side compares exactly", r->alpha > 0 ? r->alpha : 0.05);
 	if (r->report_url) {
 		sb_puts(out, " \xc2\xb7 ");
 		md_link(out, r, "all benchmarks", "index.html");

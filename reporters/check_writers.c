@@ -89,6 +89,14 @@ void pg_check_format_change(char *buf, size_t size, const struct pg_check_metric
 {
 	char abs_text[64];
 
+	if (m->pairs > 0 && !isnan(m->estimate)) {
+		if (isfinite(m->ci_low) && isfinite(m->ci_high))
+			snprintf(buf, size, "%+.1f%% [%+.1f%%, %+.1f%%]", 100 * m->estimate, 100 * m->ci_low,
+				 100 * m->ci_high);
+		else
+			snprintf(buf, size, "%+.1f%% [no interval yet]", 100 * m->estimate);
+		return;
+	}
 	if (isnan(m->before) || isnan(m->after)) {
 		snprintf(buf, size, "\xe2\x80\x94");
 		return;

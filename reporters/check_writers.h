@@ -20,7 +20,8 @@
 /* Values for people: "1.23 s", "45.6 ms", "12.0 MiB", "1,234", "81.2%". */
 void pg_check_format_value(char *buf, size_t size, enum pg_check_unit u, double v);
 /* Changes: "+20.3%" (relative to before), "+5.2 pp" for shares, "new" when
- * before is 0, "=" when equal. */
+ * before is 0, "=" when equal; a paired metric (interleaved mode) gives its
+ * estimate and interval, "+12.3% [+9.8%, +14.1%]". */
 void pg_check_format_change(char *buf, size_t size, const struct pg_check_metric *m);
 
 /* Writes path atomically with what render puts in it; a render that fails

@@ -25,6 +25,13 @@ struct pg_diff_opts {
 	int normalize;          /* scale BEFORE to AFTER's total */
 	double hz;              /* > 0: samples are also shown as seconds */
 	enum pg_diff_colour colour;
+	/* Interleaved mode: only the functions named here changed
+	 * significantly across the pairs; the HTML graph colours only their
+	 * frames and draws the others neutral ("within noise"). 0: colour
+	 * every frame by its change. */
+	int paired;
+	const char *const *significant;
+	size_t nsignificant;
 };
 
 int pg_diff_html_write(const struct pg_profile *before, const struct pg_profile *after,

@@ -62,6 +62,7 @@
 
   // t in [-1, 1]: the change over the largest change.
   function level(t) { return Math.min(LEVELS - 1, Math.round(Math.abs(t) * (LEVELS - 1))); }
+  const NOISE_FILL = '#dde1e6';
   function changeColour(t) { return (t >= 0 ? GREW_RAMP : SHRANK_RAMP).fill[level(t)]; }
   function lightText(t) { return (t >= 0 ? GREW_RAMP : SHRANK_RAMP).light[level(t)]; }
 
@@ -118,6 +119,10 @@
     this.colourBy = d.colour === 'function' ? 'function' : 'self';
     this.units = new Units(d.unit, d.hz);
     this.listeners = [];
+    // Interleaved mode: only these functions changed significantly
+    // across the pairs; every other frame is drawn neutral.
+    this.paired = Array.isArray(d.significant);
+    this.significant = new Set(this.paired ? d.significant : []);
   }
   Comparison.prototype.scale = function () {
     return this.normalized && this.total[BEFORE] > 0 ? this.total[AFTER] / this.total[BEFORE] : 1;
@@ -331,11 +336,18 @@
     return Math.max(-1, Math.min(1, d / max));
   };
 
+  // A frame whose function's change is not significant across the pairs.
+  DiffGraph.prototype.withinNoise = function (node) {
+    return this.cmp.paired && !this.cmp.significant.has(this.prof.nameOf(this.view.name[node]));
+  };
+
   DiffGraph.prototype.fillOf = function (node) {
+    if (this.withinNoise(node)) return NOISE_FILL;
     return changeColour(this.strength(this.change(this.view, node)));
   };
 
   DiffGraph.prototype.textFill = function (node) {
+    if (this.withinNoise(node)) return '#111';
     return lightText(this.strength(this.change(this.view, node))) ? '#ffffff' : '#111';
   };
 
@@ -347,6 +359,7 @@
   };
 
   DiffGraph.prototype.runFill = function (run) {
+    if (this.cmp.paired) return NOISE_FILL;
     return changeColour(this.strength(this.runChange(run)));
   };
 
@@ -458,6 +471,10 @@
       w.fnAfter = fn[AFTER].get(nm) || 0;
     }
     this.describeWeights(nm === ROOT_NAME ? 'all (the whole profile)' : prof.nameOf(nm), w, rows);
+    if (this.withinNoise(node) && node !== 0) {
+      rows.push({ text: 'within noise: this function\'s change is not significant across the interleaved pairs',
+        cls: 'pg-tt-hint' });
+    }
     if (nm === MERGED_NAME) rows.push({ text: this.mergedHint(node), cls: 'pg-tt-hint' });
     else if (node === this.zoom && node !== 0) rows.push({ text: 'Click to zoom out', cls: 'pg-tt-hint' });
     else if (node !== 0) rows.push({ text: 'Click to zoom in', cls: 'pg-tt-hint' });

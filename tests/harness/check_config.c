@@ -139,6 +139,17 @@ static const struct bad bad_configs[] = {
 	{ B(", \"thresholds\": {\"cpu\": 10}"), "thresholds.cpu", "expected a string" },
 	{ B(", \"thresholds\": \"10%\""), "benchmarks[0] (\"a\").thresholds", "expected an object" },
 	{ "{\"defaults\": {\"thresholds\": {\"wall\": \"ten\"}}, \"benchmarks\": []}", "defaults.thresholds.wall", "not a threshold" },
+	/* build and compare (interleaved mode) */
+	{ "{\"build\": [\"make\"], \"benchmarks\": []}", "build", "expected an object" },
+	{ "{\"build\": {}, \"benchmarks\": []}", "build", "no \"run\"" },
+	{ "{\"build\": {\"run\": \"make -j2\"}, \"benchmarks\": []}", "build.run", "no shell" },
+	{ "{\"build\": {\"run\": [\"make\"], \"jobs\": 2}, \"benchmarks\": []}", "build", "unknown key 'jobs'" },
+	{ "{\"build\": {\"run\": [\"make\"], \"timeout\": \"1h\"}, \"benchmarks\": []}", "build.timeout", "seconds" },
+	{ "{\"build\": {\"run\": [\"make\"], \"env\": {\"CC\": 1}}, \"benchmarks\": []}", "build.env.CC", "expected a string" },
+	{ "{\"compare\": \"side-by-side\", \"benchmarks\": []}", "compare", "\"interleaved\" or \"baseline\"" },
+	{ "{\"compare\": true, \"benchmarks\": []}", "compare", "\"interleaved\" or \"baseline\"" },
+	{ B(", \"max_repeat\": 0"), "benchmarks[0] (\"a\").max_repeat", "from 1 to 1000" },
+	{ B(", \"max_seconds\": -1"), "benchmarks[0] (\"a\").max_seconds", "seconds" },
 	/* not JSON at all */
 	{ "{\"benchmarks\": [\n  {\"name\": \"a\",}\n]}", "invalid JSON", "line 2" },
 };
@@ -155,6 +166,43 @@ START_TEST(config__every_mistake_is_named)
 	ck_assert_msg(strstr(msg, t->place), "place '%s' not in: %s", t->place, msg);
 	ck_assert_msg(strstr(msg, t->what), "'%s' not in: %s", t->what, msg);
 	ck_assert_msg(!strchr(msg, '\n'), "more than one line: %s", msg);
+	pg_config_release(&c);
+}
+END_TEST
+
+START_TEST(config__build_and_compare)
+{
+	struct pg_config c;
+
+	ck_assert_msg(load(&c, "{\"compare\": \"interleaved\",\n"
+			       " \"build\": {\"run\": [\"./build.sh\", \"-j2\"], \"cwd\": \"src\", \"env\": {\"CC\": \"gcc\"}},\n"
+			       " \"defaults\": {\"max_repeat\": 12},\n"
+			       " \"benchmarks\": [{\"name\": \"a\", \"run\": [\"./x\"], \"max_seconds\": 90}]}") == 0,
+		      "%s", pg_error_last());
+	ck_assert_int_eq(c.compare, PG_COMPARE_INTERLEAVED);
+	ck_assert_int_eq(c.build.nrun, 2);
+	/* Kept as written: each compared tree resolves it against its own copy. */
+	ck_assert_str_eq(c.build.run[0], "./build.sh");
+	ck_assert_str_eq(c.build.run[1], "-j2");
+	ck_assert_ptr_null(c.build.run[2]);
+	ck_assert_str_eq(c.build.cwd, "src");
+	ck_assert_uint_eq(c.build.nenv, 1);
+	ck_assert_str_eq(c.build.env[0], "CC=gcc");
+	ck_assert_double_eq(c.build.timeout, 1800);
+	ck_assert_uint_eq(c.benches[0].max_repeat, 12);
+	ck_assert_double_eq(c.benches[0].max_seconds, 90);
+	pg_config_release(&c);
+
+	ck_assert_int_eq(load(&c, "{\"benchmarks\": [{\"name\": \"a\", \"run\": [\"./x\"]}]}"), 0);
+	ck_assert_int_eq(c.compare, PG_COMPARE_DEFAULT);
+	ck_assert_ptr_null(c.build.run);
+	ck_assert_uint_eq(c.benches[0].max_repeat, 30);
+	ck_assert_double_eq(c.benches[0].max_seconds, 0);
+	pg_config_release(&c);
+	ck_assert_int_eq(load(&c, "{\"compare\": \"baseline\", \"build\": {\"run\": [\"make\"]},"
+				  " \"benchmarks\": [{\"name\": \"a\", \"run\": [\"./x\"]}]}"), 0);
+	ck_assert_int_eq(c.compare, PG_COMPARE_BASELINE);
+	ck_assert_str_eq(c.build.cwd, ".");
 	pg_config_release(&c);
 }
 END_TEST
@@ -261,6 +309,7 @@ static Suite *suite(void)
 
 	tcase_add_test(load_tc, config__loads_with_defaults_and_paths_relative_to_its_folder);
 	tcase_add_test(load_tc, config_load__a_missing_file_is_not_found);
+	tcase_add_test(load_tc, config__build_and_compare);
 	tcase_add_test(load_tc, config_load__resolves_the_folder_of_the_file);
 	tcase_add_loop_test(errors, config__every_mistake_is_named, 0,
 			    (int)(sizeof bad_configs / sizeof bad_configs[0]));

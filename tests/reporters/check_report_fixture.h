@@ -113,7 +113,8 @@ static void fx_bench(struct pg_check_bench *b, const char *name, enum pg_verdict
 		for (size_t i = 0; i < HOSTILE_COUNT; i++) {
 			char *stack = NULL;
 
-			b->functions[i] = (struct pg_check_function){ fx_strdup(hostile_names[i]), 0.2, 0.25, 0.4, 0.47 };
+			b->functions[i] = (struct pg_check_function){ .name = fx_strdup(hostile_names[i]), .self_before = 0.2, .self_after = 0.25,
+							      .total_before = 0.4, .total_after = 0.47 };
 			ck_assert_int_ge(asprintf(&stack, "prog;main;%s;grow", hostile_names[i]), 0);
 			b->stacks[i] = (struct pg_check_stack){ stack, 0, 262144 };
 		}

@@ -1,0 +1,256 @@
+/*
+ * The paired statistics of interleaved mode (paired.h): Hodges-Lehmann
+ * estimate, the Wilcoxon signed-rank interval, the decision rule, and the
+ * per-frame test of the differential flame graph.
+ */
+#include "paired.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "stats.h"
+
+static double normal_cdf(double x)
+{
+	return 0.5 * erfc(-x / sqrt(2.0));
+}
+
+/* The exact null distribution of T for n pairs: c[s] = P(T = s), s from 0
+ * to n(n+1)/2. Caller frees; NULL when out of memory. */
+static double *signed_rank_pmf(size_t n)
+{
+	size_t top = n * (n + 1) / 2;
+	double *c = calloc(top + 1, sizeof *c);
+
+	if (!c)
+		return NULL;
+	/* After rank r: sign patterns of ranks 1..r whose positive ranks sum
+	 * to s, each weighted 1/2 per rank so that the total stays 1. */
+	c[0] = 1;
+	for (size_t r = 1; r <= n; r++) {
+		for (size_t s = r * (r + 1) / 2; s > 0; s--)
+			c[s] = 0.5 * c[s] + (s >= r ? 0.5 * c[s - r] : 0);
+		c[0] *= 0.5;
+	}
+	return c;
+}
+
+static double normal_approx_cdf(size_t n, double t)
+{
+	double mu = (double)n * (double)(n + 1) / 4;
+	double sd = sqrt((double)n * (double)(n + 1) * (double)(2 * n + 1) / 24);
+
+	return normal_cdf((floor(t) + 0.5 - mu) / sd);
+}
+
+double pg_paired_signed_rank_cdf(size_t n, double t)
+{
+	double m = (double)n * (double)(n + 1) / 2, sum = 0, *c;
+
+	if (t < 0)
+		return 0;
+	if (t >= m)
+		return 1;
+	if (n > PG_PAIRED_EXACT_MAX)
+		return normal_approx_cdf(n, t);
+	if (!(c = signed_rank_pmf(n)))
+		return NAN;
+	for (size_t s = 0; s <= (size_t)floor(t); s++)
+		sum += c[s];
+	free(c);
+	return sum > 1 ? 1 : sum;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* k: the interval is the k-th smallest and k-th largest Walsh average; 0
+ * when n pairs allow no interval at this level. */
+static size_t critical_k(size_t n, double alpha, double *coverage)
+{
+	size_t m = n * (n + 1) / 2, k = 0;
+	double *c = n <= PG_PAIRED_EXACT_MAX ? signed_rank_pmf(n) : NULL;
+	double cum = 0, tail = 0;
+
+	*coverage = 0;
+	if (n <= PG_PAIRED_EXACT_MAX && !c)
+		return 0;
+	/* k is the largest j with P(T <= j - 1) <= alpha / 2. */
+	for (size_t j = 1; j <= m / 2 + 1; j++) {
+		cum = c ? cum + c[j - 1] : normal_approx_cdf(n, (double)j - 1);
+		if (!(cum <= alpha / 2))
+			break;
+		k = j;
+		tail = cum;
+	}
+	free(c);
+	if (k)
+		*coverage = 1 - 2 * tail;
+	return k;
+}
+
+size_t pg_paired_min_pairs(double alpha)
+{
+	for (size_t n = 1; n < 64; n++) {
+		double cov;
+
+		if (critical_k(n, alpha, &cov) > 0)
+			return n;
+	}
+	return 64;
+}
+
+int pg_paired_estimate(struct pg_paired *out, const double *r, size_t n, double alpha)
+{
+	double *w = NULL;
+	size_t m = n * (n + 1) / 2, k, at = 0;
+
+	out->n = n;
+	out->estimate = NAN;
+	out->lo = -INFINITY;
+	out->hi = INFINITY;
+	out->coverage = 0;
+	if (n == 0)
+		return 0;
+	if (!(w = malloc(m * sizeof *w)))
+		return pg_error_set("out of memory");
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i; j < n; j++)
+			w[at++] = (r[i] + r[j]) / 2;
+	qsort(w, m, sizeof *w, cmp_double);
+	out->estimate = m % 2 ? w[m / 2] : (w[m / 2 - 1] + w[m / 2]) / 2;
+	k = critical_k(n, alpha, &out->coverage);
+	if (k > 0) {
+		out->lo = w[k - 1];
+		out->hi = w[m - k];
+	}
+	free(w);
+	return 0;
+}
+
+enum pg_paired_call pg_paired_decide(const struct pg_paired *p, double threshold)
+{
+	double up = log1p(threshold);
+
+	if (p->n == 0 || isnan(p->estimate))
+		return PG_PAIRED_UNDECIDED;
+	if (p->estimate > up && p->lo > 0)
+		return PG_PAIRED_REGRESSED;
+	if (p->hi < up)
+		return p->estimate < -up && p->hi < 0 ? PG_PAIRED_IMPROVED : PG_PAIRED_UNCHANGED;
+	return PG_PAIRED_UNDECIDED;
+}
+
+void pg_paired_log_ratios(double *out, const double *base, const double *head, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = base[i] > 0 && head[i] > 0 && isfinite(base[i]) && isfinite(head[i]) ?
+				 log(head[i] / base[i]) : NAN;
+}
+
+double pg_paired_detectable(const double *r, size_t nr, size_t n, double alpha)
+{
+	double sd = pg_stats_robust_sd(r, nr);
+
+	if (n == 0)
+		return INFINITY;
+	return (pg_stats_normal_quantile(1 - alpha / 2) + pg_stats_normal_quantile(0.8)) * sd *
+	       sqrt(M_PI / 3) / sqrt((double)n);
+}
+
+struct ranked {
+	double p;
+	size_t frame;
+};
+
+static int cmp_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	return (x->p > y->p) - (x->p < y->p);
+}
+
+int pg_paired_frames(unsigned char *sig, double *p, const double *counts_a, const double *counts_b,
+		     const double *totals_a, const double *totals_b, size_t nframes, size_t npairs,
+		     double alpha)
+{
+	struct ranked *rk = calloc(nframes + 1, sizeof *rk);
+	double ta = 0, tb = 0;
+	size_t tested = 0;
+
+	if (!rk)
+		return pg_error_set("out of memory");
+	memset(sig, 0, nframes);
+	for (size_t i = 0; i < npairs; i++) {
+		ta += totals_a[i];
+		tb += totals_b[i];
+	}
+	for (size_t f = 0; f < nframes; f++) {
+		const double *ca = counts_a + f * npairs, *cb = counts_b + f * npairs;
+		double sa = 0, sb = 0, mean = 0, vb = 0, ve = 0, pooled, pf = 1;
+		size_t used = 0;
+
+		for (size_t i = 0; i < npairs; i++) {
+			sa += ca[i];
+			sb += cb[i];
+		}
+		if (p)
+			p[f] = 1;
+		if (sa + sb <= 0 || !(ta > 0) || !(tb > 0))
+			continue;
+		pooled = (sa + sb) / (ta + tb);
+		for (size_t i = 0; i < npairs; i++) {
+			if (!(totals_a[i] > 0) || !(totals_b[i] > 0))
+				continue;
+			mean += cb[i] / totals_b[i] - ca[i] / totals_a[i];
+			vb += pooled * (1 - pooled) * (1 / totals_a[i] + 1 / totals_b[i]);
+			used++;
+		}
+		if (used == 0)
+			continue;
+		mean /= (double)used;
+		vb /= (double)used * (double)used;
+		if (used > 1) {
+			for (size_t i = 0; i < npairs; i++) {
+				if (!(totals_a[i] > 0) || !(totals_b[i] > 0))
+					continue;
+				double d = cb[i] / totals_b[i] - ca[i] / totals_a[i] - mean;
+
+				ve += d * d;
+			}
+			ve /= (double)(used - 1) * (double)used;
+		}
+		double v = vb > ve ? vb : ve;
+
+		if (v > 0)
+			pf = 2 * normal_cdf(-fabs(mean) / sqrt(v));
+		rk[tested].p = pf;
+		rk[tested].frame = f;
+		tested++;
+	}
+	/* Holm: the j-th smallest p-value (from 0) times the m - j frames not
+	 * yet rejected, kept monotone. */
+	qsort(rk, tested, sizeof *rk, cmp_ranked);
+	double running = 0;
+
+	for (size_t j = 0; j < tested; j++) {
+		double adj = rk[j].p * (double)(tested - j);
+
+		if (adj > 1)
+			adj = 1;
+		if (adj < running)
+			adj = running;
+		running = adj;
+		if (p)
+			p[rk[j].frame] = adj;
+		sig[rk[j].frame] = adj < alpha;
+	}
+	free(rk);
+	return 0;
+}

@@ -1,0 +1,264 @@
+/*
+ * Tests of gate/paired.c: the signed-rank distribution against counts made
+ * by enumerating every sign pattern, the Hodges-Lehmann estimate and its
+ * Wilcoxon interval against enumerated answers, the decision rule, a
+ * simulation with a known shift (coverage and bias), and the per-frame test
+ * of the differential flame graph.
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "paired.h"
+
+#define EPS 1e-12
+
+START_TEST(signed_rank__exact_counts_of_sign_patterns)
+{
+	/* n = 3: the positive ranks sum to 0,1,2,3,3,4,5,6 over the 8 patterns. */
+	ck_assert_double_eq_tol(pg_paired_signed_rank_cdf(3, 0), 1.0 / 8, EPS);
+	ck_assert_double_eq_tol(pg_paired_signed_rank_cdf(3, 3), 5.0 / 8, EPS);
+	ck_assert_double_eq_tol(pg_paired_signed_rank_cdf(3, 6), 1.0, EPS);
+	ck_assert_double_eq_tol(pg_paired_signed_rank_cdf(3, -1), 0.0, EPS);
+	/* n = 10: P(T <= 8) = 25/1024 (the two-sided 5% critical value of the
+	 * tables), P(T <= 9) = 33/1024. */
+	ck_assert_double_eq_tol(pg_paired_signed_rank_cdf(10, 8), 25.0 / 1024, EPS);
+	ck_assert_double_eq_tol(pg_paired_signed_rank_cdf(10, 9), 33.0 / 1024, EPS);
+	/* Symmetry: P(T <= t) = P(T >= M - t). */
+	ck_assert_double_eq_tol(pg_paired_signed_rank_cdf(12, 30), 1 - pg_paired_signed_rank_cdf(12, 78 - 31),
+				1e-12);
+	/* The normal approximation beyond the exact range is close to exact. */
+	double exact = pg_paired_signed_rank_cdf(PG_PAIRED_EXACT_MAX, 8000);
+	double approx = pg_paired_signed_rank_cdf(PG_PAIRED_EXACT_MAX + 1, 8000 + 100.5);
+
+	ck_assert(fabs(exact - approx) < 0.02);
+}
+END_TEST
+
+START_TEST(min_pairs__six_for_95_percent)
+{
+	ck_assert_uint_eq(pg_paired_min_pairs(0.05), 6);
+	ck_assert_uint_eq(pg_paired_min_pairs(0.10), 5);
+}
+END_TEST
+
+START_TEST(estimate__enumerated_answers)
+{
+	const double six[] = { 1, 2, 3, 4, 5, 6 };
+	const double ten[] = { 0.03, -0.01, 0.05, 0.02, 0.04, 0.00, 0.06, 0.01, 0.03, 0.02 };
+	struct pg_paired p;
+
+	/* Six pairs: the interval is the smallest and largest Walsh average,
+	 * covering 1 - 2/64. */
+	ck_assert_int_eq(pg_paired_estimate(&p, six, 6, 0.05), 0);
+	ck_assert_double_eq_tol(p.estimate, 3.5, EPS);
+	ck_assert_double_eq_tol(p.lo, 1, EPS);
+	ck_assert_double_eq_tol(p.hi, 6, EPS);
+	ck_assert_double_eq_tol(p.coverage, 1 - 2.0 / 64, EPS);
+	/* Ten pairs: the 9th smallest and 9th largest of the 55 Walsh
+	 * averages (enumerated by hand in a script): 0.01 and 0.04, estimate
+	 * 0.025, coverage 1 - 50/1024. */
+	ck_assert_int_eq(pg_paired_estimate(&p, ten, 10, 0.05), 0);
+	ck_assert_double_eq_tol(p.estimate, 0.025, 1e-12);
+	ck_assert_double_eq_tol(p.lo, 0.01, 1e-12);
+	ck_assert_double_eq_tol(p.hi, 0.04, 1e-12);
+	ck_assert_double_eq_tol(p.coverage, 1 - 50.0 / 1024, EPS);
+	/* Five pairs allow no 95% interval. */
+	ck_assert_int_eq(pg_paired_estimate(&p, six, 5, 0.05), 0);
+	ck_assert(isinf(p.lo) && p.lo < 0 && isinf(p.hi) && p.hi > 0);
+	ck_assert_double_eq_tol(p.estimate, 3, EPS);
+	/* No pairs: nothing. */
+	ck_assert_int_eq(pg_paired_estimate(&p, six, 0, 0.05), 0);
+	ck_assert(isnan(p.estimate));
+}
+END_TEST
+
+static struct pg_paired make(double est, double lo, double hi)
+{
+	return (struct pg_paired){ .n = 10, .estimate = est, .lo = lo, .hi = hi, .coverage = 0.95 };
+}
+
+START_TEST(decide__the_rule)
+{
+	double t = 0.05, up = log1p(0.05);
+	struct pg_paired p;
+
+	/* Beyond the threshold and excluding no change: regressed. */
+	p = make(0.10, 0.08, 0.12);
+	ck_assert_int_eq(pg_paired_decide(&p, t), PG_PAIRED_REGRESSED);
+	/* Beyond the threshold but the interval reaches 0: more pairs. */
+	p = make(0.10, -0.01, 0.2);
+	ck_assert_int_eq(pg_paired_decide(&p, t), PG_PAIRED_UNDECIDED);
+	/* Significant but within the threshold, interval crossing it: more pairs. */
+	p = make(0.04, 0.02, up + 0.01);
+	ck_assert_int_eq(pg_paired_decide(&p, t), PG_PAIRED_UNDECIDED);
+	/* The interval below the threshold: unchanged, even if it excludes 0. */
+	p = make(0.02, 0.01, up - 0.001);
+	ck_assert_int_eq(pg_paired_decide(&p, t), PG_PAIRED_UNCHANGED);
+	/* A clear improvement beyond the threshold. */
+	p = make(-0.10, -0.12, -0.08);
+	ck_assert_int_eq(pg_paired_decide(&p, t), PG_PAIRED_IMPROVED);
+	/* A faster estimate whose interval reaches 0 is unchanged, never improved. */
+	p = make(-0.10, -0.2, 0.01);
+	ck_assert_int_eq(pg_paired_decide(&p, t), PG_PAIRED_UNCHANGED);
+	/* No interval yet (too few pairs): undecided whatever the estimate. */
+	p = make(0.3, -INFINITY, INFINITY);
+	ck_assert_int_eq(pg_paired_decide(&p, t), PG_PAIRED_UNDECIDED);
+}
+END_TEST
+
+/* A small deterministic generator, so the simulation is the same each run. */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static double uniform(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return ((double)(rng_state >> 11) + 0.5) / 9007199254740992.0;
+}
+
+/* Noise with heavy tails: Laplace, scale b. */
+static double laplace(double b)
+{
+	double u = uniform() - 0.5;
+
+	return u < 0 ? b * log(1 + 2 * u) : -b * log(1 - 2 * u);
+}
+
+START_TEST(simulation__known_shift_is_covered_and_found)
+{
+	const double shift = log(1.10), scale = 0.02;
+	const size_t n = 12, trials = 2000;
+	size_t covered = 0, regressed = 0, unchanged_null = 0, regressed_null = 0;
+	double sum_est = 0;
+	double r[12];
+	struct pg_paired p;
+
+	for (size_t t = 0; t < trials; t++) {
+		for (size_t i = 0; i < n; i++)
+			r[i] = shift + laplace(scale);
+		ck_assert_int_eq(pg_paired_estimate(&p, r, n, 0.05), 0);
+		covered += p.lo <= shift && shift <= p.hi;
+		sum_est += p.estimate;
+		regressed += pg_paired_decide(&p, 0.05) == PG_PAIRED_REGRESSED;
+
+		for (size_t i = 0; i < n; i++)
+			r[i] = laplace(scale);
+		ck_assert_int_eq(pg_paired_estimate(&p, r, n, 0.05), 0);
+		unchanged_null += pg_paired_decide(&p, 0.05) == PG_PAIRED_UNCHANGED;
+		regressed_null += pg_paired_decide(&p, 0.05) == PG_PAIRED_REGRESSED;
+	}
+	/* The interval covers the true shift about as often as it claims
+	 * (1 - 2 * 0.0212 = 0.958 for 12 pairs); 2000 trials: +-0.9% sd. */
+	ck_assert_msg(covered >= trials * 0.93 && covered <= trials * 0.985, "covered %zu of %zu", covered,
+		      trials);
+	/* Unbiased for symmetric noise. */
+	ck_assert_msg(fabs(sum_est / (double)trials - shift) < 0.002, "mean estimate %g, shift %g",
+		      sum_est / (double)trials, shift);
+	/* +10% against 2% noise at a 5% threshold: found every time; no
+	 * change: unchanged nearly always and never regressed. */
+	ck_assert_uint_ge(regressed, trials * 99 / 100);
+	ck_assert_uint_ge(unchanged_null, trials * 97 / 100);
+	ck_assert_uint_eq(regressed_null, 0);
+}
+END_TEST
+
+START_TEST(detectable__shrinks_with_pairs)
+{
+	double r[40];
+
+	for (size_t i = 0; i < 40; i++)
+		r[i] = laplace(0.02);
+	double d10 = pg_paired_detectable(r, 40, 10, 0.05), d40 = pg_paired_detectable(r, 40, 40, 0.05);
+
+	ck_assert(d10 > 0 && isfinite(d10));
+	ck_assert_double_eq_tol(d10 / d40, 2.0, 1e-9);
+}
+END_TEST
+
+START_TEST(frames__only_a_consistent_change_beyond_sampling_noise_is_significant)
+{
+	/* Three frames, four pairs, 10000 samples per run. Frame 0 grows from
+	 * 30% to 36% in every pair; frame 1 stays at 20% +- sampling noise;
+	 * frame 2 jumps in one pair only (10% -> 25%) and is the same in the
+	 * other three. */
+	const double ta[4] = { 10000, 10000, 10000, 10000 }, tb[4] = { 10000, 10000, 10000, 10000 };
+	const double ca[12] = { 3000, 3010, 2990, 3005, 2000, 2010, 1990, 2000, 1000, 1000, 1000, 1000 };
+	const double cb[12] = { 3600, 3590, 3610, 3600, 2010, 1995, 2005, 1990, 2500, 1000, 1000, 1000 };
+	unsigned char sig[3];
+	double p[3];
+
+	ck_assert_int_eq(pg_paired_frames(sig, p, ca, cb, ta, tb, 3, 4, 0.05), 0);
+	ck_assert_int_eq(sig[0], 1);
+	ck_assert_int_eq(sig[1], 0);
+	ck_assert_int_eq(sig[2], 0);
+	ck_assert(p[0] < 1e-6);
+	/* One pair alone: the pairs' spread is unknown, sampling decides; a
+	 * 1-sample difference of 10000 is noise. */
+	const double a1[1] = { 5000 }, b1[1] = { 5001 };
+
+	ck_assert_int_eq(pg_paired_frames(sig, p, a1, b1, ta, tb, 1, 1, 0.05), 0);
+	ck_assert_int_eq(sig[0], 0);
+}
+END_TEST
+
+START_TEST(frames__holm_corrects_for_the_number_of_frames)
+{
+	/* One frame whose change has p about 0.01 alone: significant when it
+	 * is the only frame tested, not among 10 tested frames. */
+	enum { PAIRS = 1 };
+	const double ta[PAIRS] = { 10000 }, tb[PAIRS] = { 10000 };
+	double ca[10], cb[10];
+	unsigned char sig[10];
+	double p[10];
+
+	/* p = 0.5: sd of the difference = sqrt(2 * .25 / 10000) = 0.00707;
+	 * z = 2.6 needs a difference of 0.0184, i.e. 184 samples. */
+	ca[0] = 5000;
+	cb[0] = 5184;
+	ck_assert_int_eq(pg_paired_frames(sig, p, ca, cb, ta, tb, 1, PAIRS, 0.05), 0);
+	ck_assert_int_eq(sig[0], 1);
+	for (size_t f = 1; f < 10; f++)
+		ca[f] = cb[f] = 500;
+	ck_assert_int_eq(pg_paired_frames(sig, p, ca, cb, ta, tb, 10, PAIRS, 0.05), 0);
+	ck_assert_int_eq(sig[0], 0);
+	ck_assert(p[0] > 0.05 && p[0] < 0.2);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("paired");
+	TCase *t = tcase_create("exact");
+
+	tcase_add_test(t, signed_rank__exact_counts_of_sign_patterns);
+	tcase_add_test(t, min_pairs__six_for_95_percent);
+	tcase_add_test(t, estimate__enumerated_answers);
+	tcase_add_test(t, decide__the_rule);
+	suite_add_tcase(s, t);
+	t = tcase_create("simulated");
+	tcase_set_timeout(t, 30);
+	tcase_add_test(t, simulation__known_shift_is_covered_and_found);
+	tcase_add_test(t, detectable__shrinks_with_pairs);
+	suite_add_tcase(s, t);
+	t = tcase_create("frames");
+	tcase_add_test(t, frames__only_a_consistent_change_beyond_sampling_noise_is_significant);
+	tcase_add_test(t, frames__holm_corrects_for_the_number_of_frames);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

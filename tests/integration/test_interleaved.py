@@ -1,0 +1,324 @@
+"""profgate check in interleaved mode, end to end, in throwaway git
+repositories with a `build` command: the merge-base is checked out into a
+temporary worktree, both trees are built, and each benchmark is measured on
+both sides, pair by pair.
+
+- an unchanged branch passes (0); a slower function regresses (1), named in
+  summary.md, with the paired estimate, interval and pairs in every report;
+- the base's build failing is inconclusive (3), its stderr and the command
+  shown; the head's build failing is an error (2);
+- a benchmark the base does not have is "new", not an error;
+- the worktree is gone after the check, after SIGTERM mid-check and after
+  SIGKILL (the janitor);
+- `--compare baseline` and a config without `build` use stored baselines;
+- `--calibrate` writes the noise floor and a suggestion;
+- config mistakes in `build` and `compare` exit 2 with one line.
+"""
+
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pgtest import ProfgateTestCase, RUN_TIMEOUT  # noqa: E402
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
+           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
+           "GIT_CONFIG_NOSYSTEM": "1"}
+
+# Two functions of equal work; SCALE_B scales the second (100 = equal).
+WORK_C = r"""
+#include <stdlib.h>
+#ifndef SCALE_B
+#define SCALE_B 100
+#endif
+volatile double sink;
+__attribute__((noinline)) void steady_part(long n)
+{ double s = 0; for (long i = 0; i < n; i++) s += i * 0.5; sink = s; }
+__attribute__((noinline)) void changed_part(long n)
+{ double s = 0; for (long i = 0; i < n; i++) s += i * 0.25; sink = s; }
+int main(int argc, char **argv)
+{
+	long n = argc > 1 ? atol(argv[1]) : 15000000;
+	steady_part(n);
+	changed_part(n * SCALE_B / 100);
+	return 0;
+}
+"""
+
+BUILD_SH = """#!/bin/sh
+set -e
+mkdir -p out
+${CC:-cc} -O1 -g -fno-omit-frame-pointer -fno-inline -o out/work work.c
+"""
+
+
+def git(repo, *args):
+    env = dict(os.environ, **GIT_ENV)
+    result = subprocess.run(["git", "-C", repo] + list(args), env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, timeout=60)
+    if result.returncode != 0:
+        raise AssertionError("git %s failed: %s" % (" ".join(args), result.stderr))
+    return result.stdout.strip()
+
+
+class InterleavedTest(ProfgateTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.repo = os.path.join(self.tmp, "repo")
+        self.scratch = os.path.join(self.tmp, "scratch")   # TMPDIR of profgate
+        os.makedirs(self.repo)
+        os.makedirs(self.scratch)
+        self.out = os.path.join(self.tmp, "report")
+        git(self.repo, "init", "-q", "-b", "main")
+        self.write("work.c", WORK_C)
+        self.write("build.sh", BUILD_SH, mode=0o755)
+        self.write(".gitignore", "out/\n")
+        self.write_config()
+        git(self.repo, "add", "-A")
+        git(self.repo, "commit", "-q", "-m", "base")
+
+    # -- helpers --------------------------------------------------------------
+
+    def write(self, name, text, mode=None):
+        path = os.path.join(self.repo, name)
+        with open(path, "w") as f:
+            f.write(text)
+        if mode:
+            os.chmod(path, mode)
+
+    def config(self, benchmarks=None, **top):
+        config = {"build": {"run": ["./build.sh"], "env": {"CC": os.environ.get("PG_CC", "cc")}},
+                  "store": ".baselines",
+                  "defaults": {"repeat": 6, "mem_repeat": 1, "warmup": 1, "timeout": 60,
+                               "max_repeat": 12,
+                               "thresholds": {"wall": "off", "cpu": "30%", "function": "off",
+                                              "peak_rss": "off"}},
+                  "benchmarks": benchmarks or [{"name": "work", "run": ["./out/work"]}]}
+        config.update(top)
+        return config
+
+    def write_config(self, benchmarks=None, **top):
+        self.write("profgate.json", json.dumps(self.config(benchmarks, **top), indent=2))
+
+    def commit_change(self, message, scale=None, files=None):
+        git(self.repo, "checkout", "-q", "-B", "change")
+        if scale is not None:
+            self.write("work.c", WORK_C.replace("#define SCALE_B 100", "#define SCALE_B %d" % scale))
+        for name, text in (files or {}).items():
+            self.write(name, text)
+        self.write("change.txt", message + "\n")
+        git(self.repo, "add", "-A")
+        git(self.repo, "commit", "-q", "-m", message)
+
+    def env(self):
+        env = dict(os.environ)
+        for key in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
+            env.pop(key, None)
+        env["TMPDIR"] = self.scratch
+        return env
+
+    def check(self, *args, expect):
+        result = self.run_raw(["check", "--base", "main", "--out", self.out] + list(args),
+                              cwd=self.repo, env=self.env())
+        self.assertEqual(result.returncode, expect, "expected exit status %d\n%s"
+                         % (expect, self.describe(result)))
+        return result
+
+    def report(self):
+        with open(os.path.join(self.out, "result.json")) as f:
+            result = json.load(f)
+        with open(os.path.join(self.out, "summary.md")) as f:
+            summary = f.read()
+        return result, summary
+
+    def assert_no_worktree(self, pattern="profgate-*"):
+        self.assertEqual(git(self.repo, "worktree", "list", "--porcelain").count("worktree "), 1,
+                         git(self.repo, "worktree", "list"))
+        self.assertEqual(glob.glob(os.path.join(self.scratch, pattern)), [])
+
+    # -- tests ---------------------------------------------------------------
+
+    def test_unchanged_branch_passes_and_the_worktree_is_removed(self):
+        self.commit_change("docs only")
+        result = self.check(expect=0)
+        report, summary = self.report()
+        self.assertEqual(report["compare"], "interleaved")
+        bench = report["benchmarks"][0]
+        cpu = [m for m in bench["metrics"] if m["metric"] == "cpu"][0]
+        self.assertEqual(cpu["verdict"], "unchanged")
+        self.assertGreaterEqual(cpu["pairs"], 6)
+        self.assertLess(cpu["ci_low"], 0.3)
+        self.assertLess(cpu["ci_high"], 0.3)
+        self.assertEqual(len(cpu["baseline_runs"]), cpu["pairs"])
+        self.assertEqual(bench["runs"]["pairs"], cpu["pairs"])
+        # Progress: side, benchmark, pair k of n, running estimate.
+        self.assertRegex(result.stderr, r"\[1/1\] work  pair 6/6 \((base|head) first\)  cpu [+-]\d+\.\d%")
+        self.assertIn("building the base", result.stderr)
+        self.assertRegex(summary, r"`work` \| unchanged \| [^|]+ \| [\d.]+ ms \([+-]\d+\.\d% \[[+-]\d+\.\d%, "
+                                  r"[+-]\d+\.\d%\]\)")
+        self.assert_no_worktree()
+
+    def test_regression_exits_1_and_names_the_function(self):
+        self.commit_change("three times the work in changed_part", scale=300)
+        self.check(expect=1)
+        report, summary = self.report()
+        bench = report["benchmarks"][0]
+        self.assertEqual(bench["verdict"], "regressed")
+        cpu = [m for m in bench["metrics"] if m["metric"] == "cpu"][0]
+        self.assertEqual(cpu["verdict"], "regressed")
+        self.assertGreater(cpu["ci_low"], 0)
+        self.assertGreater(cpu["estimate"], 0.5)
+        self.assertIn("changed_part", summary)
+        self.assertEqual(bench["functions"][0]["name"], "changed_part")
+        self.assertIn("significant", bench["functions"][0])
+        self.assertRegex(summary, r"\*\*regressed\*\*, \d+ pairs")
+        with open(os.path.join(self.out, "junit.xml")) as f:
+            self.assertIn("pairs", f.read() + json.dumps(cpu))
+        with open(os.path.join(self.out, "index.html")) as f:
+            html = f.read()
+        self.assertRegex(html, r"\d+ pairs")
+        # The flame graph colours only the significant functions' frames.
+        with open(os.path.join(self.out, "work", "diff-cpu.html")) as f:
+            diff = f.read()
+        self.assertIn('"significant":[', diff)
+        self.assertIn("within noise", diff)
+        self.assert_no_worktree()
+
+    def test_base_build_failing_is_inconclusive_with_its_stderr(self):
+        # The base cannot build; the change fixes it.
+        git(self.repo, "checkout", "-q", "main")
+        self.write("work.c", "#error the base does not build\n" + WORK_C)
+        git(self.repo, "commit", "-q", "-am", "broken")
+        self.commit_change("fixed", files={"work.c": WORK_C})
+        result = self.check(expect=3)
+        self.assertIn("the base does not build", result.stderr)
+        self.assertIn("build.sh", result.stderr)
+        self.assertIn("the build of the base", result.stderr)
+        report, _ = self.report()
+        self.assertEqual(report["verdict"], "inconclusive")
+        self.assert_no_worktree()
+
+    def test_head_build_failing_is_an_error(self):
+        self.commit_change("broken", files={"work.c": "#error the head does not build\n" + WORK_C})
+        result = self.check(expect=2)
+        self.assertIn("the head does not build", result.stderr)
+        self.assert_no_worktree()
+
+    def test_benchmark_missing_at_the_base_is_new(self):
+        benches = [{"name": "work", "run": ["./out/work"]},
+                   {"name": "extra", "run": ["./out/work", "5000000"]}]
+        self.commit_change("a new benchmark",
+                           files={"profgate.json": json.dumps(self.config(benches), indent=2)})
+        self.check(expect=0)
+        report, summary = self.report()
+        verdicts = {b["name"]: b["verdict"] for b in report["benchmarks"]}
+        self.assertEqual(verdicts["extra"], "new")
+        self.assertIn(verdicts["work"], ("unchanged", "improved"))
+        self.assertIn("extra", summary)
+        self.assert_no_worktree()
+
+    def interrupt(self, sig):
+        """Starts a check of a slow benchmark, sends sig once pairs run."""
+        self.commit_change("slow", files={"profgate.json": json.dumps(self.config(
+            [{"name": "slow", "run": ["sleep", "0.4"]}]), indent=2)})
+        git(self.repo, "checkout", "-q", "main")
+        self.write("profgate.json", json.dumps(self.config([{"name": "slow", "run": ["sleep", "0.4"]}]),
+                                               indent=2))
+        git(self.repo, "commit", "-q", "-am", "slow at the base too")
+        git(self.repo, "checkout", "-q", "change")
+        git(self.repo, "merge", "-q", "main", "-m", "merge")
+        err_path = os.path.join(self.tmp, "stderr")
+        with open(err_path, "w") as err:
+            proc = subprocess.Popen([self.profgate, "check", "--base", "main", "--out", self.out],
+                                    cwd=self.repo, env=self.env(), stdout=subprocess.DEVNULL,
+                                    stderr=err, start_new_session=True)
+        try:
+            deadline = time.time() + RUN_TIMEOUT
+            while time.time() < deadline:
+                with open(err_path) as f:
+                    if "pair 1/" in f.read():
+                        break
+                time.sleep(0.05)
+            worktrees = git(self.repo, "worktree", "list", "--porcelain").count("worktree ")
+            self.assertEqual(worktrees, 2, "the base's worktree should exist while pairs run")
+            proc.send_signal(sig)
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        # The janitor removes it after a SIGKILL, asynchronously.
+        deadline = time.time() + 30
+        while time.time() < deadline and glob.glob(os.path.join(self.scratch, "profgate-base*")):
+            time.sleep(0.1)
+        with open(err_path) as f:
+            return proc.returncode, f.read()
+
+    def test_worktree_removed_after_sigterm(self):
+        rc, stderr = self.interrupt(signal.SIGTERM)
+        self.assertEqual(rc, -signal.SIGTERM, stderr)
+        self.assertIn("interrupted", stderr)
+        self.assert_no_worktree()
+
+    def test_worktree_removed_after_sigkill(self):
+        rc, stderr = self.interrupt(signal.SIGKILL)
+        self.assertEqual(rc, -signal.SIGKILL, stderr)
+        # The worktree; the run records' scratch folder of a killed
+        # profgate stays, as in stored-baseline mode.
+        self.assert_no_worktree("profgate-base*")
+
+    def test_compare_baseline_and_no_build_use_stored_baselines(self):
+        self.commit_change("docs only")
+        subprocess.run(["./build.sh"], cwd=self.repo, check=True, timeout=60)
+        result = self.check("--compare", "baseline", expect=3)
+        self.assertIn("no baseline", result.stderr)
+        report, _ = self.report()
+        self.assertNotIn("compare", report)
+        # --compare interleaved without "build": said, then stored baselines.
+        config = self.config()
+        del config["build"]
+        self.write("profgate.json", json.dumps(config))
+        result = self.check("--compare", "interleaved", expect=3)
+        self.assertIn("interleaved mode needs \"build\"", result.stderr)
+
+    def test_calibrate_writes_noise_floor_and_suggestion(self):
+        result = self.run_raw(["check", "--calibrate", "--out", self.out], cwd=self.repo, env=self.env())
+        self.assertEqual(result.returncode, 0, self.describe(result))
+        with open(os.path.join(self.out, "calibration.json")) as f:
+            cal = json.load(f)
+        self.assertEqual(cal["schema"], "profgate.calibration/1")
+        bench = cal["benchmarks"][0]
+        self.assertEqual(bench["name"], "work")
+        self.assertGreaterEqual(bench["pairs"], 12)
+        cpu = bench["metrics"]["cpu"]
+        # Head against itself: the interval contains no change.
+        self.assertLessEqual(cpu["ci_low"], 0)
+        self.assertGreaterEqual(cpu["ci_high"], 0)
+        self.assertGreater(cpu["noise_floor"], 0)
+        self.assertRegex(bench["suggestion"]["thresholds"]["cpu"], r"^\d+\.\d%$")
+        self.assertIn("suggested threshold", result.stderr)
+
+    def test_config_mistakes_exit_2_with_one_line(self):
+        for top, needle in (({"compare": "sideways"}, "compare"),
+                            ({"build": {"run": "make"}}, "build.run"),
+                            ({"build": {"run": ["make"], "dir": "x"}}, "unknown key 'dir'")):
+            self.write("profgate.json", json.dumps(self.config(**top)))
+            result = self.check(expect=2)
+            lines = result.stderr_lines()
+            self.assertEqual(len(lines), 1, result.stderr)
+            self.assertIn("profgate.json", lines[0])
+            self.assertIn(needle, lines[0])
+        self.write_config()
+        result = self.check("--compare", "both", expect=2)
+        self.assertIn("--compare", result.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
