@@ -165,6 +165,7 @@ class PipelineTest(ProfgateTestCase):
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text)
             os.chmod(path, stat.S_IRWXU)
+        cls.seed_action_cache()
         cls.origin = os.path.join(cls.root, "origin.git")
         git(cls.root, "init", "-q", "--bare", "-b", "main", cls.origin)
         cls.dev = os.path.join(cls.root, "dev")
@@ -187,6 +188,28 @@ class PipelineTest(ProfgateTestCase):
     @staticmethod
     def url(path):
         return "file://" + path
+
+    @classmethod
+    def seed_action_cache(cls):
+        """The stand-in of actions/cache's store (key -> saved folder), holding
+        what an earlier run of the action saved under this source's key: the
+        profgate of this build, installed (cmake --install) as a relocatable
+        tree. Most tests run the action on that cache hit; one runs it with
+        an empty cache (the build) and one with a release tarball."""
+        cls.cache_store = os.path.join(cls.root, "actions-cache")
+        os.makedirs(cls.cache_store)
+        out = os.path.join(cls.root, "key-output")
+        run = run_bash('bash "%s/action-install.sh" key' % CI, cls.root,
+                       clean_env(GITHUB_OUTPUT=out, RUNNER_TOOL_CACHE=os.path.join(cls.root, "unused")), "key")
+        if run.returncode != 0:
+            raise AssertionError(str(run))
+        cls.cache_key = PipelineTest.parse_output_file(out)["key"]
+        tree = os.path.join(cls.cache_store, cls.cache_key)
+        build = os.path.dirname(os.path.dirname(os.path.abspath(cls.profgate)))
+        inst = subprocess.run(["cmake", "--install", build, "--prefix", tree], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=120)
+        if inst.returncode != 0 or not os.access(os.path.join(tree, "bin", "profgate"), os.X_OK):
+            raise AssertionError("cannot install the build into the stand-in cache:\n" + inst.stdout)
 
     @classmethod
     def write_config(cls, repo, grow, small_blocks="2"):
@@ -281,33 +304,51 @@ class PipelineTest(ProfgateTestCase):
         return comments
 
     def action_env(self, ws, gh_state, gh_log, **extra):
+        """The runner's environment. profgate is not on PATH: the action's
+        install steps put it there (GITHUB_PATH)."""
+        path = [p for p in os.environ.get("PATH", "").split(os.pathsep)
+                if p and os.path.abspath(p) != self.profgate_dir]
         return runner_env(
             os.path.join(self.tmp, "home"),
-            PATH=os.pathsep.join([self.bin, self.profgate_dir, os.environ.get("PATH", "")]),
+            PATH=os.pathsep.join([self.bin] + path),
             GITHUB_ACTIONS="true", CI="true", GITHUB_WORKSPACE=ws, GITHUB_REPOSITORY=REPO,
-            GITHUB_SERVER_URL="https://github.com", GITHUB_RUN_ID="4242",
+            GITHUB_SERVER_URL="https://github.com", GITHUB_RUN_ID="4242", GITHUB_RUN_ATTEMPT="1",
             RUNNER_TEMP=os.path.join(self.tmp, "runner-temp"),
+            RUNNER_TOOL_CACHE=os.path.join(self.tmp, "toolcache"),
             PG_FAKE_GH_STATE=gh_state, PG_FAKE_GH_LOG=gh_log, **extra)
 
-    def run_action(self, ws, inputs, env, event="pull_request", pr=7, build_fails=False):
+    def run_action(self, ws, inputs, env, event="pull_request", pr=7, build_fails=False, base_ref="main",
+                   head_repo=REPO, cache_store=None):
         """Runs ci/action.yml's steps as GitHub's runner does for a composite
-        action. The build step is not run (profgate is on PATH already); with
-        build_fails it counts as failed, as when apt or the build breaks."""
+        action, every `run:` step for real. Of the `uses:` steps, actions/cache
+        is played with a folder per key (cache_store, default the class's,
+        seeded with this build; saved at the end of the job, as its post step
+        does, when it missed); upload-artifact is looked at, not run. With
+        build_fails, the install step counts as failed, as when apt or the
+        build breaks. base_ref is github.base_ref of a pull request event;
+        head_repo the repository its head branch lives in (another: a fork)."""
         action = load_ci("action.yml")
         declared = action["inputs"]
         for key in inputs:
             self.assertIn(key, declared, "action.yml has no input %r" % key)
         values = {k: (v or {}).get("default", "") or "" for k, v in declared.items()}
         values.update(inputs)
+        is_pr = event.startswith("pull_request")
         context = {
             "inputs": values,
             "github": {"action_path": CI, "token": "ghs_standin", "event_name": event,
-                       "event": {"pull_request": {"number": pr}} if event.startswith("pull_request") else {},
-                       "repository": REPO, "workspace": ws},
+                       "event": ({"pull_request": {"number": pr, "head": {"repo": {"full_name": head_repo}}},
+                                  "repository": {"name": REPO.split("/")[1]}} if is_pr
+                                 else {"repository": {"name": REPO.split("/")[1]}}),
+                       "base_ref": base_ref if is_pr else "",
+                       "repository": REPO, "repository_owner": REPO.split("/")[0], "workspace": ws},
             "runner": {"temp": env["RUNNER_TEMP"]},
             "steps": {},
         }
+        env = dict(env)
         os.makedirs(env["RUNNER_TEMP"], exist_ok=True)
+        cache_store = cache_store or self.cache_store
+        to_save = []
         result = ActionRun()
         status = "success"
         for number, step in enumerate(action["runs"]["steps"]):
@@ -320,13 +361,27 @@ class PipelineTest(ProfgateTestCase):
                 record["uses"] = step["uses"]
                 record["with"] = {k: miniyaml.substitute(v, context, status)
                                   for k, v in (step.get("with") or {}).items()}
+                outputs = {}
+                if step["uses"] == "actions/cache@v4":
+                    key, path = record["with"]["key"], record["with"]["path"]
+                    self.assertTrue(key and path, record)
+                    saved = os.path.join(cache_store, key)
+                    if os.path.isdir(saved):
+                        shutil.copytree(saved, path, symlinks=True, dirs_exist_ok=True)
+                        outputs["cache-hit"] = "true"
+                    else:
+                        to_save.append((path, saved))
+                        outputs["cache-hit"] = "false"
+                elif step["uses"] == "actions/upload-artifact@v4":
+                    outputs["artifact-id"] = "77"
+                    outputs["artifact-url"] = "https://github.com/%s/actions/runs/4242/artifacts/77" % REPO
+                record["outputs"] = outputs
+                if step.get("id"):
+                    context["steps"][step["id"]] = {"outputs": outputs, "outcome": "success"}
                 continue
-            if step.get("name") == "build profgate":
-                record["skipped_because"] = "profgate is built already"
-                record["script"] = miniyaml.substitute(step["run"], context, status)
-                if build_fails:
-                    status = "failure"
-                    record["skipped_because"] = "made to fail by the test"
+            if step.get("name") == "install profgate" and build_fails:
+                record["skipped_because"] = "made to fail by the test"
+                status = "failure"
                 continue
             self.assertEqual(step.get("shell"), "bash", "a run step of a composite action needs shell: bash")
             step_env = dict(env)
@@ -335,6 +390,9 @@ class PipelineTest(ProfgateTestCase):
             output_file = os.path.join(env["RUNNER_TEMP"], "output-%d" % number)
             open(output_file, "w").close()
             step_env["GITHUB_OUTPUT"] = output_file
+            path_file = os.path.join(env["RUNNER_TEMP"], "path-%d" % number)
+            open(path_file, "w").close()
+            step_env["GITHUB_PATH"] = path_file
             summary_file = os.path.join(env["RUNNER_TEMP"], "summary-%d" % number)
             with open(summary_file, "w") as f:
                 f.write("earlier step\n")
@@ -345,14 +403,24 @@ class PipelineTest(ProfgateTestCase):
             record.update(ran=True, run=run, env={k: step_env[k] for k in (step.get("env") or {})},
                           output_text=read(output_file), outputs=outputs,
                           step_summary=read(summary_file))
+            # GITHUB_PATH: prepended to PATH for the steps after this one.
+            for line in read(path_file).splitlines():
+                if line.strip():
+                    env["PATH"] = line.strip() + os.pathsep + env["PATH"]
             if step.get("id"):
                 context["steps"][step["id"]] = {"outputs": outputs,
                                                 "outcome": "success" if run.returncode == 0 else "failure"}
             if run.returncode != 0:
                 status = "failure"
+        # actions/cache's post step: saves what missed, if the job succeeded so far.
+        if status == "success":
+            for path, saved in to_save:
+                if os.path.isdir(path):
+                    shutil.copytree(path, saved, symlinks=True)
         result.outputs = {k: miniyaml.substitute(v.get("value"), context, "success")
                           for k, v in (action.get("outputs") or {}).items()}
         result.status = status
+        result.path = env["PATH"]
         return result
 
     @staticmethod
@@ -663,17 +731,29 @@ class PipelineTest(ProfgateTestCase):
         self.assertEqual(r["baseline"]["commit"], self.main_commit)
         self.assertEqual(r["baseline"]["distance"], 0)
 
-        # Through the action, a shallow runner is a warning, or a failure
-        # with fail-on-inconclusive.
+        # Through the action, a shallow single-branch clone (actions/checkout's
+        # default depth) needs no git step in the workflow: the action fetches
+        # the history and the pull request's base branch (github.base_ref).
         shallow2 = os.path.join(self.tmp, "shallow2")
         git(self.tmp, "clone", "-q", "--depth", "1", "--branch", "two-step", self.url(self.origin), shallow2)
-        self.fetch_notes(shallow2)
         state = self.gh_state([])
         log = os.path.join(self.tmp, "gh.log")
+        run = self.run_action(shallow2, {"store": "git-notes"}, self.action_env(shallow2, state, log))
+        check = run.step("profgate check")["run"]
+        self.assertEqual(run.outputs["exit-code"], "1", str(check))
+        self.assertEqual(run.outputs["verdict"], "regressed")
+        self.assertIn("the clone is shallow", check.stdout)
+        self.assertEqual(git(shallow2, "rev-parse", "--is-shallow-repository"), "false")
+        r = json.loads(read(os.path.join(shallow2, "profgate-report", "result.json")))
+        self.assertEqual(r["baseline"]["commit"], self.main_commit)
+        # A base that is not there: inconclusive, a warning, or a failure
+        # with fail-on-inconclusive.
         for fail, expect in (("false", 0), ("true", 3)):
-            run = self.run_action(shallow2, {"store": "git-notes", "fail-on-inconclusive": fail},
+            run = self.run_action(shallow2, {"store": "git-notes", "base": "origin/gone",
+                                             "fail-on-inconclusive": fail},
                                   self.action_env(shallow2, state, log))
             self.assertEqual(run.outputs["status"], "3", str(run.step("profgate check")["run"]))
+            self.assertEqual(run.outputs["verdict"], "inconclusive")
             verdict = run.step("verdict")["run"]
             self.assertEqual(verdict.returncode, expect, str(verdict))
             self.assertIn("::warning::" if fail == "false" else "::error::", verdict.stdout)
@@ -941,7 +1021,10 @@ class PipelineTest(ProfgateTestCase):
         self.assertEqual(run.step("upload the report")["with"]["name"], "profgate-report")
         ours = self.ours(state)
         self.assertEqual(len(ours), 1, self.comments(state))
-        self.assertEqual(ours[0]["body"], MARKER + "\n" + summary)
+        # No report-url: the comment ends with the link to the report's artifact.
+        self.assertEqual(ours[0]["body"], MARKER + "\n" + summary + "\nThe full report (flame graphs, HTML): "
+                         "[the artifact of this run](https://github.com/%s/actions/runs/4242/artifacts/77), a zip; "
+                         "open `index.html` in it.\n" % REPO)
         self.assertEqual(run.step("verdict")["run"].returncode, 1)
 
 
