@@ -153,8 +153,9 @@ with open(sys.argv[1], encoding="utf-8") as f:
     ours = json.load(f)
 with open(sys.argv[2], encoding="utf-8") as f:
     theirs = json.load(f)
-names = {b.get("name") for b in ours.get("benchmarks", [])}
-ours["benchmarks"] = [b for b in theirs.get("benchmarks", []) if b.get("name") not in names] + ours["benchmarks"]
+merged = dict(theirs.get("benchmarks") or {})
+merged.update(ours["benchmarks"])
+ours["benchmarks"] = merged
 json.dump(ours, sys.stdout, indent=1)
 sys.stdout.write("\n")
 EOF
