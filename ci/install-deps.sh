@@ -46,10 +46,11 @@ Check (tests only); then run 'bash ci/build.sh build -DPG_TESTS=OFF'.
 EOF
     exit 2 ;;
 esac
-# build-essential brings dpkg-dev, whose dpkg-shlibdeps ci/package.sh uses.
+# build-essential brings dpkg-dev, whose dpkg-shlibdeps ci/package.sh (CPack) uses,
+# with file.
 pkgs=(build-essential cmake pkg-config git
       libunwind-dev libcjson-dev libgit2-dev check libdw-dev libelf-dev
-      python3 binutils "$perftools")
+      python3 binutils file "$perftools")
 if [ "${PROFGATE_PACKAGE_TESTS:-0}" = 1 ]; then
   pkgs+=(debootstrap)
 fi
