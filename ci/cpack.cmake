@@ -9,8 +9,12 @@
 # only DT_RPATH is also searched for the dependencies of those libraries
 # (libgit2's own, libunwind's liblzma). In the .deb, lib/profgate/ holds the
 # collector alone and the libraries come from the package's dependencies.
-set_target_properties(profgate PROPERTIES INSTALL_RPATH "\$ORIGIN/../lib/profgate")
-set_target_properties(profgate_collector PROPERTIES INSTALL_RPATH "\$ORIGIN")
+# The build tree is linked with the same run paths (build/harness/../lib/profgate
+# holds the collector, as the installed tree does), so that install copies the
+# files as they are: otherwise CMake gives the build tree a run path ending in
+# an empty entry, which the loader reads as the current directory.
+set_target_properties(profgate PROPERTIES INSTALL_RPATH "\$ORIGIN/../lib/profgate" BUILD_WITH_INSTALL_RPATH ON)
+set_target_properties(profgate_collector PROPERTIES INSTALL_RPATH "\$ORIGIN" BUILD_WITH_INSTALL_RPATH ON)
 target_link_options(profgate PRIVATE -Wl,--disable-new-dtags)
 target_link_options(profgate_collector PRIVATE -Wl,--disable-new-dtags)
 
