@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "pyframes.h"
 
 struct pg_state pg = { .fd = -1, .wake_fd = -1, .write_lock = PTHREAD_MUTEX_INITIALIZER };
 __thread int pg_busy __attribute__((tls_model("initial-exec")));
@@ -122,6 +123,7 @@ static void drain_slot(struct pg_slot *s)
 
 void pg_drain_all(void)
 {
+	pg_pyframes_drain();  /* names first, so that a cut file has the names its frames use */
 	int n = atomic_load(&pg.nslots);
 	for (int i = 0; i < n; i++) {
 		struct pg_slot *s = &pg.slots[i];
@@ -255,6 +257,7 @@ static void write_process_record(void)
 	pg_write_all(exe, strlen(exe) + 1);
 	pg_write_all(zeros, padded - payload);
 	pg_modules_snapshot();
+	pg_pyframes_write_info();
 	pthread_mutex_unlock(&pg.write_lock);
 }
 
@@ -539,6 +542,7 @@ __attribute__((constructor)) static void pg_init(int argc, char **argv, char **e
 	}
 	pg.slots = slots;
 	pg.enabled = 1;
+	pg_pyframes_init();
 	if (pg.mode != PG_MODE_NONE && pg_sampler_install() < 0)
 		pg.mode = PG_MODE_NONE;
 	start_process();
@@ -579,6 +583,7 @@ void pg_finish(int exit_code, int in_signal)
 			pg_write_all(fbuf, flen);
 			pg_tracker_snapshot(fbuf, sizeof fbuf, in_signal);
 		}
+		pg_pyframes_write_info();
 		write_end_record(exit_code);
 		pthread_mutex_unlock(&pg.write_lock);
 	}
@@ -600,6 +605,7 @@ void pg_after_fork_child(void)
 		return;
 	pthread_mutex_init(&pg.write_lock, NULL);
 	pg_tracker_after_fork_child(pg.follow);
+	pg_pyframes_after_fork_child();
 	int n = atomic_load(&pg.nslots);
 	for (int i = 0; i < n; i++) {
 		struct pg_slot *s = &pg.slots[i];

@@ -27,6 +27,7 @@
 #include <libunwind.h>
 
 #include "collector.h"
+#include "pyframes.h"
 
 #define UNWIND_EXTRA 8  /* handler, libunwind and trampoline frames above the interrupted one */
 
@@ -134,6 +135,7 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 	} else {
 		for (int i = start; i < n && nf < PG_REC_MAX_FRAMES; i++)
 			frames[nf++] = (uint64_t)(uintptr_t)raw[i];
+		nf = pg_pyframes_merge(frames, nf, PG_REC_MAX_FRAMES, 0);
 	}
 	append_sample(s, frames, nf, 0, weight);
 	if (pg.mode == PG_MODE_WALL) {

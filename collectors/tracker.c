@@ -39,6 +39,7 @@
 #include <libunwind.h>
 
 #include "collector.h"
+#include "pyframes.h"
 
 #define MAX_MEM_FRAMES 64
 #define UNWIND_SKIP_MAX 4   /* frames of the wrapper itself at the top of a trace */
@@ -460,6 +461,9 @@ static uint32_t capture(uint64_t *out)
 	uint32_t k = 0;
 	for (; i < n && k < MAX_MEM_FRAMES; i++)
 		out[k++] = (uint64_t)(uintptr_t)raw[i];
+	pg_busy++;
+	k = pg_pyframes_merge(out, k, MAX_MEM_FRAMES, 1);
+	pg_busy--;
 	return k;
 }
 

@@ -23,6 +23,7 @@
 #include "folded.h"
 #include "profile_json.h"
 #include "report_html.h"
+#include "pynames.h"
 #include "records.h"
 #include "run.h"
 #include "symbolize.h"
@@ -204,11 +205,19 @@ static int list_records(char ***out, size_t *count, const char *dir)
 	return err;
 }
 
-/* Address -> interned frame, per process; also counts distinct addresses. */
+/* Frame word -> interned frame, per process; also counts distinct addresses. */
 struct addr_entry {
-	uint64_t key;  /* (addr << 1 | is_return) + 1; 0 empty */
+	uint64_t key;  /* native: (addr << 1 | is_return) + 1 (below 2^49); tagged: the word itself; 0 empty */
 	pg_frame_id id;
 	int skip;      /* profgate's own frame */
+	int kind;      /* enum frame_kind */
+};
+
+enum frame_kind {
+	FRAME_NATIVE = 0,
+	FRAME_PYTHON,       /* a Python function */
+	FRAME_MACHINERY,    /* the interpreter's call machinery: gives way to Python frames */
+	FRAME_INTERP_UNRESOLVED,  /* an unnamed frame of the interpreter */
 };
 
 struct addr_cache {
@@ -250,25 +259,81 @@ static const char *root_name(const struct pg_proc *p)
 	return slash && slash[1] ? slash + 1 : s;
 }
 
+/* The name of a tagged frame word (Python or marker) into buf. */
+static const char *tagged_name(char *buf, size_t cap, const struct pg_proc *p, uint64_t word,
+			       const char *cwd, int *kind)
+{
+	if (pg_frame_tag(word) == PG_FRAME_TAG_MARKER) {
+		*kind = FRAME_NATIVE;
+		return (word & 0xffff) == PG_FRAME_KERNEL ? "[kernel]" : "[unknown]";
+	}
+	*kind = FRAME_PYTHON;
+	const struct pg_pycode *c = pg_proc_pycode(p, pg_frame_py_code(word));
+	if (!c) {
+		snprintf(buf, cap, "[python]");
+		return buf;
+	}
+	pg_pyname_format(buf, cap, c->qualname[0] ? c->qualname : "[python]",
+			 c->filename[0] ? c->filename : "?", pg_frame_py_line(word), cwd);
+	return buf;
+}
+
+/* Between a Python frame and the next one towards the leaf, the
+ * interpreter's call machinery and its unnamed frames give way (the Python
+ * frames stand for them); a named C function that Python code called stays. */
+static size_t drop_machinery(pg_frame_id *stack, const int *kinds, size_t depth)
+{
+	size_t out = 0;
+	int seen_py = 0;
+	for (size_t i = 0; i < depth; i++) {
+		int k = kinds[i];
+		if (k == FRAME_PYTHON)
+			seen_py = 1;
+		if (seen_py && k == FRAME_MACHINERY)
+			continue;
+		if (seen_py && k == FRAME_INTERP_UNRESOLVED) {
+			/* Unnamed: dropped only when a Python frame follows. */
+			size_t j = i + 1;
+			while (j < depth && kinds[j] != FRAME_PYTHON && kinds[j] != FRAME_NATIVE)
+				j++;
+			if (j < depth && kinds[j] == FRAME_PYTHON)
+				continue;
+		}
+		stack[out++] = stack[i];
+	}
+	return out;
+}
+
 /* Symbolizes addrs[0..n) (leaf first, addrs[0] exact, the others return
  * addresses) into stack[1..] root first after stack[0] = root; returns the
- * depth. profgate's own frames are left out. */
+ * depth. profgate's own frames are left out; Python frames are named from
+ * the process's code records. */
 static int symbolize_stack(size_t *depth_out, pg_frame_id *stack, pg_frame_id root,
 			   struct pg_profile *names, struct pg_symbolizer *sym,
 			   const struct pg_proc *p, struct addr_cache *cache, uint32_t generation,
 			   const uint64_t *addrs, uint32_t n, int first_is_return, struct pg_run_result *r)
 {
 	size_t depth = 0;
-	int err;
+	int err, any_py = 0;
+	int kinds[PG_REC_MAX_FRAMES + 2];
+	kinds[depth] = FRAME_NATIVE;
 	stack[depth++] = root;
 	for (uint32_t k = n; k-- > 0;) {
 		uint64_t addr = addrs[k];
 		int is_ret = k > 0 || first_is_return;
-		uint64_t key = ((addr << 1) | (uint64_t)is_ret) + 1;
+		int tagged = pg_frame_tag(addr) != PG_FRAME_TAG_NATIVE;
+		uint64_t key = tagged ? addr : ((addr << 1) | (uint64_t)is_ret) + 1;
 		struct addr_entry *e = addr_slot(cache, key);
 		if (!e)
 			return pg_error_set("out of memory");
-		if (!e->key) {
+		if (!e->key && tagged) {
+			char buf[1024];
+			const char *name = tagged_name(buf, sizeof buf, p, addr, r->py_cwd, &e->kind);
+			if ((err = pg_profile_intern(&e->id, names, name, strlen(name))) < 0)
+				return err;
+			e->key = key;
+			cache->used++;
+		} else if (!e->key) {
 			const struct pg_module *m = pg_proc_module_at(p, generation, addr);
 			e->key = key;
 			cache->used++;
@@ -287,13 +352,20 @@ static int symbolize_stack(size_t *depth_out, pg_frame_id *stack, pg_frame_id ro
 				e->skip = 1;
 				continue;
 			}
+			if (pg_pyname_is_call_machinery(name))
+				e->kind = FRAME_MACHINERY;
+			else if (!resolved && (strstr(name, "[python") == name || strstr(name, "[libpython") == name))
+				e->kind = FRAME_INTERP_UNRESOLVED;
 			if ((err = pg_profile_intern(&e->id, names, name, strlen(name))) < 0)
 				return err;
 		}
-		if (!e->skip)
+		if (!e->skip) {
+			any_py |= e->kind == FRAME_PYTHON;
+			kinds[depth] = e->kind;
 			stack[depth++] = e->id;
+		}
 	}
-	*depth_out = depth;
+	*depth_out = any_py ? drop_machinery(stack, kinds, depth) : depth;
 	return 0;
 }
 
@@ -465,6 +537,31 @@ static int cmp_timeline(const void *a, const void *b)
 	return x->t_ns < y->t_ns ? -1 : x->t_ns > y->t_ns;
 }
 
+/* What the first process image with a Python runtime said about its frames
+ * (a shell or launcher before it has none); an image whose frames are on
+ * wins over one whose are off. */
+static int note_python(struct pg_run_result *r, const struct pg_proc *p)
+{
+	if (!p->has_pyinfo || p->pyinfo.status == PG_PY_NONE)
+		return 0;
+	if (r->py_status == PG_PY_ON || (r->py_status == PG_PY_OFF && p->pyinfo.status != PG_PY_ON))
+		return 0;
+	r->py_status = (int)p->pyinfo.status;
+	memcpy(r->py_version, p->pyinfo.version, sizeof r->py_version);
+	r->py_version[sizeof r->py_version - 1] = '\0';
+	free(r->py_reason);
+	r->py_reason = NULL;
+	if (p->pyinfo.status != PG_PY_ON && !(r->py_reason = strdup(p->py_reason)))
+		return pg_error_set("out of memory");
+	r->py_walks = p->pyinfo.walks;
+	r->py_frames = p->pyinfo.frames;
+	r->py_faults = p->pyinfo.faults;
+	r->py_invalid = p->pyinfo.invalid;
+	r->py_mismatched = p->pyinfo.mismatched;
+	r->py_mem_hooked = (int)p->pyinfo.mem_hooked;
+	return 0;
+}
+
 /* Reads, symbolizes and merges every record file of raw_dir into r. */
 static int read_records(struct pg_run_result *r, const struct pg_run_request *req, const char *raw_dir)
 {
@@ -477,6 +574,7 @@ static int read_records(struct pg_run_result *r, const struct pg_run_request *re
 
 	if ((err = list_records(&files, &nfiles, raw_dir)) < 0)
 		goto done;
+	r->py_cwd = req->cwd ? realpath(req->cwd, NULL) : getcwd(NULL, 0);
 	procs = calloc(nfiles ? nfiles : 1, sizeof *procs);
 	r->roots = calloc(nfiles ? nfiles : 1, sizeof *r->roots);
 	r->procs = calloc(nfiles ? nfiles : 1, sizeof *r->procs);
@@ -503,6 +601,11 @@ static int read_records(struct pg_run_result *r, const struct pg_run_request *re
 	for (size_t i = 0; i < nprocs; i++)
 		if (procs[i].start_ns < t0)
 			t0 = procs[i].start_ns;
+	for (size_t i = 0; i < nprocs; i++) {
+		struct pg_proc *p = &procs[i];
+		if ((err = note_python(r, p)) < 0)
+			goto done;
+	}
 	for (size_t i = 0; i < nprocs; i++) {
 		struct pg_proc *p = &procs[i];
 		struct pg_run_process *rp = &r->procs[r->nprocs];
@@ -702,6 +805,8 @@ int pg_run_profile(struct pg_run_result *out, const struct pg_run_request *req)
 		goto done;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (out->py_reason)
+		fprintf(stderr, "profgate: %s\n", out->py_reason);
 	out->postprocess_seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	err = 0;
 done:
@@ -742,6 +847,8 @@ void pg_run_result_release(struct pg_run_result *r)
 	free(r->timeline);
 	free(r->roots);
 	free(r->stderr_tail);
+	free(r->py_cwd);
+	free(r->py_reason);
 	memset(r, 0, sizeof *r);
 }
 
@@ -957,6 +1064,10 @@ int pg_run_write_dir(const struct pg_run_result *r, const struct pg_run_request 
 		.threads = jthreads, .nthreads = r->nthreads,
 		.sym_frames = r->sym_frames, .sym_unresolved = r->sym_unresolved,
 		.profgate_version = PG_VERSION, .postprocess_seconds = r->postprocess_seconds,
+		.py_status = r->py_status, .py_version = r->py_version, .py_reason = r->py_reason,
+		.py_walks = r->py_walks, .py_frames = r->py_frames, .py_faults = r->py_faults,
+		.py_invalid = r->py_invalid, .py_mismatched = r->py_mismatched,
+		.py_mem_hooked = r->py_mem_hooked,
 	};
 	if (asprintf(&path, "%s/profile.json", dir) < 0) {
 		path = NULL;

@@ -66,6 +66,12 @@ struct pg_run_summary {
 	uint64_t sym_frames, sym_unresolved;
 	const char *profgate_version;
 	double postprocess_seconds;   /* reading, symbolizing, folding after the command ended */
+	/* Python: written when the command ran a Python runtime (py_status != 0) */
+	int py_status;                /* enum pg_py_status: 1 frames read, 2 off */
+	const char *py_version;
+	const char *py_reason;        /* why off; NULL when on */
+	uint64_t py_walks, py_frames, py_faults, py_invalid, py_mismatched;
+	int py_mem_hooked;
 };
 
 /* Writes the summary to path atomically. */
