@@ -353,6 +353,10 @@ static void *sampler_main(void *arg)
 	(void)arg;
 	sigset_t all;
 	sigfillset(&all);
+	/* Faults stay deliverable: the Python frame source's guard catches its
+	 * own reads of other threads' frames (a blocked fault would kill). */
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	prctl(PR_SET_NAME, "profgate", 0, 0, 0);
 	pg_busy = 1;  /* nothing this thread does is the program's */

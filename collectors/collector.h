@@ -123,6 +123,15 @@ PG_HIDDEN void pg_tracker_heap_point(unsigned char *buf, size_t *len, size_t cap
 PG_HIDDEN void pg_tracker_after_fork_child(int keep);
 PG_HIDDEN void pg_tracker_atfork_prepare(void);
 PG_HIDDEN void pg_tracker_atfork_parent(void);
+/* For allocators wrapped elsewhere (pymem.c): events recorded as the malloc
+ * hooks record theirs, with the caller's stack. record_free returns the
+ * bytes it removed, -1 if p was not tracked. */
+PG_HIDDEN void pg_tracker_record_alloc(void *p, size_t n);
+PG_HIDDEN int64_t pg_tracker_record_free(void *p);
+PG_HIDDEN void pg_tracker_record_unmap(void *p, size_t n);
+
+/* pymem.c */
+PG_HIDDEN void pg_pymem_maybe_install(void);
 
 /* modules.c */
 PG_HIDDEN void pg_modules_snapshot(void);                  /* caller holds write_lock */

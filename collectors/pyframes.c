@@ -66,16 +66,21 @@ struct layout {
 	int ascii_size, compact_size, compact_utf8, compact_utf8_length;
 	int owner_cstack;                   /* owner of shim frames that separate C calls; -1: none (3.11) */
 	int has_debug_offsets;
+	/* the thread list, for threads read from another thread (wall mode) */
+	int rt_interpreters_head, interp_next, interp_threads_head, ts_next, ts_native_thread_id;
 };
 
 /* Measured with offsetof() against each version's internal headers. */
 static const struct layout layouts[] = {
 	{ "3.11", 0x030b0000, 0x030bffff, 0x28b20, 0x250, 0x254, 56, 8, -1,
-	  32, 48, 56, 69, 68, 112, 128, 72, 136, 184, 168, 48, 72, 56, 48, -1, 0 },
+	  32, 48, 56, 69, 68, 112, 128, 72, 136, 184, 168, 48, 72, 56, 48, -1, 0,
+	  40, 0, 16, 8, 160 },
 	{ "3.12", 0x030c0000, 0x030cffff, 0x704a8, 0x608, 0x60c, 56, 0, -1,
-	  0, 8, 56, 70, -1, 112, 128, 68, 136, 192, 176, 40, 56, 48, 40, 3, 0 },
+	  0, 8, 56, 70, -1, 112, 128, 68, 136, 192, 176, 40, 56, 48, 40, 3, 0,
+	  40, 0, 72, 8, 144 },
 	{ "3.13", 0x030d0000, 0x030dffff, 0x452b8, 0x870, 0x874, -1, -1, 72,
-	  0, 8, 56, 70, -1, 112, 128, 68, 136, 200, 184, 40, 56, 48, 40, 3, 1 },
+	  0, 8, 56, 70, -1, 112, 128, 68, 136, 200, 184, 40, 56, 48, 40, 3, 1,
+	  632, 7264, 7344, 8, 160 },
 };
 
 enum { OWNER_GENERATOR = 1, OWNER_MAX = 3 };
@@ -189,7 +194,10 @@ static int debug_offsets_agree(const struct layout *L)
 	       d[30] == (uint64_t)L->f_code && d[31] == (uint64_t)L->f_instr &&
 	       d[33] == (uint64_t)L->f_owner && d[35] == (uint64_t)L->co_filename &&
 	       d[37] == (uint64_t)L->co_qualname && d[38] == (uint64_t)L->co_linetable &&
-	       d[39] == (uint64_t)L->co_firstlineno && d[43] == (uint64_t)L->co_code_adaptive;
+	       d[39] == (uint64_t)L->co_firstlineno && d[43] == (uint64_t)L->co_code_adaptive &&
+	       d[5] == (uint64_t)L->rt_interpreters_head && d[8] == (uint64_t)L->interp_next &&
+	       d[9] == (uint64_t)L->interp_threads_head && d[21] == (uint64_t)L->ts_next &&
+	       d[25] == (uint64_t)L->ts_native_thread_id;
 }
 
 void pg_pyframes_init(void)
@@ -296,6 +304,28 @@ static void *thread_state(void)
 		return NULL;
 	unsigned key = RD(unsigned, P.runtime + L->tss_key);
 	return pthread_getspecific((pthread_key_t)key);
+}
+
+/* Another thread's state, found by its kernel thread id in the
+ * interpreters' thread lists (read while they may change: guarded, capped). */
+static void *thread_state_of(pid_t tid)
+{
+	const struct layout *L = P.L;
+	if (!RD(int, P.runtime + L->tss_initialized))
+		return NULL;
+	uintptr_t interp = rdp((uintptr_t)P.runtime + (uintptr_t)L->rt_interpreters_head);
+	for (int i = 0; interp && i < 16; i++) {
+		uintptr_t ts = rdp(interp + (uintptr_t)L->interp_threads_head);
+		for (int k = 0; ts && k < 4096; k++) {
+			if ((ts & 7) != 0)
+				return NULL;
+			if (RD(unsigned long, ts + (uintptr_t)L->ts_native_thread_id) == (unsigned long)tid)
+				return (void *)ts;
+			ts = rdp(ts + (uintptr_t)L->ts_next);
+		}
+		interp = rdp(interp + (uintptr_t)L->interp_next);
+	}
+	return NULL;
 }
 
 /* Copies a str object's text as UTF-8 (compact objects only). */
@@ -476,10 +506,9 @@ struct pyframe {
 
 /* Reads this thread's Python frames, innermost first. Returns the count, or
  * -1 if the walk had to stop at something invalid. Runs inside the guard. */
-static int walk(struct pyframe *out, int cap)
+static int walk(struct pyframe *out, int cap, void *ts)
 {
 	const struct layout *L = P.L;
-	void *ts = thread_state();
 	if (!ts)
 		return 0;
 	uintptr_t t = (uintptr_t)ts, frame;
@@ -529,7 +558,7 @@ static int walk(struct pyframe *out, int cap)
 }
 
 /* The walk under this thread's fault guard: -2 if it faulted. */
-static __attribute__((noinline)) int guarded_walk(struct pyframe *py)
+static __attribute__((noinline)) int guarded_walk(struct pyframe *py, pid_t other)
 {
 	sigjmp_buf jb;
 	sigjmp_buf *saved = t_jb;
@@ -538,7 +567,7 @@ static __attribute__((noinline)) int guarded_walk(struct pyframe *py)
 		return -2;
 	}
 	t_jb = &jb;
-	int np = walk(py, MAX_PY_FRAMES);
+	int np = walk(py, MAX_PY_FRAMES, other ? thread_state_of(other) : thread_state());
 	t_jb = saved;
 	return np;
 }
@@ -560,7 +589,7 @@ uint32_t pg_pyframes_merge(uint64_t *frames, uint32_t n, uint32_t cap, int first
 	if (!evals)
 		return n;
 	struct pyframe py[MAX_PY_FRAMES];
-	int np = guarded_walk(py);
+	int np = guarded_walk(py, 0);
 	if (np == -2) {
 		atomic_fetch_add_explicit(&P.faults, 1, memory_order_relaxed);
 		return n;
@@ -613,6 +642,31 @@ uint32_t pg_pyframes_merge(uint64_t *frames, uint32_t n, uint32_t cap, int first
 	memcpy(frames, out, k * sizeof *out);
 	atomic_fetch_add_explicit(&P.walks, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&P.frames, (uint64_t)emitted, memory_order_relaxed);
+	return k;
+}
+
+uint32_t pg_pyframes_waiting(uint64_t *frames, uint32_t n, uint32_t cap, pid_t tid)
+{
+	if (P.status != PG_PY_ON)
+		return n;
+	struct pyframe py[MAX_PY_FRAMES];
+	int np = guarded_walk(py, tid);
+	if (np <= 0)
+		return n;  /* no Python state (yet), or it could not be read: the last stack stands */
+	/* The native frames below the outermost Python frame of the last stack
+	 * (or below its outermost evaluator call, or all of it). */
+	uint32_t from = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (pg_frame_tag(frames[i]) == PG_FRAME_TAG_PYTHON || in_eval(frames[i], i > 0))
+			from = i + 1;
+	uint64_t out[PG_REC_MAX_FRAMES];
+	uint32_t k = 0;
+	for (int i = 0; i < np && k < cap && k < PG_REC_MAX_FRAMES; i++)
+		if (py[i].word)
+			out[k++] = py[i].word;
+	for (uint32_t i = from; i < n && k < cap && k < PG_REC_MAX_FRAMES; i++)
+		out[k++] = frames[i];
+	memcpy(frames, out, k * sizeof *out);
 	return k;
 }
 

@@ -22,6 +22,11 @@ PG_HIDDEN int pg_pyframes_active(void);
  * lock. Native frames only when anything is off. */
 PG_HIDDEN uint32_t pg_pyframes_merge(uint64_t *frames, uint32_t n, uint32_t cap, int first_is_return);
 
+/* Wall mode, on the collector thread: thread tid is waiting; its last
+ * stack frames[0..n) gets that thread's Python frames as they are now on
+ * top of the native frames below them. Returns the new count. */
+PG_HIDDEN uint32_t pg_pyframes_waiting(uint64_t *frames, uint32_t n, uint32_t cap, pid_t tid);
+
 /* Record writing, with the write lock held: new code names, and the status. */
 PG_HIDDEN void pg_pyframes_drain(void);
 PG_HIDDEN void pg_pyframes_write_info(void);

@@ -402,6 +402,7 @@ static void append_waiting(struct pg_slot *s, pid_t tid, unsigned char *buf, siz
 			break;
 		n = 0;
 	}
+	n = pg_pyframes_waiting(frames, n, PG_REC_MAX_FRAMES, tid);
 	struct pg_rec_hdr h;
 	struct pg_rec_sample rec = { .tid = tid, .flags = PG_SAMPLE_WAITING, .time_ns = pg_now_ns(),
 				     .generation = atomic_load(&pg.generation), .weight = 1, .nframes = n };

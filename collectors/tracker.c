@@ -568,6 +568,7 @@ static inline int tracking(void)
 static void on_alloc(void *p, size_t n)
 {
 	uint64_t weight;
+	pg_pymem_maybe_install();
 	if (!p || !sampled(n, &weight))
 		return;
 	uint64_t frames[MAX_MEM_FRAMES];
@@ -599,6 +600,49 @@ static void on_free(void *p)
 		T.untracked_frees++;
 	pthread_mutex_unlock(&T.lock);
 	t_guard--;
+}
+
+void pg_tracker_record_alloc(void *p, size_t n)
+{
+	uint64_t weight;
+	if (p && tracking() && sampled(n, &weight)) {
+		/* on_alloc draws its own sample: account this one exactly as drawn */
+		uint64_t frames[MAX_MEM_FRAMES];
+		t_guard++;
+		uint32_t nf = capture(frames);
+		uint32_t s = cache_find(frames, nf);
+		pthread_mutex_lock(&T.lock);
+		if (s == UINT32_MAX) {
+			s = intern_stack(frames, nf, (int32_t)pg_gettid());
+			if (s != UINT32_MAX)
+				cache_put(frames, nf, s);
+		}
+		if (s != UINT32_MAX && ptr_insert((uintptr_t)p, weight, s) == 0)
+			account(s, (int64_t)weight);
+		pthread_mutex_unlock(&T.lock);
+		t_guard--;
+	}
+}
+
+int64_t pg_tracker_record_free(void *p)
+{
+	if (!p || !tracking() || (T.sample_bytes && !filter_maybe((uintptr_t)p)))
+		return -1;
+	int saved = errno;
+	int64_t size = -1;
+	t_guard++;
+	pthread_mutex_lock(&T.lock);
+	struct tptr e;
+	if (ptr_remove((uintptr_t)p, &e)) {
+		account(e.stack, -(int64_t)e.size);
+		size = (int64_t)e.size;
+	} else {
+		T.untracked_frees++;
+	}
+	pthread_mutex_unlock(&T.lock);
+	t_guard--;
+	errno = saved;
+	return size;
 }
 
 /* -- mappings --------------------------------------------------------------- */
@@ -689,6 +733,12 @@ static void on_unmap(void *p, size_t len)
 		unmap_range(start, end);
 	pthread_mutex_unlock(&T.lock);
 	t_guard--;
+}
+
+void pg_tracker_record_unmap(void *p, size_t n)
+{
+	if (tracking())
+		on_unmap(p, n);
 }
 
 /* -- the wrappers ------------------------------------------------------------ */
