@@ -250,6 +250,13 @@ void pg_pyframes_init(void)
 		pg_busy--;
 		return;
 	}
+	const char *env = getenv("PROFGATE_PYTHON");
+	if (env && !strcmp(env, "0")) {
+		/* Native frames only: for comparisons (bench/python_bench.py). */
+		set_off("Python %s: Python frames are off: PROFGATE_PYTHON=0", P.version);
+		pg_busy--;
+		return;
+	}
 	void *eval = dlsym(RTLD_DEFAULT, "_PyEval_EvalFrameDefault");
 	size_t esize = eval ? symbol_size(eval) : 0;
 	P.code_type = (uintptr_t)dlsym(RTLD_DEFAULT, "PyCode_Type");

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "pynames.h"
 #include "run.h"
 
 void pg_bench_outcome_release(struct pg_bench_outcome *o)
@@ -86,19 +87,22 @@ static char *run_failure(const struct pg_run_result *r, const struct pg_bench_co
 
 /* Fills bench->hot from the merged CPU profile, and each run's share of
  * those functions from the run's own profile. */
-static int hot_functions(struct pg_baseline_bench *bench, struct pg_profile *merged,
+static int hot_functions(struct pg_baseline_bench *bench, struct pg_profile *merged_frames,
 			 struct pg_profile *const *runs, size_t nruns)
 {
 	struct pg_hot_function *hot = NULL, *rh = NULL;
+	struct pg_profile *merged = NULL, *rv = NULL;  /* by function (pynames.h) */
 	unsigned char *is_root = NULL;
 	size_t nhot = 0, nrh = 0;
-	uint64_t total = pg_profile_total(merged);
+	uint64_t total = pg_profile_total(merged_frames);
 	int rc;
 
 	if (total == 0)
 		return 0;
-	if ((rc = pg_profile_hot_functions(&hot, &nhot, merged)) < 0)
+	if ((rc = pg_pyname_function_view(&merged, merged_frames)) < 0)
 		return rc;
+	if ((rc = pg_profile_hot_functions(&hot, &nhot, merged)) < 0)
+		goto done;
 	/* Frames at depth 0 name the programs, not functions. */
 	is_root = calloc(pg_profile_frame_count(merged) + 1, 1);
 	bench->hot = calloc(PG_BENCH_HOT_FUNCTIONS, sizeof *bench->hot);
@@ -128,7 +132,10 @@ static int hot_functions(struct pg_baseline_bench *bench, struct pg_profile *mer
 			continue;
 		free(rh);
 		rh = NULL;
-		if ((rc = pg_profile_hot_functions(&rh, &nrh, runs[r])) < 0)
+		pg_profile_free(rv);
+		rv = NULL;
+		if ((rc = pg_pyname_function_view(&rv, runs[r])) < 0 ||
+		    (rc = pg_profile_hot_functions(&rh, &nrh, rv)) < 0)
 			goto done;
 		bench->runs[r].functions = calloc(bench->nhot ? bench->nhot : 1, sizeof(double));
 		if (!bench->runs[r].functions) {
@@ -137,7 +144,7 @@ static int hot_functions(struct pg_baseline_bench *bench, struct pg_profile *mer
 		}
 		for (size_t k = 0; k < bench->nhot; k++)
 			for (size_t j = 0; j < nrh; j++)
-				if (!strcmp(pg_profile_frame_name(runs[r], rh[j].frame), bench->hot[k].name)) {
+				if (!strcmp(pg_profile_frame_name(rv, rh[j].frame), bench->hot[k].name)) {
 					bench->runs[r].functions[k] = (double)rh[j].total / (double)rt;
 					break;
 				}
@@ -147,6 +154,8 @@ done:
 	free(hot);
 	free(rh);
 	free(is_root);
+	pg_profile_free(merged);
+	pg_profile_free(rv);
 	return rc;
 }
 

@@ -24,6 +24,7 @@
 
 #include "diff.h"
 #include "error.h"
+#include "pynames.h"
 #include "stats.h"
 #include "verdict.h"
 
@@ -151,7 +152,8 @@ static size_t merge_named(struct named *v, size_t n)
 }
 
 /* Each function's inclusive share (percent) of the merged CPU profile. */
-static int merged_shares(struct named **out, size_t *count, const struct pg_profile *p)
+static int merged_shares(struct named **out, size_t *count, struct pg_profile **view,
+			 const struct pg_profile *p)
 {
 	struct pg_hot_function *hot = NULL;
 	size_t nhot = 0;
@@ -160,19 +162,28 @@ static int merged_shares(struct named **out, size_t *count, const struct pg_prof
 
 	*out = NULL;
 	*count = 0;
+	*view = NULL;
 	if (!p || (total = pg_profile_total(p)) == 0)
 		return 0;
-	if ((rc = pg_profile_hot_functions(&hot, &nhot, p)) < 0)
+	/* Python functions by function, lines merged; the names live in the view. */
+	struct pg_profile *v = NULL;
+	if ((rc = pg_pyname_function_view(&v, p)) < 0)
 		return rc;
+	if ((rc = pg_profile_hot_functions(&hot, &nhot, v)) < 0) {
+		pg_profile_free(v);
+		return rc;
+	}
 	*out = calloc(nhot ? nhot : 1, sizeof **out);
 	if (!*out) {
 		free(hot);
+		pg_profile_free(v);
 		return pg_error_set("out of memory");
 	}
 	for (size_t i = 0; i < nhot; i++)
-		(*out)[i] = (struct named){ pg_profile_frame_name(p, hot[i].frame),
+		(*out)[i] = (struct named){ pg_profile_frame_name(v, hot[i].frame),
 					    100.0 * (double)hot[i].total / (double)total };
 	free(hot);
+	*view = v;  /* owns the names */
 	*count = merge_named(*out, nhot);
 	return 0;
 }
@@ -299,6 +310,7 @@ static int functions_gate(struct pg_check_bench *out, size_t *cap, struct pg_bas
 			  const struct pg_profile *pb, const struct pg_profile *pa, double alpha)
 {
 	struct named *mb = NULL, *ma = NULL;
+	struct pg_profile *vb = NULL, *va = NULL;
 	size_t nmb = 0, nma = 0;
 	const char **names = calloc(baseline->nhot + current->nhot + 1, sizeof *names);
 	double *before = malloc((baseline->nruns + 1) * sizeof *before);
@@ -310,7 +322,7 @@ static int functions_gate(struct pg_check_bench *out, size_t *cap, struct pg_bas
 		rc = pg_error_set("out of memory");
 		goto done;
 	}
-	if ((rc = merged_shares(&mb, &nmb, pb)) < 0 || (rc = merged_shares(&ma, &nma, pa)) < 0)
+	if ((rc = merged_shares(&mb, &nmb, &vb, pb)) < 0 || (rc = merged_shares(&ma, &nma, &va, pa)) < 0)
 		goto done;
 	/* The current hot functions first: they are what the reader looks at. */
 	for (size_t side = 0; side < 2; side++) {
@@ -345,6 +357,8 @@ static int functions_gate(struct pg_check_bench *out, size_t *cap, struct pg_bas
 done:
 	free(mb);
 	free(ma);
+	pg_profile_free(vb);
+	pg_profile_free(va);
 	free(names);
 	free(before);
 	free(after);
@@ -376,6 +390,7 @@ static int explain_functions(struct pg_check_bench *out, const struct pg_profile
 {
 	struct pg_diff_function *d = NULL;
 	struct pg_check_function *f = NULL;
+	struct pg_profile *vb = NULL, *va = NULL;
 	const char **rb = NULL, **ra = NULL;
 	size_t nd = 0, nf = 0, nrb = 0, nra = 0;
 	uint64_t tb = pg_profile_total(pb), ta = pg_profile_total(pa);
@@ -384,8 +399,13 @@ static int explain_functions(struct pg_check_bench *out, const struct pg_profile
 
 	if (tb == 0 || ta == 0 || isnan(cpu_b) || isnan(cpu_a))
 		return 0;
+	/* By function: Python lines merged, so moved code is no change. */
+	if ((rc = pg_pyname_function_view(&vb, pb)) < 0 || (rc = pg_pyname_function_view(&va, pa)) < 0)
+		goto done;
+	pb = vb;
+	pa = va;
 	if ((rc = pg_diff_functions(&d, &nd, pb, pa, 0)) < 0)
-		return rc;
+		goto done;
 	f = calloc(nd ? nd : 1, sizeof *f);
 	rb = root_names(pb, &nrb);
 	ra = root_names(pa, &nra);
@@ -425,6 +445,8 @@ done:
 	free(ra);
 	free(f);
 	free(d);
+	pg_profile_free(vb);
+	pg_profile_free(va);
 	return rc;
 }
 

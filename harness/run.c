@@ -863,10 +863,11 @@ const char *pg_run_source_name(int source)
 	}
 }
 
-static int is_root(const pg_frame_id *roots, size_t n, pg_frame_id id)
+/* Whether name is one of the roots (program names) of r's CPU profile. */
+static int is_root_name(const struct pg_run_result *r, const char *name)
 {
-	for (size_t i = 0; i < n; i++)
-		if (roots[i] == id)
+	for (size_t i = 0; i < r->nroots; i++)
+		if (!strcmp(pg_profile_frame_name(r->cpu, r->roots[i]), name))
 			return 1;
 	return 0;
 }
@@ -998,6 +999,7 @@ done:
 int pg_run_write_dir(const struct pg_run_result *r, const struct pg_run_request *req, const char *dir)
 {
 	struct pg_hot_function *hot = NULL;
+	struct pg_profile *fview = NULL;  /* by function: what the hot list names */
 	struct pg_json_hot *jhot = NULL;
 	struct pg_json_process *jprocs = NULL;
 	struct pg_json_thread *jthreads = NULL;
@@ -1008,7 +1010,8 @@ int pg_run_write_dir(const struct pg_run_result *r, const struct pg_run_request 
 
 	if ((err = pg_mkdirs(dir)) < 0)
 		goto done;
-	if ((err = pg_profile_hot_functions(&hot, &nhot, r->cpu)) < 0)
+	if ((err = pg_pyname_function_view(&fview, r->cpu)) < 0 ||
+	    (err = pg_profile_hot_functions(&hot, &nhot, fview)) < 0)
 		goto done;
 	jhot = calloc(nhot ? nhot : 1, sizeof *jhot);
 	jprocs = calloc(r->nprocs ? r->nprocs : 1, sizeof *jprocs);
@@ -1017,11 +1020,11 @@ int pg_run_write_dir(const struct pg_run_result *r, const struct pg_run_request 
 		err = pg_error_set("out of memory");
 		goto done;
 	}
-	uint64_t total = pg_profile_total(r->cpu);
+	uint64_t total = pg_profile_total(fview);
 	for (size_t i = 0; i < nhot && njhot < 50 && total > 0; i++) {
-		if (is_root(r->roots, r->nroots, hot[i].frame))
+		if (is_root_name(r, pg_profile_frame_name(fview, hot[i].frame)))
 			continue;
-		jhot[njhot].name = pg_profile_frame_name(r->cpu, hot[i].frame);
+		jhot[njhot].name = pg_profile_frame_name(fview, hot[i].frame);
 		jhot[njhot].self = (double)hot[i].self / (double)total;
 		jhot[njhot].total = (double)hot[i].total / (double)total;
 		njhot++;
@@ -1079,6 +1082,7 @@ int pg_run_write_dir(const struct pg_run_result *r, const struct pg_run_request 
 	if ((err = write_report(r, req, dir)) < 0)
 		goto done;
 done:
+	pg_profile_free(fview);
 	free(path);
 	free(hot);
 	free(jhot);

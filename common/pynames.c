@@ -48,41 +48,6 @@ size_t pg_pyname_format(char *out, size_t cap, const char *qualname, const char 
 	return len;
 }
 
-int pg_pyname_function(const char *name, size_t *func_len)
-{
-	size_t n = strlen(name);
-	if (n < 5 || name[n - 1] != ')')
-		return 0;
-	const char *open = NULL;
-	for (const char *p = name + n - 1; p > name; p--)
-		if (*p == '(') {
-			open = p;
-			break;
-		}
-	if (!open || open == name || open[-1] != ' ')
-		return 0;
-	/* "(FILE:LINE)": digits after the last ':' */
-	const char *close = name + n - 1, *colon = NULL;
-	for (const char *p = close - 1; p > open; p--) {
-		if (*p == ':') {
-			colon = p;
-			break;
-		}
-		if (*p < '0' || *p > '9')
-			break;
-	}
-	if (colon && colon + 1 < close) {
-		*func_len = (size_t)(colon - name);
-		return 1;
-	}
-	/* "(FILE)" of a Python file, or "<frozen ...>", "<string>" */
-	if ((close - open > 4 && !strncmp(close - 3, ".py", 3)) || open[1] == '<') {
-		*func_len = n;
-		return 1;
-	}
-	return 0;
-}
-
 static int has_prefix(const char *s, const char *p)
 {
 	return !strncmp(s, p, strlen(p));
@@ -118,6 +83,13 @@ int pg_pyname_is_call_machinery(const char *name)
 
 int pg_pyname_is_runtime(const char *name)
 {
+	static const char *const start[] = {
+		"_start", "__libc_start_main", "__libc_start_call_main", "__clone3", "clone3", "clone",
+		"__clone", "start_thread", "main_wrapper",
+	};
+	for (size_t i = 0; i < sizeof start / sizeof start[0]; i++)
+		if (!strcmp(name, start[i]))
+			return 1;
 	static const char *const prefixes[] = {
 		"Py_", "_Py_", "pymain_", "_PyRun_", "PyRun_", "run_mod", "run_eval_code_obj",
 		"[python", "[libpython",
@@ -128,4 +100,9 @@ int pg_pyname_is_runtime(const char *name)
 		if (has_prefix(name, prefixes[i]))
 			return 1;
 	return 0;
+}
+
+int pg_pyname_function_view(struct pg_profile **out, const struct pg_profile *p)
+{
+	return pg_profile_function_view(out, p, pg_profile_has_python(p) ? pg_pyname_is_runtime : NULL);
 }

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "profile.h"
+
 /* The file name as shown: relative to cwd (may be NULL), or from the
  * package root, or as recorded. Points into file. */
 const char *pg_pyname_file(const char *file, const char *cwd);
@@ -20,10 +22,6 @@ const char *pg_pyname_file(const char *file, const char *cwd);
 size_t pg_pyname_format(char *out, size_t cap, const char *qualname, const char *file,
 			unsigned line, const char *cwd);
 
-/* Whether a folded frame name is a Python frame ("... (FILE:LINE)" or
- * "... (FILE.py)"); if so, *func_len is the length of its name without
- * ":LINE" (the function's identity for gates and diffs). */
-int pg_pyname_function(const char *name, size_t *func_len);
 
 /* The interpreter's call machinery between a Python frame and what it
  * calls (_PyObject_MakeTpCall, _PyFunction_Vectorcall, ...): replaced by
@@ -34,5 +32,10 @@ int pg_pyname_is_call_machinery(const char *native_name);
  * evaluator, the call machinery, unresolved frames of python or
  * libpython): what "hide runtime frames" hides besides libc's. */
 int pg_pyname_is_runtime(const char *name);
+
+/* The view of p that gates, diffs and hot-function lists compare: Python
+ * frames by function (lines merged), and, in a profile with Python frames,
+ * the interpreter's and libc's start-up frames left out. */
+int pg_pyname_function_view(struct pg_profile **out, const struct pg_profile *p);
 
 #endif
