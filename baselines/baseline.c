@@ -32,6 +32,7 @@
 #include "afile.h"
 #include "error.h"
 #include "stacktree.h"
+#include "stats.h"
 
 /* ---- model ------------------------------------------------------------ */
 
@@ -409,11 +410,6 @@ int pg_host_detect(struct pg_host *h)
 
 /* ---- writer ----------------------------------------------------------- */
 
-static cJSON *bytes_or_null(int64_t v)
-{
-	return v >= 0 ? cJSON_CreateNumber((double)v) : cJSON_CreateNull();
-}
-
 static cJSON *strings_json(char *const *v, size_t n)
 {
 	cJSON *a = cJSON_CreateArray();
@@ -507,14 +503,69 @@ fail:
 	return NULL;
 }
 
+void pg_baseline_run_init(struct pg_baseline_run *r)
+{
+	memset(r, 0, sizeof *r);
+	for (int m = 0; m < PG_METRIC_COUNT; m++)
+		r->values[m] = NAN;
+}
+
+void pg_baseline_mem_run_init(struct pg_baseline_mem_run *r)
+{
+	memset(r, 0, sizeof *r);
+	for (int m = 0; m < PG_METRIC_COUNT; m++)
+		r->values[m] = NAN;
+}
+
+double pg_baseline_bench_median(const struct pg_baseline_bench *bench, enum pg_metric m)
+{
+	int timing = pg_metrics[m].runs == PG_RUNS_TIMING;
+	size_t nruns = timing ? bench->nruns : bench->nmem_runs, n = 0;
+	double *v, med;
+
+	if (pg_metrics[m].runs == PG_RUNS_NONE || !(v = malloc((nruns ? nruns : 1) * sizeof *v)))
+		return NAN;
+	for (size_t i = 0; i < nruns; i++) {
+		double x = timing ? bench->runs[i].values[m] : bench->mem_runs[i].values[m];
+
+		if (!isnan(x))
+			v[n++] = x;
+	}
+	med = n ? pg_stats_median(v, n) : NAN;
+	free(v);
+	return med;
+}
+
+static int measured_in(enum pg_metric m, enum pg_metric_runs kind)
+{
+	enum pg_metric_runs runs = pg_metrics[m].runs;
+
+	return runs == kind || (runs == PG_RUNS_BOTH && kind != PG_RUNS_NONE);
+}
+
+/* The metrics of one run, in the registry's order. A metric not measured
+ * is null, or left out when the registry says older baselines lack it. */
+static int add_metrics(cJSON *o, const double *values, enum pg_metric_runs kind)
+{
+	for (int m = 0; m < PG_METRIC_COUNT; m++) {
+		const struct pg_metric_def *d = &pg_metrics[m];
+
+		if (!measured_in((enum pg_metric)m, kind))
+			continue;
+		if (isnan(values[m]) && d->optional)
+			continue;
+		if (add(o, d->run_key, isnan(values[m]) ? cJSON_CreateNull() : cJSON_CreateNumber(values[m])) < 0)
+			return PG_EGENERIC;  /* add() failed: out of memory */
+	}
+	return 0;
+}
+
 static cJSON *run_json(const struct pg_baseline_run *r, const struct pg_baseline_bench *b)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	if (!o || add_num(o, "wall_seconds", r->wall_seconds) < 0 ||
-	    add_num(o, "cpu_seconds", r->cpu_seconds) < 0 ||
-	    add_num(o, "samples", (double)r->samples) < 0 ||
-	    add(o, "peak_rss_bytes", bytes_or_null(r->peak_rss_bytes)) < 0)
+	if (!o || add_metrics(o, r->values, PG_RUNS_TIMING) < 0 ||
+	    add_num(o, "samples", (double)r->samples) < 0)
 		goto fail;
 	if (r->functions) {
 		cJSON *f = cJSON_CreateObject();
@@ -536,11 +587,7 @@ static cJSON *mem_run_json(const struct pg_baseline_mem_run *r)
 	cJSON *o = cJSON_CreateObject();
 
 	if (!o || add_num(o, "wall_seconds", r->wall_seconds) < 0 ||
-	    add(o, "peak_heap_bytes", bytes_or_null(r->peak_heap_bytes)) < 0 ||
-	    add(o, "peak_rss_bytes", bytes_or_null(r->peak_rss_bytes)) < 0 ||
-	    add(o, "alloc_count", bytes_or_null(r->alloc_count)) < 0 ||
-	    add(o, "alloc_bytes", bytes_or_null(r->alloc_bytes)) < 0 ||
-	    add(o, "leaked_bytes", bytes_or_null(r->leaked_bytes)) < 0) {
+	    add_metrics(o, r->values, PG_RUNS_MEMORY) < 0) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -722,21 +769,32 @@ static int get_unsigned(unsigned *out, const struct reader *r, const cJSON *o, c
 	return 0;
 }
 
-/* A byte count or null (-1). */
-static int get_bytes(int64_t *out, const struct reader *r, const cJSON *o, const char *key)
+/* The metrics of one run as add_metrics() writes them: seconds a number
+ * >= 0, bytes and counts a whole number >= 0; null where the registry
+ * allows a run not to know it; missing only where older baselines lack it. */
+static int get_metrics(double *values, const struct reader *r, const cJSON *o, enum pg_metric_runs kind)
 {
-	const cJSON *v = field(o, key);
-	uint64_t u;
+	for (int m = 0; m < PG_METRIC_COUNT; m++) {
+		const struct pg_metric_def *d = &pg_metrics[m];
+		const cJSON *v;
+		uint64_t u;
 
-	if (cJSON_IsNull(v)) {
-		*out = -1;
-		return 0;
+		if (!measured_in((enum pg_metric)m, kind))
+			continue;
+		v = field(o, d->run_key);
+		if ((!v && d->optional) || (cJSON_IsNull(v) && d->nullable))
+			continue;
+		if (d->unit == PG_UNIT_SECONDS) {
+			if (get_number(&values[m], r, o, d->run_key) < 0)
+				return PG_EINVALID;
+			continue;
+		}
+		if (!v)
+			return corrupt(r, "'%s' is missing", d->run_key);
+		if (get_uint(&u, r, o, d->run_key) < 0)
+			return PG_EINVALID;
+		values[m] = (double)u;
 	}
-	if (!v)
-		return corrupt(r, "'%s' is missing", key);
-	if (get_uint(&u, r, o, key) < 0)
-		return PG_EINVALID;
-	*out = (int64_t)u;
 	return 0;
 }
 
@@ -902,10 +960,9 @@ static int read_bench(struct pg_baseline_bench *b, struct reader *r, const cJSON
 		if (!cJSON_IsObject(v))
 			return corrupt(r, "not an object");
 		b->nruns++;
-		if ((rc = get_number(&run->wall_seconds, r, v, "wall_seconds")) < 0 ||
-		    (rc = get_number(&run->cpu_seconds, r, v, "cpu_seconds")) < 0 ||
-		    (rc = get_uint(&run->samples, r, v, "samples")) < 0 ||
-		    (rc = get_bytes(&run->peak_rss_bytes, r, v, "peak_rss_bytes")) < 0)
+		pg_baseline_run_init(run);
+		if ((rc = get_metrics(run->values, r, v, PG_RUNS_TIMING)) < 0 ||
+		    (rc = get_uint(&run->samples, r, v, "samples")) < 0)
 			return rc;
 		fn = field(v, "functions");
 		if (fn && !cJSON_IsNull(fn)) {
@@ -940,12 +997,9 @@ static int read_bench(struct pg_baseline_bench *b, struct reader *r, const cJSON
 		if (!cJSON_IsObject(v))
 			return corrupt(r, "not an object");
 		b->nmem_runs++;
+		pg_baseline_mem_run_init(m);
 		if ((rc = get_number(&m->wall_seconds, r, v, "wall_seconds")) < 0 ||
-		    (rc = get_bytes(&m->peak_heap_bytes, r, v, "peak_heap_bytes")) < 0 ||
-		    (rc = get_bytes(&m->peak_rss_bytes, r, v, "peak_rss_bytes")) < 0 ||
-		    (rc = get_bytes(&m->alloc_count, r, v, "alloc_count")) < 0 ||
-		    (rc = get_bytes(&m->alloc_bytes, r, v, "alloc_bytes")) < 0 ||
-		    (rc = get_bytes(&m->leaked_bytes, r, v, "leaked_bytes")) < 0)
+		    (rc = get_metrics(m->values, r, v, PG_RUNS_MEMORY)) < 0)
 			return rc;
 	}
 	memcpy(r->where, base, sizeof base);

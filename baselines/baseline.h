@@ -17,13 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metric.h"
 #include "profile.h"
 
 #define PG_BASELINE_SCHEMA "profgate.baseline/1"
 /* A commit id in hex: 40 digits (SHA-1), 64 for SHA-256 repositories. */
 #define PG_COMMIT_HEX_MAX 64
 /* Stacks lighter than this fraction of the total are folded into their
- * parent before storing (SPEC: 0.01%), which bounds a profile to about
+ * parent before storing (docs/baselines.md: 0.01%), which bounds a profile to about
  * 1/fraction stacks. */
 #define PG_BASELINE_PRUNE_DEFAULT 0.0001
 
@@ -47,25 +48,28 @@ struct pg_host {
 
 /* One timing run (CPU sampler alone). */
 struct pg_baseline_run {
-	double wall_seconds;
-	double cpu_seconds;
+	/* The metrics that timing runs measure (pg_metrics[m].runs is
+	 * PG_RUNS_TIMING or PG_RUNS_BOTH), indexed by enum pg_metric; NaN: not
+	 * measured, stored as null (or left out), never as a made-up number.
+	 * Counts and bytes are whole numbers. */
+	double values[PG_METRIC_COUNT];
 	uint64_t samples;
-	int64_t peak_rss_bytes;     /* -1: not known */
 	/* Inclusive share (0..1) of each of the benchmark's hot functions in
 	 * this run, parallel to bench->hot; NULL when not recorded. Owned. */
 	double *functions;
 };
 
-/* One memory run (allocation tracker alone). -1: not measured, stored as
- * null, never as a made-up number. */
+/* One memory run (allocation tracker alone). */
 struct pg_baseline_mem_run {
 	double wall_seconds;
-	int64_t peak_heap_bytes;
-	int64_t peak_rss_bytes;
-	int64_t alloc_count;
-	int64_t alloc_bytes;
-	int64_t leaked_bytes;
+	/* The metrics that memory runs measure (PG_RUNS_MEMORY or
+	 * PG_RUNS_BOTH), as in struct pg_baseline_run. */
+	double values[PG_METRIC_COUNT];
 };
+
+/* A run with every metric not measured (NaN). */
+void pg_baseline_run_init(struct pg_baseline_run *r);
+void pg_baseline_mem_run_init(struct pg_baseline_mem_run *r);
 
 /* A function's share of the merged CPU profile (fractions of all samples:
  * self = as the leaf, total = anywhere in the stack, once per stack). */
@@ -131,6 +135,10 @@ struct pg_baseline {
 	/* Private: the parsed document that undecoded stacks point into. */
 	void *doc;
 };
+
+/* The median of metric m over the runs of bench that measure it (the
+ * memory runs for one that both kinds measure); NaN when none did. */
+double pg_baseline_bench_median(const struct pg_baseline_bench *bench, enum pg_metric m);
 
 int pg_baseline_new(struct pg_baseline **out);
 void pg_baseline_free(struct pg_baseline *b);  /* NULL is a no-op */

@@ -1,5 +1,5 @@
 /*
- * Finding the baseline to compare a commit with (SPEC, "Baseline lookup"):
+ * Finding the baseline to compare a commit with (docs/baselines.md, "Lookup"):
  * the merge-base of HEAD and the base revision, then its first-parent
  * ancestors, nearest first, up to max_distance commits back; the first
  * commit with a baseline in the store wins.

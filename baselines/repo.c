@@ -171,17 +171,3 @@ int pg_repo_is_shallow_boundary(struct pg_repo *r, const char *id)
 			return 1;
 	return 0;
 }
-
-int pg_repo_commit_time(int64_t *out, struct pg_repo *r, const char *commit)
-{
-	git_oid oid;
-	git_commit *c = NULL;
-
-	if (git_oid_fromstr(&oid, commit) < 0)
-		return pg_error_set("'%s' is not a commit id", commit);
-	if (git_commit_lookup(&c, r->git, &oid) < 0)
-		return pg_error_setc(PG_ENOTFOUND, "commit '%s' is not in the repository", commit);
-	*out = (int64_t)git_commit_time(c);
-	git_commit_free(c);
-	return 0;
-}

@@ -33,7 +33,5 @@ int pg_repo_is_dirty(int *out, struct pg_repo *r);
 
 int pg_repo_is_shallow(struct pg_repo *r);
 
-/* The committer time of commit (seconds since the epoch). */
-int pg_repo_commit_time(int64_t *out, struct pg_repo *r, const char *commit);
 
 #endif

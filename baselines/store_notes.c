@@ -15,6 +15,8 @@
 #define _GNU_SOURCE
 #include "store_impl.h"
 
+#include <git2.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,21 +31,32 @@
 
 #define MAX_ATTEMPTS 200
 
+struct notes_store {
+	char *ref;
+	struct pg_repo *repo;    /* borrowed */
+	git_oid *ids;            /* annotated commits, sorted; loaded on first use */
+	size_t nids;
+	int ids_loaded;
+	char *fetch_hint;        /* "git fetch origin REF:REF" */
+};
+
+#define NS(s) ((struct notes_store *)(s)->impl)
+
 /* The notes commit the ref points at; *out NULL when the ref does not exist
  * yet. tip is set when it does. */
 static int notes_tip(git_commit **out, git_oid *tip, struct pg_store *s)
 {
-	git_repository *repo = pg_repo_git(s->repo);
+	git_repository *repo = pg_repo_git(NS(s)->repo);
 	int rc;
 
 	*out = NULL;
-	rc = git_reference_name_to_id(tip, repo, s->ref);
+	rc = git_reference_name_to_id(tip, repo, NS(s)->ref);
 	if (rc == GIT_ENOTFOUND)
 		return 0;
 	if (rc < 0)
-		return pg_error_set("cannot read ref '%s': %s", s->ref, pg_git_message());
+		return pg_error_set("cannot read ref '%s': %s", NS(s)->ref, pg_git_message());
 	if (git_commit_lookup(out, repo, tip) < 0)
-		return pg_error_set("ref '%s' does not point to a notes commit: %s", s->ref, pg_git_message());
+		return pg_error_set("ref '%s' does not point to a notes commit: %s", NS(s)->ref, pg_git_message());
 	return 0;
 }
 
@@ -65,7 +78,7 @@ static int load_ids(struct pg_store *s)
 		return rc;
 	if (tip_commit) {
 		if (git_note_commit_iterator_new(&it, tip_commit) < 0) {
-			rc = pg_error_set("cannot list the notes of '%s': %s", s->ref, pg_git_message());
+			rc = pg_error_set("cannot list the notes of '%s': %s", NS(s)->ref, pg_git_message());
 			goto done;
 		}
 		while ((rc = git_note_next(&note_id, &annotated, it)) == 0) {
@@ -83,16 +96,16 @@ static int load_ids(struct pg_store *s)
 			git_oid_cpy(&v[n++], &annotated);
 		}
 		if (rc != GIT_ITEROVER) {
-			rc = pg_error_set("cannot list the notes of '%s': %s", s->ref, pg_git_message());
+			rc = pg_error_set("cannot list the notes of '%s': %s", NS(s)->ref, pg_git_message());
 			goto done;
 		}
 	}
 	if (n > 1)
 		qsort(v, n, sizeof *v, cmp_oid);
-	free(s->ids);
-	s->ids = v;
-	s->nids = n;
-	s->ids_loaded = 1;
+	free(NS(s)->ids);
+	NS(s)->ids = v;
+	NS(s)->nids = n;
+	NS(s)->ids_loaded = 1;
 	v = NULL;
 	rc = 0;
 done:
@@ -102,7 +115,7 @@ done:
 	return rc;
 }
 
-int pg_notes_has(int *out, struct pg_store *s, const char *commit)
+static int notes_has(int *out, struct pg_store *s, const char *commit)
 {
 	git_oid oid;
 	int rc;
@@ -112,20 +125,20 @@ int pg_notes_has(int *out, struct pg_store *s, const char *commit)
 		return pg_error_setc(PG_EINVALID, "'%s' is not a commit id", commit);
 	/* One listing of the notes tree, then a binary search per commit:
 	 * the lookup asks about up to max_distance commits. */
-	if (!s->ids_loaded && (rc = load_ids(s)) < 0)
+	if (!NS(s)->ids_loaded && (rc = load_ids(s)) < 0)
 		return rc;
-	*out = s->nids > 0 && bsearch(&oid, s->ids, s->nids, sizeof oid, cmp_oid) != NULL;
+	*out = NS(s)->nids > 0 && bsearch(&oid, NS(s)->ids, NS(s)->nids, sizeof oid, cmp_oid) != NULL;
 	return 0;
 }
 
-int pg_notes_ids(const git_oid **out, size_t *count, struct pg_store *s)
+static int notes_ids(const git_oid **out, size_t *count, struct pg_store *s)
 {
 	int rc;
 
-	if (!s->ids_loaded && (rc = load_ids(s)) < 0)
+	if (!NS(s)->ids_loaded && (rc = load_ids(s)) < 0)
 		return rc;
-	*out = s->ids;
-	*count = s->nids;
+	*out = NS(s)->ids;
+	*count = NS(s)->nids;
 	return 0;
 }
 
@@ -133,14 +146,14 @@ static char *location_of(const struct pg_store *s, const char *commit)
 {
 	char *l = NULL;
 
-	if (asprintf(&l, "%s:%s", s->ref, commit) < 0)
+	if (asprintf(&l, "%s:%s", NS(s)->ref, commit) < 0)
 		return NULL;
 	return l;
 }
 
-int pg_notes_read_raw(char **text, size_t *len, char **location, struct pg_store *s, const char *commit)
+static int notes_read_raw(char **text, size_t *len, char **location, struct pg_store *s, const char *commit)
 {
-	git_repository *repo = pg_repo_git(s->repo);
+	git_repository *repo = pg_repo_git(NS(s)->repo);
 	git_commit *tip_commit = NULL;
 	git_note *note = NULL;
 	git_oid tip, oid;
@@ -152,7 +165,7 @@ int pg_notes_read_raw(char **text, size_t *len, char **location, struct pg_store
 		return rc;
 	if (!tip_commit) {
 		rc = pg_error_setc(PG_ENOTFOUND, "no baseline for commit '%s' in %s (the ref does not exist; "
-				   "fetch it with 'git fetch origin %s:%s')", commit, s->describe, s->ref, s->ref);
+				   "fetch it with 'git fetch origin %s:%s')", commit, s->describe, NS(s)->ref, NS(s)->ref);
 		goto done;
 	}
 	rc = git_note_commit_read(&note, repo, tip_commit, &oid);
@@ -161,7 +174,7 @@ int pg_notes_read_raw(char **text, size_t *len, char **location, struct pg_store
 		goto done;
 	}
 	if (rc < 0) {
-		rc = pg_error_set("cannot read the note of '%s' in '%s': %s", commit, s->ref, pg_git_message());
+		rc = pg_error_set("cannot read the note of '%s' in '%s': %s", commit, NS(s)->ref, pg_git_message());
 		goto done;
 	}
 	*text = strdup(git_note_message(note));
@@ -239,16 +252,16 @@ static int move_ref(struct pg_store *s, const git_oid *commit, const git_oid *ti
 	int rc;
 
 	if (tip)
-		rc = git_reference_create_matching(&ref, pg_repo_git(s->repo), s->ref, commit, 1, tip, msg);
+		rc = git_reference_create_matching(&ref, pg_repo_git(NS(s)->repo), NS(s)->ref, commit, 1, tip, msg);
 	else
-		rc = git_reference_create(&ref, pg_repo_git(s->repo), s->ref, commit, 0, msg);
+		rc = git_reference_create(&ref, pg_repo_git(NS(s)->repo), NS(s)->ref, commit, 0, msg);
 	git_reference_free(ref);
 	return rc;
 }
 
-int pg_notes_write(struct pg_store *s, const char *commit, const char *text, size_t len, char **location)
+static int notes_write(struct pg_store *s, const char *commit, const char *text, size_t len, char **location)
 {
-	git_repository *repo = pg_repo_git(s->repo);
+	git_repository *repo = pg_repo_git(NS(s)->repo);
 	git_signature *sig = NULL;
 	git_oid oid, tip, new_commit;
 	char msg[128];
@@ -292,7 +305,7 @@ int pg_notes_write(struct pg_store *s, const char *commit, const char *text, siz
 				}
 				content = merged;
 			} else if (rc != GIT_ENOTFOUND) {
-				rc = pg_error_set("cannot read the note of '%s' in '%s': %s", commit, s->ref,
+				rc = pg_error_set("cannot read the note of '%s' in '%s': %s", commit, NS(s)->ref,
 						  pg_git_message());
 				git_commit_free(tip_commit);
 				break;
@@ -302,7 +315,7 @@ int pg_notes_write(struct pg_store *s, const char *commit, const char *text, siz
 		free(merged);
 		git_commit_free(tip_commit);
 		if (rc < 0) {
-			rc = pg_error_set("cannot write the note of '%s' in '%s': %s", commit, s->ref,
+			rc = pg_error_set("cannot write the note of '%s' in '%s': %s", commit, NS(s)->ref,
 					  pg_git_message());
 			break;
 		}
@@ -310,7 +323,7 @@ int pg_notes_write(struct pg_store *s, const char *commit, const char *text, siz
 		if (rc == 0)
 			break;
 		if (!retryable(rc) || attempt + 1 >= MAX_ATTEMPTS) {
-			rc = pg_error_set("cannot update '%s'%s: %s", s->ref,
+			rc = pg_error_set("cannot update '%s'%s: %s", NS(s)->ref,
 					  retryable(rc) ? " (it kept moving under us)" : "", pg_git_message());
 			break;
 		}
@@ -319,15 +332,15 @@ int pg_notes_write(struct pg_store *s, const char *commit, const char *text, siz
 	if (lockfd >= 0)
 		close(lockfd);  /* releases the lock */
 	git_signature_free(sig);
-	s->ids_loaded = 0;
+	NS(s)->ids_loaded = 0;
 	if (rc == 0 && location && !(*location = location_of(s, commit)))
 		rc = pg_error_set("out of memory");
 	return rc;
 }
 
-int pg_notes_remove(struct pg_store *s, const char *commit)
+static int notes_remove(struct pg_store *s, const char *commit)
 {
-	git_repository *repo = pg_repo_git(s->repo);
+	git_repository *repo = pg_repo_git(NS(s)->repo);
 	git_signature *sig = NULL;
 	git_oid oid, tip, new_commit;
 	char msg[128];
@@ -354,7 +367,7 @@ int pg_notes_remove(struct pg_store *s, const char *commit)
 			break;
 		}
 		if (rc < 0) {
-			rc = pg_error_set("cannot remove the note of '%s' in '%s': %s", commit, s->ref,
+			rc = pg_error_set("cannot remove the note of '%s' in '%s': %s", commit, NS(s)->ref,
 					  pg_git_message());
 			break;
 		}
@@ -362,19 +375,19 @@ int pg_notes_remove(struct pg_store *s, const char *commit)
 		if (rc == 0)
 			break;
 		if (!retryable(rc) || attempt + 1 >= MAX_ATTEMPTS) {
-			rc = pg_error_set("cannot update '%s': %s", s->ref, pg_git_message());
+			rc = pg_error_set("cannot update '%s': %s", NS(s)->ref, pg_git_message());
 			break;
 		}
 		backoff(attempt);
 	}
 	git_signature_free(sig);
-	s->ids_loaded = 0;
+	NS(s)->ids_loaded = 0;
 	return rc;
 }
 
-int pg_notes_list(struct pg_store_entry **out, size_t *count, struct pg_store *s)
+static int notes_list(struct pg_store_entry **out, size_t *count, struct pg_store *s)
 {
-	git_repository *repo = pg_repo_git(s->repo);
+	git_repository *repo = pg_repo_git(NS(s)->repo);
 	git_note_iterator *it = NULL;
 	git_commit *tip_commit = NULL;
 	struct pg_store_entry *v = NULL;
@@ -385,26 +398,17 @@ int pg_notes_list(struct pg_store_entry **out, size_t *count, struct pg_store *s
 	if ((rc = notes_tip(&tip_commit, &tip, s)) < 0 || !tip_commit)
 		return rc;
 	if (git_note_commit_iterator_new(&it, tip_commit) < 0) {
-		rc = pg_error_set("cannot list the notes of '%s': %s", s->ref, pg_git_message());
+		rc = pg_error_set("cannot list the notes of '%s': %s", NS(s)->ref, pg_git_message());
 		goto done;
 	}
 	while ((rc = git_note_next(&note_id, &annotated, it)) == 0) {
 		struct pg_store_entry *e;
 		git_blob *blob = NULL;
 
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 32;
-			struct pg_store_entry *nv = realloc(v, ncap * sizeof *nv);
-
-			if (!nv) {
-				rc = pg_error_set("out of memory");
-				goto done;
-			}
-			v = nv;
-			cap = ncap;
+		if (!(e = pg_store_entry_push(&v, &n, &cap))) {
+			rc = PG_EGENERIC;
+			goto done;
 		}
-		e = &v[n++];
-		memset(e, 0, sizeof *e);
 		git_oid_tostr(e->commit, sizeof e->commit, &annotated);
 		if (!(e->location = location_of(s, e->commit))) {
 			rc = pg_error_set("out of memory");
@@ -422,7 +426,7 @@ int pg_notes_list(struct pg_store_entry **out, size_t *count, struct pg_store *s
 		git_blob_free(blob);
 	}
 	if (rc != GIT_ITEROVER) {
-		rc = pg_error_set("cannot list the notes of '%s': %s", s->ref, pg_git_message());
+		rc = pg_error_set("cannot list the notes of '%s': %s", NS(s)->ref, pg_git_message());
 		goto done;
 	}
 	rc = 0;
@@ -437,3 +441,112 @@ done:
 	*count = n;
 	return 0;
 }
+
+/* ---- opening, and the table ---------------------------------------------- */
+
+static int valid_notes_ref(const char *ref)
+{
+	int valid = 0;
+
+	if (git_reference_name_is_valid(&valid, ref) < 0)
+		return 0;
+	return valid && !strncmp(ref, "refs/", 5);
+}
+
+static int notes_claims(const char *spec)
+{
+	return !strcmp(spec, "git-notes") || !strncmp(spec, "git-notes:", 10);
+}
+
+/* "git-notes" or "git-notes:REF" (REF without "refs/" is under refs/notes/). */
+static int notes_open(struct pg_store *s, const char *spec, const char *base_dir, struct pg_repo *repo)
+{
+	const char *ref = spec[9] ? spec + 10 : PG_STORE_NOTES_DEFAULT_REF;
+	struct notes_store *ns = calloc(1, sizeof *ns);
+	int ok;
+
+	(void)base_dir;
+	if (!ns)
+		return pg_error_set("out of memory");
+	s->impl = ns;
+	ns->repo = repo;
+	if (!*ref)
+		return pg_error_setc(PG_EINVALID, "store '%s': no ref after 'git-notes:'", spec);
+	if (!strncmp(ref, "refs/", 5))
+		ns->ref = strdup(ref);
+	else if (asprintf(&ns->ref, "refs/notes/%s", ref) < 0)
+		ns->ref = NULL;
+	if (!ns->ref)
+		return pg_error_set("out of memory");
+	/* libgit2 validates names without being initialised, but
+	 * checking needs no repository. */
+	git_libgit2_init();
+	ok = valid_notes_ref(ns->ref);
+	git_libgit2_shutdown();
+	if (!ok)
+		return pg_error_setc(PG_EINVALID, "store '%s': '%s' is not a valid ref name", spec, ns->ref);
+	if (!repo)
+		return pg_error_setc(PG_EINVALID, "store '%s' keeps baselines in git notes, "
+				     "but there is no git repository here", spec);
+	if (asprintf(&s->describe, "git notes '%s'", ns->ref) < 0)
+		s->describe = NULL;
+	if (asprintf(&ns->fetch_hint, "git fetch origin %s:%s", ns->ref, ns->ref) < 0)
+		ns->fetch_hint = NULL;
+	if (!s->describe || !ns->fetch_hint)
+		return pg_error_set("out of memory");
+	return 0;
+}
+
+static void notes_close(struct pg_store *s)
+{
+	struct notes_store *ns = s->impl;
+
+	if (!ns)
+		return;
+	free(ns->ref);
+	free(ns->ids);
+	free(ns->fetch_hint);
+	free(ns);
+}
+
+static int notes_each_commit(struct pg_store *s, void (*fn)(const char *commit, void *ctx), void *ctx)
+{
+	char commit[PG_COMMIT_HEX_MAX + 1];
+	const git_oid *ids;
+	size_t n;
+	int rc;
+
+	if ((rc = notes_ids(&ids, &n, s)) < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		git_oid_tostr(commit, sizeof commit, &ids[i]);
+		fn(commit, ctx);
+	}
+	return 0;
+}
+
+/* The fetch that brings the baselines, when the ref holds none. Errors
+ * reading the ref count as notes present. */
+static const char *notes_fetch_hint(struct pg_store *s)
+{
+	const git_oid *ids;
+	size_t n;
+
+	if (notes_ids(&ids, &n, s) < 0 || n > 0)
+		return NULL;
+	return NS(s)->fetch_hint;
+}
+
+const struct pg_store_ops pg_store_notes_ops = {
+	.kind = PG_STORE_NOTES,
+	.claims = notes_claims,
+	.open = notes_open,
+	.close = notes_close,
+	.has = notes_has,
+	.read_raw = notes_read_raw,
+	.write = notes_write,
+	.remove = notes_remove,
+	.list = notes_list,
+	.each_commit = notes_each_commit,
+	.fetch_hint = notes_fetch_hint,
+};

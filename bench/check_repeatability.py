@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Repeatability of `profgate check`: false alarms and detection, measured on
-this machine with the default thresholds of SPEC (wall 10%, cpu 10%,
+this machine with the default thresholds of docs/config.md (wall 10%, cpu 10%,
 peak_heap 2%, function 5pp) and 5 timing runs per side.
 
 A throwaway git repository gets a profgate.json with two benchmarks from

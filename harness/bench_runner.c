@@ -1,5 +1,5 @@
 /*
- * The benchmark runner: one configured benchmark, run as SPEC says (timing
+ * The benchmark runner: one configured benchmark, run as docs/commands.md says (timing
  * and memory in separate runs), turned into a benchmark of the baseline
  * model. Every run goes through pg_run_profile(); this file only decides
  * which runs to make, keeps their numbers, merges their profiles and tells
@@ -159,6 +159,25 @@ done:
 	return rc;
 }
 
+/* What one run measured of each metric (enum pg_metric) that runs
+ * measure; the rest stay NaN. tracked: the allocation tracker measured
+ * this run (a memory run); numbers it did not measure are left NaN
+ * (stored as null), never zeros. */
+static void measured(double *values, const struct pg_run_result *r, int tracked)
+{
+	values[PG_METRIC_WALL] = r->wall_seconds;
+	values[PG_METRIC_CPU] = r->cpu_seconds;
+	values[PG_METRIC_SYS_CPU] = r->sys_cpu_seconds;
+	if (r->peak_rss_bytes >= 0)
+		values[PG_METRIC_PEAK_RSS] = (double)r->peak_rss_bytes;
+	if (tracked) {
+		values[PG_METRIC_PEAK_HEAP] = (double)r->peak_heap_bytes;
+		values[PG_METRIC_ALLOC_COUNT] = (double)r->alloc_count;
+		values[PG_METRIC_ALLOC_BYTES] = (double)r->alloc_bytes;
+		values[PG_METRIC_LEAKED_BYTES] = (double)r->leaked_bytes;
+	}
+}
+
 int pg_bench_run(struct pg_baseline_bench *out, struct pg_bench_outcome *outcome,
 		 const struct pg_bench_config *cfg, const char *work_dir,
 		 const struct pg_bench_progress *progress)
@@ -237,23 +256,20 @@ int pg_bench_run(struct pg_baseline_bench *out, struct pg_bench_outcome *outcome
 			if (ph == WARMUP) {
 				out->warmup_wall[out->nwarmup++] = r.wall_seconds;
 			} else if (ph == TIMING) {
-				out->runs[out->nruns++] = (struct pg_baseline_run){
-					.wall_seconds = r.wall_seconds, .cpu_seconds = r.cpu_seconds,
-					.samples = r.cpu_samples, .peak_rss_bytes = r.peak_rss_bytes };
+				struct pg_baseline_run *run = &out->runs[out->nruns++];
+
+				pg_baseline_run_init(run);
+				measured(run->values, &r, 0);
+				run->samples = r.cpu_samples;
 				cpu[i] = r.cpu;
 				r.cpu = NULL;
 			} else {
-				/* Numbers the tracker did not measure are -1 (stored
-				 * as null), never zeros. */
+				struct pg_baseline_mem_run *mr = &out->mem_runs[out->nmem_runs++];
 				int tracked = r.mem_tracked && r.mem_peak;
 
-				out->mem_runs[out->nmem_runs++] = (struct pg_baseline_mem_run){
-					.wall_seconds = r.wall_seconds,
-					.peak_heap_bytes = tracked ? r.peak_heap_bytes : -1,
-					.peak_rss_bytes = r.peak_rss_bytes,
-					.alloc_count = tracked ? r.alloc_count : -1,
-					.alloc_bytes = tracked ? r.alloc_bytes : -1,
-					.leaked_bytes = tracked ? r.leaked_bytes : -1 };
+				pg_baseline_mem_run_init(mr);
+				mr->wall_seconds = r.wall_seconds;
+				measured(mr->values, &r, tracked);
 				if (tracked) {
 					mem[nmem_profiles++] = r.mem_peak;
 					r.mem_peak = NULL;

@@ -1,5 +1,5 @@
 /*
- * Running one configured benchmark the way SPEC asks, for `record` (and
+ * Running one configured benchmark the way docs/commands.md says, for `record` (and
  * `check`): warm-up runs, then `repeat` timing runs with the CPU sampler
  * alone, then `mem_repeat` memory runs with the allocation tracker alone,
  * each through pg_run_profile(). The result is a benchmark of the baseline

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include "error.h"
 #include "repo.h"
 #include "store.h"
+#include "term.h"
 
 struct baseline_opts {
 	const char *config;
@@ -167,7 +169,7 @@ static int do_list(struct pg_store *store, int json)
 
 	if (pg_store_list(&e, &n, store) < 0) {
 		pg_report_error("baseline", "%s", pg_error_last());
-		return PG_EXIT_USAGE;
+		return PG_EXIT_ERROR;
 	}
 	if (json) {
 		cJSON *a = cJSON_CreateArray();
@@ -214,13 +216,20 @@ static int do_list(struct pg_store *store, int json)
 		if (json)
 			continue;
 		human_size(size, sizeof size, (double)e[i].size);
-		printf("%.12s  %-20s  %10zu  %9s  %s%s\n", e[i].commit, e[i].recorded_at, e[i].nbenches, size,
-		       e[i].location, e[i].dirty ? "  (dirty)" : "");
+		char recorded[64];
+
+		printf("%.12s  %-20s  %10zu  %9s  ", e[i].commit,
+		       pg_term_escape(recorded, sizeof recorded, e[i].recorded_at), e[i].nbenches, size);
+		pg_term_puts(stdout, e[i].location);
+		printf("%s\n", e[i].dirty ? "  (dirty)" : "");
 	}
-	if (n == 0 && !json)
-		fprintf(stderr, "profgate baseline: no baselines in %s\n", pg_store_describe(store));
+	if (n == 0 && !json) {
+		fputs("profgate baseline: no baselines in ", stderr);
+		pg_term_puts(stderr, pg_store_describe(store));
+		fputc('\n', stderr);
+	}
 	pg_store_entries_free(e, n);
-	return bad ? PG_EXIT_USAGE : PG_EXIT_OK;
+	return bad ? PG_EXIT_ERROR : PG_EXIT_OK;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -239,50 +248,46 @@ static void stats(double *v, size_t n, double *med, double *min, double *max)
 	*max = v[n - 1];
 }
 
-static void show_seconds(const char *what, const struct pg_baseline_bench *b, int cpu)
+/* The median, min and max of metric m over the runs that measure it (the
+ * memory runs for one that both measure). */
+static void show_metric(enum pg_metric m, const struct pg_baseline_bench *b)
 {
+	const struct pg_metric_def *d = pg_metric(m);
+	int timing = d->runs == PG_RUNS_TIMING;
+	size_t nruns = timing ? b->nruns : b->nmem_runs, n = 0;
 	double *v, med, min, max;
+	char x[32], y[32], z[32];
 
-	if (b->nruns == 0 || !(v = malloc(b->nruns * sizeof *v)))
+	if (d->runs == PG_RUNS_NONE || (timing && nruns == 0) || !(v = malloc((nruns ? nruns : 1) * sizeof *v)))
 		return;
-	for (size_t i = 0; i < b->nruns; i++)
-		v[i] = cpu ? b->runs[i].cpu_seconds : b->runs[i].wall_seconds;
-	stats(v, b->nruns, &med, &min, &max);
-	free(v);
-	printf("  %-13s median %.3f s  (min %.3f, max %.3f)\n", what, med, min, max);
-}
+	for (size_t i = 0; i < nruns; i++) {
+		double value = timing ? b->runs[i].values[m] : b->mem_runs[i].values[m];
 
-/* field: offset of an int64 of struct pg_baseline_mem_run. */
-static void show_bytes(const char *what, const struct pg_baseline_bench *b, size_t field, int count)
-{
-	double *v = malloc((b->nmem_runs ? b->nmem_runs : 1) * sizeof *v), med, min, max;
-	size_t n = 0;
-	char a[32], c[32], d[32];
-
-	if (!v)
-		return;
-	for (size_t i = 0; i < b->nmem_runs; i++) {
-		int64_t x;
-
-		memcpy(&x, (const char *)&b->mem_runs[i] + field, sizeof x);
-		if (x >= 0)
-			v[n++] = (double)x;
+		if (!isnan(value))
+			v[n++] = value;
 	}
 	if (n == 0) {
 		free(v);
-		printf("  %-13s not measured\n", what);
+		printf("  %-13s not measured\n", d->name);
 		return;
 	}
 	stats(v, n, &med, &min, &max);
 	free(v);
-	if (count) {
-		printf("  %-13s median %.0f  (min %.0f, max %.0f)\n", what, med, min, max);
+	switch (d->unit) {
+	case PG_UNIT_SECONDS:
+		printf("  %-13s median %.3f s  (min %.3f, max %.3f)\n", d->name, med, min, max);
 		return;
+	case PG_UNIT_BYTES:
+		human_size(x, sizeof x, med);
+		human_size(y, sizeof y, min);
+		human_size(z, sizeof z, max);
+		printf("  %-13s median %s  (min %s, max %s)\n", d->name, x, y, z);
+		return;
+	case PG_UNIT_COUNT:
+	case PG_UNIT_PERCENT:
+		break;
 	}
-	human_size(a, sizeof a, med);
-	human_size(c, sizeof c, min);
-	human_size(d, sizeof d, max);
-	printf("  %-13s median %s  (min %s, max %s)\n", what, a, c, d);
+	printf("  %-13s median %.0f  (min %.0f, max %.0f)\n", d->name, med, min, max);
 }
 
 static int show_stacks(const char *what, struct pg_baseline_bench *b, enum pg_baseline_kind kind)
@@ -334,8 +339,11 @@ static void show_hot(const struct pg_baseline_bench *b)
 			v[n++] = &b->hot[i];
 	qsort(v, n, sizeof *v, cmp_self);
 	printf("  %-13s", "hot (self)");
-	for (size_t k = 0; k < n && k < 5; k++)
-		printf("%s %s %.1f%%", k ? "," : "", v[k]->name, 100 * v[k]->self);
+	for (size_t k = 0; k < n && k < 5; k++) {
+		fputs(k ? ", " : " ", stdout);
+		pg_term_puts(stdout, v[k]->name);
+		printf(" %.1f%%", 100 * v[k]->self);
+	}
 	printf("%s\n", n ? "" : " none");
 	free(v);
 }
@@ -346,11 +354,11 @@ static int do_show(struct pg_store *store, struct pg_repo *repo, const char *rev
 	struct pg_baseline *b = NULL;
 	char *text = NULL, *location = NULL;
 	size_t len = 0;
-	int rc = PG_EXIT_USAGE;
+	int rc = PG_EXIT_ERROR;
 
 	if (resolve_rev(commit, repo, store, rev) < 0) {
 		pg_report_error("baseline", "show: %s", pg_error_last());
-		return PG_EXIT_USAGE;
+		return PG_EXIT_ERROR;
 	}
 	if (pg_store_read_raw(&text, &len, &location, store, commit) < 0 ||
 	    pg_baseline_parse(&b, text, len, location) < 0) {
@@ -373,12 +381,22 @@ static int do_show(struct pg_store *store, struct pg_repo *repo, const char *rev
 
 	human_size(size, sizeof size, (double)len);
 	printf("commit     %s%s\n", b->commit, b->dirty ? "  (recorded from a dirty working tree)" : "");
-	printf("recorded   %s by profgate %s\n", b->recorded_at, b->profgate_version);
+	/* Everything but the commit comes from the stored file as it is. */
+	char t[6][256];
+
+	printf("recorded   %s by profgate %s\n", pg_term_escape(t[0], sizeof t[0], b->recorded_at),
+	       pg_term_escape(t[1], sizeof t[1], b->profgate_version));
 	printf("host       %s: %s, %d CPU%s, %s %s, %s (fingerprint %s)\n",
-	       b->host.hostname ? b->host.hostname : "?", b->host.cpu_model ? b->host.cpu_model : "?",
-	       b->host.cpus, b->host.cpus == 1 ? "" : "s", b->host.kernel ? b->host.kernel : "?",
-	       b->host.arch ? b->host.arch : "?", b->host.os ? b->host.os : "?", b->host.fingerprint);
-	printf("stored at  %s (%s)\n", location, size);
+	       pg_term_escape(t[0], sizeof t[0], b->host.hostname ? b->host.hostname : "?"),
+	       pg_term_escape(t[1], sizeof t[1], b->host.cpu_model ? b->host.cpu_model : "?"),
+	       b->host.cpus, b->host.cpus == 1 ? "" : "s",
+	       pg_term_escape(t[2], sizeof t[2], b->host.kernel ? b->host.kernel : "?"),
+	       pg_term_escape(t[3], sizeof t[3], b->host.arch ? b->host.arch : "?"),
+	       pg_term_escape(t[4], sizeof t[4], b->host.os ? b->host.os : "?"),
+	       pg_term_escape(t[5], sizeof t[5], b->host.fingerprint));
+	printf("stored at  ");
+	pg_term_puts(stdout, location);
+	printf(" (%s)\n", size);
 	printf("benchmarks %zu\n", b->nbenches);
 	for (size_t i = 0; i < b->nbenches; i++) {
 		struct pg_baseline_bench *bench = &b->benches[i];
@@ -388,16 +406,13 @@ static int do_show(struct pg_store *store, struct pg_repo *repo, const char *rev
 		       bench->nmem_runs == 1 ? "" : "s", bench->nwarmup, bench->hz,
 		       bench->dirty ? "; dirty tree" : "");
 		printf("  %-13s", "command");
-		for (size_t k = 0; k < bench->ncommand; k++)
-			printf(" %s", bench->command[k]);
+		for (size_t k = 0; k < bench->ncommand; k++) {
+			fputc(' ', stdout);
+			pg_term_puts(stdout, bench->command[k]);
+		}
 		printf("\n");
-		show_seconds("wall", bench, 0);
-		show_seconds("cpu", bench, 1);
-		show_bytes("peak_heap", bench, offsetof(struct pg_baseline_mem_run, peak_heap_bytes), 0);
-		show_bytes("peak_rss", bench, offsetof(struct pg_baseline_mem_run, peak_rss_bytes), 0);
-		show_bytes("alloc_count", bench, offsetof(struct pg_baseline_mem_run, alloc_count), 1);
-		show_bytes("alloc_bytes", bench, offsetof(struct pg_baseline_mem_run, alloc_bytes), 0);
-		show_bytes("leaked_bytes", bench, offsetof(struct pg_baseline_mem_run, leaked_bytes), 0);
+		for (int m = 0; m < PG_METRIC_COUNT; m++)
+			show_metric((enum pg_metric)m, bench);
 		if (show_stacks("cpu stacks", bench, PG_BASELINE_CPU) < 0 ||
 		    show_stacks("mem stacks", bench, PG_BASELINE_MEM_PEAK) < 0) {
 			pg_report_error("baseline", "show: %s", pg_error_last());
@@ -419,9 +434,11 @@ static int do_rm(struct pg_store *store, struct pg_repo *repo, const char *rev)
 
 	if (resolve_rev(commit, repo, store, rev) < 0 || pg_store_remove(store, commit) < 0) {
 		pg_report_error("baseline", "rm: %s", pg_error_last());
-		return PG_EXIT_USAGE;
+		return PG_EXIT_ERROR;
 	}
-	printf("removed the baseline of %s from %s\n", commit, pg_store_describe(store));
+	printf("removed the baseline of %s from ", commit);
+	pg_term_puts(stdout, pg_store_describe(store));
+	putchar('\n');
 	return PG_EXIT_OK;
 }
 
@@ -431,7 +448,7 @@ int cmd_baseline(int argc, char **argv)
 	struct pg_config cfg = { 0 };
 	struct pg_repo *repo = NULL;
 	struct pg_store *store = NULL;
-	int have_config = 0, rc = PG_EXIT_USAGE, err;
+	int have_config = 0, rc = PG_EXIT_ERROR, err;
 
 	int pr = parse_args(&o, argc, argv);
 	if (pr != 0)

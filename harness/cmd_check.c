@@ -1,6 +1,6 @@
 /*
  * `profgate check [options]`: runs the config's benchmarks, finds the
- * baseline to compare with (SPEC "Baseline lookup"), decides per benchmark
+ * baseline to compare with (docs/baselines.md, "Lookup"), decides per benchmark
  * and metric (gate.c), and writes the report folder: summary.md (the PR
  * comment), result.json, junit.xml, index.html and per benchmark the
  * differential flame graphs and the current profile.
@@ -26,7 +26,7 @@
 #include "afile.h"
 #include "baseline.h"
 #include "bench_runner.h"
-#include "check_report.h"
+#include "check_writers.h"
 #include "cmds.h"
 #include "config.h"
 #include "error.h"
@@ -37,6 +37,7 @@
 #include "report_dir.h"
 #include "run.h"
 #include "store.h"
+#include "term.h"
 #include "verdict.h"
 
 #ifndef PG_VERSION
@@ -258,7 +259,7 @@ static void bench_line(const struct pg_check_bench *b, size_t i, size_t n)
 			continue;
 		pg_check_format_change(change, sizeof change, m);
 		fprintf(stderr, "%s%s%s", shown++ ? ", " : ": ", m->metric, m->function ? " " : "");
-		pg_report_dir_put_safe(stderr, m->function);
+		pg_term_puts(stderr, m->function);
 		fprintf(stderr, " %s", change);
 	}
 	fputc('\n', stderr);
@@ -308,7 +309,7 @@ int cmd_check(int argc, char **argv)
 	char head[PG_COMMIT_HEX_MAX + 1], work_template[4096], label[16];
 	char *work_dir = NULL;
 	size_t ntodo = 0;
-	int rc = PG_EXIT_USAGE, found, err;
+	int rc = PG_EXIT_ERROR, found, err;
 
 	int pr = parse_args(&o, argc, argv);
 	if (pr != 0) {
@@ -402,15 +403,23 @@ int cmd_check(int argc, char **argv)
 		     baseline->host.cpu_model ? baseline->host.cpu_model : "unknown CPU", baseline->host.cpus,
 		     host.cpu_model ? host.cpu_model : "unknown CPU", host.cpus) < 0)
 		rep.note = NULL;
-	if (!found)
-		fprintf(stderr, "profgate check: no baseline (%s): %s\n", pg_lookup_status_name(lookup.status),
-			lookup.message);
-	else if (!o.quiet)
-		fprintf(stderr, "profgate check: baseline of %.12s (%u commit%s before the merge-base with '%s') "
-			"from %s\n", lookup.found, lookup.distance, lookup.distance == 1 ? "" : "s", base_used,
-			baseline->source ? baseline->source : pg_store_describe(store));
-	if (rep.dirty && !o.quiet)
-		fprintf(stderr, "profgate check: warning: '%s' has uncommitted changes\n", pg_repo_path(repo));
+	if (!found) {
+		fprintf(stderr, "profgate check: no baseline (%s): ", pg_lookup_status_name(lookup.status));
+		pg_term_puts(stderr, lookup.message);
+		fputc('\n', stderr);
+	} else if (!o.quiet) {
+		fprintf(stderr, "profgate check: baseline of %.12s (%u commit%s before the merge-base with '",
+			lookup.found, lookup.distance, lookup.distance == 1 ? "" : "s");
+		pg_term_puts(stderr, base_used);
+		fputs("') from ", stderr);
+		pg_term_puts(stderr, baseline->source ? baseline->source : pg_store_describe(store));
+		fputc('\n', stderr);
+	}
+	if (rep.dirty && !o.quiet) {
+		fputs("profgate check: warning: '", stderr);
+		pg_term_puts(stderr, pg_repo_path(repo));
+		fputs("' has uncommitted changes\n", stderr);
+	}
 	snprintf(label, sizeof label, "%.12s", found ? lookup.found : "");
 
 	const char *tmp = getenv("TMPDIR");
@@ -472,7 +481,8 @@ int cmd_check(int argc, char **argv)
 				     "--bench %s'", lookup.found, bc->name) < 0)
 				message = NULL;
 		}
-		err = pg_gate_compare(cb, ran ? before : NULL, ran ? &bench : NULL, bc, message, &gopts);
+		err = pg_gate_compare(cb, ran ? before : NULL, ran ? &bench : NULL, bc->name, bc->thresholds,
+				      message, &gopts);
 		free(message);
 		rep.nbenches++;
 		if (err == 0 && ran)

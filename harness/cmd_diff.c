@@ -18,17 +18,17 @@
 #include "cmds.h"
 #include "profile_kind.h"
 #include "diff.h"
+#include "formats.h"
 #include "error.h"
 #include "folded.h"
 #include "outbuf.h"
 #include "profile.h"
 #include "profile_json_read.h"
 #include "svg_common.h"
+#include "term.h"
 
 #define TOP_FUNCTIONS 20
 #define NAME_COLUMNS_MAX 48
-
-enum format { F_HTML, F_SVG, F_FOLDED };
 
 
 struct diff_args {
@@ -200,21 +200,19 @@ static int cp_columns(uint32_t cp)
 	       (cp >= 0x20000 && cp <= 0x3fffd) ? 2 : 1;
 }
 
-/* The character at p as a terminal shows it: *adv bytes long, *shown 0
- * when it must be written as '?' (a control character or invalid UTF-8);
+/* The character at p as a terminal shows it (term.h's rule): *adv bytes
+ * long, written as esc (esc_len bytes, 0 when it is shown as it is);
  * returns its columns. */
-static int next_char(const unsigned char *p, size_t *adv, int *shown)
+static int next_char(const unsigned char *p, size_t *adv, char esc[20], size_t *esc_len)
 {
 	uint32_t cp = 0;
-	size_t n = pg_utf8_decode(p, &cp);
+	size_t cols;
 
-	if (!n || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
-		*adv = n ? n : 1;
-		*shown = 0;
-		return 1;
-	}
-	*adv = n;
-	*shown = 1;
+	*esc_len = pg_term_char(esc, p, adv, &cols);
+	if (cols != 1 || *esc_len != *adv || memcmp(esc, p, *adv))
+		return (int)cols;
+	*esc_len = 0;
+	pg_utf8_decode(p, &cp);
 	return cp_columns(cp);
 }
 
@@ -223,21 +221,22 @@ static int next_char(const unsigned char *p, size_t *adv, int *shown)
 static size_t terminal_name(char *out, const char *name, size_t max)
 {
 	const unsigned char *s = (const unsigned char *)name;
-	size_t cols = 0, len = 0, total = 0, adv;
-	int shown;
+	size_t cols = 0, len = 0, total = 0, adv, esc_len;
+	char esc[20];
 
 	for (const unsigned char *p = s; *p; p += adv)
-		total += (size_t)next_char(p, &adv, &shown);
+		total += (size_t)next_char(p, &adv, esc, &esc_len);
 	for (const unsigned char *p = s; *p; p += adv) {
-		int w = next_char(p, &adv, &shown);
+		int w = next_char(p, &adv, esc, &esc_len);
 
 		if (total > max && cols + (size_t)w > max - 2)
 			break;
-		if (shown) {
+		if (esc_len) {
+			memcpy(out + len, esc, esc_len);
+			len += esc_len;
+		} else {
 			memcpy(out + len, p, adv);
 			len += adv;
-		} else {
-			out[len++] = '?';
 		}
 		cols += (size_t)w;
 	}
@@ -337,22 +336,21 @@ int cmd_diff(int argc, char **argv)
 	size_t nfn = 0;
 	char *title = NULL;
 	const char *output;
-	enum format format = F_HTML;
+	const struct pg_format *format;
 	enum pg_kind kind;
 	int bytes;
-	int rc = PG_EXIT_USAGE;
+	int rc = PG_EXIT_ERROR;
 	int pr;
 
 	memset(side, 0, sizeof(side));
 	if ((pr = parse_args(&a, argc, argv)) != 0)
 		return pr > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
 	output = a.output ? a.output : "diff.html";
-	if (pg_path_ends_with(output, ".svg")) {
-		format = F_SVG;
-	} else if (pg_path_ends_with(output, ".folded")) {
-		format = F_FOLDED;
-	} else if (!pg_path_ends_with(output, ".html") && !pg_path_ends_with(output, ".htm")) {
-		pg_report_error("diff", "-o '%s': unknown format; the name must end in .html, .svg or .folded", output);
+	if (!(format = pg_format_for_path(output, PG_FORMAT_DIFF))) {
+		char suffixes[64];
+
+		pg_format_suffix_list(suffixes, sizeof suffixes, PG_FORMAT_DIFF);
+		pg_report_error("diff", "-o '%s': unknown format; the name must end in %s", output, suffixes);
 		return PG_EXIT_USAGE;
 	}
 	for (int k = 0; k < 2; k++) {
@@ -393,20 +391,13 @@ int cmd_diff(int argc, char **argv)
 		goto done;
 	}
 
-	if (format == F_FOLDED) {
-		if (pg_diff_folded_write(side[0].prof, side[1].prof, a.normalize, output) < 0) {
-			pg_report_error("diff", "%s", pg_error_last());
-			goto done;
-		}
-	} else {
+	{
 		struct pg_diff_opts o = {
 			.title = a.title,
 			.unit = bytes ? "bytes" : "samples",
 			.normalize = a.normalize,
 			.hz = bytes ? 0 : (double)(side[1].hz ? side[1].hz : side[0].hz),
 		};
-		int wr;
-
 		if (!o.title) {
 			if (!(title = default_title(a.input[0], a.input[1]))) {
 				pg_report_error("diff", "out of memory");
@@ -414,9 +405,7 @@ int cmd_diff(int argc, char **argv)
 			}
 			o.title = title;
 		}
-		wr = format == F_SVG ? pg_diff_svg_write(side[0].prof, side[1].prof, &o, output)
-				     : pg_diff_html_write(side[0].prof, side[1].prof, &o, output);
-		if (wr < 0) {
+		if (format->diff(side[0].prof, side[1].prof, &o, output) < 0) {
 			pg_report_error("diff", "%s", pg_error_last());
 			goto done;
 		}

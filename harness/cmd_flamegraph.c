@@ -19,6 +19,7 @@
 #include "folded.h"
 #include "profile.h"
 #include "profile_json_read.h"
+#include "formats.h"
 #include "report_html.h"
 
 
@@ -112,19 +113,21 @@ int cmd_flamegraph(int argc, char **argv)
 	char *json = NULL;
 	const char *output;
 	struct stat st;
-	int svg = 0, have_info = 0;
+	const struct pg_format *format;
+	int have_info = 0;
 	enum pg_kind kind;
-	int rc = PG_EXIT_USAGE;
+	int rc = PG_EXIT_ERROR;
 	int pr;
 
 	memset(&info, 0, sizeof(info));
 	if ((pr = parse_args(&o, argc, argv)) != 0)
 		return pr > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
 	output = o.output ? o.output : "flamegraph.html";
-	if (pg_path_ends_with(output, ".svg")) {
-		svg = 1;
-	} else if (!pg_path_ends_with(output, ".html") && !pg_path_ends_with(output, ".htm")) {
-		pg_report_error("flamegraph", "-o '%s': unknown format; the name must end in .html or .svg", output);
+	if (!(format = pg_format_for_path(output, PG_FORMAT_FLAMEGRAPH))) {
+		char suffixes[64];
+
+		pg_format_suffix_list(suffixes, sizeof suffixes, PG_FORMAT_FLAMEGRAPH);
+		pg_report_error("flamegraph", "-o '%s': unknown format; the name must end in %s", output, suffixes);
 		return PG_EXIT_USAGE;
 	}
 
@@ -174,14 +177,7 @@ int cmd_flamegraph(int argc, char **argv)
 		goto done;
 	}
 
-	if (svg) {
-		if (pg_flamegraph_svg_write(prof, o.title, o.inverted,
-					    kind == PG_KIND_MEM_PEAK || kind == PG_KIND_MEM_LEAKS ? "bytes" : "samples",
-					    output) < 0) {
-			pg_report_error("flamegraph", "%s", pg_error_last());
-			goto done;
-		}
-	} else {
+	{
 		struct pg_report r = {
 			.title = o.title,
 			.wall_seconds = -1, .cpu_seconds = -1,
@@ -210,7 +206,9 @@ int cmd_flamegraph(int argc, char **argv)
 		case PG_KIND_MEM_LEAKS: r.mem_leaks = prof; break;
 		default: r.cpu = prof; break;
 		}
-		if (pg_report_html_write(&r, output) < 0) {
+		const char *unit = kind == PG_KIND_MEM_PEAK || kind == PG_KIND_MEM_LEAKS ? "bytes" : "samples";
+
+		if (format->flamegraph(&r, prof, unit, o.title, output) < 0) {
 			pg_report_error("flamegraph", "%s", pg_error_last());
 			goto done;
 		}

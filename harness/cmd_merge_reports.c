@@ -32,7 +32,7 @@
 
 #include "afile.h"
 #include "check_json_read.h"
-#include "check_report.h"
+#include "check_writers.h"
 #include "cmds.h"
 #include "config.h"
 #include "error.h"
@@ -598,7 +598,7 @@ int cmd_merge_reports(int argc, char **argv)
 	struct pg_check_report rep = { 0 };
 	char *missing = NULL;
 	size_t nshards = 0, nitems = 0, nmissing = 0;
-	int rc = PG_EXIT_USAGE, pr;
+	int rc = PG_EXIT_ERROR, pr;
 
 	if ((pr = parse_args(&o, argc, argv)) != 0)
 		return pr > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;

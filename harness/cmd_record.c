@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "error.h"
 #include "repo.h"
 #include "store.h"
+#include "term.h"
 
 #ifndef PG_VERSION
 #define PG_VERSION "unknown"
@@ -121,28 +123,6 @@ static int parse_args(struct record_opts *o, int argc, char **argv)
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The middle timing run's wall time, for the line that closes a benchmark. */
-static double median_wall(const struct pg_baseline_bench *b)
-{
-	double *w, m;
-
-	if (b->nruns == 0 || !(w = malloc(b->nruns * sizeof *w)))
-		return 0;
-	for (size_t i = 0; i < b->nruns; i++)
-		w[i] = b->runs[i].wall_seconds;
-	qsort(w, b->nruns, sizeof *w, cmp_double);
-	m = b->nruns % 2 ? w[b->nruns / 2] : (w[b->nruns / 2 - 1] + w[b->nruns / 2]) / 2;
-	free(w);
-	return m;
-}
-
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o = { .config = PG_CONFIG_DEFAULT };
@@ -156,7 +136,7 @@ int cmd_record(int argc, char **argv)
 	char *work_dir = NULL, *location = NULL;
 	size_t ntodo = 0, nfailed = 0, nok = 0;
 	double runs_wall = 0, elapsed = 0;
-	int dirty = 0, rc = PG_EXIT_USAGE, err;
+	int dirty = 0, rc = PG_EXIT_ERROR, err;
 
 	int pr = parse_args(&o, argc, argv);
 	if (pr != 0) {
@@ -273,9 +253,11 @@ int cmd_record(int argc, char **argv)
 			pg_bench_print_stderr_tail("record", bc->name, outcome.stderr_tail);
 			pg_baseline_bench_release(&bench);
 		} else {
+			double wall = pg_baseline_bench_median(&bench, PG_METRIC_WALL);
+
 			if (!o.quiet)
 				fprintf(stderr, "[%zu/%zu] %s  done  %zu run%s, median %.2f s\n", i + 1, ntodo,
-					bc->name, bench.nruns, bench.nruns == 1 ? "" : "s", median_wall(&bench));
+					bc->name, bench.nruns, bench.nruns == 1 ? "" : "s", isnan(wall) ? 0 : wall);
 			if (pg_baseline_take_bench(baseline, &bench) < 0) {
 				pg_report_error("record", "%s", pg_error_last());
 				pg_baseline_bench_release(&bench);
@@ -292,8 +274,10 @@ int cmd_record(int argc, char **argv)
 			pg_report_error("record", "%s", pg_error_last());
 			goto done;
 		}
-		fprintf(stderr, "profgate record: baseline of %s (%zu benchmark%s%s) written to %s\n", commit,
-			nok, nok == 1 ? "" : "s", dirty ? ", dirty tree" : "", location);
+		fprintf(stderr, "profgate record: baseline of %s (%zu benchmark%s%s) written to ", commit,
+			nok, nok == 1 ? "" : "s", dirty ? ", dirty tree" : "");
+		pg_term_puts(stderr, location);
+		fputc('\n', stderr);
 	}
 	if (!o.quiet && runs_wall > 0)
 		fprintf(stderr, "profgate record: the benchmarks ran %.2f s; profgate added %.2f s (%.1f%%)\n",
@@ -301,7 +285,7 @@ int cmd_record(int argc, char **argv)
 	if (nfailed > 0) {
 		pg_report_error("record", "%zu of %zu benchmark%s failed; %s", nfailed, ntodo,
 				ntodo == 1 ? "" : "s", nok ? "the others are recorded" : "nothing recorded");
-		rc = PG_EXIT_USAGE;
+		rc = PG_EXIT_ERROR;
 	} else {
 		rc = PG_EXIT_OK;
 	}

@@ -200,7 +200,7 @@ int cmd_run(int argc, char **argv)
 		return PG_EXIT_PROFGATE_FAILED;
 	}
 	/* A report folder that is a symbolic link could send the files anywhere
-	 * (a link planted in a shared workspace): refused, as SPEC asks. */
+	 * (a link planted in a shared workspace): refused (docs/commands.md). */
 	if (pg_report_dir_refuse_link(out_dir) < 0) {
 		pg_report_error("run", "%s", pg_error_last());
 		free(out_dir);

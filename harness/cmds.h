@@ -7,7 +7,11 @@
 
 #define PG_EXIT_OK 0
 #define PG_EXIT_REGRESSION 1
+/* Both 2: the one status for "no verdict, something is wrong". USAGE for a
+ * bad command line; ERROR for bad input, a tool error, a failed write or a
+ * benchmark that failed. */
 #define PG_EXIT_USAGE 2
+#define PG_EXIT_ERROR 2
 #define PG_EXIT_INCONCLUSIVE 3
 
 int cmd_run(int argc, char **argv);

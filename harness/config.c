@@ -24,148 +24,6 @@
 #include "afile.h"
 #include "error.h"
 
-static const char *const metric_names[PG_METRIC_COUNT] = {
-	[PG_METRIC_WALL] = "wall",
-	[PG_METRIC_CPU] = "cpu",
-	[PG_METRIC_PEAK_HEAP] = "peak_heap",
-	[PG_METRIC_PEAK_RSS] = "peak_rss",
-	[PG_METRIC_ALLOC_COUNT] = "alloc_count",
-	[PG_METRIC_ALLOC_BYTES] = "alloc_bytes",
-	[PG_METRIC_LEAKED_BYTES] = "leaked_bytes",
-	[PG_METRIC_FUNCTION] = "function",
-};
-
-/* SPEC's defaults; alloc_bytes and leaked_bytes are only checked when a
- * project asks for it. */
-static const char *const default_thresholds[PG_METRIC_COUNT] = {
-	[PG_METRIC_WALL] = "10%",
-	[PG_METRIC_CPU] = "10%",
-	[PG_METRIC_PEAK_HEAP] = "2%",
-	[PG_METRIC_PEAK_RSS] = "10%",
-	[PG_METRIC_ALLOC_COUNT] = "5%",
-	[PG_METRIC_ALLOC_BYTES] = "off",
-	[PG_METRIC_LEAKED_BYTES] = "off",
-	[PG_METRIC_FUNCTION] = "5pp",
-};
-
-const char *pg_metric_name(enum pg_metric m)
-{
-	return m < PG_METRIC_COUNT ? metric_names[m] : "unknown";
-}
-
-/* ---- thresholds ------------------------------------------------------- */
-
-enum unit_class { UNIT_TIME, UNIT_BYTES, UNIT_COUNT, UNIT_POINTS };
-
-static enum unit_class unit_class(enum pg_metric m)
-{
-	switch (m) {
-	case PG_METRIC_WALL:
-	case PG_METRIC_CPU:
-		return UNIT_TIME;
-	case PG_METRIC_ALLOC_COUNT:
-		return UNIT_COUNT;
-	case PG_METRIC_FUNCTION:
-		return UNIT_POINTS;
-	default:
-		return UNIT_BYTES;
-	}
-}
-
-struct unit {
-	const char *name;
-	double factor;
-	enum unit_class cls;
-};
-
-static const struct unit units[] = {
-	{ "B", 1, UNIT_BYTES },
-	{ "KiB", 1024.0, UNIT_BYTES },
-	{ "MiB", 1024.0 * 1024, UNIT_BYTES },
-	{ "GiB", 1024.0 * 1024 * 1024, UNIT_BYTES },
-	{ "KB", 1e3, UNIT_BYTES },
-	{ "MB", 1e6, UNIT_BYTES },
-	{ "GB", 1e9, UNIT_BYTES },
-	{ "us", 1e-6, UNIT_TIME },
-	{ "ms", 1e-3, UNIT_TIME },
-	{ "s", 1, UNIT_TIME },
-	{ "", 1, UNIT_COUNT },
-};
-
-static int threshold_error(enum pg_metric m, const char *text)
-{
-	switch (unit_class(m)) {
-	case UNIT_TIME:
-		return pg_error_setc(PG_EINVALID, "'%s' is not a threshold: expected a relative increase "
-				     "like \"10%%\" or an absolute one like \"+50ms\" (units us, ms, s), "
-				     "or \"off\"", text);
-	case UNIT_BYTES:
-		return pg_error_setc(PG_EINVALID, "'%s' is not a threshold: expected a relative increase "
-				     "like \"2%%\" or an absolute one like \"+4MiB\" (units B, KiB, MiB, "
-				     "GiB, KB, MB, GB), or \"off\"", text);
-	case UNIT_COUNT:
-		return pg_error_setc(PG_EINVALID, "'%s' is not a threshold: expected a relative increase "
-				     "like \"5%%\" or an absolute one like \"+1000\", or \"off\"", text);
-	case UNIT_POINTS:
-		break;
-	}
-	return pg_error_setc(PG_EINVALID, "'%s' is not a threshold: expected a rise of a function's "
-			     "share in percentage points like \"5pp\", or \"off\"", text);
-}
-
-int pg_threshold_parse(struct pg_threshold *out, enum pg_metric m, const char *text)
-{
-	const char *s = text;
-	char *end;
-	double v;
-
-	memset(out, 0, sizeof *out);
-	if (strlen(text) >= sizeof out->text)
-		return threshold_error(m, text);
-	strcpy(out->text, text);
-	if (!strcmp(text, "off")) {
-		out->kind = PG_THRESHOLD_OFF;
-		return 0;
-	}
-	if (*s == '+')
-		s++;
-	/* Digits first: strtod would also take "inf", "0x10" and " 5". */
-	if (!((s[0] >= '0' && s[0] <= '9') || (s[0] == '.' && s[1] >= '0' && s[1] <= '9')))
-		return threshold_error(m, text);
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || !isfinite(v) || v < 0 || (end > s && (end[-1] == 'e' || end[-1] == 'E')))
-		return threshold_error(m, text);
-	for (const char *p = s; p < end; p++)
-		if (!((*p >= '0' && *p <= '9') || *p == '.'))
-			return threshold_error(m, text);  /* no exponents: "1e3%" */
-	if (unit_class(m) == UNIT_POINTS) {
-		if (strcmp(end, "pp"))
-			return threshold_error(m, text);
-		if (v > 100)
-			return pg_error_setc(PG_EINVALID, "'%s' is not a threshold: a share rises by at "
-					     "most 100 percentage points", text);
-		out->kind = PG_THRESHOLD_POINTS;
-		out->value = v;
-		return 0;
-	}
-	if (!strcmp(end, "%")) {
-		out->kind = PG_THRESHOLD_RELATIVE;
-		out->value = v / 100;
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-		if (units[i].cls == unit_class(m) && !strcmp(end, units[i].name)) {
-			out->kind = PG_THRESHOLD_ABSOLUTE;
-			out->value = v * units[i].factor;
-			if (unit_class(m) == UNIT_COUNT && v != floor(v))
-				return threshold_error(m, text);
-			return 0;
-		}
-	}
-	return threshold_error(m, text);
-}
-
 /* ---- reading ---------------------------------------------------------- */
 
 struct ctx {
@@ -302,31 +160,32 @@ static int get_string(char **out, const struct ctx *c, const cJSON *o, const cha
 	return *out ? 0 : pg_error_set("out of memory");
 }
 
-static const char *const threshold_keys[] = {
-	"wall", "cpu", "peak_heap", "peak_rss", "alloc_count", "alloc_bytes", "leaked_bytes",
-	"function", NULL,
-};
-
 static int read_thresholds(struct pg_threshold *t, struct ctx *c, const cJSON *o)
 {
 	const cJSON *th = cJSON_GetObjectItemCaseSensitive(o, "thresholds");
 	size_t saved = strlen(c->place);
+	const char *keys[PG_METRIC_COUNT + 1];
+	size_t nkeys = 0;
 	char got[64];
 	int rc = 0;
 
 	if (!th)
 		return 0;
+	for (int m = 0; m < PG_METRIC_COUNT; m++)
+		if (pg_metric_configurable((enum pg_metric)m))
+			keys[nkeys++] = pg_metric_name((enum pg_metric)m);
+	keys[nkeys] = NULL;
 	if (!cJSON_IsObject(th)) {
 		describe(got, sizeof got, th);
 		return fail(c, "thresholds", "expected an object like {\"wall\": \"10%%\"}, got %s", got);
 	}
 	snprintf(c->place + saved, sizeof c->place - saved, "%sthresholds", saved ? "." : "");
-	if ((rc = check_keys(c, th, threshold_keys)) < 0)
+	if ((rc = check_keys(c, th, keys)) < 0)
 		goto done;
 	for (int m = 0; m < PG_METRIC_COUNT; m++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(th, metric_names[m]);
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(th, pg_metric_name((enum pg_metric)m));
 
-		if (!v)
+		if (!v || !pg_metric_configurable((enum pg_metric)m))
 			continue;
 		if (cJSON_IsNull(v)) {
 			pg_threshold_parse(&t[m], (enum pg_metric)m, "off");
@@ -334,11 +193,11 @@ static int read_thresholds(struct pg_threshold *t, struct ctx *c, const cJSON *o
 		}
 		if (!cJSON_IsString(v)) {
 			describe(got, sizeof got, v);
-			rc = fail(c, metric_names[m], "expected a string like \"10%%\", got %s", got);
+			rc = fail(c, pg_metric_name((enum pg_metric)m), "expected a string like \"10%%\", got %s", got);
 			goto done;
 		}
 		if (pg_threshold_parse(&t[m], (enum pg_metric)m, v->valuestring) < 0) {
-			rc = fail(c, metric_names[m], "%s", pg_error_last());
+			rc = fail(c, pg_metric_name((enum pg_metric)m), "%s", pg_error_last());
 			goto done;
 		}
 	}
@@ -589,7 +448,7 @@ int pg_config_parse(struct pg_config *out, const char *text, size_t len, const c
 	out->defaults = (struct pg_bench_config){ .repeat = 5, .mem_repeat = 2, .warmup = 1,
 						  .timeout = 600, .hz = 999 };
 	for (int m = 0; m < PG_METRIC_COUNT; m++)
-		pg_threshold_parse(&out->defaults.thresholds[m], (enum pg_metric)m, default_thresholds[m]);
+		pg_threshold_parse(&out->defaults.thresholds[m], (enum pg_metric)m, pg_metric((enum pg_metric)m)->default_threshold);
 
 	doc = cJSON_ParseWithLengthOpts(text, len, &err_at, 0);
 	if (!doc) {
@@ -661,7 +520,7 @@ int pg_config_load(struct pg_config *out, const char *path)
 	memset(out, 0, sizeof *out);
 	if (stat(path, &st) < 0 && errno == ENOENT)
 		return pg_error_setc(PG_ENOTFOUND, "cannot open '%s': no such file (write one, or name it "
-				     "with -c FILE; see SPEC \"profgate.json\")", path);
+				     "with -c FILE; see docs/config.md)", path);
 	if ((rc = pg_read_file(&text, &len, path)) < 0)
 		return rc;
 	copy = strdup(path);

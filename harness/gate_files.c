@@ -94,34 +94,12 @@ static int bench_path(char **full, char **rel, const char *out_dir, const char *
 	return 0;
 }
 
-static double median_of(const struct pg_baseline_bench *b, int cpu)
+/* The median of metric m over the runs of b, -1 when none measured it. */
+static double median_or_minus1(const struct pg_baseline_bench *b, enum pg_metric m)
 {
-	double *v = malloc((b->nruns ? b->nruns : 1) * sizeof *v), m;
+	double v = pg_baseline_bench_median(b, m);
 
-	if (!v || b->nruns == 0) {
-		free(v);
-		return -1;
-	}
-	for (size_t i = 0; i < b->nruns; i++)
-		v[i] = cpu ? b->runs[i].cpu_seconds : b->runs[i].wall_seconds;
-	m = pg_stats_median(v, b->nruns);
-	free(v);
-	return m;
-}
-
-static int64_t median_heap(const struct pg_baseline_bench *b)
-{
-	double *v = malloc((b->nmem_runs ? b->nmem_runs : 1) * sizeof *v), m;
-	size_t n = 0;
-
-	if (!v)
-		return -1;
-	for (size_t i = 0; i < b->nmem_runs; i++)
-		if (b->mem_runs[i].peak_heap_bytes >= 0)
-			v[n++] = (double)b->mem_runs[i].peak_heap_bytes;
-	m = n ? pg_stats_median(v, n) : -1;
-	free(v);
-	return (int64_t)m;
+	return isnan(v) ? -1 : v;
 }
 
 static int write_current(struct pg_check_bench *b, struct pg_baseline_bench *current,
@@ -153,9 +131,10 @@ static int write_current(struct pg_check_bench *b, struct pg_baseline_bench *cur
 	}
 	struct pg_report rep = {
 		.title = title, .command = current->command, .argc = (int)current->ncommand,
-		.wall_seconds = median_of(current, 0), .cpu_seconds = median_of(current, 1),
+		.wall_seconds = median_or_minus1(current, PG_METRIC_WALL),
+		.cpu_seconds = median_or_minus1(current, PG_METRIC_CPU),
 		.hz = current->hz, .mode = "cpu", .cpu = cpu, .mem_peak = mem,
-		.peak_heap_bytes = median_heap(current),
+		.peak_heap_bytes = (int64_t)median_or_minus1(current, PG_METRIC_PEAK_HEAP),
 		.cpu_note = "no CPU samples: the benchmark ran too briefly, or \"repeat\" is 0",
 		.mem_note = "no memory runs: \"mem_repeat\" is 0",
 	};

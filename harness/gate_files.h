@@ -1,5 +1,5 @@
 /*
- * The per-benchmark files of a check report (SPEC "Report directory"):
+ * The per-benchmark files of a check report (docs/check-report.md):
  * <name>/diff-cpu.html and <name>/diff-mem.html, the differential flame
  * graphs of the baseline against the current runs, and the current
  * profile: <name>/report.html, cpu.folded and mem-peak.folded.

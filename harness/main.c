@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "term.h"
 
 #ifndef PG_VERSION
 #define PG_VERSION "unknown"
@@ -91,16 +92,7 @@ void pg_report_error(const char *cmd, const char *fmt, ...)
 		msg = small;
 	}
 	fprintf(stderr, "profgate%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
-		if (*p == '\n')
-			fputs("\\n", stderr);
-		else if (*p == '\t')
-			fputs("\\t", stderr);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(stderr, "\\x%02x", *p);
-		else
-			fputc(*p, stderr);
-	}
+	pg_term_puts(stderr, msg);
 	fputc('\n', stderr);
 	if (msg != small)
 		free(msg);
@@ -134,11 +126,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("profgate %s\n", PG_VERSION);
-		return pg_close_stdout() ? PG_EXIT_USAGE : PG_EXIT_OK;
+		return pg_close_stdout() ? PG_EXIT_ERROR : PG_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
-		return pg_close_stdout() ? PG_EXIT_USAGE : PG_EXIT_OK;
+		return pg_close_stdout() ? PG_EXIT_ERROR : PG_EXIT_OK;
 	}
 	const struct command *c = find(argv[1]);
 	if (!c) {
@@ -147,6 +139,6 @@ int main(int argc, char **argv)
 	}
 	rc = c->fn(argc - 1, argv + 1);
 	if (pg_close_stdout() && rc == PG_EXIT_OK)
-		rc = PG_EXIT_USAGE;
+		rc = PG_EXIT_ERROR;
 	return rc;
 }

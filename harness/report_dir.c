@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "term.h"
 
 int pg_report_dir_refuse_link(const char *dir)
 {
@@ -74,12 +75,6 @@ static void gh_escape(FILE *f, const char *s, int property)
 		else
 			fputc(c, f);
 	}
-}
-
-void pg_report_dir_put_safe(FILE *f, const char *s)
-{
-	for (; s && *s; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
 }
 
 static void metric_text(char *buf, size_t size, const struct pg_check_metric *m)
@@ -191,11 +186,11 @@ void pg_report_dir_print(const struct pg_check_report *r, const char *dir, const
 				continue;
 			metric_text(text, sizeof text, m);
 			printf("    %-12s ", pg_verdict_name(m->verdict));
-			pg_report_dir_put_safe(stdout, text);
+			pg_term_puts(stdout, text);
 			putchar('\n');
 			if (m->verdict == PG_VERDICT_INCONCLUSIVE && m->note) {
 				printf("                 ");
-				pg_report_dir_put_safe(stdout, m->note);
+				pg_term_puts(stdout, m->note);
 				putchar('\n');
 			}
 			timing_bad |= !m->function ? !strcmp(m->metric, "wall") || !strcmp(m->metric, "cpu")
@@ -205,14 +200,14 @@ void pg_report_dir_print(const struct pg_check_report *r, const char *dir, const
 			printf("    CPU time grew most in:");
 			for (size_t k = 0; k < b->nfunctions && k < 3; k++) {
 				printf("%s ", k ? "," : "");
-				pg_report_dir_put_safe(stdout, b->functions[k].name);
+				pg_term_puts(stdout, b->functions[k].name);
 				printf(" (%+.1f ms)", 1e3 * (b->functions[k].self_after - b->functions[k].self_before));
 			}
 			printf("\n");
 		}
 		if (b->message) {
 			printf("    ");
-			pg_report_dir_put_safe(stdout, b->message);
+			pg_term_puts(stdout, b->message);
 			putchar('\n');
 		}
 	}

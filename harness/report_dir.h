@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "check_report.h"
+#include "check_writers.h"
 
 /* Refuses a report folder that is a symbolic link (a link planted in a
  * shared workspace could send the report anywhere): -1 with the message
@@ -28,9 +28,5 @@ int pg_report_dir_publish(const struct pg_check_report *r, const char *dir);
 /* The summary on stdout: per benchmark its verdict and the metrics that
  * need a look, then "profgate <cmd>: <verdict> (counts); report in dir/". */
 void pg_report_dir_print(const struct pg_check_report *r, const char *dir, const char *cmd);
-
-/* s for a terminal: control characters (newlines, escape sequences from a
- * hostile function name) become '?'. NULL writes nothing. */
-void pg_report_dir_put_safe(FILE *f, const char *s);
 
 #endif

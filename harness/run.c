@@ -346,7 +346,7 @@ static int symbolize_stack(size_t *depth_out, pg_frame_id *stack, pg_frame_id ro
 			r->sym_frames++;
 			if (!resolved)
 				r->sym_unresolved++;
-			/* The signal trampoline never appears (SPEC), also where a
+			/* The signal trampoline never appears (docs/folded.md), also where a
 			 * sample caught the program's own handler returning. */
 			if (!strcmp(name, "__restore_rt")) {
 				e->skip = 1;
@@ -794,6 +794,7 @@ int pg_run_profile(struct pg_run_result *out, const struct pg_run_request *req)
 	out->wall_seconds = lr->wall_seconds;
 	out->cpu_seconds = (double)lr->ru.ru_utime.tv_sec + (double)lr->ru.ru_utime.tv_usec / 1e6 +
 			   (double)lr->ru.ru_stime.tv_sec + (double)lr->ru.ru_stime.tv_usec / 1e6;
+	out->sys_cpu_seconds = (double)lr->ru.ru_stime.tv_sec + (double)lr->ru.ru_stime.tv_usec / 1e6;
 	out->peak_rss_bytes = (int64_t)lr->ru.ru_maxrss * 1024;
 	if (errpath)
 		out->stderr_tail = read_tail(errpath, (size_t)req->stderr_tail);
@@ -937,14 +938,28 @@ static int peak_sites(struct pg_json_site **out, size_t *count, const struct pg_
 	return 0;
 }
 
-static int write_folded(const char *dir, const char *name, const struct pg_profile *p)
+static int write_cpu(const struct pg_run_result *r, const struct pg_run_request *req, const char *path)
 {
-	char *path = NULL;
-	if (asprintf(&path, "%s/%s", dir, name) < 0)
-		return pg_error_set("out of memory");
-	int err = pg_folded_write_file(p, path);
-	free(path);
-	return err;
+	(void)req;
+	return pg_folded_write_file(r->cpu, path);
+}
+
+static int write_wall(const struct pg_run_result *r, const struct pg_run_request *req, const char *path)
+{
+	(void)req;
+	return pg_folded_write_file(r->wall, path);
+}
+
+static int write_mem_peak(const struct pg_run_result *r, const struct pg_run_request *req, const char *path)
+{
+	(void)req;
+	return pg_folded_write_file(r->mem_peak, path);
+}
+
+static int write_mem_leaks(const struct pg_run_result *r, const struct pg_run_request *req, const char *path)
+{
+	(void)req;
+	return pg_folded_write_file(r->mem_leaks, path);
 }
 
 static struct pg_json_exit json_exit(int known, int code, int sig)
@@ -954,16 +969,14 @@ static struct pg_json_exit json_exit(int known, int code, int sig)
 }
 
 /* report.html: the profiles, the timeline and the heap over time. */
-static int write_report(const struct pg_run_result *r, const struct pg_run_request *req, const char *dir)
+static int write_report(const struct pg_run_result *r, const struct pg_run_request *req, const char *path)
 {
 	struct pg_report_thread *threads = calloc(r->nthreads ? r->nthreads : 1, sizeof *threads);
 	struct pg_report_sample *samples = calloc(r->ntimeline ? r->ntimeline : 1, sizeof *samples);
 	struct pg_report_heap_point *heap = calloc(r->nheap ? r->nheap : 1, sizeof *heap);
-	char *path = NULL;
 	int err;
 
-	if (!threads || !samples || !heap || asprintf(&path, "%s/report.html", dir) < 0) {
-		path = NULL;
+	if (!threads || !samples || !heap) {
 		err = pg_error_set("out of memory");
 		goto done;
 	}
@@ -992,11 +1005,11 @@ done:
 	free(threads);
 	free(samples);
 	free(heap);
-	free(path);
 	return err;
 }
 
-int pg_run_write_dir(const struct pg_run_result *r, const struct pg_run_request *req, const char *dir)
+/* profile.json: the run's numbers, hot functions, processes and threads. */
+static int write_profile_json(const struct pg_run_result *r, const struct pg_run_request *req, const char *path)
 {
 	struct pg_hot_function *hot = NULL;
 	struct pg_profile *fview = NULL;  /* by function: what the hot list names */
@@ -1005,11 +1018,8 @@ int pg_run_write_dir(const struct pg_run_result *r, const struct pg_run_request 
 	struct pg_json_thread *jthreads = NULL;
 	struct pg_json_site *sites = NULL;
 	size_t nhot = 0, njhot = 0, nsites = 0;
-	char *path = NULL;
 	int err;
 
-	if ((err = pg_mkdirs(dir)) < 0)
-		goto done;
 	if ((err = pg_pyname_function_view(&fview, r->cpu)) < 0 ||
 	    (err = pg_profile_hot_functions(&hot, &nhot, fview)) < 0)
 		goto done;
@@ -1040,13 +1050,7 @@ int pg_run_write_dir(const struct pg_run_result *r, const struct pg_run_request 
 		jthreads[i] = (struct pg_json_thread){ r->threads[i].pid, r->threads[i].tid,
 						       r->threads[i].name, r->threads[i].samples };
 
-	if ((err = write_folded(dir, "cpu.folded", r->cpu)) < 0 ||
-	    (r->wall && (err = write_folded(dir, "wall.folded", r->wall)) < 0))
-		goto done;
-	if (r->mem_tracked &&
-	    ((err = write_folded(dir, "mem-peak.folded", r->mem_peak)) < 0 ||
-	     (err = write_folded(dir, "mem-leaks.folded", r->mem_leaks)) < 0 ||
-	     (err = peak_sites(&sites, &nsites, r->mem_peak, 20)) < 0))
+	if (r->mem_tracked && (err = peak_sites(&sites, &nsites, r->mem_peak, 20)) < 0)
 		goto done;
 	const struct pg_launch_result *lr = &r->launch;
 	struct pg_run_summary sum = {
@@ -1072,22 +1076,70 @@ int pg_run_write_dir(const struct pg_run_result *r, const struct pg_run_request 
 		.py_invalid = r->py_invalid, .py_mismatched = r->py_mismatched,
 		.py_mem_hooked = r->py_mem_hooked,
 	};
-	if (asprintf(&path, "%s/profile.json", dir) < 0) {
-		path = NULL;
-		err = pg_error_set("out of memory");
-		goto done;
-	}
-	if ((err = pg_profile_json_write(&sum, path)) < 0)
-		goto done;
-	if ((err = write_report(r, req, dir)) < 0)
-		goto done;
+	err = pg_profile_json_write(&sum, path);
 done:
 	pg_profile_free(fview);
-	free(path);
 	free(hot);
 	free(jhot);
 	free(jprocs);
 	free(jthreads);
 	free(sites);
 	return err;
+}
+
+static int always(const struct pg_run_result *r)
+{
+	(void)r;
+	return 1;
+}
+
+static int wall_mode(const struct pg_run_result *r)
+{
+	return r->wall != NULL;
+}
+
+static int mem_tracked(const struct pg_run_result *r)
+{
+	return r->mem_tracked;
+}
+
+/* The files of a profile directory, in the order they are written. */
+static const struct run_file {
+	struct pg_run_file file;
+	int (*wanted)(const struct pg_run_result *r);
+	int (*write)(const struct pg_run_result *r, const struct pg_run_request *req, const char *path);
+} run_files[] = {
+	{ { "cpu.folded", "CPU samples as folded stacks" }, always, write_cpu },
+	{ { "wall.folded", "every thread on the wall clock (--mode wall)" }, wall_mode, write_wall },
+	{ { "mem-peak.folded", "bytes live at the heap's peak, by stack" }, mem_tracked, write_mem_peak },
+	{ { "mem-leaks.folded", "bytes still live at exit, by stack" }, mem_tracked, write_mem_leaks },
+	{ { "profile.json", "the run's numbers, hot functions, processes and threads" }, always,
+	  write_profile_json },
+	{ { "report.html", "the interactive report" }, always, write_report },
+};
+
+const struct pg_run_file *pg_run_file(size_t i)
+{
+	return i < sizeof run_files / sizeof run_files[0] ? &run_files[i].file : NULL;
+}
+
+int pg_run_write_dir(const struct pg_run_result *r, const struct pg_run_request *req, const char *dir)
+{
+	int err;
+
+	if ((err = pg_mkdirs(dir)) < 0)
+		return err;
+	for (size_t i = 0; i < sizeof run_files / sizeof run_files[0]; i++) {
+		char *path = NULL;
+
+		if (!run_files[i].wanted(r))
+			continue;
+		if (asprintf(&path, "%s/%s", dir, run_files[i].file.name) < 0)
+			return pg_error_set("out of memory");
+		err = run_files[i].write(r, req, path);
+		free(path);
+		if (err < 0)
+			return err;
+	}
+	return 0;
 }

@@ -69,6 +69,7 @@ struct pg_run_result {
 	int status;                 /* what `profgate run` exits with */
 	struct pg_launch_result launch;
 	double wall_seconds, cpu_seconds;
+	double sys_cpu_seconds;     /* the part of cpu_seconds spent in the kernel */
 	struct pg_profile *cpu;     /* owned; on-CPU samples (wall mode: the running ones) */
 	struct pg_profile *wall;    /* owned; NULL unless wall mode */
 	uint64_t samples, cpu_samples, lost, overruns;
@@ -115,8 +116,18 @@ int pg_run_is_allocator_frame(const char *name);
 int pg_run_profile(struct pg_run_result *out, const struct pg_run_request *req);
 void pg_run_result_release(struct pg_run_result *r);
 
-/* Writes cpu.folded, wall.folded (wall mode) and profile.json into dir. */
+/* Writes the files of a profile directory into dir (created): those
+ * pg_run_file() lists that the run has (wall.folded in wall mode, the
+ * memory files when memory was tracked). */
 int pg_run_write_dir(const struct pg_run_result *r, const struct pg_run_request *req, const char *dir);
+
+struct pg_run_file {
+	const char *name;           /* "cpu.folded" */
+	const char *what;           /* for --help */
+};
+/* The i-th file a profile directory can hold, in the order written; NULL
+ * past the last. */
+const struct pg_run_file *pg_run_file(size_t i);
 
 /* "perf-task-clock", ...; NULL for none. */
 const char *pg_run_source_name(int source);

@@ -8,7 +8,7 @@
  * disk and a hostile name can only ever be text.
  */
 #define _GNU_SOURCE
-#include "check_report.h"
+#include "check_writers.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -252,9 +252,9 @@ int pg_check_html_render(const struct pg_check_report *r, FILE *out)
 		pg_outbuf_puts(o, "</a></td><td class=\"v\">");
 		text(o, pg_verdict_name(b->verdict));
 		pg_outbuf_puts(o, "</td>");
-		compact_cell(o, b, "wall");
-		compact_cell(o, b, "cpu");
-		compact_cell(o, b, "peak_heap");
+		compact_cell(o, b, pg_metric_name(PG_METRIC_WALL));
+		compact_cell(o, b, pg_metric_name(PG_METRIC_CPU));
+		compact_cell(o, b, pg_metric_name(PG_METRIC_PEAK_HEAP));
 		pg_outbuf_puts(o, "<td>");
 		link(o, b->diff_cpu, "CPU diff", &any);
 		link(o, b->diff_mem, "memory diff", &any);

@@ -6,7 +6,7 @@
  * (invalid bytes become U+FFFD) before cJSON escapes them, so that any JSON
  * parser reads the file.
  */
-#include "check_report.h"
+#include "check_writers.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>

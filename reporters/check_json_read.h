@@ -9,7 +9,7 @@
  * verdict or unit it does not know is refused with one message naming the
  * file and the key ("'a/result.json': benchmarks[1].metrics[0].unit:
  * ..."). Keys it does not know are ignored (a later profgate may add
- * some; SPEC welcomes more fields). What it accepts renders back to the
+ * some; docs/check-report.md allows more). What it accepts renders back to the
  * same bytes: render, read, render gives identical files.
  */
 #ifndef PG_CHECK_JSON_READ_H

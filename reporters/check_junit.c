@@ -10,7 +10,7 @@
  * escaper, which also replaces the control characters XML forbids.
  */
 #define _GNU_SOURCE
-#include "check_report.h"
+#include "check_writers.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +22,12 @@ struct tally {
 	size_t tests, failures, errors, skipped;
 };
 
+/* A per-function metric: one test case for all its functions. */
 static int is_group(const char *metric)
 {
-	return !strcmp(metric, "function") || !strcmp(metric, "function_heap");
+	int m = pg_metric_find(metric);
+
+	return m >= 0 && pg_metric((enum pg_metric)m)->runs == PG_RUNS_NONE;
 }
 
 /* The verdict of a grouped test case: the worst of its functions. */

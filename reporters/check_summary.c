@@ -21,7 +21,7 @@
  * (keeping room for the footer) is counted instead and left to index.html.
  */
 #define _GNU_SOURCE
-#include "check_report.h"
+#include "check_writers.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -312,18 +312,9 @@ static const char *icon(enum pg_verdict v)
 
 static const char *metric_label(const char *metric)
 {
-	static const struct {
-		const char *key, *label;
-	} labels[] = {
-		{ "wall", "wall time" }, { "cpu", "CPU time" }, { "peak_heap", "peak heap" },
-		{ "peak_rss", "peak RSS" }, { "alloc_count", "allocations" },
-		{ "alloc_bytes", "bytes allocated" }, { "leaked_bytes", "bytes leaked" },
-		{ "function", "CPU share of" }, { "function_heap", "heap at peak in" },
-	};
-	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
-		if (!strcmp(labels[i].key, metric))
-			return labels[i].label;
-	return metric;
+	int m = pg_metric_find(metric);
+
+	return m >= 0 ? pg_metric((enum pg_metric)m)->label : metric;
 }
 
 static void metric_name(struct sbuf *b, const struct pg_check_metric *m, int table)
@@ -411,16 +402,18 @@ static void metrics_table(struct sbuf *b, const struct pg_check_bench *bench)
 			  hidden == 1 ? "" : "s");
 }
 
-static int has_verdict(const struct pg_check_bench *b, const char *const *metrics, int any_function)
+/* Whether a metric of the memory group (memory set) or of the timing group
+ * regressed or was inconclusive. */
+static int has_verdict(const struct pg_check_bench *b, int memory, int any_function)
 {
 	for (size_t i = 0; i < b->nmetrics; i++) {
 		const struct pg_check_metric *m = &b->metrics[i];
+		int k = pg_metric_find(m->metric);
 
 		if (m->verdict != PG_VERDICT_REGRESSED && m->verdict != PG_VERDICT_INCONCLUSIVE)
 			continue;
-		for (size_t k = 0; metrics[k]; k++)
-			if (!strcmp(m->metric, metrics[k]) && (any_function || !m->function))
-				return 1;
+		if (k >= 0 && pg_metric((enum pg_metric)k)->memory == memory && (any_function || !m->function))
+			return 1;
 	}
 	return 0;
 }
@@ -490,10 +483,6 @@ static void links(struct sbuf *b, const struct pg_check_report *r, const struct 
 
 static void bench_section(struct sbuf *b, const struct pg_check_report *r, const struct pg_check_bench *bench)
 {
-	static const char *const timing[] = { "wall", "cpu", "function", NULL };
-	static const char *const memory[] = { "peak_heap", "peak_rss", "alloc_count", "alloc_bytes",
-					      "leaked_bytes", "function_heap", NULL };
-
 	sb_printf(b, "\n### %s ", icon(bench->verdict));
 	md_code(b, bench->name, NAME_MAX_CHARS, 0);
 	sb_printf(b, ": %s\n\n", pg_verdict_name(bench->verdict));
@@ -513,9 +502,9 @@ static void bench_section(struct sbuf *b, const struct pg_check_report *r, const
 		md_text(b, m->note, 0, 0);
 		sb_puts(b, "\n");
 	}
-	if (bench->nfunctions && has_verdict(bench, timing, 1))
+	if (bench->nfunctions && has_verdict(bench, 0, 1))
 		functions_table(b, bench);
-	if (bench->nstacks && has_verdict(bench, memory, 1))
+	if (bench->nstacks && has_verdict(bench, 1, 1))
 		stacks_table(b, bench);
 	links(b, r, bench);
 }
@@ -706,11 +695,11 @@ static int render(struct sbuf *out, const struct pg_check_report *r)
 			sb_puts(&part, "| ");
 			md_cell_code(&part, bench->name, NAME_MAX_CHARS, 0);
 			sb_printf(&part, " | %s | ", pg_verdict_name(bench->verdict));
-			compact_cell(&part, bench, "wall");
+			compact_cell(&part, bench, pg_metric_name(PG_METRIC_WALL));
 			sb_puts(&part, " | ");
-			compact_cell(&part, bench, "cpu");
+			compact_cell(&part, bench, pg_metric_name(PG_METRIC_CPU));
 			sb_puts(&part, " | ");
-			compact_cell(&part, bench, "peak_heap");
+			compact_cell(&part, bench, pg_metric_name(PG_METRIC_PEAK_HEAP));
 			sb_puts(&part, " |\n");
 			if (part.failed)
 				goto fail;

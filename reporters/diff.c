@@ -25,6 +25,7 @@
 #include "assets.h"
 #include "diff_assets.h"
 #include "difftree.h"
+#include "funcdiff.h"
 #include "error.h"
 #include "outbuf.h"
 
@@ -37,122 +38,6 @@
 #define HTML_FUNCTIONS 200
 
 #define DEFAULT_TITLE "Differential flame graph"
-
-static double before_scale(const struct pg_profile *before, const struct pg_profile *after, int normalize)
-{
-	uint64_t tb = pg_profile_total(before), ta = pg_profile_total(after);
-
-	return normalize && tb ? (double)ta / (double)tb : 1.0;
-}
-
-/* ---- functions ---------------------------------------------------- */
-
-struct fn_acc {
-	uint64_t self[2], total[2];
-	uint32_t seen[2];   /* index + 1 of the last stack of that side that counted it */
-	const char *name;
-};
-
-/* Every function of either side with unscaled weights, in no order. */
-static int functions_raw(struct pg_diff_function **out, size_t *count,
-			 const struct pg_profile *before, const struct pg_profile *after)
-{
-	const struct pg_profile *side[2] = {before, after};
-	struct pg_profile *names = NULL;
-	uint32_t *map[2] = {NULL, NULL};
-	struct fn_acc *acc = NULL;
-	struct pg_diff_function *fn = NULL;
-	size_t n, kept = 0;
-	int rc;
-
-	*out = NULL;
-	*count = 0;
-	if ((rc = pg_diff_names(&names, map, before, after)) < 0)
-		return rc;
-	n = pg_profile_frame_count(names);
-	acc = calloc(n ? n : 1, sizeof(*acc));
-	fn = malloc((n ? n : 1) * sizeof(*fn));
-	if (!acc || !fn) {
-		rc = pg_error_set("out of memory");
-		goto done;
-	}
-	/* Names borrowed from AFTER where it has them, else from BEFORE. */
-	for (int k = PG_DIFF_AFTER; k >= PG_DIFF_BEFORE; k--) {
-		for (size_t id = 0; id < pg_profile_frame_count(side[k]); id++) {
-			if (!acc[map[k][id]].name)
-				acc[map[k][id]].name = pg_profile_frame_name(side[k], (pg_frame_id)id);
-		}
-	}
-	for (int k = 0; k < 2; k++) {
-		for (size_t s = 0; s < pg_profile_stack_count(side[k]); s++) {
-			const struct pg_stack *st = pg_profile_stack(side[k], s);
-			uint32_t mark = (uint32_t)s + 1;
-
-			/* A recursive function's samples are spent once. */
-			for (uint32_t d = 0; d < st->depth; d++) {
-				struct fn_acc *a = &acc[map[k][st->frames[d]]];
-
-				if (a->seen[k] != mark) {
-					a->seen[k] = mark;
-					a->total[k] += st->weight;
-				}
-			}
-			acc[map[k][st->frames[st->depth - 1]]].self[k] += st->weight;
-		}
-	}
-	/* A name interned but in no stack is no function of either. */
-	for (size_t u = 0; u < n; u++) {
-		const struct fn_acc *a = &acc[u];
-
-		if (!a->seen[0] && !a->seen[1])
-			continue;
-		fn[kept++] = (struct pg_diff_function){
-			a->name,
-			(double)a->self[PG_DIFF_BEFORE], (double)a->self[PG_DIFF_AFTER],
-			(double)a->total[PG_DIFF_BEFORE], (double)a->total[PG_DIFF_AFTER],
-		};
-	}
-	*out = fn;
-	*count = kept;
-	fn = NULL;
-done:
-	pg_profile_free(names);
-	free(map[0]);
-	free(map[1]);
-	free(acc);
-	free(fn);
-	return rc;
-}
-
-/* By |total_after - total_before * scale| descending, then by name. */
-static int compare_change(const void *va, const void *vb, void *vscale)
-{
-	const struct pg_diff_function *a = va, *b = vb;
-	double scale = *(const double *)vscale;
-	double da = fabs(a->total_after - a->total_before * scale);
-	double db = fabs(b->total_after - b->total_before * scale);
-
-	if (da != db)
-		return da < db ? 1 : -1;
-	return strcmp(a->name, b->name);
-}
-
-int pg_diff_functions(struct pg_diff_function **out, size_t *count,
-		      const struct pg_profile *before, const struct pg_profile *after, int normalize)
-{
-	double scale = before_scale(before, after, normalize);
-	int rc;
-
-	if ((rc = functions_raw(out, count, before, after)) < 0)
-		return rc;
-	for (size_t i = 0; i < *count; i++) {
-		(*out)[i].self_before *= scale;
-		(*out)[i].total_before *= scale;
-	}
-	scale = 1.0;  /* already applied */
-	qsort_r(*out, *count, sizeof(**out), compare_change, &scale);
-	return 0;
-}
 
 /* ---- difffolded --------------------------------------------------- */
 
@@ -282,7 +167,7 @@ static int folded_render(const struct pg_profile *before, const struct pg_profil
 	struct line_stack *all = NULL;
 	struct pg_outbuf *o = malloc(sizeof(*o));
 	size_t n = pg_profile_stack_count(before) + pg_profile_stack_count(after), k = 0;
-	double scale = before_scale(before, after, normalize);
+	double scale = pg_diff_before_scale(before, after, normalize);
 	struct line_ctx ctx;
 	int rc;
 
@@ -407,7 +292,7 @@ struct fn_keep {
 
 static int compare_keep(const void *va, const void *vb, void *vscale)
 {
-	return compare_change(&((const struct fn_keep *)va)->f, &((const struct fn_keep *)vb)->f, vscale);
+	return pg_diff_function_compare(&((const struct fn_keep *)va)->f, &((const struct fn_keep *)vb)->f, vscale);
 }
 
 /* The most changed functions of both modes, unscaled, as
@@ -417,10 +302,10 @@ static int write_functions(struct pg_outbuf *o, const struct pg_profile *before,
 	struct pg_diff_function *raw = NULL;
 	struct fn_keep *fk = NULL;
 	size_t n = 0, rows = 0;
-	double scales[2] = {1.0, before_scale(before, after, 1)};
+	double scales[2] = {1.0, pg_diff_before_scale(before, after, 1)};
 	int rc;
 
-	if ((rc = functions_raw(&raw, &n, before, after)) < 0)
+	if ((rc = pg_diff_functions_raw(&raw, &n, before, after)) < 0)
 		return rc;
 	if (!(fk = malloc((n ? n : 1) * sizeof(*fk)))) {
 		free(raw);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "funcdiff.h"
 #include "profile.h"
 
 struct pg_diff_opts {
@@ -19,20 +20,6 @@ struct pg_diff_opts {
 	int normalize;          /* scale BEFORE to AFTER's total */
 	double hz;              /* > 0: samples are also shown as seconds */
 };
-
-/* One function (by name, across all its stacks), counted once per stack
- * for total, as the leaf for self; weights of BEFORE already scaled when
- * normalize was asked for. */
-struct pg_diff_function {
-	const char *name;       /* borrowed from the profiles */
-	double self_before, self_after;
-	double total_before, total_after;
-};
-
-/* Every function of either profile, sorted by |total_after - total_before|
- * descending (then by name); *out is freed by the caller with free(). */
-int pg_diff_functions(struct pg_diff_function **out, size_t *count,
-		      const struct pg_profile *before, const struct pg_profile *after, int normalize);
 
 int pg_diff_html_write(const struct pg_profile *before, const struct pg_profile *after,
 		       const struct pg_diff_opts *o, const char *path);

@@ -1,5 +1,5 @@
 /*
- * Writer of profile.json with cJSON. Field names are the contract of SPEC.md
+ * Writer of profile.json with cJSON. Field names are the contract of docs/profile-json.md
  * ("profgate.profile/1"); fields beyond it are additions, never renames.
  */
 #include <cjson/cJSON.h>

@@ -1,5 +1,5 @@
 /*
- * The HTML report (SPEC "The HTML report"): one self-contained file that
+ * The HTML report (docs/report.md): one self-contained file that
  * shows a run's profiles as interactive flame graphs (CPU or wall clock,
  * peak memory, leaks), a per-thread timeline and heap/RSS over time. The
  * file holds the data as JSON in a <script type="application/json"> block

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
+#include <math.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,33 @@ static char *text_of(const struct pg_profile *p)
 
 /* A baseline with two benchmarks: "parse" measured in every way, "idle"
  * with memory not tracked. */
+static struct pg_baseline_run run(double wall, double cpu, uint64_t samples, double rss)
+{
+	struct pg_baseline_run r;
+
+	pg_baseline_run_init(&r);
+	r.values[PG_METRIC_WALL] = wall;
+	r.values[PG_METRIC_CPU] = cpu;
+	r.values[PG_METRIC_PEAK_RSS] = rss;
+	r.samples = samples;
+	return r;
+}
+
+static struct pg_baseline_mem_run mem_run(double wall, double heap, double rss, double count, double bytes,
+					  double leaked)
+{
+	struct pg_baseline_mem_run r;
+
+	pg_baseline_mem_run_init(&r);
+	r.wall_seconds = wall;
+	r.values[PG_METRIC_PEAK_HEAP] = heap;
+	r.values[PG_METRIC_PEAK_RSS] = rss;
+	r.values[PG_METRIC_ALLOC_COUNT] = count;
+	r.values[PG_METRIC_ALLOC_BYTES] = bytes;
+	r.values[PG_METRIC_LEAKED_BYTES] = leaked;
+	return r;
+}
+
 static struct pg_baseline *sample_baseline(void)
 {
 	struct pg_baseline *b = NULL;
@@ -75,14 +103,14 @@ static struct pg_baseline *sample_baseline(void)
 	x->nhot = 2;
 	x->runs = calloc(2, sizeof *x->runs);
 	for (int i = 0; i < 2; i++) {
-		x->runs[i] = (struct pg_baseline_run){ 1.25 + i, 1.125 + i, 1000u + (unsigned)i, 4096, NULL };
+		x->runs[i] = run(1.25 + i, 1.125 + i, 1000u + (unsigned)i, 4096);
 		x->runs[i].functions = calloc(2, sizeof(double));
 		x->runs[i].functions[0] = 0.7 + 0.1 * i;
 		x->runs[i].functions[1] = 0.25;
 	}
 	x->nruns = 2;
 	x->mem_runs = calloc(1, sizeof *x->mem_runs);
-	x->mem_runs[0] = (struct pg_baseline_mem_run){ 1.5, 37748736, 41000000, 9, 40894464, 3145728 };
+	x->mem_runs[0] = mem_run(1.5, 37748736, 41000000, 9, 40894464, 3145728);
 	x->nmem_runs = 1;
 	ck_assert_int_eq(pg_baseline_bench_set_profile(x, PG_BASELINE_CPU,
 		folded("bench;main;parse;lex 250\nbench;main;parse 500\nbench;main 250\n"), 2, 0), 0);
@@ -97,10 +125,10 @@ static struct pg_baseline *sample_baseline(void)
 	x->repeat = 1;
 	x->mem_repeat = 1;
 	x->runs = calloc(1, sizeof *x->runs);
-	x->runs[0] = (struct pg_baseline_run){ 0.5, 0, 0, -1, NULL };
+	x->runs[0] = run(0.5, 0, 0, NAN);
 	x->nruns = 1;
 	x->mem_runs = calloc(1, sizeof *x->mem_runs);
-	x->mem_runs[0] = (struct pg_baseline_mem_run){ 0.5, -1, 2000000, -1, -1, -1 };
+	x->mem_runs[0] = mem_run(0.5, NAN, 2000000, NAN, NAN, NAN);
 	x->nmem_runs = 1;
 	return b;
 }
@@ -139,16 +167,16 @@ START_TEST(baseline_roundtrip__keeps_metrics_and_stacks)
 	ck_assert_uint_eq(x->nwarmup, 1);
 	ck_assert_double_eq(x->warmup_wall[0], 1.5);
 	ck_assert_uint_eq(x->nruns, 2);
-	ck_assert_double_eq(x->runs[1].wall_seconds, 2.25);
-	ck_assert_double_eq(x->runs[1].cpu_seconds, 2.125);
+	ck_assert_double_eq(x->runs[1].values[PG_METRIC_WALL], 2.25);
+	ck_assert_double_eq(x->runs[1].values[PG_METRIC_CPU], 2.125);
 	ck_assert_uint_eq(x->runs[1].samples, 1001);
-	ck_assert_int_eq(x->runs[0].peak_rss_bytes, 4096);
+	ck_assert_double_eq(x->runs[0].values[PG_METRIC_PEAK_RSS], 4096);
 	ck_assert_ptr_nonnull(x->runs[1].functions);
 	ck_assert_double_eq_tol(x->runs[1].functions[0], 0.8, 1e-12);
 	ck_assert_uint_eq(x->nhot, 2);
 	ck_assert_str_eq(x->hot[1].name, "lex");
-	ck_assert_int_eq(x->mem_runs[0].peak_heap_bytes, 37748736);
-	ck_assert_int_eq(x->mem_runs[0].leaked_bytes, 3145728);
+	ck_assert_double_eq(x->mem_runs[0].values[PG_METRIC_PEAK_HEAP], 37748736);
+	ck_assert_double_eq(x->mem_runs[0].values[PG_METRIC_LEAKED_BYTES], 3145728);
 	/* The stacks stay encoded until asked for. */
 	ck_assert_ptr_null(x->cpu.profile);
 	ck_assert_uint_eq(x->cpu.total, 1000);
@@ -170,7 +198,7 @@ START_TEST(baseline_roundtrip__keeps_metrics_and_stacks)
 	ck_assert_int_eq(pg_baseline_parse(&r2, text2, strlen(text2), "again.json"), 0);
 	x = pg_baseline_find(r2, "idle");
 	ck_assert_ptr_nonnull(x);
-	ck_assert_int_eq(x->runs[0].peak_rss_bytes, -1);
+	ck_assert(isnan(x->runs[0].values[PG_METRIC_PEAK_RSS]));
 	ck_assert_int_eq(pg_baseline_bench_profile(&p, pg_baseline_find(r2, "parse"), PG_BASELINE_CPU), 0);
 	ck_assert_uint_eq(pg_profile_total(p), 1000);
 	pg_baseline_free(r2);

@@ -63,7 +63,10 @@ static struct pg_baseline *make(const char *commit, const char *names, double wa
 		x->ncommand = 1;
 		x->repeat = 1;
 		x->runs = calloc(1, sizeof *x->runs);
-		x->runs[0] = (struct pg_baseline_run){ wall, wall, 100, -1, NULL };
+		pg_baseline_run_init(&x->runs[0]);
+		x->runs[0].values[PG_METRIC_WALL] = wall;
+		x->runs[0].values[PG_METRIC_CPU] = wall;
+		x->runs[0].samples = 100;
 		x->nruns = 1;
 		ck_assert_int_eq(pg_profile_new(&p), 0);
 		snprintf(line, sizeof line, "bench;main;%s 100\n", n);
@@ -138,7 +141,7 @@ static void roundtrip(const char *spec)
 	ck_assert_int_eq(has, 0);
 	ck_assert_msg(pg_store_read(&back, s, commits[1]) == 0, "%s", pg_error_last());
 	ck_assert_str_eq(back->commit, commits[1]);
-	ck_assert_double_eq(pg_baseline_find(back, "beta")->runs[0].wall_seconds, 1.5);
+	ck_assert_double_eq(pg_baseline_find(back, "beta")->runs[0].values[PG_METRIC_WALL], 1.5);
 	pg_baseline_free(back);
 
 	/* Abbreviated ids, found by name alone. */
@@ -202,8 +205,8 @@ static void merges(const char *spec)
 	expect_benches(s, commits[2], "a,b,shared");
 	ck_assert_int_eq(pg_store_read(&back, s, commits[2]), 0);
 	/* The later write wins for a benchmark both have. */
-	ck_assert_double_eq(pg_baseline_find(back, "shared")->runs[0].wall_seconds, 2.0);
-	ck_assert_double_eq(pg_baseline_find(back, "a")->runs[0].wall_seconds, 1.0);
+	ck_assert_double_eq(pg_baseline_find(back, "shared")->runs[0].values[PG_METRIC_WALL], 2.0);
+	ck_assert_double_eq(pg_baseline_find(back, "a")->runs[0].values[PG_METRIC_WALL], 1.0);
 	pg_baseline_free(back);
 	pg_baseline_free(a);
 	pg_baseline_free(b);

@@ -9,7 +9,7 @@
 #include "fuzz_util.h"
 
 #include "check_json_read.h"
-#include "check_report.h"
+#include "check_writers.h"
 #include "error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

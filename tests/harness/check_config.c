@@ -1,5 +1,5 @@
 /*
- * Tests of harness/config.c: a valid profgate.json loads with SPEC's
+ * Tests of harness/config.c: a valid profgate.json loads with docs/config.md's
  * defaults and paths made relative to its folder; every kind of mistake is
  * PG_EINVALID with one line that names the file, the place and the key;
  * thresholds parse into kind and value in the metric's unit.
@@ -48,7 +48,7 @@ START_TEST(config__loads_with_defaults_and_paths_relative_to_its_folder)
 	ck_assert_uint_eq(b->nenv, 1);
 	ck_assert_str_eq(b->env[0], "LC_ALL=C");
 	ck_assert_uint_eq(b->repeat, 3);       /* its own */
-	ck_assert_uint_eq(b->mem_repeat, 2);   /* SPEC's default */
+	ck_assert_uint_eq(b->mem_repeat, 2);   /* docs/config.md's default */
 	ck_assert_uint_eq(b->warmup, 1);
 	ck_assert_double_eq(b->timeout, 600);
 	ck_assert_uint_eq(b->hz, 999);

@@ -1,7 +1,7 @@
 """Shared helpers for profgate's integration tests.
 
 The tests run the real `profgate` program (path in $PROFGATE) on the target
-programs of tests/targets (built into $PG_TARGETS) and check what SPEC.md
+programs of tests/targets (built into $PG_TARGETS) and check what docs/
 promises about exit statuses, profile.json and the folded files. Nothing here
 skips: a missing program or environment variable is a failure that says what
 to build or set, because a skipped test must never look like a passed one.
@@ -23,7 +23,7 @@ import unittest
 # guarantees that a hung profgate fails the test instead of hanging CTest.
 RUN_TIMEOUT = 120
 
-# Frames that SPEC says never appear: profgate's own and the signal trampoline.
+# Frames that docs/folded.md says never appear: profgate's own and the signal trampoline.
 FORBIDDEN_FRAME_PARTS = ("profgate_collector", "pg_collector", "__restore_rt")
 
 FOLDED_LINE = re.compile(r"^(?P<stack>.*\S) (?P<weight>[0-9]+)$")
@@ -39,7 +39,7 @@ def env_path(name, what):
 
 
 def is_unresolved(frame):
-    """A frame SPEC writes as [module+0xOFFSET] or [unknown]."""
+    """A frame docs/folded.md writes as [module+0xOFFSET] or [unknown]."""
     return frame.startswith("[") and frame.endswith("]")
 
 

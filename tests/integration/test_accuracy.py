@@ -32,7 +32,7 @@ class AccuracyTestCase(ProfgateTestCase):
     def check_sample_count(self):
         """With a perf timer nothing should be lost: at least 95% of
         hz x cpu_seconds stacks. Other timer sources may legitimately lose
-        overruns (SPEC: a timer overrun is not a stack), so only perf is held
+        overruns (docs/profile-json.md: a timer overrun is not a stack), so only perf is held
         to it."""
         cpu = self.profile["cpu"]
         source = str(cpu.get("source", ""))

@@ -1,5 +1,5 @@
 """Integration tests of profgate's command line: help for the program and for
-every command SPEC names, --version, and an unknown command. Runs the real
+every command docs/commands.md names, --version, and an unknown command. Runs the real
 profgate ($PROFGATE)."""
 
 import re
@@ -7,7 +7,7 @@ import unittest
 
 from pgtest import ProfgateTestCase
 
-# The commands that exist so far; the rest of SPEC's are checked to be
+# The commands that exist so far; the rest of docs/commands.md's are checked to be
 # refused as unknown (exit 2, one line), never to pretend to work. Move a
 # command from NOT_YET to COMMANDS when it lands.
 COMMANDS = ["run", "flamegraph", "record", "check", "merge-reports", "baseline", "diff", "help"]

@@ -4,7 +4,7 @@ kills its child), _exit from a thread, vfork and posix_spawn, 64 busy
 threads, a program with its own SIGALRM handler and timers, threads blocked
 in epoll_wait/read/nanosleep in --mode cpu and --mode wall, gigabytes
 written to standard output, and two `profgate record` (and a `profgate
-check`) at once on the same baseline stores. For each: profgate's exit status per SPEC, a profile that
+check`) at once on the same baseline stores. For each: profgate's exit status per docs/commands.md, a profile that
 holds what was recorded, no hang. (SIGSEGV, --timeout, 1000 threads, an own
 SIGPROF handler, closed descriptors: test_run.py; fork and exec:
 test_follow.py; dlopen and C++ exceptions: test_symbols.py; tcmalloc:

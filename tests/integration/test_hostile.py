@@ -429,9 +429,9 @@ class UnsafeNamesTest(HostileTestCase):
                 self.assertEqual(self.snapshot() - before, set(), "files created for a refused config")
 
     def test_names_with_control_characters_are_refused_on_one_line(self):
-        # Known failing: the refused name is quoted raw, so a newline in it
-        # splits the error over two lines (SPEC: one line), and an escape
-        # sequence or a "::error::" line reaches the CI log as such.
+        # The refused name is quoted with its control bytes escaped: a
+        # newline in it must not split the error over two lines, and no
+        # escape sequence or "::error::" line may reach a CI log as such.
         for name in self.CONTROL:
             with self.subTest(name=name):
                 self.write_config(name)

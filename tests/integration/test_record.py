@@ -1,7 +1,7 @@
 """Integration tests of `profgate record` and `profgate baseline`: the real
 profgate ($PROFGATE) runs the target programs of tests/targets as the
 benchmarks of a profgate.json inside a throwaway git repository (made with
-the git program), and the baseline it stores is checked against SPEC: the
+the git program), and the baseline it stores is checked against docs/baselines.md: the
 directory store and the git-notes store (which must travel to a clone),
 merging of sharded records, failing benchmarks, config errors, a dirty
 tree, --commit and a detached HEAD, and list/show/rm with a corrupt or

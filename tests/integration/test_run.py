@@ -12,7 +12,7 @@ from pgtest import ProfgateTestCase, has_frame, processes_with_arg
 
 
 class ExitStatusTest(ProfgateTestCase):
-    """SPEC: the command's own status, 128+N on signal N (profile still
+    """docs/commands.md: the command's own status, 128+N on signal N (profile still
     written), 124 on --timeout, 126 not executable, 127 not found."""
 
     def test_passes_through_the_programs_exit_status(self):
@@ -89,7 +89,7 @@ class ExitStatusTest(ProfgateTestCase):
 
 
 class ProfileContentsTest(ProfgateTestCase):
-    """One profile of `pg_ratio31 1`, checked against SPEC's profile.json and
+    """One profile of `pg_ratio31 1`, checked against docs/profile-json.md and
     folded format."""
 
     @classmethod
@@ -198,7 +198,7 @@ class ProfileContentsTest(ProfgateTestCase):
 
 
 class RunOptionsTest(ProfgateTestCase):
-    """The options SPEC lists for `profgate run`."""
+    """The options docs/commands.md lists for `profgate run`."""
 
     def test_hz_sets_the_sampling_rate(self):
         result = self.run_target([self.target("pg_exit_code"), "0"], options=["--hz", "199"])

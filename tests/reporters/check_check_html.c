@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check_report.h"
+#include "check_writers.h"
 #include "check_report_fixture.h"
 
 START_TEST(html__table_links_and_sections)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check_report.h"
+#include "check_writers.h"
 #include "check_report_fixture.h"
 
 static cJSON *get(const cJSON *o, const char *key)

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "check_json_read.h"
-#include "check_report.h"
+#include "check_writers.h"
 #include "check_report_fixture.h"
 #include "error.h"
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check_report.h"
+#include "check_writers.h"
 #include "check_report_fixture.h"
 
 static size_t count(const char *hay, const char *needle)

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check_report.h"
+#include "check_writers.h"
 #include "check_report_fixture.h"
 
 /* The text with every code span (CommonMark: a run of n backticks up to

@@ -1,5 +1,5 @@
 /*
- * Tests of reporters/flametree.c: stacks merged by path into a preorder
+ * Tests of common/flametree.c: stacks merged by path into a preorder
  * tree with siblings in name order, whatever order the stacks come in;
  * exact totals; each stack mapped to its node; narrow nodes merged into one
  * remainder per parent, and the node cap honoured, without changing a total.

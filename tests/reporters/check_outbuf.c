@@ -1,5 +1,5 @@
 /*
- * Tests of reporters/outbuf.c: the escapings that keep frame names text in
+ * Tests of common/outbuf.c: the escapings that keep frame names text in
  * the HTML report (JSON inside <script>) and the SVG (XML), UTF-8
  * validation, number formatting, and write errors reported once.
  */

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check_report.h"
+#include "check_writers.h"
 
 /* Names a profiled program can have, and that no report may obey. */
 static const char *const hostile_names[] = {

@@ -209,7 +209,7 @@ class DiffCommandTest(unittest.TestCase):
         rows = table_rows(r.stdout)
         self.assertEqual(len(rows), 20, "the top 20")
         self.assertIn("top 20 of 33 functions", r.stdout)
-        self.assertIn("tab?here", rows, "a tab is not written to the terminal")
+        self.assertIn("tab\\there", rows, "a tab is written as \\t, as in every message")
         data, _ = diff_data(self.path("s.html"))
         self.assertEqual(data["title"], "stdin \u2192 %s" % self.path("odd.folded"))
 

@@ -1,12 +1,12 @@
 /*
- * Tests of harness/gate.c on benchmarks built in memory (runs, hot
+ * Tests of gate/gate.c on benchmarks built in memory (runs, hot
  * functions with per-run shares, merged CPU and peak-memory stacks): a
  * regression confined to one function regresses the CPU time and names the
  * function; a function's share rising beyond the threshold fails the
  * hot-path gate, also for a function the baseline never saw; a new
  * allocation site fails the memory gate and its stack is named; no
  * baseline is inconclusive; a benchmark that failed is an error; and the
- * tally gives SPEC's exit statuses.
+ * tally gives the exit statuses of docs/commands.md.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -75,8 +75,11 @@ static void build(struct pg_baseline_bench *b, const struct spec *s)
 	b->hot = calloc(s->nhot + 1, sizeof *b->hot);
 	ck_assert(b->name && b->runs && b->mem_runs && b->hot);
 	for (size_t i = 0; i < s->nruns; i++) {
-		b->runs[i] = (struct pg_baseline_run){ .wall_seconds = s->wall[i], .cpu_seconds = s->cpu[i],
-						       .samples = 1000, .peak_rss_bytes = 4 << 20 };
+		pg_baseline_run_init(&b->runs[i]);
+		b->runs[i].values[PG_METRIC_WALL] = s->wall[i];
+		b->runs[i].values[PG_METRIC_CPU] = s->cpu[i];
+		b->runs[i].values[PG_METRIC_PEAK_RSS] = 4 << 20;
+		b->runs[i].samples = 1000;
 		b->runs[i].functions = calloc(s->nhot + 1, sizeof(double));
 		for (size_t k = 0; k < s->nhot; k++)
 			b->runs[i].functions[k] = s->shares[i * s->nhot + k];
@@ -85,10 +88,16 @@ static void build(struct pg_baseline_bench *b, const struct spec *s)
 	for (size_t k = 0; k < s->nhot; k++)
 		b->hot[k] = (struct pg_baseline_function){ strdup(s->hot[k]), 0, s->shares[k] };
 	b->nhot = s->nhot;
-	for (size_t i = 0; i < s->nmem; i++)
-		b->mem_runs[i] = (struct pg_baseline_mem_run){ .peak_heap_bytes = (int64_t)s->heap[i],
-							       .peak_rss_bytes = 8 << 20, .alloc_count = 21,
-							       .alloc_bytes = 1 << 20, .leaked_bytes = 0 };
+	for (size_t i = 0; i < s->nmem; i++) {
+		struct pg_baseline_mem_run *m = &b->mem_runs[i];
+
+		pg_baseline_mem_run_init(m);
+		m->values[PG_METRIC_PEAK_HEAP] = s->heap[i];
+		m->values[PG_METRIC_PEAK_RSS] = 8 << 20;
+		m->values[PG_METRIC_ALLOC_COUNT] = 21;
+		m->values[PG_METRIC_ALLOC_BYTES] = 1 << 20;
+		m->values[PG_METRIC_LEAKED_BYTES] = 0;
+	}
 	b->nmem_runs = s->nmem;
 	if (s->cpu_folded)
 		ck_assert_int_eq(pg_baseline_bench_set_profile(b, PG_BASELINE_CPU, folded(s->cpu_folded),
@@ -132,7 +141,7 @@ START_TEST(compare__regression_in_one_function_names_it)
 
 	build(&before, &sb);
 	build(&after, &sa);
-	ck_assert_msg(pg_gate_compare(&out, &before, &after, &cfg.benches[0], NULL, &o) == 0, "%s",
+	ck_assert_msg(pg_gate_compare(&out, &before, &after, cfg.benches[0].name, cfg.benches[0].thresholds, NULL, &o) == 0, "%s",
 		      pg_error_last());
 	ck_assert_int_eq(out.verdict, PG_VERDICT_REGRESSED);
 	ck_assert_int_eq(find(&out, "cpu", NULL)->verdict, PG_VERDICT_REGRESSED);
@@ -166,7 +175,7 @@ START_TEST(compare__identical_runs_are_unchanged)
 
 	build(&before, &s);
 	build(&after, &s);
-	ck_assert_int_eq(pg_gate_compare(&out, &before, &after, &cfg.benches[0], NULL, NULL), 0);
+	ck_assert_int_eq(pg_gate_compare(&out, &before, &after, cfg.benches[0].name, cfg.benches[0].thresholds, NULL, NULL), 0);
 	ck_assert_int_eq(out.verdict, PG_VERDICT_UNCHANGED);
 	for (size_t i = 0; i < out.nmetrics; i++)
 		ck_assert_msg(out.metrics[i].verdict == PG_VERDICT_UNCHANGED, "%s %s: %s", out.metrics[i].metric,
@@ -194,7 +203,7 @@ START_TEST(compare__share_rising_beyond_threshold_fails_the_hot_path_gate)
 
 	build(&before, &sb);
 	build(&after, &sa);
-	ck_assert_int_eq(pg_gate_compare(&out, &before, &after, &cfg.benches[0], NULL, NULL), 0);
+	ck_assert_int_eq(pg_gate_compare(&out, &before, &after, cfg.benches[0].name, cfg.benches[0].thresholds, NULL, NULL), 0);
 	m = find(&out, "function", "parse");
 	ck_assert_int_eq(m->verdict, PG_VERDICT_REGRESSED);
 	ck_assert_double_eq_tol(m->before, 50, 1e-9);
@@ -227,7 +236,7 @@ START_TEST(compare__new_allocation_site_fails_the_memory_gate)
 
 	build(&before, &sb);
 	build(&after, &sa);
-	ck_assert_int_eq(pg_gate_compare(&out, &before, &after, &cfg.benches[0], NULL, &o), 0);
+	ck_assert_int_eq(pg_gate_compare(&out, &before, &after, cfg.benches[0].name, cfg.benches[0].thresholds, NULL, &o), 0);
 	ck_assert_int_eq(out.verdict, PG_VERDICT_REGRESSED);
 	m = find(&out, "peak_heap", NULL);
 	ck_assert_int_eq(m->verdict, PG_VERDICT_REGRESSED);
@@ -257,7 +266,7 @@ START_TEST(compare__without_baseline_is_inconclusive_with_current_values)
 	struct spec sa = { wall_b, wall_b, 5, two_hot, 3, shares_b, heap_b, 2, "prog;main;hot_path 10\n", NULL };
 
 	build(&after, &sa);
-	ck_assert_int_eq(pg_gate_compare(&out, NULL, &after, &cfg.benches[0], "no baseline: record one", NULL), 0);
+	ck_assert_int_eq(pg_gate_compare(&out, NULL, &after, cfg.benches[0].name, cfg.benches[0].thresholds, "no baseline: record one", NULL), 0);
 	ck_assert_int_eq(out.verdict, PG_VERDICT_INCONCLUSIVE);
 	ck_assert_str_eq(out.message, "no baseline: record one");
 	ck_assert_int_eq(find(&out, "wall", NULL)->verdict, PG_VERDICT_NOT_CHECKED);
@@ -273,7 +282,7 @@ START_TEST(compare__failed_benchmark_is_an_error)
 {
 	struct pg_check_bench out;
 
-	ck_assert_int_eq(pg_gate_compare(&out, NULL, NULL, &cfg.benches[0], "the benchmark failed: run 1/5 "
+	ck_assert_int_eq(pg_gate_compare(&out, NULL, NULL, cfg.benches[0].name, cfg.benches[0].thresholds, "the benchmark failed: run 1/5 "
 					 "exited with status 3", NULL), 0);
 	ck_assert_int_eq(out.verdict, PG_VERDICT_ERROR);
 	ck_assert_uint_eq(out.nmetrics, 0);
@@ -292,7 +301,7 @@ START_TEST(compare__threshold_off_is_not_checked)
 	load_config("\"wall\": \"off\", \"cpu\": \"50%\"");
 	build(&before, &sb);
 	build(&after, &sa);
-	ck_assert_int_eq(pg_gate_compare(&out, &before, &after, &cfg.benches[0], NULL, NULL), 0);
+	ck_assert_int_eq(pg_gate_compare(&out, &before, &after, cfg.benches[0].name, cfg.benches[0].thresholds, NULL, NULL), 0);
 	ck_assert_int_eq(find(&out, "wall", NULL)->verdict, PG_VERDICT_NOT_CHECKED);
 	ck_assert_int_eq(find(&out, "cpu", NULL)->verdict, PG_VERDICT_UNCHANGED);
 	ck_assert_int_eq(out.verdict, PG_VERDICT_UNCHANGED);
@@ -316,18 +325,18 @@ START_TEST(compare__wall_only_growth_on_a_busy_machine_is_inconclusive)
 	build(&after, &sa);
 	build(&after_cpu, &sc);
 	/* wall +20%, CPU the same, others kept the machine busy */
-	ck_assert_int_eq(pg_gate_compare(&out, &before, &after, &cfg.benches[0], NULL, &busy), 0);
+	ck_assert_int_eq(pg_gate_compare(&out, &before, &after, cfg.benches[0].name, cfg.benches[0].thresholds, NULL, &busy), 0);
 	ck_assert_int_eq(find(&out, "wall", NULL)->verdict, PG_VERDICT_INCONCLUSIVE);
 	ck_assert_msg(strstr(find(&out, "wall", NULL)->note, "busy"), "%s", find(&out, "wall", NULL)->note);
 	ck_assert_int_eq(out.verdict, PG_VERDICT_INCONCLUSIVE);
 	ck_assert_double_eq(out.machine_others, 0.6);
 	pg_check_bench_release(&out);
 	/* the same on a quiet machine: the program waits for something now */
-	ck_assert_int_eq(pg_gate_compare(&out, &before, &after, &cfg.benches[0], NULL, &quiet), 0);
+	ck_assert_int_eq(pg_gate_compare(&out, &before, &after, cfg.benches[0].name, cfg.benches[0].thresholds, NULL, &quiet), 0);
 	ck_assert_int_eq(find(&out, "wall", NULL)->verdict, PG_VERDICT_REGRESSED);
 	pg_check_bench_release(&out);
 	/* the CPU time grew too: a busy machine excuses nothing */
-	ck_assert_int_eq(pg_gate_compare(&out, &before, &after_cpu, &cfg.benches[0], NULL, &busy), 0);
+	ck_assert_int_eq(pg_gate_compare(&out, &before, &after_cpu, cfg.benches[0].name, cfg.benches[0].thresholds, NULL, &busy), 0);
 	ck_assert_int_eq(find(&out, "wall", NULL)->verdict, PG_VERDICT_REGRESSED);
 	ck_assert_int_eq(out.verdict, PG_VERDICT_REGRESSED);
 	pg_check_bench_release(&out);

@@ -1,21 +1,16 @@
 /*
- * What `profgate check` found, as data, and the four files that present it:
- * summary.md (the pull-request comment), result.json (everything, for
- * machines), junit.xml (a test case per benchmark and metric, for GitLab's
- * and Jenkins' test reports) and index.html (every benchmark with links to
- * its flame graphs).
- *
- * The harness decides (harness/gate.c) and fills a struct pg_check_report;
- * the writers here only present it. Each writer renders to a FILE, so tests
- * render into memory, and has a _write() that replaces the file
- * atomically. Names of functions and stacks come from profiled programs and
- * are hostile input: every writer escapes them for its format.
+ * What `profgate check` found, as data: verdicts per benchmark and metric,
+ * the functions and stacks that explain them, and the baseline compared
+ * with. The gate (gate.c) decides and fills a struct pg_check_report; the
+ * writers of reporters/check_writers.h present it.
  */
 #ifndef PG_CHECK_REPORT_H
 #define PG_CHECK_REPORT_H
 
 #include <stddef.h>
 #include <stdio.h>
+
+#include "metric.h"
 
 #define PG_CHECK_SCHEMA "profgate.check/1"
 /* GitHub refuses comments longer than 65,536 characters; summary.md stays
@@ -34,13 +29,6 @@ enum pg_verdict {
 
 /* "not-checked", "unchanged", "improved", "inconclusive", "regressed", "error". */
 const char *pg_verdict_name(enum pg_verdict v);
-
-enum pg_check_unit {
-	PG_UNIT_SECONDS,
-	PG_UNIT_BYTES,
-	PG_UNIT_COUNT,
-	PG_UNIT_PERCENT,  /* a share of all samples, in percent; changes are percentage points */
-};
 
 /* "seconds", "bytes", "count", "percent". */
 const char *pg_check_unit_name(enum pg_check_unit u);
@@ -119,7 +107,7 @@ struct pg_check_report {
 	struct pg_check_bench *benches;
 	size_t nbenches;
 
-	/* The tally (pg_gate_tally in the harness fills these). */
+	/* The tally (pg_gate_tally of gate.h fills these). */
 	size_t counts[PG_VERDICT_ERROR + 1];  /* benchmarks per verdict */
 	enum pg_verdict verdict;  /* the worst benchmark verdict; inconclusive when no baseline */
 	int exit_code;
@@ -131,39 +119,5 @@ void pg_check_report_release(struct pg_check_report *r);
 
 /* The overall verdict in words: "regressed", "inconclusive", "passed", "error". */
 const char *pg_check_overall_name(const struct pg_check_report *r);
-
-/* Values for people: "1.23 s", "45.6 ms", "12.0 MiB", "1,234", "81.2%". */
-void pg_check_format_value(char *buf, size_t size, enum pg_check_unit u, double v);
-/* Changes: "+20.3%" (relative to before), "+5.2 pp" for shares, "new" when
- * before is 0, "=" when equal. */
-void pg_check_format_change(char *buf, size_t size, const struct pg_check_metric *m);
-
-/* Writes path atomically with what render puts in it; a render that fails
- * leaves the old file, and its message is prefixed with the path. What the
- * four _write() functions below share. */
-int pg_check_write_rendered(const struct pg_check_report *r, const char *path,
-			    int (*render)(const struct pg_check_report *r, FILE *out));
-
-/* summary.md: the one-line verdict first, then a table per benchmark that
- * did not pass unchanged, the functions and stacks that grew, links to the
- * diff flame graphs, the baseline, and the unchanged benchmarks folded into
- * <details>. Never more than PG_CHECK_SUMMARY_MAX bytes: benchmarks that do
- * not fit are counted and left to index.html. */
-int pg_check_summary_render(const struct pg_check_report *r, FILE *out);
-int pg_check_summary_write(const struct pg_check_report *r, const char *path);
-
-/* result.json, schema profgate.check/1. */
-int pg_check_json_render(const struct pg_check_report *r, FILE *out);
-int pg_check_json_write(const struct pg_check_report *r, const char *path);
-
-/* junit.xml: a <testcase> per benchmark and metric; a regression is a
- * <failure>, an inconclusive metric <skipped>, a benchmark that could not
- * run an <error>. */
-int pg_check_junit_render(const struct pg_check_report *r, FILE *out);
-int pg_check_junit_write(const struct pg_check_report *r, const char *path);
-
-/* index.html: self-contained, no script, no network. */
-int pg_check_html_render(const struct pg_check_report *r, FILE *out);
-int pg_check_html_write(const struct pg_check_report *r, const char *path);
 
 #endif

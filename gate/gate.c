@@ -13,7 +13,7 @@
  *   other, its share of that side's merged profile in every run (0 if it
  *   does not appear at all);
  * - a function's bytes at the heap peak: the merged (averaged) peak stacks,
- *   by the function that called the allocator (SPEC's peak_sites).
+ *   by the function that called the allocator (peak_sites, docs/profile-json.md).
  */
 #define _GNU_SOURCE
 #include "gate.h"
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diff.h"
+#include "funcdiff.h"
 #include "error.h"
 #include "pynames.h"
 #include "stats.h"
@@ -47,64 +47,34 @@ static struct pg_check_metric *add_metric(struct pg_check_bench *b, size_t *cap)
 
 /* ---- the runs' numbers --------------------------------------------------- */
 
-enum series {
-	S_WALL, S_CPU, S_PEAK_HEAP, S_PEAK_RSS, S_ALLOC_COUNT, S_ALLOC_BYTES, S_LEAKED_BYTES,
-};
-
-static const struct {
-	enum series s;
-	enum pg_metric metric;
-	enum pg_check_unit unit;
-	int exact_count;  /* a count of the exact tracker */
-	int always;       /* shown even with the threshold off */
-} whole_metrics[] = {
-	{ S_WALL, PG_METRIC_WALL, PG_UNIT_SECONDS, 0, 1 },
-	{ S_CPU, PG_METRIC_CPU, PG_UNIT_SECONDS, 0, 1 },
-	{ S_PEAK_HEAP, PG_METRIC_PEAK_HEAP, PG_UNIT_BYTES, 1, 1 },
-	{ S_PEAK_RSS, PG_METRIC_PEAK_RSS, PG_UNIT_BYTES, 0, 1 },
-	{ S_ALLOC_COUNT, PG_METRIC_ALLOC_COUNT, PG_UNIT_COUNT, 1, 1 },
-	{ S_ALLOC_BYTES, PG_METRIC_ALLOC_BYTES, PG_UNIT_BYTES, 1, 0 },
-	{ S_LEAKED_BYTES, PG_METRIC_LEAKED_BYTES, PG_UNIT_BYTES, 1, 0 },
-};
-
 static size_t count_timing_rss(const struct pg_baseline_bench *b)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; b && i < b->nruns; i++)
-		n += b->runs[i].peak_rss_bytes >= 0;
+		n += !isnan(b->runs[i].values[PG_METRIC_PEAK_RSS]);
 	return n;
 }
 
-/* The known values of series s; out has room for nruns + nmem_runs. */
-static size_t series_values(double *out, const struct pg_baseline_bench *b, enum series s, int rss_from_timing)
+/* The known values of metric m; out has room for nruns + nmem_runs. A
+ * metric both kinds of runs measure comes from the timing runs when
+ * from_timing is set (they have no tracker to inflate it). */
+static size_t series_values(double *out, const struct pg_baseline_bench *b, enum pg_metric m, int from_timing)
 {
+	enum pg_metric_runs runs = pg_metric(m)->runs;
 	size_t n = 0;
 
 	if (!b)
 		return 0;
-	if (s == S_WALL || s == S_CPU || (s == S_PEAK_RSS && rss_from_timing)) {
-		for (size_t i = 0; i < b->nruns; i++) {
-			const struct pg_baseline_run *r = &b->runs[i];
-
-			if (s == S_WALL)
-				out[n++] = r->wall_seconds;
-			else if (s == S_CPU)
-				out[n++] = r->cpu_seconds;
-			else if (r->peak_rss_bytes >= 0)
-				out[n++] = (double)r->peak_rss_bytes;
-		}
+	if (runs == PG_RUNS_TIMING || (runs == PG_RUNS_BOTH && from_timing)) {
+		for (size_t i = 0; i < b->nruns; i++)
+			if (!isnan(b->runs[i].values[m]))
+				out[n++] = b->runs[i].values[m];
 		return n;
 	}
-	for (size_t i = 0; i < b->nmem_runs; i++) {
-		const struct pg_baseline_mem_run *r = &b->mem_runs[i];
-		int64_t v = s == S_PEAK_HEAP ? r->peak_heap_bytes : s == S_PEAK_RSS ? r->peak_rss_bytes :
-			    s == S_ALLOC_COUNT ? r->alloc_count : s == S_ALLOC_BYTES ? r->alloc_bytes :
-			    r->leaked_bytes;
-
-		if (v >= 0)
-			out[n++] = (double)v;
-	}
+	for (size_t i = 0; i < b->nmem_runs; i++)
+		if (!isnan(b->mem_runs[i].values[m]))
+			out[n++] = b->mem_runs[i].values[m];
 	return n;
 }
 
@@ -241,7 +211,7 @@ static int in_names(const char *const *v, size_t n, const char *name)
 /* ---- whole-benchmark metrics --------------------------------------------- */
 
 static int whole(struct pg_check_bench *out, size_t *cap, struct pg_baseline_bench *baseline,
-		 struct pg_baseline_bench *current, const struct pg_bench_config *cfg, double alpha)
+		 struct pg_baseline_bench *current, const struct pg_threshold *th, double alpha)
 {
 	double *before = alloc_values(baseline), *after = alloc_values(current);
 	int rss_timing = count_timing_rss(current) > 0 && (!baseline || count_timing_rss(baseline) > 0);
@@ -252,19 +222,25 @@ static int whole(struct pg_check_bench *out, size_t *cap, struct pg_baseline_ben
 		rc = pg_error_set("out of memory");
 		goto done;
 	}
-	for (size_t k = 0; k < sizeof whole_metrics / sizeof whole_metrics[0]; k++) {
-		const struct pg_threshold *t = &cfg->thresholds[whole_metrics[k].metric];
-		size_t nb = series_values(before, baseline, whole_metrics[k].s, rss_timing);
-		size_t na = series_values(after, current, whole_metrics[k].s, rss_timing);
-		struct pg_verdict_input in = {
-			.metric = pg_metric_name(whole_metrics[k].metric), .unit = whole_metrics[k].unit,
-			.before = before, .nbefore = nb, .after = after, .nafter = na, .threshold = t,
-			.exact_single = whole_metrics[k].exact_count && exact_tracker, .alpha = alpha,
-		};
+	for (int k = 0; k < PG_METRIC_COUNT; k++) {
+		const struct pg_metric_def *d = pg_metric((enum pg_metric)k);
+		const struct pg_threshold *t = &th[d->threshold_of];
+		size_t nb, na;
 		struct pg_check_metric *m;
 
-		if (!whole_metrics[k].always && (t->kind == PG_THRESHOLD_OFF || (nb == 0 && na == 0)))
+		if (d->runs == PG_RUNS_NONE)
 			continue;
+		nb = series_values(before, baseline, (enum pg_metric)k, rss_timing);
+		na = series_values(after, current, (enum pg_metric)k, rss_timing);
+		if (!d->always && (t->kind == PG_THRESHOLD_OFF || (nb == 0 && na == 0)))
+			continue;
+
+		struct pg_verdict_input in = {
+			.metric = d->name, .unit = d->unit,
+			.before = before, .nbefore = nb, .after = after, .nafter = na, .threshold = t,
+			.exact_single = d->exact && exact_tracker, .alpha = alpha,
+		};
+
 		if (!(m = add_metric(out, cap))) {
 			rc = pg_error_set("out of memory");
 			goto done;
@@ -306,7 +282,7 @@ static size_t function_runs(double *out, const struct pg_baseline_bench *b, cons
 }
 
 static int functions_gate(struct pg_check_bench *out, size_t *cap, struct pg_baseline_bench *baseline,
-			  struct pg_baseline_bench *current, const struct pg_bench_config *cfg,
+			  struct pg_baseline_bench *current, const struct pg_threshold *th,
 			  const struct pg_profile *pb, const struct pg_profile *pa, double alpha)
 {
 	struct named *mb = NULL, *ma = NULL;
@@ -339,10 +315,11 @@ static int functions_gate(struct pg_check_bench *out, size_t *cap, struct pg_bas
 	}
 	for (size_t i = 0; i < nnames; i++) {
 		struct pg_verdict_input in = {
-			.metric = "function", .function = names[i], .unit = PG_UNIT_PERCENT,
+			.metric = pg_metric_name(PG_METRIC_FUNCTION), .function = names[i],
+			.unit = pg_metric(PG_METRIC_FUNCTION)->unit,
 			.before = before, .nbefore = function_runs(before, baseline, names[i], mb, nmb),
 			.after = after, .nafter = function_runs(after, current, names[i], ma, nma),
-			.threshold = &cfg->thresholds[PG_METRIC_FUNCTION], .alpha = alpha,
+			.threshold = &th[PG_METRIC_FUNCTION], .alpha = alpha,
 		};
 		struct pg_check_metric *m;
 
@@ -452,7 +429,7 @@ done:
 
 /* ---- memory: bytes at the peak per function, and the stacks that grew ---- */
 
-static double series_range(const struct pg_baseline_bench *b, enum series s)
+static double series_range(const struct pg_baseline_bench *b, enum pg_metric s)
 {
 	double lo = INFINITY, hi = -INFINITY;
 	double *v = alloc_values(b);
@@ -480,15 +457,15 @@ static int cmp_abs_change(const void *a, const void *b)
 }
 
 static int heap_gate(struct pg_check_bench *out, size_t *cap, struct pg_baseline_bench *baseline,
-		     struct pg_baseline_bench *current, const struct pg_bench_config *cfg,
+		     struct pg_baseline_bench *current, const struct pg_threshold *th,
 		     const struct pg_profile *pb, const struct pg_profile *pa,
 		     const struct pg_gate_opts *o)
 {
-	const struct pg_threshold *t = &cfg->thresholds[PG_METRIC_PEAK_HEAP];
+	const struct pg_threshold *t = &th[pg_metric(PG_METRIC_FUNCTION_HEAP)->threshold_of];
 	struct named *sb = NULL, *sa = NULL;
 	size_t nsb = 0, nsa = 0, first = out->nmetrics, i = 0, j = 0;
 	double reference = metric_median(out, "peak_heap", 0);
-	double noise = fmax(series_range(baseline, S_PEAK_HEAP), series_range(current, S_PEAK_HEAP));
+	double noise = fmax(series_range(baseline, PG_METRIC_PEAK_HEAP), series_range(current, PG_METRIC_PEAK_HEAP));
 	int rc;
 
 	if (!pb || !pa || t->kind == PG_THRESHOLD_OFF)
@@ -512,8 +489,9 @@ static int heap_gate(struct pg_check_bench *out, size_t *cap, struct pg_baseline
 			rc = pg_error_set("out of memory");
 			goto done;
 		}
-		if ((rc = pg_verdict_decide_merged(m, "function_heap", name, PG_UNIT_BYTES, before, after, t,
-						   reference, noise)) < 0)
+		if ((rc = pg_verdict_decide_merged(m, pg_metric_name(PG_METRIC_FUNCTION_HEAP), name,
+						     pg_metric(PG_METRIC_FUNCTION_HEAP)->unit, before, after, t,
+						     reference, noise)) < 0)
 			goto done;
 	}
 	/* Keep the sites that changed a verdict and the largest other changes. */
@@ -709,7 +687,7 @@ static int busy_machine_guard(struct pg_check_bench *out, const struct pg_gate_o
 }
 
 int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseline,
-		    struct pg_baseline_bench *current, const struct pg_bench_config *cfg,
+		    struct pg_baseline_bench *current, const char *name, const struct pg_threshold *th,
 		    const char *message, const struct pg_gate_opts *opts)
 {
 	struct pg_gate_opts o = opts ? *opts : (struct pg_gate_opts){ .machine_idle = NAN, .machine_others = NAN };
@@ -724,7 +702,7 @@ int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseli
 	memset(out, 0, sizeof *out);
 	out->machine_idle = o.machine_idle;
 	out->machine_others = o.machine_others;
-	if (!(out->name = strdup(cfg->name)) || (message && !(out->message = strdup(message))))
+	if (!(out->name = strdup(name)) || (message && !(out->message = strdup(message))))
 		return pg_error_set("out of memory");
 	if (!current) {
 		out->verdict = PG_VERDICT_ERROR;
@@ -736,7 +714,7 @@ int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseli
 		out->runs_before = baseline->nruns;
 		out->mem_runs_before = baseline->nmem_runs;
 	}
-	if ((rc = whole(out, &cap, baseline, current, cfg, o.alpha)) < 0)
+	if ((rc = whole(out, &cap, baseline, current, th, o.alpha)) < 0)
 		return rc;
 	if (!baseline) {
 		out->verdict = PG_VERDICT_INCONCLUSIVE;
@@ -747,8 +725,8 @@ int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseli
 	    (rc = pg_baseline_bench_profile(&mem_b, baseline, PG_BASELINE_MEM_PEAK)) < 0 ||
 	    (rc = pg_baseline_bench_profile(&mem_a, current, PG_BASELINE_MEM_PEAK)) < 0)
 		return rc;
-	if ((rc = functions_gate(out, &cap, baseline, current, cfg, cpu_b, cpu_a, o.alpha)) < 0 ||
-	    (rc = heap_gate(out, &cap, baseline, current, cfg, mem_b, mem_a, &o)) < 0)
+	if ((rc = functions_gate(out, &cap, baseline, current, th, cpu_b, cpu_a, o.alpha)) < 0 ||
+	    (rc = heap_gate(out, &cap, baseline, current, th, mem_b, mem_a, &o)) < 0)
 		return rc;
 	if (cpu_b && cpu_a && (rc = explain_functions(out, cpu_b, cpu_a, o.max_functions)) < 0)
 		return rc;

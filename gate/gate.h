@@ -18,7 +18,7 @@
 
 #include "baseline.h"
 #include "check_report.h"
-#include "config.h"
+#include "metric.h"
 
 /* Rows of the explanations kept per benchmark. */
 #define PG_GATE_FUNCTIONS 5
@@ -47,7 +47,8 @@ struct pg_gate_opts {
 #define PG_GATE_BUSY_IDLE 0.10
 #define PG_GATE_BUSY_OTHERS 0.10
 
-/* Fills out (an empty benchmark) for the benchmark of cfg.
+/* Fills out (an empty benchmark) for the benchmark called name, with its
+ * thresholds th (PG_METRIC_COUNT of them, indexed by enum pg_metric).
  * - current NULL: it could not be measured; verdict error, message why.
  * - baseline NULL: nothing to compare with; verdict inconclusive, message
  *   why (the lookup's message, or that the baseline lacks this benchmark);
@@ -55,7 +56,7 @@ struct pg_gate_opts {
  * Both are not const: their stacks are decoded on first use. Returns a
  * negative error only when out of memory or a stored profile is corrupt. */
 int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseline,
-		    struct pg_baseline_bench *current, const struct pg_bench_config *cfg,
+		    struct pg_baseline_bench *current, const char *name, const struct pg_threshold *th,
 		    const char *message, const struct pg_gate_opts *opts);
 
 /* Counts the benchmarks per verdict and sets r->verdict and r->exit_code.

@@ -1,5 +1,5 @@
 /*
- * Tests of harness/verdict.c: a regression needs a change of the medians
+ * Tests of gate/verdict.c: a regression needs a change of the medians
  * beyond the threshold AND runs that show it is not noise; no spread on
  * either side compares exactly; a change beyond the threshold that the
  * runs cannot confirm is inconclusive with a number of runs that would

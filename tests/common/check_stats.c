@@ -1,5 +1,5 @@
 /*
- * Tests of harness/stats.c against known answers: medians, the robust
+ * Tests of common/stats.c against known answers: medians, the robust
  * spread, the Mann-Whitney U test (exact p-values checked against a brute
  * force enumeration of every assignment of the pooled runs, ties
  * included; the normal approximation against its formula), the smallest

@@ -18,7 +18,7 @@
 #include <stddef.h>
 
 #include "check_report.h"
-#include "config.h"
+#include "metric.h"
 
 /* Two-sided significance level of the gate's tests. With 5 runs against 5
  * the smallest p-value is 2/252 = 0.008, and p < 0.05 needs at most two of
