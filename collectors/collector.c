@@ -30,6 +30,8 @@
 struct pg_state pg = { .fd = -1, .wake_fd = -1, .write_lock = PTHREAD_MUTEX_INITIALIZER };
 __thread int pg_busy __attribute__((tls_model("initial-exec")));
 __thread struct pg_slot *pg_self __attribute__((tls_model("initial-exec")));
+__thread int pg_holds_write_lock __attribute__((tls_model("initial-exec")));
+static __thread int t_write_cancel __attribute__((tls_model("initial-exec")));
 
 /* Finding a thread's slot and claiming one are one step under this lock:
  * the /proc rescan may meet a new thread before its start routine has armed
@@ -37,10 +39,27 @@ __thread struct pg_slot *pg_self __attribute__((tls_model("initial-exec")));
  * signal handler. */
 static pthread_mutex_t claim_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Threads that left through pg_thread_stop, most recent last: /proc still
+ * lists a thread for a moment after it is gone, and the rescan must not
+ * arm it again (a perf event, a descriptor, for a thread that has ended). */
+#define RECENT_EXITS 1024
+static _Atomic pid_t recent_exits[RECENT_EXITS];
+static _Atomic unsigned recent_next;
+
+static int exited_recently(pid_t tid)
+{
+	for (int i = 0; i < RECENT_EXITS; i++)
+		if (atomic_load_explicit(&recent_exits[i], memory_order_relaxed) == tid)
+			return 1;
+	return 0;
+}
+static _Atomic int task_fd = -1;  /* /proc/self/task, kept open (high) and rewound */
+
 #define DRAIN_INTERVAL_NS 20000000ull
 #define RESCAN_INTERVAL_NS 200000000ull
 #define HEAP_INTERVAL_NS 10000000ull
 #define SNAPSHOT_INTERVAL_NS 250000000ull
+#define SNAPSHOT_RATE (2u << 20)  /* bytes a second, at most, of memory snapshots */
 
 uint64_t pg_now_ns(void)
 {
@@ -59,6 +78,26 @@ pid_t pg_gettid(void)
 	if (!t_tid)
 		t_tid = (pid_t)syscall(SYS_gettid);
 	return t_tid;
+}
+
+/* The write lock, with cancellation held off: a thread cancelled in one of
+ * our write() calls (a cancellation point) would leave the lock taken and
+ * every other thread stuck on it. Never from a signal handler. */
+void pg_write_lock(void)
+{
+	int old;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	pthread_mutex_lock(&pg.write_lock);
+	pg_holds_write_lock = 1;
+	t_write_cancel = old;
+}
+
+void pg_write_unlock(void)
+{
+	int old = t_write_cancel;
+	pg_holds_write_lock = 0;
+	pthread_mutex_unlock(&pg.write_lock);
+	pthread_setcancelstate(old, NULL);
 }
 
 int pg_write_all(const void *buf, size_t len)
@@ -131,7 +170,14 @@ void pg_drain_all(void)
 		if (st == SLOT_FREE || !s->ring)
 			continue;
 		drain_slot(s);
-		if (st == SLOT_EXITED) {
+		uint64_t head = atomic_load(&s->head);
+		uint64_t touched = head < PG_RING_SIZE ? (head + 4095) & ~4095ull : PG_RING_SIZE;
+		if (touched > atomic_load_explicit(&s->ring_touched, memory_order_relaxed))
+			atomic_store_explicit(&s->ring_touched, touched, memory_order_relaxed);
+		/* Wall mode: the collector thread writes the thread's last wait
+		 * first (pg_sampler_wall_tick). */
+		if (st == SLOT_EXITED && (pg.mode != PG_MODE_WALL || atomic_load(&s->wall_done) ||
+					  !atomic_load(&pg.running))) {
 			atomic_store(&s->tid, 0);
 			atomic_store(&s->state, SLOT_FREE);
 		}
@@ -187,6 +233,11 @@ struct pg_slot *pg_slot_claim(pid_t tid)
 		s->rescanned = 0;
 		s->last_cpu_ns = 0;
 		s->last_n = 0;
+		s->wait_run = 0;
+		s->last_visit_ns = pg_now_ns();  /* wall mode counts its waits from here */
+		s->wait_carry_ns = 0;
+		atomic_store(&s->stop_ns, 0);
+		atomic_store(&s->wall_done, 0);
 		atomic_store(&s->last_seq, 0);
 		atomic_store(&s->state, SLOT_ACTIVE);
 		int n = atomic_load(&pg.nslots);
@@ -197,24 +248,61 @@ struct pg_slot *pg_slot_claim(pid_t tid)
 	return NULL;
 }
 
-void pg_thread_record(pid_t tid, int rescanned)
+/* A thread's name now: its own with prctl (no descriptor), another's from
+ * /proc. */
+static void thread_name(pid_t tid, char name[16])
 {
-	struct pg_rec_hdr h = { PG_REC_THREAD, sizeof h + sizeof(struct pg_rec_thread) };
-	struct pg_rec_thread t = { .tid = tid, .flags = rescanned ? 1u : 0u, .time_ns = pg_now_ns() };
+	memset(name, 0, 16);
+	if (tid == pg_gettid()) {
+		prctl(PR_GET_NAME, name, 0, 0, 0);
+		name[15] = '\0';
+		return;
+	}
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)tid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
-		ssize_t n = read(fd, t.name, sizeof t.name - 1);
-		if (n > 0 && t.name[n - 1] == '\n')
-			t.name[n - 1] = '\0';
-		close(fd);
+		ssize_t n = read(fd, name, 15);
+		if (n > 0 && name[n - 1] == '\n')
+			name[n - 1] = '\0';
+		pg_sys_close(fd);
 	}
-	pthread_mutex_lock(&pg.write_lock);
+}
+
+/* flags: 1 found by the rescan; 2 a new name for a thread already seen. */
+static void write_thread_record(pid_t tid, uint32_t flags, const char name[16])
+{
+	struct pg_rec_hdr h = { PG_REC_THREAD, sizeof h + sizeof(struct pg_rec_thread) };
+	struct pg_rec_thread t = { .tid = tid, .flags = flags, .time_ns = pg_now_ns() };
+	memcpy(t.name, name, sizeof t.name);
+	pg_write_lock();
 	pg_write_all(&h, sizeof h);
 	pg_write_all(&t, sizeof t);
-	pg.threads_seen++;
-	pthread_mutex_unlock(&pg.write_lock);
+	if (!(flags & PG_THREAD_RENAMED))
+		pg.threads_seen++;
+	pg_write_unlock();
+}
+
+void pg_thread_record(pid_t tid, int rescanned)
+{
+	char name[16];
+	thread_name(tid, name);
+	struct pg_slot *s = pg_slot_find(tid);
+	if (s)
+		memcpy(s->name, name, sizeof s->name);
+	write_thread_record(tid, rescanned ? PG_THREAD_RESCANNED : 0, name);
+}
+
+/* Names set after the thread started (pthread_setname_np, prctl, a write
+ * to comm): recorded when the thread ends and at the end of the process. */
+static void record_if_renamed(struct pg_slot *s, pid_t tid)
+{
+	char name[16];
+	thread_name(tid, name);
+	if (name[0] && memcmp(name, s->name, sizeof name) != 0) {
+		memcpy(s->name, name, sizeof s->name);
+		write_thread_record(tid, PG_THREAD_RENAMED, name);
+	}
 }
 
 static int open_record_file(void)
@@ -224,7 +312,7 @@ static int open_record_file(void)
 		snprintf(path, sizeof path, "%s/%d-%d.pgr", pg.dir, (int)getpid(), seq);
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
 		if (fd >= 0)
-			return fd;
+			return pg_fd_high_or_keep(fd);
 		if (errno != EEXIST)
 			return -1;
 	}
@@ -248,7 +336,7 @@ static void write_process_record(void)
 		.argc = (uint32_t)pg.argc, .strings_len = (uint32_t)strings,
 	};
 	static const char zeros[8];
-	pthread_mutex_lock(&pg.write_lock);
+	pg_write_lock();
 	pg_write_all(PG_REC_MAGIC, PG_REC_MAGIC_LEN);
 	pg_write_all(&h, sizeof h);
 	pg_write_all(&p, sizeof p);
@@ -258,7 +346,7 @@ static void write_process_record(void)
 	pg_write_all(zeros, padded - payload);
 	pg_modules_snapshot();
 	pg_pyframes_write_info();
-	pthread_mutex_unlock(&pg.write_lock);
+	pg_write_unlock();
 }
 
 /* This image's peak resident set (VmHWM), from /proc; 0 if unknown. */
@@ -269,12 +357,18 @@ static uint64_t peak_rss(void)
 	if (fd < 0)
 		return 0;
 	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
+	pg_sys_close(fd);
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
 	const char *p = strstr(buf, "VmHWM:");
-	return p ? strtoull(p + 6, NULL, 10) * 1024 : 0;
+	uint64_t hwm = p ? strtoull(p + 6, NULL, 10) * 1024 : 0;
+	/* Our rings and tables are not the program's: they only grow, so what
+	 * they hold now is at least what they held at the program's peak. */
+	uint64_t own = pg_own_resident_bytes();
+	uint64_t low = pg_tracker_rss_peak_without_own();
+	uint64_t est = hwm > own ? hwm - own : 0;
+	return est > low ? est : low;
 }
 
 static void write_end_record(int exit_code)
@@ -298,9 +392,22 @@ static void write_end_record(int exit_code)
  * before we were loaded) are found by listing /proc/self/task. getdents64
  * rather than readdir: opendir allocates, and this thread must not depend on
  * the program's allocator. */
+
+static int open_task_dir(void)
+{
+	int fd = atomic_load(&task_fd);
+	if (fd < 0) {
+		fd = pg_fd_high_or_keep(open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+		atomic_store(&task_fd, fd);
+	} else {
+		lseek(fd, 0, SEEK_SET);
+	}
+	return fd;
+}
+
 static void rescan_threads(void)
 {
-	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open_task_dir();
 	if (fd < 0)
 		return;
 	char buf[4096];
@@ -315,7 +422,7 @@ static void rescan_threads(void)
 			if (d->d_name[0] < '0' || d->d_name[0] > '9')
 				continue;
 			pid_t tid = (pid_t)atoi(d->d_name);
-			if (tid == me)
+			if (tid == me || exited_recently(tid))
 				continue;
 			pthread_mutex_lock(&claim_lock);
 			struct pg_slot *s = pg_slot_find(tid) ? NULL : pg_slot_claim(tid);
@@ -331,7 +438,6 @@ static void rescan_threads(void)
 				pg_thread_record(tid, 1);
 		}
 	}
-	close(fd);
 	/* Rescanned threads that have gone: nobody else will retire their slot. */
 	int nslots = atomic_load(&pg.nslots);
 	for (int i = 0; i < nslots; i++) {
@@ -348,6 +454,56 @@ static void rescan_threads(void)
 	}
 }
 
+/* Whether a thread other than the collector's is still alive (not a
+ * zombie). Asked only once the main thread has called pthread_exit: then
+ * the last of the program's threads to end would end the process, had the
+ * collector's thread not been there. */
+static int program_threads_alive(void)
+{
+	int fd = open_task_dir();
+	if (fd < 0)
+		return 1;
+	char buf[4096];
+	pid_t me = pg_gettid();
+	for (;;) {
+		long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
+		if (n <= 0)
+			return 0;
+		for (long off = 0; off < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			off += d->d_reclen;
+			if (d->d_name[0] < '0' || d->d_name[0] > '9' || atoi(d->d_name) == me)
+				continue;
+			char path[300], st[256];
+			snprintf(path, sizeof path, "/proc/self/task/%s/stat", d->d_name);
+			int sfd = open(path, O_RDONLY | O_CLOEXEC);
+			if (sfd < 0)
+				continue;
+			ssize_t k = read(sfd, st, sizeof st - 1);
+			pg_sys_close(sfd);
+			if (k <= 0)
+				continue;
+			st[k] = '\0';
+			const char *paren = strrchr(st, ')');
+			if (paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X')
+				return 1;
+		}
+	}
+}
+
+/* The program is over, but this thread kept the process alive: end it as
+ * glibc does when the last thread leaves (exit(0): atexit handlers,
+ * destructors, stdio), as the program's own thread would have. */
+static void end_for_the_program(void)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	pg_sigmask(SIG_SETMASK, &none, NULL);
+	pg_tracker_resume();
+	pg_busy = 0;
+	exit(0);
+}
+
 static void *sampler_main(void *arg)
 {
 	(void)arg;
@@ -357,7 +513,7 @@ static void *sampler_main(void *arg)
 	 * own reads of other threads' frames (a blocked fault would kill). */
 	sigdelset(&all, SIGSEGV);
 	sigdelset(&all, SIGBUS);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pg_sigmask(SIG_BLOCK, &all, NULL);
 	prctl(PR_SET_NAME, "profgate", 0, 0, 0);
 	pg_busy = 1;  /* nothing this thread does is the program's */
 	pg_tracker_pause();
@@ -365,11 +521,8 @@ static void *sampler_main(void *arg)
 	uint64_t interval = pg.mode == PG_MODE_WALL ? 1000000000ull / pg.hz
 			    : pg.mem ? HEAP_INTERVAL_NS : DRAIN_INTERVAL_NS;
 	uint64_t next = pg_now_ns(), last_drain = next, last_rescan = next, last_snap = next;
-	/* A snapshot rewrites every allocating stack under the tracker's lock:
-	 * with tens of thousands of stacks (a Python program's lines) that is
-	 * tens of milliseconds. They are spaced to keep that under 5% of the time. */
-	uint64_t snap_interval = SNAPSHOT_INTERVAL_NS;
-	static unsigned char wbuf[64 * 1024], sbuf[64 * 1024];
+	static unsigned char wbuf[64 * 1024];
+	uint64_t snap_every = SNAPSHOT_INTERVAL_NS;
 	size_t wlen = 0;  /* wall mode's [waiting] samples, written with the drains */
 	while (atomic_load(&pg.running)) {
 		next += interval;
@@ -396,37 +549,84 @@ static void *sampler_main(void *arg)
 			rescan_threads();
 			last_rescan = now;
 		}
+		if (atomic_load(&pg.main_exited) && !program_threads_alive())
+			break;
 		if (wlen > sizeof wbuf / 2 || now - last_drain >= DRAIN_INTERVAL_NS) {
-			pthread_mutex_lock(&pg.write_lock);
+			pg_write_lock();
 			pg_write_all(wbuf, wlen);
 			wlen = 0;
 			pg_drain_all();
-			if (pg.mem && now - last_snap >= snap_interval) {
-				pg_tracker_snapshot(sbuf, sizeof sbuf, 0);
-				uint64_t took = pg_now_ns() - now;
-				snap_interval = took * 20 > SNAPSHOT_INTERVAL_NS ? took * 20 : SNAPSHOT_INTERVAL_NS;
+			if (pg.mem && now - last_snap >= snap_every) {
+				/* Each snapshot is complete: a big one waits longer, so
+				 * that snapshots add at most SNAPSHOT_RATE bytes a second
+				 * to the record however many stacks there are. */
+				size_t bytes = pg_tracker_snapshot(0);
 				last_snap = now;
+				uint64_t spaced = (uint64_t)bytes * 1000000000ull / SNAPSHOT_RATE;
+				snap_every = spaced > SNAPSHOT_INTERVAL_NS ? spaced : SNAPSHOT_INTERVAL_NS;
 			}
-			pthread_mutex_unlock(&pg.write_lock);
+			pg_write_unlock();
 			last_drain = now;
 		}
 	}
+	if (pg.mode == PG_MODE_WALL)
+		pg_sampler_wall_flush(wbuf, &wlen, sizeof wbuf);
 	if (wlen > 0) {
-		pthread_mutex_lock(&pg.write_lock);
+		pg_write_lock();
 		pg_write_all(wbuf, wlen);
-		pthread_mutex_unlock(&pg.write_lock);
+		pg_write_unlock();
 	}
+	if (atomic_load(&pg.running) && atomic_load(&pg.main_exited))
+		end_for_the_program();
 	return NULL;
 }
 
+/* The collector's thread only exists when it has work: sampling or
+ * tracking. Without it the process stays single-threaded (unshare of a
+ * user namespace requires that). */
 static int start_sampler_thread(void)
 {
+	if (pg.mode == PG_MODE_NONE && !pg.mem)
+		return 0;
 	atomic_store(&pg.running, 1);
-	pg.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (pg_real_pthread_create(&pg.sampler, NULL, sampler_main, NULL) != 0)
+	if (pg.wake_fd < 0) {
+		pg.wake_fd = pg_fd_high_or_keep(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+	}
+	/* The thread blocks every signal: it must not start with one of the
+	 * program's handlers able to run in it before it does. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pg_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pg_real_pthread_create(&pg.sampler, NULL, sampler_main, NULL);
+	pg_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
 		return -1;
 	pg.has_sampler = 1;
 	return 0;
+}
+
+/* Stops the collector's thread for a moment (unshare(CLONE_NEWUSER) needs
+ * a single-threaded process), writing what it held. */
+int pg_collector_thread_stop(void)
+{
+	if (!pg.has_sampler || !pg.enabled || pg.pid != getpid() || atomic_load(&pg.finished) ||
+	    pthread_equal(pthread_self(), pg.sampler))
+		return 0;
+	atomic_store(&pg.running, 0);
+	uint64_t one = 1;
+	ssize_t w = write(pg.wake_fd, &one, sizeof one);
+	(void)w;
+	pthread_join(pg.sampler, NULL);
+	pg.has_sampler = 0;
+	uint64_t drain;
+	w = read(pg.wake_fd, &drain, sizeof drain);
+	return 1;
+}
+
+void pg_collector_thread_restart(void)
+{
+	if (pg.enabled && pg.pid == getpid() && !atomic_load(&pg.finished) && !pg.has_sampler)
+		start_sampler_thread();
 }
 
 /* Everything needed before the first sample of a thread, run in that
@@ -457,14 +657,27 @@ static struct pg_slot *arm_current_thread(int *already)
 		}
 	}
 	pthread_mutex_unlock(&claim_lock);
+	if (s)
+		pg_sampler_unblock_self(s);
 	return s;
 }
 
 void pg_thread_start(void)
 {
 	int already;
-	if (arm_current_thread(&already) && !already)
+	struct pg_slot *s = arm_current_thread(&already);
+	if (s)
+		atomic_store(&s->last_visit_ns, 0);  /* wall mode: from pg_thread_started() on */
+	if (s && !already)
 		pg_thread_record(pg_gettid(), 0);
+}
+
+/* The program's start routine is about to run: wall mode counts this
+ * thread's waits from now. */
+void pg_thread_started(void)
+{
+	if (pg_self)
+		atomic_store(&pg_self->last_visit_ns, pg_now_ns());
 }
 
 /* Removes our own entry from LD_PRELOAD (keeping the user's) so that programs
@@ -511,6 +724,10 @@ static void start_process(void)
 	write_process_record();
 	if (self)
 		pg_thread_record(pg_gettid(), 0);
+	/* Opened now, before the program's main: a descriptor that appears
+	 * later, in a program counting its own, would look like a leak. */
+	if (pg.mode != PG_MODE_NONE)
+		open_task_dir();
 	start_sampler_thread();
 }
 
@@ -536,6 +753,11 @@ __attribute__((constructor)) static void pg_init(int argc, char **argv, char **e
 	pg.mem = mem && !strcmp(mem, "1");
 	const char *mem_sample = getenv("PROFGATE_MEM_SAMPLE");
 	pg.mem_sample = mem_sample ? strtoull(mem_sample, NULL, 10) : 0;
+	/* Read once here: getenv() later, in another thread, could meet the
+	 * program's setenv() rewriting the environment. */
+	const char *source = getenv("PROFGATE_SOURCE");
+	pg.force_timer = source && !strcmp(source, "timer");
+	pg.force_sigio = source && !strcmp(source, "perf-sigio");
 	const char *follow = getenv("PROFGATE_FOLLOW");
 	pg.follow = !follow || strcmp(follow, "0") != 0;
 	if (!pg.follow)
@@ -551,6 +773,10 @@ __attribute__((constructor)) static void pg_init(int argc, char **argv, char **e
 		return;
 	}
 	pg.slots = slots;
+	/* Known before any of them is opened: close() and dup2() look here. */
+	pg_fd_register(&pg.fd);
+	pg_fd_register(&pg.wake_fd);
+	pg_fd_register(&task_fd);
 	pg.enabled = 1;
 	pg_pyframes_init();
 	if (pg.mode != PG_MODE_NONE && pg_sampler_install() < 0)
@@ -578,23 +804,41 @@ void pg_finish(int exit_code, int in_signal)
 		ssize_t w = write(pg.wake_fd, &one, sizeof one);  /* async-signal-safe */
 		(void)w;
 	}
+	/* _exit() or exit() from a signal handler that interrupted our own
+	 * code on this thread (a malloc holding the tracker's lock): as from a
+	 * signal, never wait for a lock or for the collector thread, which may
+	 * be waiting for that lock. */
+	if (pg_holds_write_lock || pg_tracker_lock_held())
+		in_signal = 1;
 	if (!in_signal && pg.has_sampler && !pthread_equal(pthread_self(), pg.sampler)) {
 		pthread_join(pg.sampler, NULL);
 		pg.has_sampler = 0;
 	}
 	if (exit_code < 0)
 		exit_code = atomic_load(&pg.exit_code);
-	if (pthread_mutex_trylock(&pg.write_lock) == 0) {
+	if (!in_signal) {
+		/* Names given after the threads started. */
+		int n = atomic_load(&pg.nslots);
+		for (int i = 0; i < n; i++) {
+			struct pg_slot *s = &pg.slots[i];
+			if (atomic_load(&s->state) == SLOT_ACTIVE)
+				record_if_renamed(s, atomic_load(&s->tid));
+		}
+	}
+	int locked = !pg_holds_write_lock && pthread_mutex_trylock(&pg.write_lock) == 0;
+	if (locked) {
+		pg_holds_write_lock = 1;
 		static unsigned char fbuf[64 * 1024];
 		size_t flen = 0;
 		pg_drain_all();
 		if (pg.mem) {
 			pg_tracker_heap_point(fbuf, &flen, sizeof fbuf);
 			pg_write_all(fbuf, flen);
-			pg_tracker_snapshot(fbuf, sizeof fbuf, in_signal);
+			pg_tracker_snapshot(in_signal);
 		}
 		pg_pyframes_write_info();
 		write_end_record(exit_code);
+		pg_holds_write_lock = 0;
 		pthread_mutex_unlock(&pg.write_lock);
 	}
 	pg_busy--;
@@ -611,17 +855,21 @@ void pg_after_fork_child(void)
 {
 	t_tid = 0;
 	pthread_mutex_init(&claim_lock, NULL);
+	pg_unwind_after_fork_child();
 	if (!pg.enabled || atomic_load(&pg.finished))
 		return;
 	pthread_mutex_init(&pg.write_lock, NULL);
+	if (pg_holds_write_lock) {
+		/* Taken by the fork handler: the copy of the lock is fresh. */
+		pg_holds_write_lock = 0;
+		pthread_setcancelstate(t_write_cancel, NULL);
+	}
 	pg_tracker_after_fork_child(pg.follow);
 	pg_pyframes_after_fork_child();
 	int n = atomic_load(&pg.nslots);
 	for (int i = 0; i < n; i++) {
 		struct pg_slot *s = &pg.slots[i];
-		if (s->perf_fd >= 0)
-			close(s->perf_fd);
-		s->perf_fd = -1;
+		pg_sys_close(atomic_exchange(&s->perf_fd, -1));
 		s->has_timer = 0;  /* timers are not inherited by fork */
 		atomic_store(&s->tid, 0);
 		atomic_store(&s->state, SLOT_FREE);
@@ -629,13 +877,13 @@ void pg_after_fork_child(void)
 	atomic_store(&pg.nslots, 0);
 	pg_self = NULL;
 	pg.has_sampler = 0;
-	if (pg.wake_fd >= 0)
-		close(pg.wake_fd);
-	pg.wake_fd = -1;
+	atomic_store(&pg.main_exited, 0);
 	pg.threads_seen = 0;
-	if (pg.fd >= 0)
-		close(pg.fd);
-	pg.fd = -1;
+	/* The eventfd is shared with the parent's collector thread, and
+	 * /proc/self/task was the parent's. */
+	pg_sys_close(atomic_exchange(&pg.wake_fd, -1));
+	pg_sys_close(atomic_exchange(&task_fd, -1));
+	pg_sys_close(atomic_exchange(&pg.fd, -1));
 	if (!pg.follow) {
 		pg.enabled = 0;
 		return;
@@ -650,12 +898,16 @@ void pg_thread_stop(void)
 	struct pg_slot *s = pg_self;
 	if (!s)
 		return;
+	atomic_store(&s->stop_ns, pg_now_ns());
+	atomic_store(&recent_exits[atomic_fetch_add(&recent_next, 1) % RECENT_EXITS], atomic_load(&s->tid));
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, PG_SAMPLE_SIGNAL);
 	sigaddset(&set, PG_TRAP_SIGNAL);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	pg_sigmask(SIG_BLOCK, &set, NULL);
 	pg_sampler_disarm(s);
+	if (!atomic_load(&pg.finished))
+		record_if_renamed(s, pg_gettid());
 	pg_self = NULL;
 	atomic_store(&s->state, SLOT_EXITED);
 }
@@ -673,14 +925,12 @@ void pg_before_exec(void)
 	pg_sampler_disarm_all();
 	pg_sampler_discard_pending();
 	pg_restore_user_dispositions();
-	pthread_mutex_lock(&pg.write_lock);
+	pg_write_lock();
 	pg_drain_all();
-	if (pg.mem) {
-		static unsigned char xbuf[64 * 1024];
-		pg_tracker_snapshot(xbuf, sizeof xbuf, 0);
-	}
+	if (pg.mem)
+		pg_tracker_snapshot(0);
 	write_end_record(-2);
-	pthread_mutex_unlock(&pg.write_lock);
+	pg_write_unlock();
 	pg_busy--;
 }
 
@@ -690,4 +940,18 @@ void pg_after_exec_failed(void)
 		return;
 	pg_sampler_rearm_all();
 	atomic_store(&pg.paused, 0);
+}
+
+/* The collector's own memory in this process, as far as it can be counted
+ * cheaply: the touched part of every ring, the slot table in use and the
+ * tracker's tables. (libunwind's caches are not counted.) */
+uint64_t pg_own_resident_bytes(void)
+{
+	if (!pg.slots)
+		return 0;
+	int n = atomic_load(&pg.nslots);
+	uint64_t own = (uint64_t)n * sizeof(struct pg_slot);
+	for (int i = 0; i < n; i++)
+		own += atomic_load_explicit(&pg.slots[i].ring_touched, memory_order_relaxed);
+	return own + pg_tracker_own_resident();
 }

@@ -40,17 +40,34 @@ struct pg_slot {
 	_Atomic uint64_t head;      /* bytes produced */
 	_Atomic uint64_t tail;      /* bytes consumed */
 	unsigned char *ring;        /* PG_RING_SIZE bytes, mmap'd, kept when the slot is reused */
-	int perf_fd;                /* -1 if none */
+	_Atomic uint64_t ring_touched; /* bytes of the ring ever written (resident) */
+	_Atomic int perf_fd;        /* -1 if none; high, may move (fds.c) */
+	int sig_fd;                 /* the number perf_fd had when armed: SIGIO's si_fd */
 	int has_timer;
 	timer_t timer;
 	int source;                 /* enum pg_source */
 	int rescanned;
+	int signo;                  /* the signal its source sends, 0 if unarmed */
+	char name[16];              /* as last recorded */
 	_Atomic uint64_t samples, lost, overruns;
 	/* wall mode, read by the sampler thread */
 	uint64_t last_cpu_ns;
+	/* kernel time (perf sources count user time only): the thread's CPU
+	 * clock at its last sample, and kernel time not yet sampled */
+	uint64_t k_cpu_ns, k_residual_ns;
+	int k_user_only;
 	_Atomic uint32_t last_seq;  /* odd while the handler rewrites last_frames */
 	uint32_t last_n;
 	uint64_t last_frames[PG_REC_MAX_FRAMES];
+	/* wall mode: [waiting] ticks gathered into one record (collector thread) */
+	_Atomic uint64_t last_visit_ns; /* 0 while the thread runs our set-up */
+	uint64_t wait_carry_ns;
+	_Atomic uint64_t stop_ns;   /* when the thread left */
+	_Atomic int wall_done;      /* its last wait is written: the slot may be freed */
+	uint32_t wait_run, wait_seq, wait_n;
+	int32_t wait_tid;
+	uint64_t wait_since;
+	uint64_t wait_frames[PG_REC_MAX_FRAMES];
 };
 
 struct pg_state {
@@ -61,12 +78,12 @@ struct pg_state {
 	int mem;                    /* allocation tracking */
 	uint64_t mem_sample;
 	unsigned hz;
-	int fd;                     /* raw record file, O_APPEND */
+	_Atomic int fd;             /* raw record file, O_APPEND; high, may move (fds.c) */
 	char dir[512];
 	pthread_mutex_t write_lock; /* orders writes to fd; never taken in a handler */
 	struct pg_slot *slots;      /* PG_MAX_THREADS */
 	_Atomic int nslots;         /* slots [0, nslots) have ever been used: loops stop there */
-	int wake_fd;                /* eventfd that ends the collector thread's sleep */
+	_Atomic int wake_fd;        /* eventfd that ends the collector thread's sleep */
 	_Atomic uint32_t generation;
 	_Atomic int running;        /* the sampler thread should keep going */
 	_Atomic int finished;
@@ -80,26 +97,40 @@ struct pg_state {
 	int argc;
 	char **argv;
 	_Atomic int exit_code;
+	_Atomic int main_exited;    /* the main thread called pthread_exit */
+	int force_timer;            /* PROFGATE_SOURCE=timer: the fallback, for tests and benchmarks */
+	int force_sigio;            /* PROFGATE_SOURCE=perf-sigio */
+	_Atomic uint64_t raw_clone_ticks; /* samples dropped in threads sharing another's TLS */
 };
 
 PG_HIDDEN extern struct pg_state pg;
 PG_HIDDEN extern __thread int pg_busy __attribute__((tls_model("initial-exec")));
 PG_HIDDEN extern __thread struct pg_slot *pg_self __attribute__((tls_model("initial-exec")));
+/* Set while this thread is inside libunwind on our behalf. */
+PG_HIDDEN extern __thread int pg_unwinding __attribute__((tls_model("initial-exec")));
+/* Set while this thread holds pg.write_lock. */
+PG_HIDDEN extern __thread int pg_holds_write_lock __attribute__((tls_model("initial-exec")));
 
 /* collector.c */
 PG_HIDDEN uint64_t pg_now_ns(void);
 PG_HIDDEN pid_t pg_gettid(void);
 PG_HIDDEN int pg_write_all(const void *buf, size_t len);   /* caller holds write_lock */
 PG_HIDDEN void pg_drain_all(void);                         /* caller holds write_lock */
+PG_HIDDEN void pg_write_lock(void);
+PG_HIDDEN void pg_write_unlock(void);
 PG_HIDDEN void pg_finish(int exit_code, int in_signal);
 PG_HIDDEN void pg_before_exec(void);
 PG_HIDDEN void pg_after_exec_failed(void);
 PG_HIDDEN void pg_thread_start(void);
+PG_HIDDEN void pg_thread_started(void);
 PG_HIDDEN void pg_thread_stop(void);
 PG_HIDDEN void pg_after_fork_child(void);
 PG_HIDDEN struct pg_slot *pg_slot_claim(pid_t tid);
 PG_HIDDEN struct pg_slot *pg_slot_find(pid_t tid);
 PG_HIDDEN void pg_thread_record(pid_t tid, int rescanned);
+PG_HIDDEN int pg_collector_thread_stop(void);
+PG_HIDDEN void pg_collector_thread_restart(void);
+PG_HIDDEN uint64_t pg_own_resident_bytes(void);
 
 /* sampler.c */
 PG_HIDDEN int pg_sampler_install(void);
@@ -110,15 +141,28 @@ PG_HIDDEN void pg_sampler_rearm_all(void);
 PG_HIDDEN void pg_sampler_warm(void);
 PG_HIDDEN void pg_sampler_seed_stack(struct pg_slot *s, void *start_routine);
 PG_HIDDEN void pg_sampler_wall_tick(unsigned char *buf, size_t *len, size_t cap);
+PG_HIDDEN void pg_sampler_wall_flush(unsigned char *buf, size_t *len, size_t cap);
 PG_HIDDEN void pg_sampler_discard_pending(void);
 PG_HIDDEN int pg_sampler_owns(int sig);
+PG_HIDDEN void pg_sampler_unblock_self(struct pg_slot *s);
+PG_HIDDEN int pg_sampler_thread_signal(void);
+/* The program's view of this thread's mask: whether it asked to block the
+ * signal our source uses here (which stays unblocked). */
+PG_HIDDEN extern __thread int pg_user_blocked __attribute__((tls_model("initial-exec")));
+/* Unwinding and fork: no fork while a thread is inside libunwind, whose
+ * locks the child would inherit taken. */
+PG_HIDDEN int pg_unwind_enter(int may_wait);
+PG_HIDDEN void pg_unwind_leave(void);
+PG_HIDDEN void pg_unwind_block_for_fork(void);
+PG_HIDDEN void pg_unwind_allow_after_fork(void);
+PG_HIDDEN void pg_unwind_after_fork_child(void);
 
 /* tracker.c */
 PG_HIDDEN void pg_tracker_start(uint64_t sample_bytes);
 PG_HIDDEN int pg_tracker_active(void);
 PG_HIDDEN void pg_tracker_pause(void);
 PG_HIDDEN void pg_tracker_resume(void);
-PG_HIDDEN void pg_tracker_snapshot(unsigned char *buf, size_t cap, int in_signal);
+PG_HIDDEN size_t pg_tracker_snapshot(int in_signal);  /* caller holds write_lock; bytes written */
 PG_HIDDEN void pg_tracker_heap_point(unsigned char *buf, size_t *len, size_t cap);
 PG_HIDDEN void pg_tracker_after_fork_child(int keep);
 PG_HIDDEN void pg_tracker_atfork_prepare(void);
@@ -132,6 +176,19 @@ PG_HIDDEN void pg_tracker_record_unmap(void *p, size_t n);
 
 /* pymem.c */
 PG_HIDDEN void pg_pymem_maybe_install(void);
+PG_HIDDEN int pg_tracker_lock_held(void);
+PG_HIDDEN uint64_t pg_tracker_own_resident(void);
+PG_HIDDEN uint64_t pg_tracker_rss_peak_without_own(void);
+
+/* fds.c */
+PG_HIDDEN void pg_sys_close(int fd);
+PG_HIDDEN int pg_fd_high(int fd);                          /* -1 (fd closed) if no room up there */
+PG_HIDDEN int pg_fd_high_or_keep(int fd);
+PG_HIDDEN void pg_fd_register(_Atomic int *var);
+PG_HIDDEN int pg_fd_ours(int fd);
+PG_HIDDEN size_t pg_fd_list(int *out, size_t cap, unsigned lo, unsigned hi);
+PG_HIDDEN void pg_fd_vacate(int fd);
+PG_HIDDEN int pg_fd_pipe_for_unwinder(int pipefd[2], int flags);
 
 /* modules.c */
 PG_HIDDEN void pg_modules_snapshot(void);                  /* caller holds write_lock */
@@ -145,6 +202,7 @@ PG_HIDDEN void pg_restore_user_dispositions(void);
 PG_HIDDEN void pg_user_disposition_init(int sig, const struct sigaction *before);
 PG_HIDDEN extern int (*pg_real_sigaction)(int, const struct sigaction *, struct sigaction *);
 PG_HIDDEN void pg_intercept_init(void);
+PG_HIDDEN int pg_sigmask(int how, const sigset_t *set, sigset_t *old);  /* the real pthread_sigmask */
 PG_HIDDEN extern int (*pg_real_pthread_create)(pthread_t *, const pthread_attr_t *,
 					       void *(*)(void *), void *);
 

@@ -10,7 +10,10 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <link.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,6 +36,16 @@ static int (*real_dlclose)(void *);
 static int (*real_dl_iterate_phdr)(int (*)(struct dl_phdr_info *, size_t, void *), void *);
 static int (*real_close)(int);
 static int (*real_close_range)(unsigned, unsigned, int);
+static int (*real_dup2)(int, int);
+static int (*real_dup3)(int, int, int);
+static int (*real_fcntl)(int, int, ...);
+static int (*real_fcntl64)(int, int, ...);
+static int (*real_pipe)(int[2]);
+static int (*real_pipe2)(int[2], int);
+static int (*real_pthread_sigmask)(int, const sigset_t *, sigset_t *);
+static int (*real_sigprocmask)(int, const sigset_t *, sigset_t *);
+static int (*real_unshare)(int);
+static void (*real_pthread_exit)(void *) __attribute__((noreturn));
 static void (*real_exit)(int) __attribute__((noreturn));
 static void (*real__exit)(int) __attribute__((noreturn));
 static void (*real__Exit)(int) __attribute__((noreturn));
@@ -103,7 +116,7 @@ void pg_forward_foreign_signal(int sig, siginfo_t *si, void *uc)
 		sigset_t set;
 		sigemptyset(&set);
 		sigaddset(&set, sig);
-		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+		pg_sigmask(SIG_UNBLOCK, &set, NULL);
 		raise(sig);
 		return;
 	}
@@ -112,12 +125,12 @@ void pg_forward_foreign_signal(int sig, siginfo_t *si, void *uc)
 		slot->sa_handler = SIG_DFL;
 	}
 	sigset_t old;
-	pthread_sigmask(SIG_BLOCK, &ua.sa_mask, &old);
+	pg_sigmask(SIG_BLOCK, &ua.sa_mask, &old);
 	if (ua.sa_flags & SA_SIGINFO)
 		ua.sa_sigaction(sig, si, uc);
 	else
 		ua.sa_handler(sig);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pg_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 void pg_user_disposition_init(int sig, const struct sigaction *before)
@@ -209,7 +222,8 @@ static void install_fatal_handlers(void)
 static void atfork_prepare(void)
 {
 	if (pg.enabled && pg.pid == getpid()) {
-		pthread_mutex_lock(&pg.write_lock);
+		pg_unwind_block_for_fork();
+		pg_write_lock();
 		pg_tracker_atfork_prepare();
 	}
 }
@@ -218,7 +232,8 @@ static void atfork_parent(void)
 {
 	if (pg.enabled && pg.pid == getpid()) {
 		pg_tracker_atfork_parent();
-		pthread_mutex_unlock(&pg.write_lock);
+		pg_write_unlock();
+		pg_unwind_allow_after_fork();
 	}
 }
 
@@ -244,6 +259,16 @@ void pg_intercept_init(void)
 	RESOLVE(real_dl_iterate_phdr, "dl_iterate_phdr");
 	RESOLVE(real_close, "close");
 	RESOLVE(real_close_range, "close_range");
+	RESOLVE(real_dup2, "dup2");
+	RESOLVE(real_dup3, "dup3");
+	RESOLVE(real_fcntl, "fcntl");
+	RESOLVE(real_fcntl64, "fcntl64");
+	RESOLVE(real_pipe, "pipe");
+	RESOLVE(real_pipe2, "pipe2");
+	RESOLVE(real_pthread_sigmask, "pthread_sigmask");
+	RESOLVE(real_sigprocmask, "sigprocmask");
+	RESOLVE(real_unshare, "unshare");
+	RESOLVE(real_pthread_exit, "pthread_exit");
 	RESOLVE(real_exit, "exit");
 	RESOLVE(real__exit, "_exit");
 	RESOLVE(real__Exit, "_Exit");
@@ -256,6 +281,7 @@ void pg_intercept_init(void)
 struct start_arg {
 	void *(*fn)(void *);
 	void *arg;
+	int parent_sig, parent_blocked;  /* the creator's view of its mask (sigprocmask below) */
 };
 
 static void thread_cleanup(void *unused)
@@ -267,16 +293,27 @@ static void thread_cleanup(void *unused)
 static void *start_thread(void *p)
 {
 	struct start_arg sa = *(struct start_arg *)p;
+	/* A pthread_cancel() that came before the cleanup handler is pushed
+	 * must not end the thread inside our set-up (its slot and timer would
+	 * leak, a lock might stay taken): it waits for the program's code. */
+	int cancel;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	pg_tracker_pause();
 	free(p);
 	pg_tracker_resume();
-	if (pg.enabled && pg.mode != PG_MODE_NONE && !atomic_load(&pg.finished)) {
-		pg_thread_start();
-		if (pg.mode == PG_MODE_WALL && pg_self)
-			pg_sampler_seed_stack(pg_self, (void *)sa.fn);
-	}
 	void *ret;
 	pthread_cleanup_push(thread_cleanup, NULL);
+	if (pg.enabled && pg.mode != PG_MODE_NONE && !atomic_load(&pg.finished)) {
+		pg_thread_start();
+		/* The creator blocked our signal in its own view only: the new
+		 * thread inherits that view. */
+		if (sa.parent_blocked && pg_sampler_thread_signal() == sa.parent_sig)
+			pg_user_blocked = 1;
+		if (pg.mode == PG_MODE_WALL && pg_self)
+			pg_sampler_seed_stack(pg_self, (void *)sa.fn);
+		pg_thread_started();
+	}
+	pthread_setcancelstate(cancel, NULL);
 	ret = sa.fn(sa.arg);
 	pthread_cleanup_pop(1);
 	return ret;
@@ -297,6 +334,8 @@ PG_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*f
 		return pg_real_pthread_create(t, attr, fn, arg);
 	sa->fn = fn;
 	sa->arg = arg;
+	sa->parent_sig = pg_sampler_thread_signal();
+	sa->parent_blocked = pg_user_blocked;
 	int rc = pg_real_pthread_create(t, attr, start_thread, sa);
 	if (rc != 0) {
 		pg_tracker_pause();
@@ -407,9 +446,9 @@ PG_EXPORT void *dlopen(const char *file, int flags)
 	pg_busy++;
 	void *h = real_dlopen(file, flags);
 	if (h && pg.enabled && pg.pid == getpid() && !atomic_load(&pg.finished)) {
-		pthread_mutex_lock(&pg.write_lock);
+		pg_write_lock();
 		pg_modules_snapshot();
-		pthread_mutex_unlock(&pg.write_lock);
+		pg_write_unlock();
 	}
 	pg_busy--;
 	return h;
@@ -428,9 +467,9 @@ PG_EXPORT int dlclose(void *h)
 	pg_busy++;
 	int rc = real_dlclose(h);
 	if (rc == 0 && pg.enabled && pg.pid == getpid() && !atomic_load(&pg.finished)) {
-		pthread_mutex_lock(&pg.write_lock);
+		pg_write_lock();
 		pg_modules_snapshot();
-		pthread_mutex_unlock(&pg.write_lock);
+		pg_write_unlock();
 	}
 	pg_busy--;
 	return rc;
@@ -477,27 +516,13 @@ PG_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, ch
 
 /* Programs that close every descriptor at start (daemons, sandboxes) would
  * close the record file and the sampling events with them: ours are left
- * open, and the program is told they were closed. */
-static int our_fd(int fd)
-{
-	/* No getpid() here: close() is hot in some programs. A vfork child that
-	 * closes one of ours merely keeps it until its exec (all are CLOEXEC). */
-	if (!pg.enabled || fd < 0)
-		return 0;
-	if (fd == pg.fd || fd == pg.wake_fd)
-		return 1;
-	int n = atomic_load(&pg.nslots);
-	for (int i = 0; i < n; i++)
-		if (pg.slots[i].perf_fd == fd && atomic_load(&pg.slots[i].state) == SLOT_ACTIVE)
-			return 1;
-	return 0;
-}
-
+ * open, and the program is told they were closed. libunwind's own closes of
+ * its pipe (when it reopens it) go through. */
 PG_EXPORT int close(int fd)
 {
 	if (!real_close)
 		RESOLVE(real_close, "close");
-	if (our_fd(fd))
+	if (!pg_unwinding && pg_fd_ours(fd))
 		return 0;
 	return real_close(fd);
 }
@@ -506,17 +531,22 @@ PG_EXPORT int close_range(unsigned first, unsigned last, int flags)
 {
 	if (!real_close_range)
 		RESOLVE(real_close_range, "close_range");
-	if (!pg.enabled)
+	if (!pg.enabled || first > last)
 		return real_close_range(first, last, flags);
 	/* Close the pieces between our descriptors. */
+	int ours[PG_MAX_THREADS + 16];
+	size_t n = pg_fd_list(ours, sizeof ours / sizeof ours[0], first, last);
 	unsigned from = first;
 	int rc = 0;
-	for (unsigned fd = first; fd <= last && fd < 65536; fd++) {
-		if (!our_fd((int)fd))
+	for (size_t i = 0; i < n; i++) {
+		unsigned fd = (unsigned)ours[i];
+		if (fd < from)
 			continue;
 		if (fd > from && real_close_range(from, fd - 1, flags) < 0)
 			rc = -1;
 		from = fd + 1;
+		if (from == 0)
+			return rc;  /* fd was UINT_MAX */
 	}
 	if (from <= last && real_close_range(from, last, flags) < 0)
 		rc = -1;
@@ -526,6 +556,177 @@ PG_EXPORT int close_range(unsigned first, unsigned last, int flags)
 PG_EXPORT void closefrom(int low)
 {
 	close_range((unsigned)low, ~0u, 0);
+}
+
+/* The program asks for a descriptor number that one of ours holds: ours
+ * moves (fds.c), the program gets the number it asked for. */
+PG_EXPORT int dup2(int old, int new)
+{
+	if (!real_dup2)
+		RESOLVE(real_dup2, "dup2");
+	if (old != new && pg.enabled && !pg_unwinding)
+		pg_fd_vacate(new);
+	return real_dup2(old, new);
+}
+
+PG_EXPORT int dup3(int old, int new, int flags)
+{
+	if (!real_dup3)
+		RESOLVE(real_dup3, "dup3");
+	if (old != new && pg.enabled && !pg_unwinding)
+		pg_fd_vacate(new);
+	return real_dup3(old, new, flags);
+}
+
+/* F_DUPFD gives the lowest free number from arg up: if one of ours sat
+ * below the number the kernel gave, the program would have got ours. */
+static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd, void *arg)
+{
+	int rc = real(fd, cmd, arg);
+	if (rc < 0 || (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC) || !pg.enabled || pg_unwinding)
+		return rc;
+	long low = (long)arg;
+	if (low < 0 || rc <= low)
+		return rc;
+	int ours[16];
+	size_t n = pg_fd_list(ours, 16, (unsigned)low, (unsigned)rc - 1);
+	if (n == 0)
+		return rc;
+	int want = ours[0];
+	int saved = errno;
+	pg_fd_vacate(want);
+	if (real_dup3(rc, want, cmd == F_DUPFD_CLOEXEC ? O_CLOEXEC : 0) == want) {
+		real_close(rc);
+		rc = want;
+	}
+	errno = saved;
+	return rc;
+}
+
+PG_EXPORT int fcntl(int fd, int cmd, ...)
+{
+	if (!real_fcntl)
+		RESOLVE(real_fcntl, "fcntl");
+	va_list ap;
+	va_start(ap, cmd);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	return fcntl_common(real_fcntl, fd, cmd, arg);
+}
+
+PG_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	if (!real_fcntl64)
+		RESOLVE(real_fcntl64, "fcntl64");
+	va_list ap;
+	va_start(ap, cmd);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	return fcntl_common(real_fcntl64, fd, cmd, arg);
+}
+
+/* libunwind's memory-validation pipe: opened from inside our unwinding. */
+PG_EXPORT int pipe2(int fds[2], int flags)
+{
+	if (!real_pipe2)
+		RESOLVE(real_pipe2, "pipe2");
+	if (pg_unwinding)
+		return pg_fd_pipe_for_unwinder(fds, flags);
+	return real_pipe2(fds, flags);
+}
+
+PG_EXPORT int pipe(int fds[2])
+{
+	if (!real_pipe)
+		RESOLVE(real_pipe, "pipe");
+	if (pg_unwinding)
+		return pg_fd_pipe_for_unwinder(fds, 0);
+	return real_pipe(fds);
+}
+
+/* The signal our source uses in this thread stays unblocked; the program
+ * sees the mask it asked for. */
+static int filtered_sigmask(int (*real)(int, const sigset_t *, sigset_t *), int how,
+			    const sigset_t *set, sigset_t *old)
+{
+	int sig = pg_sampler_thread_signal();
+	if (!sig)
+		return real(how, set, old);
+	int blocked = pg_user_blocked;
+	sigset_t copy;
+	const sigset_t *use = set;
+	if (set) {
+		copy = *set;
+		int in = sigismember(set, sig) == 1;
+		if (how == SIG_BLOCK) {
+			blocked = blocked || in;
+			sigdelset(&copy, sig);
+		} else if (how == SIG_SETMASK) {
+			blocked = in;
+			sigdelset(&copy, sig);
+		} else if (how == SIG_UNBLOCK && in) {
+			blocked = 0;
+		}
+		use = &copy;
+	}
+	int rc = real(how, use, old);
+	if (rc != 0)
+		return rc;
+	if (old && pg_user_blocked)
+		sigaddset(old, sig);
+	pg_user_blocked = blocked;
+	return 0;
+}
+
+PG_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	if (!real_pthread_sigmask)
+		RESOLVE(real_pthread_sigmask, "pthread_sigmask");
+	return filtered_sigmask(real_pthread_sigmask, how, set, old);
+}
+
+PG_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	if (!real_sigprocmask)
+		RESOLVE(real_sigprocmask, "sigprocmask");
+	return filtered_sigmask(real_sigprocmask, how, set, old);
+}
+
+/* The collector's own mask changes, past the filter. */
+int pg_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	if (!real_pthread_sigmask)
+		RESOLVE(real_pthread_sigmask, "pthread_sigmask");
+	return real_pthread_sigmask(how, set, old);
+}
+
+/* A user namespace (and CLONE_FS) can only be entered by a single-threaded
+ * process: the collector's thread steps aside for the call. */
+PG_EXPORT int unshare(int flags)
+{
+	if (!real_unshare)
+		RESOLVE(real_unshare, "unshare");
+	int stopped = (flags & (CLONE_NEWUSER | CLONE_FS)) ? pg_collector_thread_stop() : 0;
+	int rc = real_unshare(flags);
+	int saved = errno;
+	if (stopped)
+		pg_collector_thread_restart();
+	errno = saved;
+	return rc;
+}
+
+/* The main thread leaving with pthread_exit: the process lives on until the
+ * program's last thread ends; the collector's thread then ends it as glibc
+ * would have (collector.c). */
+PG_EXPORT void pthread_exit(void *ret)
+{
+	if (!real_pthread_exit)
+		RESOLVE(real_pthread_exit, "pthread_exit");
+	if (pg.enabled && pg.pid == getpid() && pg_gettid() == pg.pid) {
+		pg_thread_stop();
+		atomic_store(&pg.main_exited, 1);
+	}
+	real_pthread_exit(ret);
 }
 
 PG_EXPORT void exit(int code)

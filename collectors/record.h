@@ -121,9 +121,12 @@ struct pg_rec_module {
 	uint32_t build_id_len;
 };
 
+#define PG_THREAD_RESCANNED 1u  /* found by rescanning /proc, not created through pthread_create */
+#define PG_THREAD_RENAMED 2u    /* a later name of a thread already recorded */
+
 struct pg_rec_thread {
 	int32_t tid;
-	uint32_t flags;           /* 1: found by rescanning /proc, not created through pthread_create */
+	uint32_t flags;           /* PG_THREAD_* */
 	uint64_t time_ns;
 	char name[16];
 };
@@ -167,10 +170,14 @@ struct pg_rec_mem_begin {
 	uint64_t sample_bytes;    /* 0: exact; else mean bytes between samples */
 	uint64_t stacks;          /* PG_REC_MEM_STACK records that follow */
 	uint64_t untracked_frees; /* frees of memory never seen (before start, other allocators) */
+	uint64_t dropped_stacks;  /* allocations at new stacks past the tracker's limit, counted
+	                           * under one stack without frames (older collectors: absent) */
 };
 
 /* Followed by nframes uint64_t addresses, leaf first (all return addresses
  * except frames[0], the allocator's caller's return point, which is too). */
+#define PG_MEM_TID_SEVERAL (-1)  /* pg_rec_mem_stack.tid of a stack used by several threads */
+
 struct pg_rec_mem_stack {
 	uint64_t seq;
 	int64_t peak_bytes;       /* live at the high-water mark */

@@ -42,6 +42,7 @@
 #include "pyframes.h"
 
 #define MAX_MEM_FRAMES 64
+#define MAX_STACKS (1u << 20)  /* distinct allocating stacks kept (tens of MB of tables) */
 #define UNWIND_SKIP_MAX 4   /* frames of the wrapper itself at the top of a trace */
 
 /* -- the real allocator ---------------------------------------------------- */
@@ -184,8 +185,37 @@ static struct {
 	uint64_t peak_time_ns, rise_time_ns;
 	uint64_t alloc_count, alloc_bytes, untracked_frees;
 	uint64_t changes, written_changes, seq;
+	uint64_t stacks_dropped;    /* new stacks past MAX_STACKS, counted under overflow_stack */
+	uint32_t overflow_stack;    /* its index + 1, 0 if none yet */
+	/* The snapshot is copied here under the lock and written after it. */
+	unsigned char *snap;
+	size_t snap_cap;
+	/* The program's resident set without ours, highest seen (heap points). */
+	uint64_t rss_peak_without_own;
+	_Atomic int statm_fd;
 	uintptr_t self_start, self_end;  /* our own code, dropped from traces */
-} T = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} T = { .lock = PTHREAD_MUTEX_INITIALIZER, .statm_fd = -1 };
+
+/* Whether this thread holds T.lock: a signal handler that interrupted it
+ * and calls _exit() must not wait for it (collector.c's pg_finish). */
+static __thread int t_locked __attribute__((tls_model("initial-exec")));
+
+static void lock_T(void)
+{
+	pthread_mutex_lock(&T.lock);
+	t_locked = 1;
+}
+
+static void unlock_T(void)
+{
+	t_locked = 0;
+	pthread_mutex_unlock(&T.lock);
+}
+
+int pg_tracker_lock_held(void)
+{
+	return t_locked;
+}
 
 /* Grows an array mapped with sys_map to hold `need` elements. */
 static int grow(void **arr, size_t *cap, size_t need, size_t elem, size_t first)
@@ -217,9 +247,9 @@ static inline uint64_t mix64(uint64_t x)
 	return x;
 }
 
-static uint64_t hash_frames(const uint64_t *f, uint32_t n, int32_t tid)
+static uint64_t hash_frames(const uint64_t *f, uint32_t n)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)(uint32_t)tid ^ ((uint64_t)n << 40);
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)n << 40);
 	for (uint32_t i = 0; i < n; i++)
 		h = (h ^ f[i]) * 0x100000001b3ull + (h >> 29);
 	return mix64(h) | 1;  /* never 0 */
@@ -242,20 +272,45 @@ static int rehash_stacks(size_t cap)
 	return 0;
 }
 
-/* Caller holds the lock. Returns the stack's index, or UINT32_MAX. */
+/* Caller holds the lock. Returns the stack's index, or UINT32_MAX.
+ *
+ * A stack is its frames, whichever thread allocates there: a program that
+ * starts one thread per request would otherwise add a copy of every
+ * allocating stack per thread, and the tracker's tables and each snapshot
+ * would grow with the number of threads ever started. A stack remembers
+ * its thread while only one thread uses it. */
 static uint32_t intern_stack(const uint64_t *f, uint32_t n, int32_t tid)
 {
-	uint64_t h = hash_frames(f, n, tid);
+	uint64_t h = hash_frames(f, n);
 	if (T.stack_index_cap) {
 		size_t j = (size_t)h & (T.stack_index_cap - 1);
 		uint32_t id;
 		while ((id = T.stack_index[j]) != 0) {
 			struct tstack *s = &T.stacks[id - 1];
-			if (s->hash == h && s->nframes == n && s->tid == tid &&
-			    !memcmp(&T.frames[s->frames_off], f, n * sizeof *f))
+			if (s->hash == h && s->nframes == n &&
+			    !memcmp(&T.frames[s->frames_off], f, n * sizeof *f)) {
+				if (s->tid != tid)
+					s->tid = PG_MEM_TID_SEVERAL;
 				return id - 1;
+			}
 			j = (j + 1) & (T.stack_index_cap - 1);
 		}
+	}
+	if (T.nstacks >= MAX_STACKS) {
+		/* Bounded: past this many distinct stacks, new ones are counted
+		 * under one empty stack, and the snapshot says how many. */
+		T.stacks_dropped++;
+		if (T.overflow_stack == 0) {
+			if (grow((void **)&T.stacks, &T.stacks_cap, T.nstacks + 1, sizeof *T.stacks, 1024) < 0)
+				return UINT32_MAX;
+			struct tstack *o = &T.stacks[T.nstacks];
+			memset(o, 0, sizeof *o);
+			o->frames_off = T.nframes;
+			o->tid = PG_MEM_TID_SEVERAL;
+			o->epoch = T.epoch;
+			T.overflow_stack = (uint32_t)T.nstacks++ + 1;
+		}
+		return T.overflow_stack - 1;
 	}
 	if ((T.nstacks + 1) * 2 > T.stack_index_cap &&
 	    rehash_stacks(T.stack_index_cap ? T.stack_index_cap * 2 : 4096) < 0)
@@ -452,7 +507,14 @@ static uint32_t capture(uint64_t *out)
 {
 	void *raw[MAX_MEM_FRAMES + UNWIND_SKIP_MAX];
 	pg_busy++;
+	/* libunwind's slow path reads its pipe, a cancellation point: a thread
+	 * cancelled there would leave libunwind's lock taken. */
+	int cancel;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	pg_unwind_enter(1);
 	int n = unw_backtrace(raw, MAX_MEM_FRAMES + UNWIND_SKIP_MAX);
+	pg_unwind_leave();
+	pthread_setcancelstate(cancel, NULL);
 	pg_busy--;
 	int i = 0;
 	while (i < n && i < UNWIND_SKIP_MAX && (uintptr_t)raw[i] >= T.self_start &&
@@ -575,7 +637,7 @@ static void on_alloc(void *p, size_t n)
 	t_guard++;
 	uint32_t nf = capture(frames);
 	uint32_t s = cache_find(frames, nf);
-	pthread_mutex_lock(&T.lock);
+	lock_T();
 	if (s == UINT32_MAX) {
 		s = intern_stack(frames, nf, (int32_t)pg_gettid());
 		if (s != UINT32_MAX)
@@ -583,7 +645,7 @@ static void on_alloc(void *p, size_t n)
 	}
 	if (s != UINT32_MAX && ptr_insert((uintptr_t)p, weight, s) == 0)
 		account(s, (int64_t)weight);
-	pthread_mutex_unlock(&T.lock);
+	unlock_T();
 	t_guard--;
 }
 
@@ -592,36 +654,20 @@ static void on_free(void *p)
 	if (!p)
 		return;
 	t_guard++;
-	pthread_mutex_lock(&T.lock);
+	lock_T();
 	struct tptr e;
 	if (ptr_remove((uintptr_t)p, &e))
 		account(e.stack, -(int64_t)e.size);
 	else
 		T.untracked_frees++;
-	pthread_mutex_unlock(&T.lock);
+	unlock_T();
 	t_guard--;
 }
 
 void pg_tracker_record_alloc(void *p, size_t n)
 {
-	uint64_t weight;
-	if (p && tracking() && sampled(n, &weight)) {
-		/* on_alloc draws its own sample: account this one exactly as drawn */
-		uint64_t frames[MAX_MEM_FRAMES];
-		t_guard++;
-		uint32_t nf = capture(frames);
-		uint32_t s = cache_find(frames, nf);
-		pthread_mutex_lock(&T.lock);
-		if (s == UINT32_MAX) {
-			s = intern_stack(frames, nf, (int32_t)pg_gettid());
-			if (s != UINT32_MAX)
-				cache_put(frames, nf, s);
-		}
-		if (s != UINT32_MAX && ptr_insert((uintptr_t)p, weight, s) == 0)
-			account(s, (int64_t)weight);
-		pthread_mutex_unlock(&T.lock);
-		t_guard--;
-	}
+	if (tracking())
+		on_alloc(p, n);
 }
 
 int64_t pg_tracker_record_free(void *p)
@@ -631,7 +677,7 @@ int64_t pg_tracker_record_free(void *p)
 	int saved = errno;
 	int64_t size = -1;
 	t_guard++;
-	pthread_mutex_lock(&T.lock);
+	lock_T();
 	struct tptr e;
 	if (ptr_remove((uintptr_t)p, &e)) {
 		account(e.stack, -(int64_t)e.size);
@@ -639,7 +685,7 @@ int64_t pg_tracker_record_free(void *p)
 	} else {
 		T.untracked_frees++;
 	}
-	pthread_mutex_unlock(&T.lock);
+	unlock_T();
 	t_guard--;
 	errno = saved;
 	return size;
@@ -670,7 +716,7 @@ static void on_map(void *p, size_t len)
 	uint32_t nf = capture(frames);
 	int32_t tid = (int32_t)pg_gettid();
 	uintptr_t start = (uintptr_t)p, end = start + ((len + 4095) & ~(size_t)4095);
-	pthread_mutex_lock(&T.lock);
+	lock_T();
 	uint32_t s = intern_stack(frames, nf, tid);
 	if (s != UINT32_MAX &&
 	    grow((void **)&T.regions, &T.regions_cap, T.nregions + 1, sizeof *T.regions, 256) == 0) {
@@ -683,7 +729,7 @@ static void on_map(void *p, size_t len)
 		T.nregions++;
 		account(s, (int64_t)w);
 	}
-	pthread_mutex_unlock(&T.lock);
+	unlock_T();
 	t_guard--;
 }
 
@@ -728,10 +774,10 @@ static void on_unmap(void *p, size_t len)
 	uintptr_t start = (uintptr_t)p & ~(uintptr_t)4095;
 	uintptr_t end = ((uintptr_t)p + len + 4095) & ~(uintptr_t)4095;
 	t_guard++;
-	pthread_mutex_lock(&T.lock);
+	lock_T();
 	if (T.nregions)
 		unmap_range(start, end);
-	pthread_mutex_unlock(&T.lock);
+	unlock_T();
 	t_guard--;
 }
 
@@ -813,11 +859,11 @@ PG_EXPORT void *realloc(void *old, size_t n)
 	int had = 0;
 	if (old && (!T.sample_bytes || filter_maybe((uintptr_t)old))) {
 		t_guard++;
-		pthread_mutex_lock(&T.lock);
+		lock_T();
 		had = ptr_remove((uintptr_t)old, &e);
 		if (had)
 			account(e.stack, -(int64_t)e.size);
-		pthread_mutex_unlock(&T.lock);
+		unlock_T();
 		t_guard--;
 	}
 	void *p = real_realloc(old, n);
@@ -826,10 +872,10 @@ PG_EXPORT void *realloc(void *old, size_t n)
 	} else if (had && n != 0) {
 		/* Failed: the old block is still live, where it was. */
 		t_guard++;
-		pthread_mutex_lock(&T.lock);
+		lock_T();
 		if (ptr_insert(e.ptr, e.size, e.stack) == 0)
 			account(e.stack, (int64_t)e.size);
-		pthread_mutex_unlock(&T.lock);
+		unlock_T();
 		t_guard--;
 	}
 	/* realloc(p, 0) freed p and returned NULL: already recorded above. */
@@ -936,10 +982,10 @@ PG_EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...
 		/* Was the old range ours? Then the new one is, with the stack of
 		 * the mremap call (as realloc's new block is its caller's). */
 		int ours = 0;
-		pthread_mutex_lock(&T.lock);
+		lock_T();
 		size_t i = region_lower_bound((uintptr_t)old);
 		ours = i < T.nregions && T.regions[i].start <= (uintptr_t)old;
-		pthread_mutex_unlock(&T.lock);
+		unlock_T();
 		if (ours) {
 			on_unmap(old, old_len);
 			on_map(p, new_len);
@@ -950,48 +996,72 @@ PG_EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...
 
 /* -- snapshots -------------------------------------------------------------- */
 
-/* Writes the tracker's state as one snapshot through buf. Caller holds the
- * write lock; this takes the tracker lock. Not from a signal handler unless
- * `in_signal`, in which case the tracker lock is only tried. */
-void pg_tracker_snapshot(unsigned char *buf, size_t cap, int in_signal)
+/* Room for n bytes in the snapshot buffer. Caller holds the lock. */
+static int snap_room(size_t n)
+{
+	if (n <= T.snap_cap)
+		return 0;
+	size_t cap = T.snap_cap ? T.snap_cap : 256 * 1024;
+	while (cap < n)
+		cap *= 2;
+	unsigned char *p = sys_map(cap);
+	if (!p)
+		return -1;
+	sys_unmap(T.snap, T.snap_cap);
+	T.snap = p;
+	T.snap_cap = cap;
+	return 0;
+}
+
+/* Writes the tracker's state as one snapshot. Caller holds the write lock
+ * (which also guards the snapshot buffer); this takes the tracker lock only
+ * to copy the state, and writes after releasing it: a program thread's
+ * malloc waits for a memory copy, never for the disk. Not from a signal
+ * handler unless `in_signal`, in which case the tracker lock is only tried.
+ * Returns the bytes written (0: nothing changed or nothing could be). */
+size_t pg_tracker_snapshot(int in_signal)
 {
 	if (!T.active)
-		return;
+		return 0;
 	if (in_signal) {
-		if (pthread_mutex_trylock(&T.lock) != 0)
-			return;
+		if (t_locked || pthread_mutex_trylock(&T.lock) != 0)
+			return 0;
+		t_locked = 1;
 	} else {
-		pthread_mutex_lock(&T.lock);
+		lock_T();
 	}
 	if (T.changes == T.written_changes && T.seq > 0) {
-		pthread_mutex_unlock(&T.lock);
-		return;
+		unlock_T();
+		return 0;
 	}
 	int end_is_peak = T.cur >= T.peak;
-	uint64_t seq = ++T.seq;
-	size_t used = 0;
-#define FLUSH_IF(need)                                          \
-	do {                                                    \
-		if (used + (need) > cap) {                      \
-			pg_write_all(buf, used);                \
-			used = 0;                               \
-		}                                               \
-	} while (0)
 	uint64_t nout = 0;
-	for (size_t i = 0; i < T.nstacks; i++)
-		if (T.stacks[i].alloc_count)
-			nout++;
+	size_t need = 0;
 	struct pg_rec_hdr h = { PG_REC_MEM_BEGIN, sizeof h + sizeof(struct pg_rec_mem_begin) };
+	struct pg_rec_hdr eh = { PG_REC_MEM_END, sizeof eh + sizeof(struct pg_rec_mem_end) };
+	for (size_t i = 0; i < T.nstacks; i++)
+		if (T.stacks[i].alloc_count) {
+			nout++;
+			need += sizeof h + sizeof(struct pg_rec_mem_stack) + T.stacks[i].nframes * sizeof(uint64_t);
+		}
+	need += h.size + eh.size;
+	if (snap_room(need) < 0) {
+		unlock_T();
+		return 0;
+	}
+	uint64_t seq = ++T.seq;
+	unsigned char *out = T.snap;
+	size_t used = 0;
 	struct pg_rec_mem_begin b = {
 		.seq = seq, .time_ns = pg_now_ns(),
 		.peak_bytes = (uint64_t)(end_is_peak ? T.cur : T.peak),
 		.peak_time_ns = end_is_peak ? (T.rise_time_ns ? T.rise_time_ns : pg_now_ns()) : T.peak_time_ns,
 		.cur_bytes = (uint64_t)T.cur, .alloc_count = T.alloc_count, .alloc_bytes = T.alloc_bytes,
 		.sample_bytes = T.sample_bytes, .stacks = nout, .untracked_frees = T.untracked_frees,
+		.dropped_stacks = T.stacks_dropped,
 	};
-	FLUSH_IF(h.size);
-	memcpy(buf + used, &h, sizeof h);
-	memcpy(buf + used + sizeof h, &b, sizeof b);
+	memcpy(out + used, &h, sizeof h);
+	memcpy(out + used + sizeof h, &b, sizeof b);
 	used += h.size;
 	for (size_t i = 0; i < T.nstacks; i++) {
 		const struct tstack *s = &T.stacks[i];
@@ -1004,22 +1074,26 @@ void pg_tracker_snapshot(unsigned char *buf, size_t cap, int in_signal)
 			.alloc_count = s->alloc_count, .alloc_bytes = s->alloc_bytes, .tid = s->tid,
 			.generation = s->generation, .nframes = s->nframes,
 		};
-		FLUSH_IF(size);
-		memcpy(buf + used, &sh, sizeof sh);
-		memcpy(buf + used + sizeof sh, &ms, sizeof ms);
-		memcpy(buf + used + sizeof sh + sizeof ms, &T.frames[s->frames_off], s->nframes * sizeof(uint64_t));
+		memcpy(out + used, &sh, sizeof sh);
+		memcpy(out + used + sizeof sh, &ms, sizeof ms);
+		memcpy(out + used + sizeof sh + sizeof ms, &T.frames[s->frames_off], s->nframes * sizeof(uint64_t));
 		used += size;
 	}
-	struct pg_rec_hdr eh = { PG_REC_MEM_END, sizeof eh + sizeof(struct pg_rec_mem_end) };
 	struct pg_rec_mem_end e = { seq };
-	FLUSH_IF(eh.size);
-	memcpy(buf + used, &eh, sizeof eh);
-	memcpy(buf + used + sizeof eh, &e, sizeof e);
+	memcpy(out + used, &eh, sizeof eh);
+	memcpy(out + used + sizeof eh, &e, sizeof e);
 	used += eh.size;
-	pg_write_all(buf, used);
-#undef FLUSH_IF
 	T.written_changes = T.changes;
-	pthread_mutex_unlock(&T.lock);
+	unlock_T();
+	pg_write_all(out, used);
+	return used;
+}
+
+/* Kept open, high, and reread: no descriptor of the program's numbers
+ * taken and given back every 10 ms. */
+static void open_statm(void)
+{
+	T.statm_fd = pg_fd_high_or_keep(open("/proc/self/statm", O_RDONLY | O_CLOEXEC));
 }
 
 /* Heap size now, for the heap-over-time chart (collector thread). */
@@ -1028,11 +1102,12 @@ void pg_tracker_heap_point(unsigned char *buf, size_t *len, size_t cap)
 	if (!T.active || *len + sizeof(struct pg_rec_hdr) + sizeof(struct pg_rec_heap) > cap)
 		return;
 	uint64_t rss = 0;
-	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	if (T.statm_fd < 0)
+		open_statm();
+	int fd = T.statm_fd;
 	if (fd >= 0) {
 		char s[128];
-		ssize_t n = read(fd, s, sizeof s - 1);
-		close(fd);
+		ssize_t n = pread(fd, s, sizeof s - 1, 0);
 		if (n > 0) {
 			s[n] = '\0';
 			char *sp = strchr(s, ' ');
@@ -1040,6 +1115,9 @@ void pg_tracker_heap_point(unsigned char *buf, size_t *len, size_t cap)
 				rss = strtoull(sp + 1, NULL, 10) * (uint64_t)sysconf(_SC_PAGESIZE);
 		}
 	}
+	uint64_t own = pg_own_resident_bytes();
+	if (rss > own && rss - own > T.rss_peak_without_own)
+		T.rss_peak_without_own = rss - own;
 	struct pg_rec_hdr h = { PG_REC_HEAP, sizeof h + sizeof(struct pg_rec_heap) };
 	struct pg_rec_heap hp = { .time_ns = pg_now_ns(), .heap_bytes = (uint64_t)__atomic_load_n(&T.cur, __ATOMIC_RELAXED),
 				  .rss_bytes = rss };
@@ -1075,9 +1153,27 @@ static void find_self(void)
 void pg_tracker_start(uint64_t sample_bytes)
 {
 	resolve_all();
+	pg_fd_register(&T.statm_fd);
+	open_statm();
 	find_self();
 	T.sample_bytes = sample_bytes;
 	T.active = 1;
+}
+
+uint64_t pg_tracker_rss_peak_without_own(void)
+{
+	return T.rss_peak_without_own;
+}
+
+/* Our tables: mapped by us, touched as they fill. */
+uint64_t pg_tracker_own_resident(void)
+{
+	uint64_t n = T.stacks_cap * sizeof *T.stacks + T.stack_index_cap * sizeof *T.stack_index +
+		     T.frames_cap * sizeof *T.frames + T.regions_cap * sizeof *T.regions + T.snap_cap;
+	const struct ptab *pt = __atomic_load_n(&T.pt, __ATOMIC_ACQUIRE);
+	if (pt)
+		n += 2 * (sizeof *pt + pt->cap * sizeof(struct tslot));  /* the smaller ones kept */
+	return n;
 }
 
 /* In the child of fork: what it inherited belongs to the parent's record. */
@@ -1093,7 +1189,10 @@ void pg_tracker_after_fork_child(int keep)
 	uint64_t sample = T.sample_bytes;
 	uintptr_t s0 = T.self_start, s1 = T.self_end;
 	int was_active = T.active;
+	sys_unmap(T.snap, T.snap_cap);
+	pg_sys_close(T.statm_fd);  /* the parent's /proc/self */
 	memset(&T, 0, sizeof T);
+	T.statm_fd = -1;
 	memset(filter, 0, sizeof filter);
 	pthread_mutex_init(&T.lock, NULL);
 	tables_gen++;
@@ -1101,18 +1200,20 @@ void pg_tracker_after_fork_child(int keep)
 	T.self_start = s0;
 	T.self_end = s1;
 	T.active = was_active && keep;
+	if (T.active)
+		open_statm();
 }
 
 void pg_tracker_atfork_prepare(void)
 {
 	if (T.active)
-		pthread_mutex_lock(&T.lock);
+		lock_T();
 }
 
 void pg_tracker_atfork_parent(void)
 {
 	if (T.active)
-		pthread_mutex_unlock(&T.lock);
+		unlock_T();
 }
 
 /* The collector's own allocations (pthread_create's start record) are not

@@ -218,12 +218,22 @@ int pg_records_read(struct pg_proc *out, const char *path)
 			if (len < sizeof t)
 				break;
 			memcpy(&t, payload, sizeof t);
+			if (t.flags & PG_THREAD_RENAMED) {
+				/* A name given after the thread started: the last one wins. */
+				for (size_t k = out->nthreads; k-- > 0;)
+					if (out->threads[k].tid == t.tid) {
+						memcpy(out->threads[k].name, t.name, sizeof out->threads[k].name);
+						out->threads[k].name[sizeof out->threads[k].name - 1] = '\0';
+						break;
+					}
+				break;
+			}
 			if ((err = grow((void **)&out->threads, &threads_cap, out->nthreads + 1,
 					sizeof *out->threads)) < 0)
 				goto done;
 			struct pg_thread_info *ti = &out->threads[out->nthreads++];
 			ti->tid = t.tid;
-			ti->rescanned = t.flags & 1u;
+			ti->rescanned = (t.flags & PG_THREAD_RESCANNED) != 0;
 			memcpy(ti->name, t.name, sizeof ti->name);
 			ti->name[sizeof ti->name - 1] = '\0';
 			break;

@@ -455,6 +455,7 @@ static int fold_process(struct pg_run_result *r, struct pg_symbolizer *sym, cons
 		if ((err = thread_index(r, p->pid, s->tid, &ti)) < 0)
 			goto done;
 		r->threads[ti].samples++;
+		r->threads[ti].weight += s->weight;
 		struct pg_run_sample *n = r->timeline;
 		if (r->ntimeline % 4096 == 0) {
 			n = realloc(r->timeline, (r->ntimeline + 4096) * sizeof *n);
@@ -1048,7 +1049,8 @@ static int write_profile_json(const struct pg_run_result *r, const struct pg_run
 	}
 	for (size_t i = 0; i < r->nthreads; i++)
 		jthreads[i] = (struct pg_json_thread){ r->threads[i].pid, r->threads[i].tid,
-						       r->threads[i].name, r->threads[i].samples };
+						       r->threads[i].name, r->threads[i].samples,
+						       r->threads[i].weight };
 
 	if (r->mem_tracked && (err = peak_sites(&sites, &nsites, r->mem_peak, 20)) < 0)
 		goto done;

@@ -42,6 +42,7 @@ struct pg_run_thread {
 	int pid, tid;
 	char name[16];
 	uint64_t samples;
+	uint64_t weight;            /* samples with their weights: ticks (overruns, [waiting] runs) */
 };
 
 struct pg_run_sample {          /* one sample in time order, for the timeline */

@@ -120,6 +120,7 @@ int pg_profile_json_write(const struct pg_run_summary *s, const char *path)
 		cJSON_AddNumberToObject(o, "tid", s->threads[i].tid);
 		cJSON_AddStringToObject(o, "name", s->threads[i].name);
 		cJSON_AddNumberToObject(o, "samples", (double)s->threads[i].samples);
+		cJSON_AddNumberToObject(o, "weight", (double)s->threads[i].weight);
 		cJSON_AddItemToArray(threads, o);
 	}
 	cJSON *sym = cJSON_AddObjectToObject(root, "symbols");

@@ -26,6 +26,7 @@ struct pg_json_thread {
 	int pid, tid;
 	const char *name;
 	uint64_t samples;
+	uint64_t weight;
 };
 
 struct pg_json_hot {

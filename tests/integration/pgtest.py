@@ -38,9 +38,13 @@ def env_path(name, what):
     return value
 
 
+MARKER_FRAMES = ("[kernel]", "[waiting]")
+
+
 def is_unresolved(frame):
-    """A frame docs/folded.md writes as [module+0xOFFSET] or [unknown]."""
-    return frame.startswith("[") and frame.endswith("]")
+    """A frame docs/folded.md writes as [module+0xOFFSET] or [unknown] (not
+    the markers [kernel] and [waiting])."""
+    return frame.startswith("[") and frame.endswith("]") and frame not in MARKER_FRAMES
 
 
 def frame_is(frame, name):

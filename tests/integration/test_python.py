@@ -20,6 +20,8 @@ from pgtest import ProfgateTestCase
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROG_DIR = os.path.join(HERE, "..", "targets", "python")
 PROG = "pyprog.py"
+KERNEL_HEAVY = ("import json\nx = [list(range(1000)) for i in range(2000)]\n"
+                "for _ in range(2):\n    json.loads(json.dumps(x))\n")
 
 
 def pyenv_root():
@@ -141,6 +143,25 @@ class PythonFramesBase(ProfgateTestCase):
                                any(f.startswith("sleeper (pyprog.py:") for f in fr))
         # 1.2 s asleep at 999 Hz: most of it seen waiting inside sleeper.
         self.assertGreater(waiting, 0.5 * 1.2 * 999, why)
+
+    def test_kernel_time_is_a_leaf_and_samples_add_up_to_cpu_time(self):
+        # Big allocations: a third of the CPU time is page faults in the kernel.
+        result = self.profile_run(os.path.join(self.tmp, "kernel"),
+                                  [self.PYTHON, "-c", KERNEL_HEAVY], options=["--no-mem"], cwd=PROG_DIR)
+        self.assert_exit(result, 0)
+        profile = self.load_profile(result)
+        folded = self.load_folded(result)
+        why = self.describe(result)
+        if profile["cpu"]["source"] not in ("perf-task-clock", "perf-task-clock-sigio"):
+            self.skipTest("the CPU-time timer counts kernel time itself (source %s)" % profile["cpu"]["source"])
+        seconds = folded.total() / profile["cpu"]["hz"]
+        self.assertAlmostEqual(seconds / profile["cpu_seconds"], 1.0, delta=0.05,
+                               msg="%.3f s of samples for %.3f CPU-seconds\n%s" % (seconds, profile["cpu_seconds"], why))
+        kernel = folded.total(lambda fr: fr[-1] == "[kernel]")
+        self.assertGreater(kernel, 0.05 * folded.total(), why)
+        # Under the Python stack that caused it.
+        self.assertGreater(folded.total(lambda fr: fr[-1] == "[kernel]" and
+                                        any(f.startswith("<module> (<string>:") for f in fr)), 0.5 * kernel, why)
 
     def test_memory_attributed_to_python_lines(self):
         result, profile = self.run_mode("memory", options=())
