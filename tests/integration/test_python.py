@@ -104,7 +104,7 @@ class PythonFramesBase(ProfgateTestCase):
 
         def gen_under_consumer(fr):
             names = [f.split(" (")[0] for f in fr]
-            return "consume" in names and "produce" in names and \
+            return all(n in names for n in ("consume", "produce", "spin")) and \
                 names.index("consume") < names.index("produce") < names.index("spin")
         self.assertGreater(folded.total(gen_under_consumer), 0.2 * folded.total(), why)
         deep = folded.total(lambda fr: sum(f.startswith("rec (pyprog.py:") for f in fr) == 26)
