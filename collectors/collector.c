@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "pyframes.h"
 
 struct pg_state pg = { .fd = -1, .wake_fd = -1, .write_lock = PTHREAD_MUTEX_INITIALIZER };
 __thread int pg_busy __attribute__((tls_model("initial-exec")));
@@ -163,6 +164,7 @@ static void drain_slot(struct pg_slot *s)
 
 void pg_drain_all(void)
 {
+	pg_pyframes_drain();  /* names first, so that a cut file has the names its frames use */
 	int n = atomic_load(&pg.nslots);
 	for (int i = 0; i < n; i++) {
 		struct pg_slot *s = &pg.slots[i];
@@ -347,6 +349,7 @@ static void write_process_record(void)
 	pg_write_all(exe, strlen(exe) + 1);
 	pg_write_all(zeros, padded - payload);
 	pg_modules_snapshot();
+	pg_pyframes_write_info();
 	pg_write_unlock();
 }
 
@@ -524,6 +527,10 @@ static void *sampler_main(void *arg)
 	(void)arg;
 	sigset_t all;
 	sigfillset(&all);
+	/* Faults stay deliverable: the Python frame source's guard catches its
+	 * own reads of other threads' frames (a blocked fault would kill). */
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
 	pg_sigmask(SIG_BLOCK, &all, NULL);
 	prctl(PR_SET_NAME, "profgate", 0, 0, 0);
 	pg_busy = 1;  /* nothing this thread does is the program's */
@@ -791,6 +798,7 @@ __attribute__((constructor)) static void pg_init(int argc, char **argv, char **e
 	pg_fd_register(&pg.wake_fd);
 	pg_fd_register(&task_fd);
 	pg.enabled = 1;
+	pg_pyframes_init();
 	if (pg.mode != PG_MODE_NONE && pg_sampler_install() < 0)
 		pg.mode = PG_MODE_NONE;
 	start_process();
@@ -848,6 +856,7 @@ void pg_finish(int exit_code, int in_signal)
 			pg_write_all(fbuf, flen);
 			pg_tracker_snapshot(in_signal);
 		}
+		pg_pyframes_write_info();
 		write_end_record(exit_code);
 		pg_holds_write_lock = 0;
 		pthread_mutex_unlock(&pg.write_lock);
@@ -876,6 +885,7 @@ void pg_after_fork_child(void)
 		pthread_setcancelstate(t_write_cancel, NULL);
 	}
 	pg_tracker_after_fork_child(pg.follow);
+	pg_pyframes_after_fork_child();
 	int n = atomic_load(&pg.nslots);
 	for (int i = 0; i < n; i++) {
 		struct pg_slot *s = &pg.slots[i];

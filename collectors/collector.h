@@ -53,6 +53,10 @@ struct pg_slot {
 	_Atomic uint64_t samples, lost, overruns;
 	/* wall mode, read by the sampler thread */
 	uint64_t last_cpu_ns;
+	/* kernel time (perf sources count user time only): the thread's CPU
+	 * clock at its last sample, and kernel time not yet sampled */
+	uint64_t k_cpu_ns, k_residual_ns;
+	int k_user_only;
 	_Atomic uint32_t last_seq;  /* odd while the handler rewrites last_frames */
 	uint32_t last_n;
 	uint64_t last_frames[PG_REC_MAX_FRAMES];
@@ -167,6 +171,15 @@ PG_HIDDEN void pg_tracker_heap_point(unsigned char *buf, size_t *len, size_t cap
 PG_HIDDEN void pg_tracker_after_fork_child(int keep);
 PG_HIDDEN void pg_tracker_atfork_prepare(void);
 PG_HIDDEN void pg_tracker_atfork_parent(void);
+/* For allocators wrapped elsewhere (pymem.c): events recorded as the malloc
+ * hooks record theirs, with the caller's stack. record_free returns the
+ * bytes it removed, -1 if p was not tracked. */
+PG_HIDDEN void pg_tracker_record_alloc(void *p, size_t n);
+PG_HIDDEN int64_t pg_tracker_record_free(void *p);
+PG_HIDDEN void pg_tracker_record_unmap(void *p, size_t n);
+
+/* pymem.c */
+PG_HIDDEN void pg_pymem_maybe_install(void);
 PG_HIDDEN int pg_tracker_lock_held(void);
 PG_HIDDEN uint64_t pg_tracker_own_resident(void);
 PG_HIDDEN uint64_t pg_tracker_rss_peak_without_own(void);

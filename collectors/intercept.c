@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "pyframes.h"
 
 int (*pg_real_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 static int (*real_execve)(const char *, char *const[], char *const[]);
@@ -151,6 +152,18 @@ PG_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 	if (!pg_real_sigaction)
 		RESOLVE(pg_real_sigaction, "sigaction");
 	struct sigaction *slot = user_slot(sig);
+	struct sigaction *fault = slot ? NULL : pg_pyframes_fault_slot(sig);
+	if (fault) {
+		/* Our fault guard stays; the program's handler is called for
+		 * every fault that is not the guard's. */
+		if (old) {
+			*old = *fault;
+			hide_ours(sig, old);
+		}
+		if (act)
+			*fault = *act;
+		return 0;
+	}
 	if (!slot) {
 		int rc = pg_real_sigaction(sig, act, old);
 		if (rc == 0)
@@ -169,6 +182,15 @@ PG_EXPORT __sighandler_t signal(int sig, __sighandler_t handler)
 	if (!real_signal)
 		RESOLVE(real_signal, "signal");
 	struct sigaction *slot = user_slot(sig);
+	struct sigaction *fault = slot ? NULL : pg_pyframes_fault_slot(sig);
+	if (fault) {
+		__sighandler_t prev = (uintptr_t)fault->sa_handler == (uintptr_t)on_fatal ? SIG_DFL
+				      : fault->sa_handler;
+		memset(fault, 0, sizeof *fault);
+		fault->sa_handler = handler;
+		fault->sa_flags = SA_RESTART;
+		return prev;
+	}
 	if (!slot) {
 		__sighandler_t prev = real_signal(sig, handler);
 		return (uintptr_t)prev == (uintptr_t)on_fatal ? SIG_DFL : prev;

@@ -32,7 +32,52 @@ enum pg_rec_type {
 	PG_REC_MEM_STACK = 8,  /* one allocating stack of that snapshot */
 	PG_REC_MEM_END = 9,    /* the snapshot is complete (a reader ignores one without it) */
 	PG_REC_HEAP = 10,      /* heap size and RSS at one moment */
+	PG_REC_PYCODE = 11,    /* names of one Python code object that frames refer to by id */
+	PG_REC_PYINFO = 12,    /* the Python runtime found, and whether its frames are read */
 };
+
+/*
+ * A frame, in samples and allocating stacks, is one 64-bit word: a tagged
+ * union. Native: a code address (user space, below 2^47; the top two bits
+ * are 00). Python: 10 in the top bits, the id of a PG_REC_PYCODE record of
+ * the same file in bits 32-61 and the line executing in bits 0-31 (0: not
+ * known). Marker: 11 in the top bits and a pg_frame_marker in the rest.
+ */
+#define PG_FRAME_TAG_SHIFT 62
+#define PG_FRAME_TAG_NATIVE 0ull
+#define PG_FRAME_TAG_PYTHON 2ull
+#define PG_FRAME_TAG_MARKER 3ull
+#define PG_FRAME_PY_ID_MAX 0x3fffffffu
+
+enum pg_frame_marker {
+	PG_FRAME_KERNEL = 1,   /* time spent in the kernel on behalf of the stack under it */
+};
+
+static inline unsigned pg_frame_tag(uint64_t f)
+{
+	return (unsigned)(f >> PG_FRAME_TAG_SHIFT);
+}
+
+static inline uint64_t pg_frame_python(uint32_t code_id, uint32_t line)
+{
+	return (PG_FRAME_TAG_PYTHON << PG_FRAME_TAG_SHIFT) |
+	       ((uint64_t)(code_id & PG_FRAME_PY_ID_MAX) << 32) | line;
+}
+
+static inline uint32_t pg_frame_py_code(uint64_t f)
+{
+	return (uint32_t)(f >> 32) & PG_FRAME_PY_ID_MAX;
+}
+
+static inline uint32_t pg_frame_py_line(uint64_t f)
+{
+	return (uint32_t)f;
+}
+
+static inline uint64_t pg_frame_marker(enum pg_frame_marker m)
+{
+	return (PG_FRAME_TAG_MARKER << PG_FRAME_TAG_SHIFT) | (uint64_t)m;
+}
 
 struct pg_rec_hdr {
 	uint32_t type;
@@ -155,6 +200,38 @@ struct pg_rec_heap {
 	uint64_t rss_bytes;
 	uint32_t is_peak;         /* 1: the moment of the high-water mark */
 	uint32_t pad;
+};
+
+/* Followed by the qualified name and the file name, each NUL-terminated
+ * (UTF-8), padded to 8 bytes. Ids are unique within one record file; two
+ * ids may name the same code. */
+struct pg_rec_pycode {
+	uint32_t id;
+	int32_t first_line;
+	uint32_t qualname_len;    /* bytes, NUL included */
+	uint32_t filename_len;
+};
+
+enum pg_py_status {
+	PG_PY_NONE = 0,           /* no Python runtime in this process */
+	PG_PY_ON = 1,             /* Python frames are read */
+	PG_PY_OFF = 2,            /* a Python runtime whose frames cannot be read: see the reason */
+};
+
+/* Followed by reason_len bytes (NUL included), padded to 8. Written at
+ * start and again at the end with the counters; the reader keeps the last. */
+struct pg_rec_pyinfo {
+	uint32_t status;          /* enum pg_py_status */
+	uint32_t version_hex;     /* PY_VERSION_HEX, 0 if not known */
+	char version[16];         /* "3.11.2" */
+	uint64_t walks;           /* stacks whose Python frames were read */
+	uint64_t frames;          /* Python frames emitted */
+	uint64_t faults;          /* walks cut short by a fault (a frame being built) */
+	uint64_t invalid;         /* walks stopped by validation (bad type, owner, cycle, depth) */
+	uint64_t mismatched;      /* native evaluator frames and Python runs that did not pair up */
+	uint64_t codes;           /* PG_REC_PYCODE records */
+	uint32_t mem_hooked;      /* the object allocators are wrapped (pymalloc seen) */
+	uint32_t reason_len;
 };
 
 #endif

@@ -27,10 +27,12 @@
 #include <libunwind.h>
 
 #include "collector.h"
+#include "pyframes.h"
 
 #define UNWIND_EXTRA 8  /* handler, libunwind and trampoline frames above the interrupted one */
 
 static int perf_refused;
+static uint32_t kernel_time_ticks(struct pg_slot *s, uint32_t weight);
 
 __thread int pg_user_blocked __attribute__((tls_model("initial-exec")));
 
@@ -223,8 +225,20 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 	} else {
 		for (int i = start; i < n && nf < PG_REC_MAX_FRAMES; i++)
 			frames[nf++] = (uint64_t)(uintptr_t)raw[i];
+		nf = pg_pyframes_merge(frames, nf, PG_REC_MAX_FRAMES, 0);
 	}
 	append_sample(s, frames, nf, 0, weight);
+	uint32_t kticks = kernel_time_ticks(s, weight);
+	if (kticks && nf > 0) {
+		/* Kernel time spent for this stack (page faults, system calls)
+		 * since the last sample: the same stack with a [kernel] leaf. */
+		uint64_t kframes[PG_REC_MAX_FRAMES];
+		uint32_t kn = 0;
+		kframes[kn++] = pg_frame_marker(PG_FRAME_KERNEL);
+		for (uint32_t i = 0; i < nf && kn < PG_REC_MAX_FRAMES; i++)
+			kframes[kn++] = frames[i];
+		append_sample(s, kframes, kn, 0, kticks);
+	}
 	if (pg.mode == PG_MODE_WALL) {
 		/* Seqlock so the collector thread never copies a half-written stack. */
 		atomic_fetch_add_explicit(&s->last_seq, 1, memory_order_acq_rel);
@@ -329,6 +343,42 @@ static int refused_for_all(int err)
 
 enum { ARM_OK = 0, ARM_GONE = -1, ARM_FALLBACK = -2 };
 
+static uint64_t thread_cpu_ns(pid_t tid);
+
+/* A perf source counts user time only: the kernel time in between is
+ * added to samples as a [kernel] leaf (kernel_time_ticks). */
+static void start_kernel_time(struct pg_slot *s, pid_t tid)
+{
+	s->k_cpu_ns = thread_cpu_ns(tid);
+	s->k_residual_ns = 0;
+	/* Wall mode weighs every thread by its wall time already (the
+	 * collector thread counts what the samples do not): no extra ticks. */
+	s->k_user_only = pg.mode == PG_MODE_CPU;
+}
+
+/* Signal handler context, on the sampled thread: the ticks of kernel time
+ * since its last sample (its CPU clock minus the user time the samples
+ * stand for), whole periods only, the rest carried to the next sample. */
+static uint32_t kernel_time_ticks(struct pg_slot *s, uint32_t weight)
+{
+	if (!s->k_user_only)
+		return 0;
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		return 0;
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	uint64_t period = 1000000000ull / pg.hz, user = (uint64_t)weight * period;
+	uint64_t used = now > s->k_cpu_ns ? now - s->k_cpu_ns : 0;
+	s->k_cpu_ns = now;
+	if (used > user)
+		s->k_residual_ns += used - user;
+	uint64_t ticks = s->k_residual_ns / period;
+	if (ticks > 100000)
+		ticks = 100000;
+	s->k_residual_ns -= ticks * period;
+	return (uint32_t)ticks;
+}
+
 static int arm_perf(struct pg_slot *s, pid_t tid)
 {
 	struct perf_event_attr a;
@@ -371,6 +421,7 @@ static int arm_perf(struct pg_slot *s, pid_t tid)
 			s->sig_fd = fd;
 			atomic_store(&s->perf_fd, fd);
 			s->source = PG_SOURCE_PERF;
+			start_kernel_time(s, tid);
 			s->signo = PG_TRAP_SIGNAL;
 			return 0;
 		}
@@ -391,6 +442,7 @@ static int arm_perf(struct pg_slot *s, pid_t tid)
 	s->sig_fd = fd;
 	atomic_store(&s->perf_fd, fd);
 	s->source = PG_SOURCE_PERF_SIGIO;
+	start_kernel_time(s, tid);
 	s->signo = PG_SAMPLE_SIGNAL;
 	return 0;
 }
@@ -594,6 +646,9 @@ static void add_waiting(struct pg_slot *s, uint32_t ticks, unsigned char *buf, s
 	if (s->wait_run && (s->wait_seq != seq || s->wait_run >= WAIT_RUN_MAX))
 		flush_waiting(s, buf, len, cap);
 	if (!s->wait_run) {
+		/* A new run: the thread's Python frames as they are now go on top
+		 * of its last stack (pyframes.c). */
+		n = pg_pyframes_waiting(frames, n, PG_REC_MAX_FRAMES, atomic_load(&s->tid));
 		s->wait_seq = seq;
 		s->wait_tid = atomic_load(&s->tid);
 		s->wait_n = n;

@@ -39,6 +39,7 @@
 #include <libunwind.h>
 
 #include "collector.h"
+#include "pyframes.h"
 
 #define MAX_MEM_FRAMES 64
 #define MAX_STACKS (1u << 20)  /* distinct allocating stacks kept (tens of MB of tables) */
@@ -526,6 +527,9 @@ static uint32_t capture(uint64_t *out)
 	uint32_t k = 0;
 	for (; i < n && k < MAX_MEM_FRAMES; i++)
 		out[k++] = (uint64_t)(uintptr_t)raw[i];
+	pg_busy++;
+	k = pg_pyframes_merge(out, k, MAX_MEM_FRAMES, 1);
+	pg_busy--;
 	return k;
 }
 
@@ -630,6 +634,7 @@ static inline int tracking(void)
 static void on_alloc(void *p, size_t n)
 {
 	uint64_t weight;
+	pg_pymem_maybe_install();
 	if (!p || !sampled(n, &weight))
 		return;
 	uint64_t frames[MAX_MEM_FRAMES];
@@ -661,6 +666,33 @@ static void on_free(void *p)
 		T.untracked_frees++;
 	unlock_T();
 	t_guard--;
+}
+
+void pg_tracker_record_alloc(void *p, size_t n)
+{
+	if (tracking())
+		on_alloc(p, n);
+}
+
+int64_t pg_tracker_record_free(void *p)
+{
+	if (!p || !tracking() || (T.sample_bytes && !filter_maybe((uintptr_t)p)))
+		return -1;
+	int saved = errno;
+	int64_t size = -1;
+	t_guard++;
+	lock_T();
+	struct tptr e;
+	if (ptr_remove((uintptr_t)p, &e)) {
+		account(e.stack, -(int64_t)e.size);
+		size = (int64_t)e.size;
+	} else {
+		T.untracked_frees++;
+	}
+	unlock_T();
+	t_guard--;
+	errno = saved;
+	return size;
 }
 
 /* -- mappings --------------------------------------------------------------- */
@@ -751,6 +783,12 @@ static void on_unmap(void *p, size_t len)
 		unmap_range(start, end);
 	unlock_T();
 	t_guard--;
+}
+
+void pg_tracker_record_unmap(void *p, size_t n)
+{
+	if (tracking())
+		on_unmap(p, n);
 }
 
 /* -- the wrappers ------------------------------------------------------------ */

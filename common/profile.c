@@ -466,3 +466,91 @@ done:
 	free(inlined);
 	return rc;
 }
+
+size_t pg_frame_function_len(const char *name, int *is_py)
+{
+	size_t n = strlen(name);
+	if (is_py)
+		*is_py = 0;
+	if (n < 5 || name[n - 1] != ')')
+		return n;
+	const char *open = strrchr(name, '(');
+	if (!open || open == name || open[-1] != ' ')
+		return n;
+	const char *close = name + n - 1, *p = close - 1;
+	while (p > open && *p >= '0' && *p <= '9')
+		p--;
+	if (*p == ':' && p + 1 < close && p > open + 1) {
+		/* "(FILE:LINE)" of a Python file, or of "<frozen ...>", "<string>" */
+		if ((p - open > 3 && !strncmp(p - 3, ".py", 3)) || open[1] == '<') {
+			if (is_py)
+				*is_py = 1;
+			return (size_t)(p - name);
+		}
+		return n;
+	}
+	if ((close - open > 4 && !strncmp(close - 3, ".py", 3)) || open[1] == '<') {
+		if (is_py)
+			*is_py = 1;
+	}
+	return n;
+}
+
+int pg_profile_has_python(const struct pg_profile *p)
+{
+	for (size_t i = 0; i < p->name_count; i++) {
+		int is_py;
+		pg_frame_function_len(pg_profile_frame_name(p, (pg_frame_id)i), &is_py);
+		if (is_py)
+			return 1;
+	}
+	return 0;
+}
+
+int pg_profile_function_view(struct pg_profile **out, const struct pg_profile *p,
+			     int (*drop)(const char *name))
+{
+	struct pg_profile *v = NULL;
+	pg_frame_id *map = NULL, *frames = NULL;
+	unsigned char *dropped = NULL;
+	size_t n = p->name_count, maxdepth = 1;
+	int rc;
+
+	*out = NULL;
+	if ((rc = pg_profile_new(&v)) < 0)
+		return rc;
+	map = malloc((n ? n : 1) * sizeof *map);
+	dropped = calloc(n ? n : 1, 1);
+	for (size_t s = 0; s < p->stack_count; s++)
+		if (p->stacks[s].depth > maxdepth)
+			maxdepth = p->stacks[s].depth;
+	frames = malloc(maxdepth * sizeof *frames);
+	if (!map || !frames || !dropped) {
+		rc = pg_error_set("out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *name = pg_profile_frame_name(p, (pg_frame_id)i);
+		dropped[i] = drop && drop(name);
+		if ((rc = pg_profile_intern(&map[i], v, name, pg_frame_function_len(name, NULL))) < 0)
+			goto done;
+	}
+	for (size_t s = 0; s < p->stack_count; s++) {
+		const struct pg_stack *st = &p->stacks[s];
+		size_t d = 0;
+		for (uint32_t k = 0; k < st->depth; k++)
+			if (k == 0 || !dropped[st->frames[k]])  /* the root names the program: kept */
+				frames[d++] = map[st->frames[k]];
+		if ((rc = pg_profile_add_stack(v, frames, d, st->tid, st->weight)) < 0)
+			goto done;
+	}
+	*out = v;
+	v = NULL;
+	rc = 0;
+done:
+	pg_profile_free(v);
+	free(map);
+	free(frames);
+	free(dropped);
+	return rc;
+}

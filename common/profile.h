@@ -61,4 +61,20 @@ struct pg_hot_function {
  * Frames at depth 0 (the root naming the program) are included like any other. */
 int pg_profile_hot_functions(struct pg_hot_function **out, size_t *count, const struct pg_profile *p);
 
+/* The length of a frame name's function part: a Python frame
+ * "QUALNAME (FILE:LINE)" is the function "QUALNAME (FILE)" at any line, so
+ * that moving code is not a change; any other name is all function. *is_py
+ * (may be NULL) says whether the name is a Python frame. */
+size_t pg_frame_function_len(const char *name, int *is_py);
+
+/* Whether any frame of p is a Python frame. */
+int pg_profile_has_python(const struct pg_profile *p);
+
+/* A copy of p by function: each Python frame's line is dropped
+ * ("QUALNAME (FILE)"), and frames for which drop() says so (may be NULL)
+ * are left out, their weight staying with the stack. What gates and diffs
+ * compare. */
+int pg_profile_function_view(struct pg_profile **out, const struct pg_profile *p,
+			     int (*drop)(const char *name));
+
 #endif

@@ -25,6 +25,7 @@
 #include "error.h"
 #include "frame_name.h"
 #include "funcdiff.h"
+#include "pynames.h"
 #include "stats.h"
 #include "verdict.h"
 
@@ -124,7 +125,8 @@ static size_t merge_named(struct named *v, size_t n)
 }
 
 /* Each function's inclusive share (percent) of the merged CPU profile. */
-static int merged_shares(struct named **out, size_t *count, const struct pg_profile *p)
+static int merged_shares(struct named **out, size_t *count, struct pg_profile **view,
+			 const struct pg_profile *p)
 {
 	struct pg_hot_function *hot = NULL;
 	size_t nhot = 0;
@@ -133,20 +135,29 @@ static int merged_shares(struct named **out, size_t *count, const struct pg_prof
 
 	*out = NULL;
 	*count = 0;
+	*view = NULL;
 	if (!p || (total = pg_profile_total(p)) == 0)
 		return 0;
-	if ((rc = pg_profile_hot_functions(&hot, &nhot, p)) < 0)
+	/* Python functions by function, lines merged; the names live in the view. */
+	struct pg_profile *v = NULL;
+	if ((rc = pg_pyname_function_view(&v, p)) < 0)
 		return rc;
+	if ((rc = pg_profile_hot_functions(&hot, &nhot, v)) < 0) {
+		pg_profile_free(v);
+		return rc;
+	}
 	*out = calloc(nhot ? nhot : 1, sizeof **out);
 	if (!*out) {
 		free(hot);
+		pg_profile_free(v);
 		return pg_error_set("out of memory");
 	}
 	for (size_t i = 0; i < nhot; i++)
-		(*out)[i] = (struct named){ pg_profile_frame_name(p, hot[i].frame),
+		(*out)[i] = (struct named){ pg_profile_frame_name(v, hot[i].frame),
 					    100.0 * (double)hot[i].total / (double)total,
 					    100.0 * (double)hot[i].self / (double)total };
 	free(hot);
+	*view = v;  /* owns the names */
 	*count = merge_named(*out, nhot);
 	return 0;
 }
@@ -389,6 +400,7 @@ static int functions_gate(struct pg_check_bench *out, size_t *cap, struct pg_bas
 			  const struct pg_profile *raw_b, const struct pg_profile *raw_a, double alpha)
 {
 	struct named *mb = NULL, *ma = NULL, *ob = NULL, *oa = NULL;
+	struct pg_profile *vb = NULL, *va = NULL;
 	size_t nmb = 0, nma = 0, nob = 0, noa = 0;
 	char **names = calloc(baseline->nhot + current->nhot + 1, sizeof *names);
 	double *before = malloc((baseline->nruns + 1) * sizeof *before);
@@ -400,7 +412,7 @@ static int functions_gate(struct pg_check_bench *out, size_t *cap, struct pg_bas
 		rc = pg_error_set("out of memory");
 		goto done;
 	}
-	if ((rc = merged_shares(&mb, &nmb, pb)) < 0 || (rc = merged_shares(&ma, &nma, pa)) < 0 ||
+	if ((rc = merged_shares(&mb, &nmb, &vb, pb)) < 0 || (rc = merged_shares(&ma, &nma, &va, pa)) < 0 ||
 	    (rc = own_shares(&ob, &nob, raw_b)) < 0 || (rc = own_shares(&oa, &noa, raw_a)) < 0)
 		goto done;
 	/* The current hot functions first: they are what the reader looks at.
@@ -451,6 +463,8 @@ done:
 	named_free(oa, noa);
 	for (size_t i = 0; names && i < nnames; i++)
 		free(names[i]);
+	pg_profile_free(vb);
+	pg_profile_free(va);
 	free(names);
 	free(before);
 	free(after);
@@ -482,6 +496,7 @@ static int explain_functions(struct pg_check_bench *out, const struct pg_profile
 {
 	struct pg_diff_function *d = NULL;
 	struct pg_check_function *f = NULL;
+	struct pg_profile *vb = NULL, *va = NULL;
 	const char **rb = NULL, **ra = NULL;
 	size_t nd = 0, nf = 0, nrb = 0, nra = 0;
 	uint64_t tb = pg_profile_total(pb), ta = pg_profile_total(pa);
@@ -490,8 +505,13 @@ static int explain_functions(struct pg_check_bench *out, const struct pg_profile
 
 	if (tb == 0 || ta == 0 || isnan(cpu_b) || isnan(cpu_a))
 		return 0;
+	/* By function: Python lines merged, so moved code is no change. */
+	if ((rc = pg_pyname_function_view(&vb, pb)) < 0 || (rc = pg_pyname_function_view(&va, pa)) < 0)
+		goto done;
+	pb = vb;
+	pa = va;
 	if ((rc = pg_diff_functions(&d, &nd, pb, pa, 0)) < 0)
-		return rc;
+		goto done;
 	f = calloc(nd ? nd : 1, sizeof *f);
 	rb = root_names(pb, &nrb);
 	ra = root_names(pa, &nra);
@@ -535,6 +555,8 @@ done:
 	free(ra);
 	free(f);
 	free(d);
+	pg_profile_free(vb);
+	pg_profile_free(va);
 	return rc;
 }
 
@@ -804,6 +826,7 @@ int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseli
 	struct pg_gate_opts o = opts ? *opts : (struct pg_gate_opts){ .machine_idle = NAN, .machine_others = NAN };
 	struct pg_profile *cpu_b = NULL, *cpu_a = NULL, *mem_b = NULL, *mem_a = NULL;
 	struct pg_profile *id[4] = { NULL, NULL, NULL, NULL }, *own[2] = { NULL, NULL };
+	struct pg_profile *py[4] = { NULL, NULL, NULL, NULL };
 	size_t cap = 0;
 	int rc;
 
@@ -837,6 +860,18 @@ int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseli
 	    (rc = pg_baseline_bench_profile(&mem_b, baseline, PG_BASELINE_MEM_PEAK)) < 0 ||
 	    (rc = pg_baseline_bench_profile(&mem_a, current, PG_BASELINE_MEM_PEAK)) < 0)
 		return rc;
+	/* Python functions by function, lines merged (moved code is no
+	 * change), before anything compares names. */
+	{
+		struct pg_profile **side[4] = { &cpu_b, &cpu_a, &mem_b, &mem_a };
+
+		for (size_t k = 0; k < 4; k++) {
+			if (*side[k] && (rc = pg_pyname_function_view(&py[k], *side[k])) < 0)
+				goto done;
+			if (py[k])
+				*side[k] = py[k];
+		}
+	}
 	/* Functions are compared by identity: f.part.0 and f are one. The
 	 * memory profiles keep their inlined marks: an allocation site is the
 	 * function the inlined code is in. */
@@ -860,8 +895,10 @@ int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseli
 	out->verdict = pg_gate_bench_verdict(out);
 	rc = 0;
 done:
-	for (size_t k = 0; k < 4; k++)
+	for (size_t k = 0; k < 4; k++) {
 		pg_profile_free(id[k]);
+		pg_profile_free(py[k]);
+	}
 	pg_profile_free(own[0]);
 	pg_profile_free(own[1]);
 	return rc;

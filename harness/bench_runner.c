@@ -21,6 +21,7 @@
 
 #include "error.h"
 #include "frame_name.h"
+#include "pynames.h"
 #include "run.h"
 
 void pg_bench_outcome_release(struct pg_bench_outcome *o)
@@ -90,22 +91,37 @@ static char *run_failure(const struct pg_run_result *r, const struct pg_bench_co
 	return s ? s : strdup("failed");
 }
 
+/* A profile by function: Python lines merged (pynames.h), then GCC clone
+ * suffixes folded into their function (frame_name.h: f.part.0 is f). */
+static int function_view(struct pg_profile **out, const struct pg_profile *frames)
+{
+	struct pg_profile *py = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = pg_pyname_function_view(&py, frames)) < 0)
+		return rc;
+	rc = pg_profile_by_identity(out, py, PG_INLINED_KEEP);
+	pg_profile_free(py);
+	return rc;
+}
+
 /* Fills bench->hot from the merged CPU profile, and each run's share of
- * those functions from the run's own profile; functions by identity
- * (frame_name.h: f.part.0 is f). */
-static int hot_functions(struct pg_baseline_bench *bench, struct pg_profile *merged_raw,
+ * those functions from the run's own profile; functions as function_view()
+ * names them. */
+static int hot_functions(struct pg_baseline_bench *bench, struct pg_profile *merged_frames,
 			 struct pg_profile *const *runs, size_t nruns)
 {
 	struct pg_profile *merged = NULL, *run = NULL;
 	struct pg_hot_function *hot = NULL, *rh = NULL;
 	unsigned char *is_root = NULL;
 	size_t nhot = 0, nrh = 0;
-	uint64_t total = pg_profile_total(merged_raw);
+	uint64_t total = pg_profile_total(merged_frames);
 	int rc;
 
 	if (total == 0)
 		return 0;
-	if ((rc = pg_profile_by_identity(&merged, merged_raw, PG_INLINED_KEEP)) < 0)
+	if ((rc = function_view(&merged, merged_frames)) < 0)
 		return rc;
 	if ((rc = pg_profile_hot_functions(&hot, &nhot, merged)) < 0)
 		goto done;
@@ -140,8 +156,7 @@ static int hot_functions(struct pg_baseline_bench *bench, struct pg_profile *mer
 		rh = NULL;
 		pg_profile_free(run);
 		run = NULL;
-		if ((rc = pg_profile_by_identity(&run, runs[r], PG_INLINED_KEEP)) < 0 ||
-		    (rc = pg_profile_hot_functions(&rh, &nrh, run)) < 0)
+		if ((rc = function_view(&run, runs[r])) < 0 || (rc = pg_profile_hot_functions(&rh, &nrh, run)) < 0)
 			goto done;
 		bench->runs[r].functions = calloc(bench->nhot ? bench->nhot : 1, sizeof(double));
 		if (!bench->runs[r].functions) {
@@ -283,7 +298,9 @@ static int session_step(struct pg_bench_session *s, enum phase ph)
 
 		pg_baseline_run_init(run);
 		measured(run->values, &r, 0);
-		run->samples = r.cpu_samples;
+		/* The run's share of the merged CPU profile, in its unit: a sample
+		 * weighs its overruns, a [kernel] leaf the periods it stands for. */
+		run->samples = r.cpu ? pg_profile_total(r.cpu) : r.cpu_samples;
 		s->cpu[out->nruns++] = r.cpu;
 		r.cpu = NULL;
 	} else {

@@ -379,6 +379,17 @@ int cmd_diff(int argc, char **argv)
 	for (int k = 0; k < 2; k++) {
 		if (load_side(&side[k], kind) < 0)
 			goto done;
+		/* Python functions compared by function, lines merged: an edit
+		 * that moves code does not read as a change. */
+		struct pg_profile *v = NULL;
+		if (pg_profile_has_python(side[k].prof)) {
+			if (pg_profile_function_view(&v, side[k].prof, NULL) < 0) {
+				pg_report_error("diff", "%s", pg_error_last());
+				goto done;
+			}
+			pg_profile_free(side[k].prof);
+			side[k].prof = v;
+		}
 	}
 	if (pg_diff_functions(&fn, &nfn, side[0].prof, side[1].prof, a.normalize) < 0) {
 		pg_report_error("diff", "%s", pg_error_last());

@@ -94,10 +94,53 @@ static int read_module(struct pg_proc *p, struct pg_modmap *map, size_t *cap,
 	return 0;
 }
 
+static int read_pycode(struct pg_proc *p, size_t *cap, const char *payload, size_t len)
+{
+	struct pg_rec_pycode rec;
+	if (len < sizeof rec)
+		return pg_error_setc(PG_EINVALID, "'%s': python code record too short", p->file);
+	memcpy(&rec, payload, sizeof rec);
+	const char *q = payload + sizeof rec, *f = q + rec.qualname_len;
+	if (rec.qualname_len == 0 || rec.filename_len == 0 || rec.id > PG_FRAME_PY_ID_MAX ||
+	    rec.qualname_len > len - sizeof rec || rec.filename_len > len - sizeof rec - rec.qualname_len ||
+	    q[rec.qualname_len - 1] != '\0' || f[rec.filename_len - 1] != '\0')
+		return pg_error_setc(PG_EINVALID, "'%s': malformed python code record", p->file);
+	if (rec.id >= p->npycodes) {
+		if (grow((void **)&p->pycodes, cap, (size_t)rec.id + 1, sizeof *p->pycodes) < 0)
+			return -1;
+		memset(p->pycodes + p->npycodes, 0, ((size_t)rec.id + 1 - p->npycodes) * sizeof *p->pycodes);
+		p->npycodes = (size_t)rec.id + 1;
+	}
+	p->pycodes[rec.id] = (struct pg_pycode){ q, f, rec.first_line };
+	return 0;
+}
+
+static int read_pyinfo(struct pg_proc *p, const char *payload, size_t len)
+{
+	struct pg_rec_pyinfo rec;
+	if (len < sizeof rec)
+		return pg_error_setc(PG_EINVALID, "'%s': python record too short", p->file);
+	memcpy(&rec, payload, sizeof rec);
+	const char *reason = payload + sizeof rec;
+	if (rec.reason_len == 0 || rec.reason_len > len - sizeof rec || reason[rec.reason_len - 1] != '\0' ||
+	    memchr(rec.version, '\0', sizeof rec.version) == NULL)
+		return pg_error_setc(PG_EINVALID, "'%s': malformed python record", p->file);
+	p->pyinfo = rec;
+	p->py_reason = reason;
+	p->has_pyinfo = 1;
+	return 0;
+}
+
+const struct pg_pycode *pg_proc_pycode(const struct pg_proc *p, uint32_t id)
+{
+	return id < p->npycodes && p->pycodes[id].qualname ? &p->pycodes[id] : NULL;
+}
+
 int pg_records_read(struct pg_proc *out, const char *path)
 {
 	int err = 0;
 	size_t samples_cap = 0, threads_cap = 0, maps_cap = 0, mods_cap = 0, mem_cap = 0, heap_cap = 0;
+	size_t pycodes_cap = 0;
 	size_t pending_first = 0;
 	uint64_t pending_seq = 0;
 	int pending = 0;
@@ -287,6 +330,14 @@ int pg_records_read(struct pg_proc *out, const char *path)
 				goto done;
 			memcpy(&out->heap[out->nheap++], payload, sizeof *out->heap);
 			break;
+		case PG_REC_PYCODE:
+			if ((err = read_pycode(out, &pycodes_cap, payload, len)) < 0)
+				goto done;
+			break;
+		case PG_REC_PYINFO:
+			if ((err = read_pyinfo(out, payload, len)) < 0)
+				goto done;
+			break;
 		case PG_REC_END:
 			if (len >= sizeof out->end) {
 				memcpy(&out->end, payload, sizeof out->end);
@@ -323,6 +374,7 @@ void pg_proc_release(struct pg_proc *p)
 	free(p->threads);
 	free(p->mem_stacks);
 	free(p->heap);
+	free(p->pycodes);
 	free(p->data);
 	free(p->file);
 	memset(p, 0, sizeof *p);

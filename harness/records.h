@@ -52,6 +52,13 @@ struct pg_mem_stack {
 	const uint64_t *frames;  /* leaf first, all return addresses; borrowed */
 };
 
+/* The names of one Python code object (PG_REC_PYCODE); borrowed from the
+ * proc's buffer. A frame whose id has no record is shown as [python]. */
+struct pg_pycode {
+	const char *qualname, *filename;  /* NULL: no record for this id */
+	int32_t first_line;
+};
+
 struct pg_proc {
 	char *file;
 	int32_t pid, ppid;
@@ -75,6 +82,11 @@ struct pg_proc {
 	size_t nmem_stacks, mem_first, mem_count;
 	struct pg_rec_heap *heap;             /* heap size over time */
 	size_t nheap;
+	struct pg_pycode *pycodes;            /* indexed by code id */
+	size_t npycodes;
+	int has_pyinfo;
+	struct pg_rec_pyinfo pyinfo;          /* the last one read */
+	const char *py_reason;                /* its reason ("" when on); borrowed */
 	char *data;              /* the whole file; samples point into it */
 	size_t data_len;
 };
@@ -87,5 +99,8 @@ void pg_proc_release(struct pg_proc *p);
 /* The module of p that contains addr in the snapshot of generation gen (or,
  * failing that, in any snapshot); NULL if none. Borrowed. */
 const struct pg_module *pg_proc_module_at(const struct pg_proc *p, uint32_t gen, uint64_t addr);
+
+/* The names of Python code `id` in p, or NULL if p has no record of it. */
+const struct pg_pycode *pg_proc_pycode(const struct pg_proc *p, uint32_t id);
 
 #endif

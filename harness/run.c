@@ -24,6 +24,7 @@
 #include "folded.h"
 #include "profile_json.h"
 #include "report_html.h"
+#include "pynames.h"
 #include "records.h"
 #include "run.h"
 #include "symbolize.h"
@@ -205,14 +206,23 @@ static int list_records(char ***out, size_t *count, const char *dir)
 	return err;
 }
 
-/* Address -> interned frames, per process; also counts distinct addresses.
- * An address stands for one frame, or several when calls were inlined
- * there: ids[first .. first + count), outermost first. */
+/* Frame word -> interned frames, per process; also counts distinct
+ * addresses. A native address stands for one frame, or several when calls
+ * were inlined there: ids[first .. first + count), outermost first; a
+ * tagged word (Python code and line, a marker) for one. */
 struct addr_entry {
-	uint64_t key;  /* (addr << 1 | is_return) + 1; 0 empty */
+	uint64_t key;  /* native: (addr << 1 | is_return) + 1 (below 2^49); tagged: the word itself; 0 empty */
 	uint32_t first, count;
 	int skip;      /* profgate's own frame */
 	int tracker;   /* in the collector or the libunwind it calls */
+	int kind;      /* enum frame_kind */
+};
+
+enum frame_kind {
+	FRAME_NATIVE = 0,
+	FRAME_PYTHON,       /* a Python function */
+	FRAME_MACHINERY,    /* the interpreter's call machinery: gives way to Python frames */
+	FRAME_INTERP_UNRESOLVED,  /* an unnamed frame of the interpreter */
 };
 
 struct addr_cache {
@@ -224,6 +234,23 @@ struct addr_cache {
 
 /* Stack buffers hold the recorded frames plus what was inlined in them. */
 #define STACK_MAX (4 * PG_REC_MAX_FRAMES + 2)
+
+/* Room for n more frame ids in c->ids. */
+static int reserve_ids(struct addr_cache *c, size_t n)
+{
+	if (c->nids + n > c->capids) {
+		size_t ncap = c->capids ? c->capids * 2 : 1024;
+		pg_frame_id *v;
+
+		while (ncap < c->nids + n)
+			ncap *= 2;
+		if (!(v = realloc(c->ids, ncap * sizeof *v)))
+			return pg_error_set("out of memory");
+		c->ids = v;
+		c->capids = ncap;
+	}
+	return 0;
+}
 
 static struct addr_entry *addr_slot(struct addr_cache *c, uint64_t key)
 {
@@ -302,9 +329,55 @@ const char *pg_run_full_name(const struct pg_run_result *r, const char *display)
 	return NULL;
 }
 
+/* The name of a tagged frame word (Python or marker) into buf. */
+static const char *tagged_name(char *buf, size_t cap, const struct pg_proc *p, uint64_t word,
+			       const char *cwd, int *kind)
+{
+	if (pg_frame_tag(word) == PG_FRAME_TAG_MARKER) {
+		*kind = FRAME_NATIVE;
+		return (word & 0xffff) == PG_FRAME_KERNEL ? "[kernel]" : "[unknown]";
+	}
+	*kind = FRAME_PYTHON;
+	const struct pg_pycode *c = pg_proc_pycode(p, pg_frame_py_code(word));
+	if (!c) {
+		snprintf(buf, cap, "[python]");
+		return buf;
+	}
+	pg_pyname_format(buf, cap, c->qualname[0] ? c->qualname : "[python]",
+			 c->filename[0] ? c->filename : "?", pg_frame_py_line(word), cwd);
+	return buf;
+}
+
+/* Between a Python frame and the next one towards the leaf, the
+ * interpreter's call machinery and its unnamed frames give way (the Python
+ * frames stand for them); a named C function that Python code called stays. */
+static size_t drop_machinery(pg_frame_id *stack, const int *kinds, size_t depth)
+{
+	size_t out = 0;
+	int seen_py = 0;
+	for (size_t i = 0; i < depth; i++) {
+		int k = kinds[i];
+		if (k == FRAME_PYTHON)
+			seen_py = 1;
+		if (seen_py && k == FRAME_MACHINERY)
+			continue;
+		if (seen_py && k == FRAME_INTERP_UNRESOLVED) {
+			/* Unnamed: dropped only when a Python frame follows. */
+			size_t j = i + 1;
+			while (j < depth && kinds[j] != FRAME_PYTHON && kinds[j] != FRAME_NATIVE)
+				j++;
+			if (j < depth && kinds[j] == FRAME_PYTHON)
+				continue;
+		}
+		stack[out++] = stack[i];
+	}
+	return out;
+}
+
 /* Symbolizes addrs[0..n) (leaf first, addrs[0] exact, the others return
  * addresses) into stack[1..] root first after stack[0] = root; returns the
- * depth. profgate's own frames are left out. */
+ * depth. profgate's own frames are left out; Python frames are named from
+ * the process's code records. */
 static int symbolize_stack(size_t *depth_out, pg_frame_id *stack, pg_frame_id root,
 			   struct pg_profile *names, struct pg_symbolizer *sym,
 			   const struct pg_proc *p, struct addr_cache *cache, uint32_t generation,
@@ -312,17 +385,31 @@ static int symbolize_stack(size_t *depth_out, pg_frame_id *stack, pg_frame_id ro
 			   int *leaf_in_tracker)
 {
 	size_t depth = 0;
-	int err;
+	int err, any_py = 0;
+	int kinds[STACK_MAX];
 	*leaf_in_tracker = 0;
+	kinds[depth] = FRAME_NATIVE;
 	stack[depth++] = root;
 	for (uint32_t k = n; k-- > 0;) {
 		uint64_t addr = addrs[k];
 		int is_ret = k > 0 || first_is_return;
-		uint64_t key = ((addr << 1) | (uint64_t)is_ret) + 1;
+		int tagged = pg_frame_tag(addr) != PG_FRAME_TAG_NATIVE;
+		uint64_t key = tagged ? addr : ((addr << 1) | (uint64_t)is_ret) + 1;
 		struct addr_entry *e = addr_slot(cache, key);
 		if (!e)
 			return pg_error_set("out of memory");
-		if (!e->key) {
+		if (!e->key && tagged) {
+			char buf[1024];
+			const char *name = tagged_name(buf, sizeof buf, p, addr, r->py_cwd, &e->kind);
+			if ((err = reserve_ids(cache, 1)) < 0)
+				return err;
+			e->first = (uint32_t)cache->nids;
+			e->count = 1;
+			if ((err = pg_profile_intern(&cache->ids[cache->nids++], names, name, strlen(name))) < 0)
+				return err;
+			e->key = key;
+			cache->used++;
+		} else if (!e->key) {
 			const struct pg_module *m = pg_proc_module_at(p, generation, addr);
 			e->key = key;
 			cache->used++;
@@ -343,16 +430,8 @@ static int symbolize_stack(size_t *depth_out, pg_frame_id *stack, pg_frame_id ro
 				e->skip = 1;
 				continue;
 			}
-			if (cache->nids + nf > cache->capids) {
-				size_t ncap = cache->capids ? cache->capids * 2 : 1024;
-				pg_frame_id *v;
-				while (ncap < cache->nids + nf)
-					ncap *= 2;
-				if (!(v = realloc(cache->ids, ncap * sizeof *v)))
-					return pg_error_set("out of memory");
-				cache->ids = v;
-				cache->capids = ncap;
-			}
+			if ((err = reserve_ids(cache, nf)) < 0)
+				return err;
 			e->first = (uint32_t)cache->nids;
 			e->count = (uint32_t)nf;
 			for (size_t j = 0; j < nf; j++)
@@ -361,6 +440,11 @@ static int symbolize_stack(size_t *depth_out, pg_frame_id *stack, pg_frame_id ro
 					return err;
 			if ((err = note_full_name(r, sym, m, addr, is_ret, frames[0])) < 0)
 				return err;
+			if (pg_pyname_is_call_machinery(frames[0]))
+				e->kind = FRAME_MACHINERY;
+			else if (!resolved && (strstr(frames[0], "[python") == frames[0] ||
+					       strstr(frames[0], "[libpython") == frames[0]))
+				e->kind = FRAME_INTERP_UNRESOLVED;
 		}
 		if (k == 0 && e->tracker)
 			*leaf_in_tracker = 1;
@@ -370,10 +454,13 @@ static int symbolize_stack(size_t *depth_out, pg_frame_id *stack, pg_frame_id ro
 		uint32_t take = e->count;
 		if (depth + take + k > STACK_MAX - 1)
 			take = depth + 1 + k < STACK_MAX ? 1 : 0;
-		for (uint32_t j = 0; j < take; j++)
+		any_py |= e->kind == FRAME_PYTHON;
+		for (uint32_t j = 0; j < take; j++) {
+			kinds[depth] = e->kind;
 			stack[depth++] = cache->ids[e->first + j];
+		}
 	}
-	*depth_out = depth;
+	*depth_out = any_py ? drop_machinery(stack, kinds, depth) : depth;
 	return 0;
 }
 
@@ -551,6 +638,31 @@ static int cmp_timeline(const void *a, const void *b)
 	return x->t_ns < y->t_ns ? -1 : x->t_ns > y->t_ns;
 }
 
+/* What the first process image with a Python runtime said about its frames
+ * (a shell or launcher before it has none); an image whose frames are on
+ * wins over one whose are off. */
+static int note_python(struct pg_run_result *r, const struct pg_proc *p)
+{
+	if (!p->has_pyinfo || p->pyinfo.status == PG_PY_NONE)
+		return 0;
+	if (r->py_status == PG_PY_ON || (r->py_status == PG_PY_OFF && p->pyinfo.status != PG_PY_ON))
+		return 0;
+	r->py_status = (int)p->pyinfo.status;
+	memcpy(r->py_version, p->pyinfo.version, sizeof r->py_version);
+	r->py_version[sizeof r->py_version - 1] = '\0';
+	free(r->py_reason);
+	r->py_reason = NULL;
+	if (p->pyinfo.status != PG_PY_ON && !(r->py_reason = strdup(p->py_reason)))
+		return pg_error_set("out of memory");
+	r->py_walks = p->pyinfo.walks;
+	r->py_frames = p->pyinfo.frames;
+	r->py_faults = p->pyinfo.faults;
+	r->py_invalid = p->pyinfo.invalid;
+	r->py_mismatched = p->pyinfo.mismatched;
+	r->py_mem_hooked = (int)p->pyinfo.mem_hooked;
+	return 0;
+}
+
 /* Reads, symbolizes and merges every record file of raw_dir into r. */
 static int read_records(struct pg_run_result *r, const struct pg_run_request *req, const char *raw_dir)
 {
@@ -563,6 +675,7 @@ static int read_records(struct pg_run_result *r, const struct pg_run_request *re
 
 	if ((err = list_records(&files, &nfiles, raw_dir)) < 0)
 		goto done;
+	r->py_cwd = req->cwd ? realpath(req->cwd, NULL) : getcwd(NULL, 0);
 	procs = calloc(nfiles ? nfiles : 1, sizeof *procs);
 	r->roots = calloc(nfiles ? nfiles : 1, sizeof *r->roots);
 	r->procs = calloc(nfiles ? nfiles : 1, sizeof *r->procs);
@@ -602,6 +715,11 @@ static int read_records(struct pg_run_result *r, const struct pg_run_request *re
 	for (size_t i = 0; i < nprocs; i++)
 		if (procs[i].start_ns < t0)
 			t0 = procs[i].start_ns;
+	for (size_t i = 0; i < nprocs; i++) {
+		struct pg_proc *p = &procs[i];
+		if ((err = note_python(r, p)) < 0)
+			goto done;
+	}
 	for (size_t i = 0; i < nprocs; i++) {
 		struct pg_proc *p = &procs[i];
 		struct pg_run_process *rp = &r->procs[r->nprocs];
@@ -802,6 +920,8 @@ int pg_run_profile(struct pg_run_result *out, const struct pg_run_request *req)
 		goto done;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (out->py_reason)
+		fprintf(stderr, "profgate: %s\n", out->py_reason);
 	out->postprocess_seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	err = 0;
 done:
@@ -872,6 +992,8 @@ void pg_run_result_release(struct pg_run_result *r)
 		free(r->full_names[i]);
 	free(r->full_names);
 	pg_profile_free(r->full_keys);
+	free(r->py_cwd);
+	free(r->py_reason);
 	memset(r, 0, sizeof *r);
 }
 
@@ -886,10 +1008,11 @@ const char *pg_run_source_name(int source)
 	}
 }
 
-static int is_root(const pg_frame_id *roots, size_t n, pg_frame_id id)
+/* Whether name is one of the roots (program names) of r's CPU profile. */
+static int is_root_name(const struct pg_run_result *r, const char *name)
 {
-	for (size_t i = 0; i < n; i++)
-		if (roots[i] == id)
+	for (size_t i = 0; i < r->nroots; i++)
+		if (!strcmp(pg_profile_frame_name(r->cpu, r->roots[i]), name))
 			return 1;
 	return 0;
 }
@@ -1058,6 +1181,7 @@ done:
 static int write_profile_json(const struct pg_run_result *r, const struct pg_run_request *req, const char *path)
 {
 	struct pg_hot_function *hot = NULL;
+	struct pg_profile *fview = NULL;  /* by function: what the hot list names */
 	struct pg_json_hot *jhot = NULL;
 	struct pg_json_process *jprocs = NULL;
 	struct pg_json_thread *jthreads = NULL;
@@ -1065,7 +1189,8 @@ static int write_profile_json(const struct pg_run_result *r, const struct pg_run
 	size_t nhot = 0, njhot = 0, nsites = 0;
 	int err;
 
-	if ((err = pg_profile_hot_functions(&hot, &nhot, r->cpu)) < 0)
+	if ((err = pg_pyname_function_view(&fview, r->cpu)) < 0 ||
+	    (err = pg_profile_hot_functions(&hot, &nhot, fview)) < 0)
 		goto done;
 	jhot = calloc(nhot ? nhot : 1, sizeof *jhot);
 	jprocs = calloc(r->nprocs ? r->nprocs : 1, sizeof *jprocs);
@@ -1074,11 +1199,11 @@ static int write_profile_json(const struct pg_run_result *r, const struct pg_run
 		err = pg_error_set("out of memory");
 		goto done;
 	}
-	uint64_t total = pg_profile_total(r->cpu);
+	uint64_t total = pg_profile_total(fview);
 	for (size_t i = 0; i < nhot && njhot < 50 && total > 0; i++) {
-		if (is_root(r->roots, r->nroots, hot[i].frame))
+		if (is_root_name(r, pg_profile_frame_name(fview, hot[i].frame)))
 			continue;
-		jhot[njhot].name = pg_profile_frame_name(r->cpu, hot[i].frame);
+		jhot[njhot].name = pg_profile_frame_name(fview, hot[i].frame);
 		jhot[njhot].full_name = pg_run_full_name(r, jhot[njhot].name);
 		jhot[njhot].self = (double)hot[i].self / (double)total;
 		jhot[njhot].total = (double)hot[i].total / (double)total;
@@ -1119,9 +1244,14 @@ static int write_profile_json(const struct pg_run_result *r, const struct pg_run
 		.run_note = r->run_note, .tracker_samples = r->tracker_samples,
 		.profgate_version = PG_VERSION, .postprocess_seconds = r->postprocess_seconds,
 		.lost_profiles = (const char *const *)r->lost_profiles, .nlost_profiles = r->nlost_profiles,
+		.py_status = r->py_status, .py_version = r->py_version, .py_reason = r->py_reason,
+		.py_walks = r->py_walks, .py_frames = r->py_frames, .py_faults = r->py_faults,
+		.py_invalid = r->py_invalid, .py_mismatched = r->py_mismatched,
+		.py_mem_hooked = r->py_mem_hooked,
 	};
 	err = pg_profile_json_write(&sum, path);
 done:
+	pg_profile_free(fview);
 	free(hot);
 	free(jhot);
 	free(jprocs);

@@ -111,6 +111,13 @@ struct pg_run_result {
 	struct pg_profile *full_keys;
 	char **full_names;
 	size_t nfull;
+	/* Python (the first process image that has a Python runtime) */
+	char *py_cwd;               /* where Python file names are shown relative to */
+	int py_status;              /* enum pg_py_status */
+	char py_version[16];
+	char *py_reason;            /* why Python frames are off; NULL when on */
+	uint64_t py_walks, py_frames, py_faults, py_invalid, py_mismatched;
+	int py_mem_hooked;
 };
 
 /* Functions that only pass an allocation on (operator new, strdup, the

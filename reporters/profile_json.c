@@ -137,6 +137,19 @@ int pg_profile_json_write(const struct pg_run_summary *s, const char *path)
 	cJSON *lost = cJSON_AddArrayToObject(root, "lost_profiles");
 	for (size_t i = 0; lost && i < s->nlost_profiles; i++)
 		cJSON_AddItemToArray(lost, cJSON_CreateString(s->lost_profiles[i]));
+	if (s->py_status) {
+		cJSON *py = cJSON_AddObjectToObject(root, "python");
+		cJSON_AddStringToObject(py, "version", s->py_version ? s->py_version : "");
+		cJSON_AddBoolToObject(py, "frames", s->py_status == 1);
+		if (s->py_reason)
+			cJSON_AddStringToObject(py, "reason", s->py_reason);
+		cJSON_AddNumberToObject(py, "stacks_walked", (double)s->py_walks);
+		cJSON_AddNumberToObject(py, "python_frames", (double)s->py_frames);
+		cJSON_AddNumberToObject(py, "walks_faulted", (double)s->py_faults);
+		cJSON_AddNumberToObject(py, "walks_invalid", (double)s->py_invalid);
+		cJSON_AddNumberToObject(py, "runs_mismatched", (double)s->py_mismatched);
+		cJSON_AddBoolToObject(py, "object_allocators_tracked", s->py_mem_hooked);
+	}
 
 	text = cJSON_Print(root);
 	if (!text) {

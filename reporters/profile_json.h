@@ -72,6 +72,12 @@ struct pg_run_summary {
 	size_t nlost_profiles;
 	const char *run_note;         /* how CPU and memory were measured (one run or two); NULL: not said */
 	uint64_t tracker_samples;     /* CPU samples whose leaf is in profgate's collector (the tracker, its unwinder) */
+	/* Python: written when the command ran a Python runtime (py_status != 0) */
+	int py_status;                /* enum pg_py_status: 1 frames read, 2 off */
+	const char *py_version;
+	const char *py_reason;        /* why off; NULL when on */
+	uint64_t py_walks, py_frames, py_faults, py_invalid, py_mismatched;
+	int py_mem_hooked;
 };
 
 /* Writes the summary to path atomically. */

@@ -97,11 +97,29 @@
   }
 
   // Frames that the "hide runtime frames" toggle removes: the dynamic
-  // loader, libc's start-up and thread start, and profgate itself.
+  // loader, libc's start-up and thread start, profgate itself, and the
+  // Python interpreter's own frames (its start-up, evaluator and call
+  // machinery, and its unnamed frames; common/pynames.c has the same list).
   const RUNTIME_EXACT = new Set(['_start', '__libc_start_main', '__libc_start_call_main', '__clone3',
-    'clone', 'clone3', '__clone', 'start_thread']);
+    'clone', 'clone3', '__clone', 'start_thread',
+    '_PyEval_EvalFrameDefault', '_PyEval_EvalFrame', '_PyEval_Vector', '_PyFunction_Vectorcall',
+    '_PyObject_MakeTpCall', '_PyObject_VectorcallTstate', 'PyObject_Vectorcall',
+    'PyObject_VectorcallMethod', 'PyObject_VectorcallDict', '_PyObject_VectorcallDictTstate',
+    '_PyObject_FastCallDictTstate', '_PyObject_Call', 'PyObject_Call', '_PyObject_Call_Prepend',
+    'PyObject_CallOneArg', 'PyObject_CallNoArgs', '_PyObject_CallNoArgs', 'PyObject_CallObject',
+    'PyObject_CallFunctionObjArgs', 'PyObject_CallMethodObjArgs', '_PyObject_CallMethod',
+    'PyObject_CallMethod', 'object_vacall', 'cfunction_call', 'PyVectorcall_Call',
+    '_PyVectorcall_Call', 'type_call', 'do_call_core', 'call_function', 'vectorcall_method',
+    'vectorcall_unbound', 'gen_send_ex', 'gen_send_ex2', 'gen_iternext', 'PyIter_Next',
+    '_PyEval_EvalCode', 'method_vectorcall', 'PyEval_EvalCode', 'PyEval_EvalCodeEx', 'run_mod',
+    'run_eval_code_obj']);
+  const RUNTIME_PREFIXES = ['_dl_', 'Py_', '_Py_', 'pymain_', '_PyRun_', 'PyRun_', '[python', '[libpython',
+    'method_vectorcall_', 'cfunction_vectorcall_', 'slot_tp_', 'wrapper_call', 'wrapperdescr_call',
+    'builtin_call'];
   function isRuntimeFrame(name) {
-    return RUNTIME_EXACT.has(name) || name.startsWith('_dl_') || name.indexOf('profgate') >= 0;
+    if (RUNTIME_EXACT.has(name) || name.indexOf('profgate') >= 0) return true;
+    for (const p of RUNTIME_PREFIXES) if (name.startsWith(p)) return true;
+    return false;
   }
 
   const MERGED_NAME = -2;   // name of a remainder node (report_html.c)

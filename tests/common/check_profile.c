@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "profile.h"
+#include "pynames.h"
 
 static struct pg_profile *prof;
 
@@ -321,6 +322,16 @@ static const struct pg_hot_function *find_hot(const struct pg_hot_function *hot,
 	return NULL;
 }
 
+static const struct pg_hot_function *find_hot_in(const struct pg_profile *p, const struct pg_hot_function *hot,
+						 size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(pg_profile_frame_name(p, hot[i].frame), name) == 0)
+			return &hot[i];
+	}
+	return NULL;
+}
+
 START_TEST(hot_functions__counts_recursion_once_per_stack)
 {
 	struct pg_hot_function *hot = NULL;
@@ -411,6 +422,54 @@ static TCase *tcase(const char *name)
 	return tc;
 }
 
+START_TEST(frame_function_len__drops_a_python_line_only)
+{
+	int py;
+	const char *a = "main (ex.py:12)";
+	ck_assert_uint_eq(pg_frame_function_len(a, &py), strlen("main (ex.py"));
+	ck_assert_int_eq(py, 1);
+	ck_assert_uint_eq(pg_frame_function_len("dumps (json/__init__.py:231)", &py),
+			  strlen("dumps (json/__init__.py"));
+	ck_assert_uint_eq(pg_frame_function_len("f (<frozen importlib._bootstrap>:1)", &py),
+			  strlen("f (<frozen importlib._bootstrap>"));
+	ck_assert_int_eq(py, 1);
+	/* A C++ signature or a name with a number in parentheses stays whole. */
+	const char *cpp = "ns::f(int)", *odd = "operator() (x:12)", *nol = "g (ex.py)";
+	ck_assert_uint_eq(pg_frame_function_len(cpp, &py), strlen(cpp));
+	ck_assert_int_eq(py, 0);
+	ck_assert_uint_eq(pg_frame_function_len(odd, &py), strlen(odd));
+	ck_assert_int_eq(py, 0);
+	ck_assert_uint_eq(pg_frame_function_len(nol, &py), strlen(nol));
+	ck_assert_int_eq(py, 1);
+}
+END_TEST
+
+START_TEST(function_view__merges_lines_and_drops_interpreter_frames)
+{
+	struct pg_profile *v = NULL;
+	struct pg_hot_function *hot = NULL;
+	size_t n = 0;
+
+	add("python3;_start;Py_RunMain;main (ex.py:3);f (ex.py:10)", 0, 3);
+	add("python3;_start;Py_RunMain;main (ex.py:4);f (ex.py:11);_PyObject_MakeTpCall;encoder_call", 0, 2);
+	add("native;_start;main;work", 0, 5);
+	ck_assert_int_eq(pg_pyname_function_view(&v, prof), 0);
+	ck_assert_uint_eq(pg_profile_total(v), 10);
+	ck_assert_int_eq(pg_profile_hot_functions(&hot, &n, v), 0);
+	ck_assert_uint_eq(find_hot_in(v, hot, n, "main (ex.py")->total, 5);
+	ck_assert_uint_eq(find_hot_in(v, hot, n, "f (ex.py")->total, 5);
+	ck_assert_uint_eq(find_hot_in(v, hot, n, "f (ex.py")->self, 3);
+	ck_assert_uint_eq(find_hot_in(v, hot, n, "encoder_call")->self, 2);
+	ck_assert_ptr_null(find_hot_in(v, hot, n, "_PyObject_MakeTpCall"));
+	ck_assert_ptr_null(find_hot_in(v, hot, n, "Py_RunMain"));
+	ck_assert_ptr_null(find_hot_in(v, hot, n, "_start"));
+	ck_assert_ptr_nonnull(find_hot_in(v, hot, n, "python3"));  /* roots stay */
+	ck_assert_ptr_nonnull(find_hot_in(v, hot, n, "work"));
+	free(hot);
+	pg_profile_free(v);
+}
+END_TEST
+
 static Suite *profile_suite(void)
 {
 	Suite *s = suite_create("profile");
@@ -446,6 +505,11 @@ static Suite *profile_suite(void)
 	tcase_add_test(tc, hot_functions__self_is_the_leaf_weight_across_threads);
 	tcase_add_test(tc, hot_functions__sorts_by_total_then_self_then_name);
 	tcase_add_test(tc, hot_functions__leaves_out_names_in_no_stack);
+	suite_add_tcase(s, tc);
+
+	tc = tcase("python");
+	tcase_add_test(tc, frame_function_len__drops_a_python_line_only);
+	tcase_add_test(tc, function_view__merges_lines_and_drops_interpreter_frames);
 	suite_add_tcase(s, tc);
 	return s;
 }
