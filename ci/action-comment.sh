@@ -13,6 +13,10 @@
 # request from a fork is read-only: the comment is then left out with a
 # warning, and the verdict step still decides the job. GitHub limits a
 # comment to 65,536 characters; summary.md is written to stay under it.
+#
+# When the report is not published (no PG_REPORT_URL), the comment ends with
+# a link to the report's artifact, PG_ARTIFACT_URL (upload-artifact's
+# artifact-url): a zip to download and open, not a page.
 set -uo pipefail
 : "${PG_REPO:?set PG_REPO to owner/name}" "${PG_PR:?set PG_PR to the pull request number}"
 out="${PG_OUT:-profgate-report}"
@@ -24,6 +28,12 @@ body="$(mktemp)"
 trap 'rm -f "$body"' EXIT
 if [ -f "$summary" ]; then
   { echo "$marker"; cat "$summary"; } > "$body"
+  if [ -z "${PG_REPORT_URL:-}" ] && [ -n "${PG_ARTIFACT_URL:-}" ]; then
+    {
+      echo
+      echo "The full report (flame graphs, HTML): [the artifact of this run]($PG_ARTIFACT_URL), a zip; open"' `index.html` in it.'
+    } >> "$body"
+  fi
 else
   run_url=""
   if [ -n "${GITHUB_RUN_ID:-}" ]; then

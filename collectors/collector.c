@@ -86,16 +86,18 @@ void pg_write_lock(void)
 {
 	int old;
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	pg_holds_write_lock = 1;  /* set over the whole of lock and unlock (see lock_T) */
+	atomic_signal_fence(memory_order_seq_cst);
 	pthread_mutex_lock(&pg.write_lock);
-	pg_holds_write_lock = 1;
 	t_write_cancel = old;
 }
 
 void pg_write_unlock(void)
 {
 	int old = t_write_cancel;
-	pg_holds_write_lock = 0;
 	pthread_mutex_unlock(&pg.write_lock);
+	atomic_signal_fence(memory_order_seq_cst);
+	pg_holds_write_lock = 0;
 	pthread_setcancelstate(old, NULL);
 }
 
@@ -235,7 +237,9 @@ struct pg_slot *pg_slot_claim(pid_t tid)
 		s->last_visit_ns = pg_now_ns();  /* wall mode counts its waits from here */
 		s->wait_carry_ns = 0;
 		atomic_store(&s->stop_ns, 0);
+		atomic_store(&s->stop_cpu_ns, 0);
 		atomic_store(&s->wall_done, 0);
+		atomic_store(&s->wait_reset, 0);
 		atomic_store(&s->last_seq, 0);
 		atomic_store(&s->state, SLOT_ACTIVE);
 		int n = atomic_load(&pg.nslots);
@@ -404,6 +408,8 @@ static int open_task_dir(void)
 
 static void rescan_threads(void)
 {
+	static uint32_t rescan_round;
+	rescan_round++;
 	int fd = open_task_dir();
 	if (fd < 0)
 		return;
@@ -426,6 +432,12 @@ static void rescan_threads(void)
 			int armed = 0;
 			if (s) {
 				s->rescanned = 1;
+				/* Most threads found here are ours on their way to their
+				 * start routine (which adopts the slot): their time in
+				 * our set-up is not the program's waiting. A thread that
+				 * nobody adopts counts its waits from the next rescan. */
+				atomic_store(&s->last_visit_ns, 0);
+				s->rescan_round = rescan_round;
 				armed = pg_sampler_arm(s, tid) == 0;
 				if (!armed)
 					atomic_store(&s->state, SLOT_EXITED);
@@ -441,6 +453,12 @@ static void rescan_threads(void)
 		struct pg_slot *s = &pg.slots[i];
 		if (atomic_load(&s->state) != SLOT_ACTIVE || !s->rescanned)
 			continue;
+		/* Not adopted by the next rescan, and no thread of ours on its
+		 * way to its start routine: a thread of the program's own
+		 * making, whose waits count from now. */
+		uint64_t zero = 0;
+		if (s->rescan_round != rescan_round && atomic_load(&pg.starting) == 0)
+			atomic_compare_exchange_strong(&s->last_visit_ns, &zero, pg_now_ns());
 		char path[64];
 		snprintf(path, sizeof path, "/proc/self/task/%d", atomic_load(&s->tid));
 		struct stat st;
@@ -633,8 +651,10 @@ static struct pg_slot *arm_current_thread(int *already)
 	pthread_mutex_lock(&claim_lock);
 	struct pg_slot *s = pg_slot_find(tid);
 	if (s) {
-		/* The rescan got here first and armed it: adopt that slot. */
+		/* The rescan got here first and armed it: adopt that slot, and
+		 * drop the waits counted meanwhile (our set-up). */
 		s->rescanned = 0;
+		atomic_store(&s->wait_reset, 1);
 		pg_self = s;
 		*already = 1;
 		pthread_mutex_unlock(&claim_lock);
@@ -868,6 +888,7 @@ void pg_after_fork_child(void)
 	pg_self = NULL;
 	pg.has_sampler = 0;
 	atomic_store(&pg.main_exited, 0);
+	atomic_store(&pg.starting, 0);  /* the parent's threads on their way are not here */
 	pg.threads_seen = 0;
 	/* The eventfd is shared with the parent's collector thread, and
 	 * /proc/self/task was the parent's. */
@@ -888,6 +909,9 @@ void pg_thread_stop(void)
 	struct pg_slot *s = pg_self;
 	if (!s)
 		return;
+	struct timespec cpu;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+	atomic_store(&s->stop_cpu_ns, (uint64_t)cpu.tv_sec * 1000000000ull + (uint64_t)cpu.tv_nsec);
 	atomic_store(&s->stop_ns, pg_now_ns());
 	atomic_store(&recent_exits[atomic_fetch_add(&recent_next, 1) % RECENT_EXITS], atomic_load(&s->tid));
 	sigset_t set;

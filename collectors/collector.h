@@ -47,6 +47,7 @@ struct pg_slot {
 	timer_t timer;
 	int source;                 /* enum pg_source */
 	int rescanned;
+	uint32_t rescan_round;      /* the rescan that claimed it */
 	int signo;                  /* the signal its source sends, 0 if unarmed */
 	char name[16];              /* as last recorded */
 	_Atomic uint64_t samples, lost, overruns;
@@ -59,7 +60,9 @@ struct pg_slot {
 	_Atomic uint64_t last_visit_ns; /* 0 while the thread runs our set-up */
 	uint64_t wait_carry_ns;
 	_Atomic uint64_t stop_ns;   /* when the thread left */
+	_Atomic uint64_t stop_cpu_ns; /* its CPU time then */
 	_Atomic int wall_done;      /* its last wait is written: the slot may be freed */
+	_Atomic int wait_reset;     /* adopted from the rescan: drop the waits gathered so far */
 	uint32_t wait_run, wait_seq, wait_n;
 	int32_t wait_tid;
 	uint64_t wait_since;
@@ -94,6 +97,7 @@ struct pg_state {
 	char **argv;
 	_Atomic int exit_code;
 	_Atomic int main_exited;    /* the main thread called pthread_exit */
+	_Atomic int starting;       /* threads created through our wrapper, not yet in their routine */
 	int force_timer;            /* PROFGATE_SOURCE=timer: the fallback, for tests and benchmarks */
 	int force_sigio;            /* PROFGATE_SOURCE=perf-sigio */
 	_Atomic uint64_t raw_clone_ticks; /* samples dropped in threads sharing another's TLS */

@@ -260,6 +260,7 @@ struct start_arg {
 	void *(*fn)(void *);
 	void *arg;
 	int parent_sig, parent_blocked;  /* the creator's view of its mask (sigprocmask below) */
+	int counted;                     /* in pg.starting */
 };
 
 static void thread_cleanup(void *unused)
@@ -291,6 +292,8 @@ static void *start_thread(void *p)
 			pg_sampler_seed_stack(pg_self, (void *)sa.fn);
 		pg_thread_started();
 	}
+	if (sa.counted)
+		atomic_fetch_sub(&pg.starting, 1);
 	pthread_setcancelstate(cancel, NULL);
 	ret = sa.fn(sa.arg);
 	pthread_cleanup_pop(1);
@@ -314,8 +317,11 @@ PG_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*f
 	sa->arg = arg;
 	sa->parent_sig = pg_sampler_thread_signal();
 	sa->parent_blocked = pg_user_blocked;
+	sa->counted = 1;
+	atomic_fetch_add(&pg.starting, 1);
 	int rc = pg_real_pthread_create(t, attr, start_thread, sa);
 	if (rc != 0) {
+		atomic_fetch_sub(&pg.starting, 1);
 		pg_tracker_pause();
 		free(sa);
 		pg_tracker_resume();

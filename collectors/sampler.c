@@ -620,10 +620,13 @@ void pg_sampler_wall_tick(unsigned char *buf, size_t *len, size_t cap)
 		int st = atomic_load(&s->state);
 		if (st != SLOT_ACTIVE) {
 			if (st == SLOT_EXITED && !atomic_load(&s->wall_done)) {
-				/* Its last wait, up to the moment it left. */
+				/* Its last wait, up to the moment it left: also its
+				 * whole life when this thread never got to it (a
+				 * rescan that armed hundreds of new threads). */
 				uint64_t stop = atomic_load(&s->stop_ns);
 				uint64_t last = atomic_load(&s->last_visit_ns);
-				if (s->wait_run && last && stop > last) {
+				uint64_t used = atomic_load(&s->stop_cpu_ns) - s->last_cpu_ns;
+				if (last && stop > last && used < (stop - last) / 2) {
 					uint64_t t = stop - last + s->wait_carry_ns;
 					if (t >= interval)
 						add_waiting(s, (uint32_t)(t / interval), buf, len, cap);
@@ -632,6 +635,10 @@ void pg_sampler_wall_tick(unsigned char *buf, size_t *len, size_t cap)
 				atomic_store(&s->wall_done, 1);  /* pg_drain_all may free it now */
 			}
 			continue;
+		}
+		if (atomic_exchange(&s->wait_reset, 0)) {
+			s->wait_run = 0;
+			s->wait_carry_ns = 0;
 		}
 		pid_t tid = atomic_load(&s->tid);
 		uint64_t cpu = thread_cpu_ns(tid);

@@ -199,16 +199,20 @@ static struct {
  * and calls _exit() must not wait for it (collector.c's pg_finish). */
 static __thread int t_locked __attribute__((tls_model("initial-exec")));
 
+/* The flag covers the whole of lock and unlock: a signal that lands inside
+ * pthread_mutex_unlock still finds it set. */
 static void lock_T(void)
 {
-	pthread_mutex_lock(&T.lock);
 	t_locked = 1;
+	atomic_signal_fence(memory_order_seq_cst);
+	pthread_mutex_lock(&T.lock);
 }
 
 static void unlock_T(void)
 {
-	t_locked = 0;
 	pthread_mutex_unlock(&T.lock);
+	atomic_signal_fence(memory_order_seq_cst);
+	t_locked = 0;
 }
 
 int pg_tracker_lock_held(void)

@@ -2,7 +2,8 @@
  * Building the merged tree of a differential flame graph (see difftree.h).
  *
  * The two profiles' frame ids are unrelated, so names are matched first:
- * each distinct name is interned once into the merged profile, which gives
+ * each distinct function (by its identity, frame_name.h: f.part.0 and
+ * "f [inlined]" are f) is interned once into the merged profile, which gives
  * a map per side from its ids to merged ids. The stacks are then copied in
  * with importance weights (each side scaled to 2^40, so that both shapes
  * count alike when narrow nodes are folded), and pg_flametree_build() does
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "frame_name.h"
 
 /* Each side's importance weights add up to this. */
 #define SIDE_SCALE 1099511627776.0  /* 2^40 */
@@ -32,7 +34,8 @@ static int intern_side(struct pg_profile *names, uint32_t **map, const struct pg
 		pg_frame_id m;
 		int rc;
 
-		if ((rc = pg_profile_intern(&m, names, s, strlen(s))) < 0)
+		/* One function whatever its clone suffix or inlining. */
+		if ((rc = pg_profile_intern(&m, names, s, pg_frame_identity_len(s, strlen(s)))) < 0)
 			return rc;
 		(*map)[id] = m;
 	}
@@ -180,4 +183,56 @@ const char *pg_difftree_name(const struct pg_difftree *t, size_t i)
 	if (f == PG_FLAMETREE_REST)
 		return NULL;
 	return pg_profile_frame_name(t->merged, (pg_frame_id)f);
+}
+
+double pg_difftree_path_churn(const struct pg_difftree *t)
+{
+	double churn = 0;
+
+	for (int k = 0; k < 2; k++) {
+		uint64_t alone = 0;
+
+		if (t->sum[k] == 0)
+			continue;
+		for (size_t i = 1; i < t->tree->count; i++)
+			if (t->total[!k][i] == 0)
+				alone += t->self[k][i];
+		churn = fmax(churn, (double)alone / (double)t->sum[k]);
+	}
+	return churn;
+}
+
+int pg_difftree_function_totals(uint64_t *out[2], const struct pg_difftree *t)
+{
+	size_t n = t->tree->count, nf = pg_profile_frame_count(t->merged);
+	uint64_t *fn[2] = { calloc(nf ? nf : 1, sizeof(uint64_t)), calloc(nf ? nf : 1, sizeof(uint64_t)) };
+	int rc = 0;
+
+	if (!fn[0] || !fn[1]) {
+		rc = pg_error_set("out of memory");
+		goto done;
+	}
+	for (size_t i = 1; i < n; i++) {
+		int64_t f = t->tree->nodes[i].frame;
+		int nested = 0;
+
+		if (f < 0)
+			continue;
+		for (uint32_t p = t->tree->nodes[i].parent; p > 0 && !nested; p = t->tree->nodes[p].parent)
+			nested = t->tree->nodes[p].frame == f;
+		if (nested)
+			continue;
+		for (int k = 0; k < 2; k++)
+			fn[k][f] += t->total[k][i];
+	}
+	for (size_t i = 0; i < n; i++) {
+		int64_t f = t->tree->nodes[i].frame;
+
+		for (int k = 0; k < 2; k++)
+			out[k][i] = f >= 0 ? fn[k][f] : 0;
+	}
+done:
+	free(fn[0]);
+	free(fn[1]);
+	return rc;
 }

@@ -49,6 +49,21 @@ int pg_difftree_build(struct pg_difftree **out, const struct pg_profile *before,
 		      const struct pg_profile *after, size_t max_nodes, double min_share);
 void pg_difftree_free(struct pg_difftree *t);  /* NULL is a no-op */
 
+/* How much the call paths changed: for each side, the share of its weight
+ * in stacks that end in a node the other side never reaches (total 0
+ * there); the larger of the two. 0: the same paths, 1: none in common. */
+double pg_difftree_path_churn(const struct pg_difftree *t);
+
+/* Above this churn, differential graphs colour by function (each frame by
+ * its function's total change across all paths) by default: when work
+ * moved to other paths, colouring by path draws it as new and gone. */
+#define PG_DIFF_FUNCTION_MODE_CHURN 0.25
+
+/* Each node's function's total weight per side across all its paths (a
+ * frame counts unless one of the same name is above it), in out[side][node]
+ * (count nodes each, the caller's arrays); 0 for the root and remainders. */
+int pg_difftree_function_totals(uint64_t *out[2], const struct pg_difftree *t);
+
 /* The name of node i: "all" for the root, NULL for a remainder. Borrowed. */
 const char *pg_difftree_name(const struct pg_difftree *t, size_t i);
 

@@ -19,6 +19,7 @@
 
 #include "error.h"
 #include "hashmap.h"
+#include "frame_name.h"
 
 /* Ordinary chunks; a larger request gets a chunk of its own. */
 #define NAME_CHUNK (64u * 1024)
@@ -394,6 +395,7 @@ int pg_profile_hot_functions(struct pg_hot_function **out, size_t *count, const 
 {
 	struct pg_hot_function *hot = NULL;
 	uint32_t *seen_in = NULL;  /* per frame: index + 1 of the last stack that counted it */
+	unsigned char *inlined = NULL;  /* per frame: marked "NAME [inlined]" */
 	size_t n = p->name_count;
 	size_t kept = 0;
 	int rc = 0;
@@ -408,12 +410,18 @@ int pg_profile_hot_functions(struct pg_hot_function **out, size_t *count, const 
 	}
 	hot = malloc(n * sizeof(*hot));
 	seen_in = calloc(n, sizeof(*seen_in));
-	if (!hot || !seen_in) {
+	inlined = calloc(n, 1);
+	if (!hot || !seen_in || !inlined) {
 		rc = pg_error_set("out of memory");
 		goto done;
 	}
-	for (size_t f = 0; f < n; f++)
+	for (size_t f = 0; f < n; f++) {
+		const struct name *nm = &p->names[f];
+		size_t mark = sizeof PG_FRAME_INLINED_MARK - 1;
+
 		hot[f] = (struct pg_hot_function){(pg_frame_id)f, 0, 0};
+		inlined[f] = nm->len > mark && !memcmp(nm->s + nm->len - mark, PG_FRAME_INLINED_MARK, mark);
+	}
 
 	for (size_t s = 0; s < p->stack_count; s++) {
 		const struct pg_stack *st = &p->stacks[s];
@@ -430,6 +438,17 @@ int pg_profile_hot_functions(struct pg_hot_function **out, size_t *count, const 
 			}
 		}
 		hot[st->frames[st->depth - 1]].self += st->weight;
+		/* Code inlined into a function is the function's own: a leaf
+		 * inlined frame's samples are also the self of the function it
+		 * was inlined into (perf's self of a symbol). */
+		if (inlined[st->frames[st->depth - 1]]) {
+			uint32_t d = st->depth - 1;
+
+			while (d > 0 && inlined[st->frames[d]])
+				d--;
+			if (!inlined[st->frames[d]])
+				hot[st->frames[d]].self += st->weight;
+		}
 	}
 
 	/* Names interned but in no stack are not functions of the profile. */
@@ -444,5 +463,6 @@ int pg_profile_hot_functions(struct pg_hot_function **out, size_t *count, const 
 done:
 	free(hot);
 	free(seen_in);
+	free(inlined);
 	return rc;
 }

@@ -47,8 +47,10 @@ const struct pg_stack *pg_profile_stack(const struct pg_profile *p, size_t i);
 /* Sum of all weights. */
 uint64_t pg_profile_total(const struct pg_profile *p);
 
-/* One function's share: self = weight of stacks where it is the leaf,
- * total = weight of stacks where it appears anywhere (counted once per stack). */
+/* One function's share: self = weight of stacks where it is the leaf, or
+ * where only frames inlined into it ("NAME [inlined]") are below it (so an
+ * inlined leaf's weight counts for both); total = weight of stacks where it
+ * appears anywhere (counted once per stack). */
 struct pg_hot_function {
 	pg_frame_id frame;
 	uint64_t self;

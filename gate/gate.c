@@ -22,8 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "funcdiff.h"
 #include "error.h"
+#include "frame_name.h"
+#include "funcdiff.h"
 #include "stats.h"
 #include "verdict.h"
 
@@ -89,6 +90,7 @@ static double *alloc_values(const struct pg_baseline_bench *b)
 struct named {
 	const char *name;   /* borrowed from a profile */
 	double value;
+	double self;        /* merged_shares(): the self share, percent */
 };
 
 static int cmp_named(const void *a, const void *b)
@@ -98,7 +100,7 @@ static int cmp_named(const void *a, const void *b)
 
 static const struct named *find_named(const struct named *v, size_t n, const char *name)
 {
-	struct named key = { name, 0 };
+	struct named key = { name, 0, 0 };
 
 	return n ? bsearch(&key, v, n, sizeof *v, cmp_named) : NULL;
 }
@@ -112,9 +114,10 @@ static size_t merge_named(struct named *v, size_t n)
 		return 0;
 	qsort(v, n, sizeof *v, cmp_named);
 	for (size_t i = 1; i < n; i++) {
-		if (!strcmp(v[i].name, v[out].name))
+		if (!strcmp(v[i].name, v[out].name)) {
 			v[out].value += v[i].value;
-		else
+			v[out].self += v[i].self;
+		} else
 			v[++out] = v[i];
 	}
 	return out + 1;
@@ -141,10 +144,18 @@ static int merged_shares(struct named **out, size_t *count, const struct pg_prof
 	}
 	for (size_t i = 0; i < nhot; i++)
 		(*out)[i] = (struct named){ pg_profile_frame_name(p, hot[i].frame),
-					    100.0 * (double)hot[i].total / (double)total };
+					    100.0 * (double)hot[i].total / (double)total,
+					    100.0 * (double)hot[i].self / (double)total };
 	free(hot);
 	*count = merge_named(*out, nhot);
 	return 0;
+}
+
+static int is_inlined(const char *name)
+{
+	size_t len = strlen(name), mark = sizeof PG_FRAME_INLINED_MARK - 1;
+
+	return len > mark && !strcmp(name + len - mark, PG_FRAME_INLINED_MARK);
 }
 
 /* Bytes at the peak by the function that called the allocator. */
@@ -163,7 +174,10 @@ static int heap_sites(struct named **out, size_t *count, const struct pg_profile
 
 		while (is_allocator && d > 1 && is_allocator(pg_profile_frame_name(p, st->frames[d - 1])))
 			d--;
-		(*out)[i] = (struct named){ pg_profile_frame_name(p, st->frames[d - 1]), (double)st->weight };
+		/* then the function that code is in (take() inlined into g: g) */
+		while (d > 1 && is_inlined(pg_profile_frame_name(p, st->frames[d - 1])))
+			d--;
+		(*out)[i] = (struct named){ pg_profile_frame_name(p, st->frames[d - 1]), (double)st->weight, 0 };
 	}
 	*count = merge_named(*out, n);
 	return 0;
@@ -228,6 +242,7 @@ static int whole(struct pg_check_bench *out, size_t *cap, struct pg_baseline_ben
 			.metric = d->name, .unit = d->unit,
 			.before = before, .nbefore = nb, .after = after, .nafter = na, .threshold = t,
 			.exact_single = d->exact && exact_tracker, .alpha = alpha,
+			.min_change = d->min_change, .noisy = d->noisy,
 		};
 
 		if (!(m = add_metric(out, cap))) {
@@ -245,6 +260,104 @@ done:
 
 /* ---- the hot-path gate: inclusive CPU share per function ----------------- */
 
+/* Each function's own share (percent) of p, by identity, for the floor of
+ * the function rows: the stacks it ends, and those where only frames
+ * inlined into it are below it (inlined code is the function's own machine
+ * code: hot_path with burn inlined does the work itself). Names owned. */
+static int own_shares(struct named **out, size_t *count, const struct pg_profile *p)
+{
+	size_t n = p ? pg_profile_stack_count(p) : 0, m = 0;
+	uint64_t total = p ? pg_profile_total(p) : 0;
+	struct named *v = calloc(2 * n + 1, sizeof *v);
+	size_t mark = sizeof PG_FRAME_INLINED_MARK - 1;
+
+	*out = NULL;
+	*count = 0;
+	if (!v)
+		return pg_error_set("out of memory");
+	for (size_t i = 0; i < n && total > 0; i++) {
+		const struct pg_stack *st = pg_profile_stack(p, i);
+		uint32_t d = st->depth;
+		double share = 100.0 * (double)st->weight / (double)total;
+
+		for (int k = 0; k < 2 && d > 0; k++) {
+			const char *name = pg_profile_frame_name(p, st->frames[d - 1]);
+			size_t len = strlen(name);
+
+			if (!(v[m].name = strndup(name, pg_frame_identity_len(name, len)))) {
+				for (size_t j = 0; j < m; j++)
+					free((char *)v[j].name);
+				free(v);
+				return pg_error_set("out of memory");
+			}
+			v[m].self = share;
+			m++;
+			/* then the function the leaf's inlined chain is in */
+			if (!(len > mark && !strcmp(name + len - mark, PG_FRAME_INLINED_MARK)))
+				break;
+			while (d > 1) {
+				const char *up = pg_profile_frame_name(p, st->frames[d - 2]);
+				size_t ul = strlen(up);
+
+				d--;
+				if (!(ul > mark && !strcmp(up + ul - mark, PG_FRAME_INLINED_MARK)))
+					break;
+			}
+		}
+	}
+	if (m > 0) {
+		size_t u = 0;
+
+		qsort(v, m, sizeof *v, cmp_named);
+		for (size_t i = 1; i < m; i++) {
+			if (!strcmp(v[i].name, v[u].name)) {
+				v[u].self += v[i].self;
+				free((char *)v[i].name);
+			} else {
+				v[++u] = v[i];
+			}
+		}
+		m = u + 1;
+	}
+	*out = v;
+	*count = m;
+	return 0;
+}
+
+static void named_free(struct named *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free((char *)v[i].name);
+	free(v);
+}
+
+/* Whether a (any frame name) is the function whose identity is name. */
+static int same_identity(const char *a, const char *name)
+{
+	size_t n = strlen(name);
+
+	return pg_frame_identity_len(a, strlen(a)) == n && !strncmp(a, name, n);
+}
+
+/* Whether the function called name (an identity) gets a row of the
+ * hot-path gate: runtime frames never do, nor frames on (nearly) every
+ * stack of either side, whose inclusive share cannot move; the others when
+ * their self time is at least PG_GATE_FUNCTION_MIN_SELF of either side's. */
+static int worth_a_row(const char *name, const struct named *mb, size_t nmb, const struct named *ma, size_t nma,
+		       const struct named *ob, size_t nob, const struct named *oa, size_t noa)
+{
+	const struct named *b = find_named(mb, nmb, name), *a = find_named(ma, nma, name);
+	const struct named *sb = find_named(ob, nob, name), *sa = find_named(oa, noa, name);
+	double total = fmax(b ? b->value : 0, a ? a->value : 0);
+	double self = fmax(sb ? sb->self : 0, sa ? sa->self : 0);
+
+	if (pg_frame_is_runtime(name))
+		return 0;
+	if (total >= 100.0 * PG_GATE_ANCESTOR_SHARE)
+		return 0;
+	return self >= 100.0 * PG_GATE_FUNCTION_MIN_SELF;
+}
+
 /* The per-run shares (percent) of function name on one side: from the
  * runs when it is one of the side's hot functions, else its merged share
  * in every run. */
@@ -254,7 +367,7 @@ static size_t function_runs(double *out, const struct pg_baseline_bench *b, cons
 	size_t n = 0;
 
 	for (size_t k = 0; k < b->nhot; k++) {
-		if (strcmp(b->hot[k].name, name))
+		if (!same_identity(b->hot[k].name, name))
 			continue;
 		for (size_t i = 0; i < b->nruns; i++)
 			if (b->runs[i].functions)
@@ -272,11 +385,12 @@ static size_t function_runs(double *out, const struct pg_baseline_bench *b, cons
 
 static int functions_gate(struct pg_check_bench *out, size_t *cap, struct pg_baseline_bench *baseline,
 			  struct pg_baseline_bench *current, const struct pg_threshold *th,
-			  const struct pg_profile *pb, const struct pg_profile *pa, double alpha)
+			  const struct pg_profile *pb, const struct pg_profile *pa,
+			  const struct pg_profile *raw_b, const struct pg_profile *raw_a, double alpha)
 {
-	struct named *mb = NULL, *ma = NULL;
-	size_t nmb = 0, nma = 0;
-	const char **names = calloc(baseline->nhot + current->nhot + 1, sizeof *names);
+	struct named *mb = NULL, *ma = NULL, *ob = NULL, *oa = NULL;
+	size_t nmb = 0, nma = 0, nob = 0, noa = 0;
+	char **names = calloc(baseline->nhot + current->nhot + 1, sizeof *names);
 	double *before = malloc((baseline->nruns + 1) * sizeof *before);
 	double *after = malloc((current->nruns + 1) * sizeof *after);
 	size_t nnames = 0;
@@ -286,19 +400,30 @@ static int functions_gate(struct pg_check_bench *out, size_t *cap, struct pg_bas
 		rc = pg_error_set("out of memory");
 		goto done;
 	}
-	if ((rc = merged_shares(&mb, &nmb, pb)) < 0 || (rc = merged_shares(&ma, &nma, pa)) < 0)
+	if ((rc = merged_shares(&mb, &nmb, pb)) < 0 || (rc = merged_shares(&ma, &nma, pa)) < 0 ||
+	    (rc = own_shares(&ob, &nob, raw_b)) < 0 || (rc = own_shares(&oa, &noa, raw_a)) < 0)
 		goto done;
-	/* The current hot functions first: they are what the reader looks at. */
+	/* The current hot functions first: they are what the reader looks at.
+	 * Each by its identity (names[] owns them). */
 	for (size_t side = 0; side < 2; side++) {
 		const struct pg_baseline_bench *b = side == 0 ? current : baseline;
 
 		for (size_t k = 0; k < b->nhot; k++) {
-			size_t j = 0;
+			const char *hn = b->hot[k].name;
+			size_t j = 0, len = pg_frame_identity_len(hn, strlen(hn));
 
-			while (j < nnames && strcmp(names[j], b->hot[k].name))
+			while (j < nnames && !(strlen(names[j]) == len && !strncmp(names[j], hn, len)))
 				j++;
-			if (j == nnames)
-				names[nnames++] = b->hot[k].name;
+			if (j < nnames)
+				continue;
+			if (!(names[nnames] = strndup(hn, len))) {
+				rc = pg_error_set("out of memory");
+				goto done;
+			}
+			if (worth_a_row(names[nnames], mb, nmb, ma, nma, ob, nob, oa, noa))
+				nnames++;
+			else
+				free(names[nnames]);
 		}
 	}
 	for (size_t i = 0; i < nnames; i++) {
@@ -322,6 +447,10 @@ static int functions_gate(struct pg_check_bench *out, size_t *cap, struct pg_bas
 done:
 	free(mb);
 	free(ma);
+	named_free(ob, nob);
+	named_free(oa, noa);
+	for (size_t i = 0; names && i < nnames; i++)
+		free(names[i]);
 	free(names);
 	free(before);
 	free(after);
@@ -373,6 +502,8 @@ static int explain_functions(struct pg_check_bench *out, const struct pg_profile
 	for (size_t i = 0; i < nd; i++) {
 		if (in_names(rb, nrb, d[i].name) || in_names(ra, nra, d[i].name))
 			continue;
+		if (pg_frame_is_runtime(d[i].name))
+			continue;
 		/* Seconds per run: the share of the samples times the median CPU
 		 * time, which holds whatever the rate and the number of runs. */
 		f[nf++] = (struct pg_check_function){
@@ -384,7 +515,9 @@ static int explain_functions(struct pg_check_bench *out, const struct pg_profile
 		};
 	}
 	qsort(f, nf, sizeof *f, cmp_growth);
-	while (nf > 0 && !(f[nf - 1].self_after > f[nf - 1].self_before))
+	/* What grew by less than PG_GATE_EXPLAIN_MIN of the CPU time explains
+	 * nothing: sampling alone moves a function that much. */
+	while (nf > 0 && !(f[nf - 1].self_after - f[nf - 1].self_before >= PG_GATE_EXPLAIN_MIN * cpu_b))
 		nf--;
 	if (nf > max)
 		nf = max;
@@ -670,6 +803,7 @@ int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseli
 {
 	struct pg_gate_opts o = opts ? *opts : (struct pg_gate_opts){ .machine_idle = NAN, .machine_others = NAN };
 	struct pg_profile *cpu_b = NULL, *cpu_a = NULL, *mem_b = NULL, *mem_a = NULL;
+	struct pg_profile *id[4] = { NULL, NULL, NULL, NULL }, *own[2] = { NULL, NULL };
 	size_t cap = 0;
 	int rc;
 
@@ -703,15 +837,34 @@ int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseli
 	    (rc = pg_baseline_bench_profile(&mem_b, baseline, PG_BASELINE_MEM_PEAK)) < 0 ||
 	    (rc = pg_baseline_bench_profile(&mem_a, current, PG_BASELINE_MEM_PEAK)) < 0)
 		return rc;
-	if ((rc = functions_gate(out, &cap, baseline, current, th, cpu_b, cpu_a, o.alpha)) < 0 ||
-	    (rc = heap_gate(out, &cap, baseline, current, th, mem_b, mem_a, &o)) < 0)
-		return rc;
-	if (cpu_b && cpu_a && (rc = explain_functions(out, cpu_b, cpu_a, o.max_functions)) < 0)
-		return rc;
-	if ((rc = explain_stacks(out, mem_b, mem_a, o.max_stacks)) < 0 || (rc = busy_machine_guard(out, &o)) < 0)
-		return rc;
+	/* Functions are compared by identity: f.part.0 and f are one. The
+	 * memory profiles keep their inlined marks: an allocation site is the
+	 * function the inlined code is in. */
+	if ((cpu_b && (rc = pg_profile_by_identity(&id[0], cpu_b, PG_INLINED_MERGE)) < 0) ||
+	    (cpu_a && (rc = pg_profile_by_identity(&id[1], cpu_a, PG_INLINED_MERGE)) < 0) ||
+	    (mem_b && (rc = pg_profile_by_identity(&id[2], mem_b, PG_INLINED_KEEP)) < 0) ||
+	    (mem_a && (rc = pg_profile_by_identity(&id[3], mem_a, PG_INLINED_KEEP)) < 0))
+		goto done;
+	if ((rc = functions_gate(out, &cap, baseline, current, th, id[0], id[1], cpu_b, cpu_a, o.alpha)) < 0 ||
+	    (rc = heap_gate(out, &cap, baseline, current, th, id[2], id[3], &o)) < 0)
+		goto done;
+	/* "What grew" names the functions whose code grew: inlined code is
+	 * its caller's, as in perf's report by symbol. */
+	if (id[0] && id[1] &&
+	    ((rc = pg_profile_by_identity(&own[0], cpu_b, PG_INLINED_DROP)) < 0 ||
+	     (rc = pg_profile_by_identity(&own[1], cpu_a, PG_INLINED_DROP)) < 0 ||
+	     (rc = explain_functions(out, own[0], own[1], o.max_functions)) < 0))
+		goto done;
+	if ((rc = explain_stacks(out, id[2], id[3], o.max_stacks)) < 0 || (rc = busy_machine_guard(out, &o)) < 0)
+		goto done;
 	out->verdict = pg_gate_bench_verdict(out);
-	return 0;
+	rc = 0;
+done:
+	for (size_t k = 0; k < 4; k++)
+		pg_profile_free(id[k]);
+	pg_profile_free(own[0]);
+	pg_profile_free(own[1]);
+	return rc;
 }
 
 void pg_gate_tally(struct pg_check_report *r, int found)

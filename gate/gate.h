@@ -42,6 +42,18 @@ struct pg_gate_opts {
 	double machine_idle, machine_others;
 };
 
+/* The hot-path gate has a row for a function only when its self time is
+ * at least this share of the samples on one side or the other: a function
+ * that does no work of its own moves only with its callees, which have
+ * rows of their own. */
+#define PG_GATE_FUNCTION_MIN_SELF 0.01
+/* A frame on at least this share of either side's samples is an ancestor
+ * of (nearly) everything: no row, its inclusive share cannot move. */
+#define PG_GATE_ANCESTOR_SHARE 0.99
+/* "What grew" lists a function only when its self time grew by at least
+ * this share of the baseline's CPU time. */
+#define PG_GATE_EXPLAIN_MIN 0.01
+
 /* The machine counts as busy below this idle share when other processes
  * used more than PG_GATE_BUSY_OTHERS of it. */
 #define PG_GATE_BUSY_IDLE 0.10

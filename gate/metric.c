@@ -42,11 +42,16 @@ const struct pg_metric_def pg_metrics[PG_METRIC_COUNT] = {
 		.name = "peak_rss", .label = "peak RSS", .unit = PG_UNIT_BYTES,
 		.runs = PG_RUNS_BOTH, .run_key = "peak_rss_bytes", .nullable = 1, .always = 1,
 		.memory = 1, .threshold_of = PG_METRIC_PEAK_RSS, .default_threshold = "10%",
+		/* When a thread's arena or a page lands before or after the peak
+		 * differs from run to run, most in multi-threaded programs. */
+		.noisy = 1,
 	},
 	[PG_METRIC_ALLOC_COUNT] = {
 		.name = "alloc_count", .label = "allocations", .unit = PG_UNIT_COUNT,
 		.runs = PG_RUNS_MEMORY, .run_key = "alloc_count", .nullable = 1, .exact = 1,
 		.always = 1, .memory = 1, .threshold_of = PG_METRIC_ALLOC_COUNT, .default_threshold = "5%",
+		/* one more allocation in eleven is not a regression */
+		.min_change = PG_METRIC_MIN_ALLOC_COUNT,
 	},
 	[PG_METRIC_ALLOC_BYTES] = {
 		.name = "alloc_bytes", .label = "bytes allocated", .unit = PG_UNIT_BYTES,

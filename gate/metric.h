@@ -34,6 +34,10 @@ enum pg_metric_runs {
 	PG_RUNS_BOTH,     /* both; the gate prefers the timing runs, which the tracker does not inflate */
 };
 
+/* alloc_count under a relative threshold regresses only by at least this
+ * many allocations (an absolute threshold, "+1", says otherwise). */
+#define PG_METRIC_MIN_ALLOC_COUNT 10
+
 /* One metric: everything the configuration, the gate, the baselines and the
  * reports need to know of it. */
 struct pg_metric_def {
@@ -52,6 +56,12 @@ struct pg_metric_def {
 	enum pg_metric threshold_of; /* the metric whose threshold applies (itself, or
 					peak_heap for a function's bytes at the peak) */
 	const char *default_threshold;
+	/* The smallest change a relative threshold can call a regression (an
+	 * absolute floor for small counts); 0: none. */
+	double min_change;
+	/* Varies from run to run more than a few runs' rank test can tell: a
+	 * change within the range its runs span is unchanged (verdict.h). */
+	int noisy;
 };
 
 /* The registry, indexed by enum pg_metric. */

@@ -57,6 +57,18 @@ static int note(struct pg_check_metric *out, const char *fmt, ...)
 	return 0;
 }
 
+/* Largest minus smallest; 0 for fewer than two. */
+static double spread(const double *v, size_t n)
+{
+	double lo = INFINITY, hi = -INFINITY;
+
+	for (size_t i = 0; i < n; i++) {
+		lo = fmin(lo, v[i]);
+		hi = fmax(hi, v[i]);
+	}
+	return n > 1 ? hi - lo : 0;
+}
+
 static int start(struct pg_check_metric *out, const char *metric, const char *function,
 		 enum pg_check_unit unit, const struct pg_threshold *t)
 {
@@ -107,8 +119,19 @@ int pg_verdict_decide(struct pg_check_metric *out, const struct pg_verdict_input
 		return note(out, "threshold off");
 	}
 	limit = pg_verdict_limit(in->threshold, out->before);
+	if (in->threshold->kind == PG_THRESHOLD_RELATIVE && in->threshold->value > 0 && limit < in->min_change)
+		limit = in->min_change;
 	over = out->change > limit;
 	under = -out->change > limit;
+	if (in->noisy && (over || under)) {
+		double range = fmax(spread(in->before, in->nbefore), spread(in->after, in->nafter));
+
+		if (fabs(out->change) <= range) {
+			out->verdict = PG_VERDICT_UNCHANGED;
+			return note(out, "moved beyond the threshold but not beyond the range its runs span "
+				    "(%.4g): this metric varies from run to run", range);
+		}
+	}
 
 	int single_ok = in->exact_single || (in->nbefore >= 2 && in->nafter >= 2);
 
@@ -136,6 +159,17 @@ int pg_verdict_decide(struct pg_check_metric *out, const struct pg_verdict_input
 			    "(Mann-Whitney p = %.3g, %zu vs %zu runs)", mw.p_two, in->nbefore, in->nafter);
 	}
 	out->verdict = PG_VERDICT_INCONCLUSIVE;
+
+	/* U counts the pairs where the current run is the larger. */
+	double lean = mw.u / ((double)in->nbefore * (double)in->nafter);
+
+	if (!over)
+		lean = 1 - lean;
+	if (lean < PG_VERDICT_DIRECTION)
+		return note(out, "the medians moved beyond the threshold but the runs overlap: only %.0f%% of "
+			    "the pairs of runs are ordered that way (Mann-Whitney p = %.3g, %zu vs %zu runs); "
+			    "more runs would not be likely to decide it", 100 * lean, mw.p_two, in->nbefore,
+			    in->nafter);
 
 	size_t most = in->nbefore > in->nafter ? in->nbefore : in->nafter;
 	unsigned need = pg_stats_runs_needed(in->before, in->nbefore, in->after, in->nafter,

@@ -9,8 +9,11 @@
  * (two-sided). Metrics with no spread on either side (the peak heap of a
  * deterministic program, measured by the exact tracker) are compared
  * exactly, without a test. A change beyond the threshold that the test
- * cannot confirm is inconclusive, with the number of runs per side that
- * should decide it; an improvement it cannot confirm is just unchanged.
+ * cannot confirm is inconclusive; when the runs lean that way (at least
+ * PG_VERDICT_DIRECTION of the pairs of runs), with the number of runs per
+ * side that should decide it, else with a note that the runs overlap and
+ * more of them would not settle it. An improvement the test cannot confirm
+ * is just unchanged.
  */
 #ifndef PG_VERDICT_H
 #define PG_VERDICT_H
@@ -24,6 +27,11 @@
  * the smallest p-value is 2/252 = 0.008, and p < 0.05 needs at most two of
  * the 25 pairs out of order. */
 #define PG_VERDICT_ALPHA 0.05
+/* The share of (baseline run, current run) pairs that must be ordered the
+ * way the medians moved before an estimate of the runs needed is given:
+ * with 5 against 5 and rank sums 28 against 27 the medians may differ but
+ * the runs show no direction at all. */
+#define PG_VERDICT_DIRECTION 0.70
 
 struct pg_verdict_input {
 	const char *metric;          /* "wall", ..., "function" */
@@ -38,6 +46,14 @@ struct pg_verdict_input {
 	 * run on a side has no spread to fear. Timings never are. */
 	int exact_single;
 	double alpha;                /* 0: PG_VERDICT_ALPHA */
+	/* The smallest change a relative threshold counts (an absolute floor
+	 * for small counts: 11 -> 12 allocations is +9% but one allocation);
+	 * 0: none. A threshold of 0% or an absolute one is taken as written. */
+	double min_change;
+	/* The metric's runs vary more than a few of them can show (peak RSS):
+	 * a change no larger than the range either side's runs span is
+	 * unchanged, whatever the rank test says. */
+	int noisy;
 };
 
 /* Fills out (which owns copies of everything). Fails only when out of

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "frame_name.h"
 #include "run.h"
 
 void pg_bench_outcome_release(struct pg_bench_outcome *o)
@@ -78,6 +79,11 @@ static char *run_failure(const struct pg_run_result *r, const struct pg_bench_co
 	} else if (WEXITSTATUS(st) != 0) {
 		if (asprintf(&s, "exited with status %d", WEXITSTATUS(st)) < 0)
 			s = NULL;
+	} else if (r->nlost_profiles > 0) {
+		/* A measurement without a process's share is not a measurement. */
+		if (asprintf(&s, "the profile of %zu process%s was lost: %s", r->nlost_profiles,
+			     r->nlost_profiles == 1 ? "" : "es", r->lost_profiles[0]) < 0)
+			s = NULL;
 	} else {
 		return NULL;
 	}
@@ -85,20 +91,24 @@ static char *run_failure(const struct pg_run_result *r, const struct pg_bench_co
 }
 
 /* Fills bench->hot from the merged CPU profile, and each run's share of
- * those functions from the run's own profile. */
-static int hot_functions(struct pg_baseline_bench *bench, struct pg_profile *merged,
+ * those functions from the run's own profile; functions by identity
+ * (frame_name.h: f.part.0 is f). */
+static int hot_functions(struct pg_baseline_bench *bench, struct pg_profile *merged_raw,
 			 struct pg_profile *const *runs, size_t nruns)
 {
+	struct pg_profile *merged = NULL, *run = NULL;
 	struct pg_hot_function *hot = NULL, *rh = NULL;
 	unsigned char *is_root = NULL;
 	size_t nhot = 0, nrh = 0;
-	uint64_t total = pg_profile_total(merged);
+	uint64_t total = pg_profile_total(merged_raw);
 	int rc;
 
 	if (total == 0)
 		return 0;
-	if ((rc = pg_profile_hot_functions(&hot, &nhot, merged)) < 0)
+	if ((rc = pg_profile_by_identity(&merged, merged_raw, PG_INLINED_KEEP)) < 0)
 		return rc;
+	if ((rc = pg_profile_hot_functions(&hot, &nhot, merged)) < 0)
+		goto done;
 	/* Frames at depth 0 name the programs, not functions. */
 	is_root = calloc(pg_profile_frame_count(merged) + 1, 1);
 	bench->hot = calloc(PG_BENCH_HOT_FUNCTIONS, sizeof *bench->hot);
@@ -128,7 +138,10 @@ static int hot_functions(struct pg_baseline_bench *bench, struct pg_profile *mer
 			continue;
 		free(rh);
 		rh = NULL;
-		if ((rc = pg_profile_hot_functions(&rh, &nrh, runs[r])) < 0)
+		pg_profile_free(run);
+		run = NULL;
+		if ((rc = pg_profile_by_identity(&run, runs[r], PG_INLINED_KEEP)) < 0 ||
+		    (rc = pg_profile_hot_functions(&rh, &nrh, run)) < 0)
 			goto done;
 		bench->runs[r].functions = calloc(bench->nhot ? bench->nhot : 1, sizeof(double));
 		if (!bench->runs[r].functions) {
@@ -137,13 +150,15 @@ static int hot_functions(struct pg_baseline_bench *bench, struct pg_profile *mer
 		}
 		for (size_t k = 0; k < bench->nhot; k++)
 			for (size_t j = 0; j < nrh; j++)
-				if (!strcmp(pg_profile_frame_name(runs[r], rh[j].frame), bench->hot[k].name)) {
+				if (!strcmp(pg_profile_frame_name(run, rh[j].frame), bench->hot[k].name)) {
 					bench->runs[r].functions[k] = (double)rh[j].total / (double)rt;
 					break;
 				}
 	}
 	rc = 0;
 done:
+	pg_profile_free(merged);
+	pg_profile_free(run);
 	free(hot);
 	free(rh);
 	free(is_root);

@@ -13,7 +13,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <stddef.h>
 #include <math.h>
 #include <stdio.h>
@@ -33,88 +32,63 @@
 #include "term.h"
 
 struct baseline_opts {
-	const char *config;
-	int config_given;
+	const char *config;  /* NULL: PG_CONFIG_DEFAULT, if there is one */
 	const char *store;
 	int json;
 	const char *sub;
 	const char *rev;
 };
 
-static void baseline_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: profgate baseline list [options]\n"
-		"       profgate baseline show REV [--json] [options]\n"
-		"       profgate baseline rm REV [options]\n\n"
-		"Inspects and prunes stored baselines.\n"
-		"  list       every baseline: commit, date, benchmarks, size, where it is\n"
-		"  show REV   the baseline of REV: host, runs, medians, hot functions\n"
-		"             (--json: the stored file as it is)\n"
-		"  rm REV     removes the baseline of REV\n\n"
-		"options:\n"
-		"  -c, --config FILE   the config whose store to use (default profgate.json)\n"
-		"      --store SPEC    a directory, 'git-notes' or 'git-notes:REF' instead\n"
-		"      --json          machine-readable output (list, show)\n"
-		"  -h, --help          this help\n\n"
-		"exit status: 0 ok; 2 usage error, no such baseline, or a corrupt or foreign\n"
-		"file in the store (named on stderr).\n");
-}
+static const struct pg_opt_spec baseline_options[] = {
+	{ .name = "config", .short_name = 'c', .arg = "FILE", PG_OPT_KEEP(struct baseline_opts, config),
+	  .help = "the config whose store to use (default profgate.json)" },
+	{ .name = "store", .arg = "SPEC", PG_OPT_KEEP(struct baseline_opts, store),
+	  .help = "a directory, 'git-notes' or 'git-notes:REF' instead" },
+	{ .name = "json", PG_OPT_SET_INT(struct baseline_opts, json, 1), .help = "machine-readable output (list, show)" },
+};
+
+static const struct pg_opt_command baseline_command = {
+	.name = "baseline",
+	.usage = "list [options]\nshow REV [--json] [options]\nrm REV [options]",
+	.about = "Inspects and prunes stored baselines.\n"
+		 "  list       every baseline: commit, date, benchmarks, size, where it is\n"
+		 "  show REV   the baseline of REV: host, runs, medians, hot functions\n"
+		 "             (--json: the stored file as it is)\n"
+		 "  rm REV     removes the baseline of REV\n",
+	.specs = baseline_options,
+	.nspecs = PG_OPT_COUNT(baseline_options),
+	.after = "exit status: 0 ok; 2 usage error, no such baseline, or a corrupt or foreign\n"
+		 "file in the store (named on stderr).\n",
+};
 
 static int parse_args(struct baseline_opts *o, int argc, char **argv)
 {
-	enum { O_STORE = 256, O_JSON };
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "store", required_argument, NULL, O_STORE },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	optind = 1;
-	opterr = 0;
+	char **args;
+	int n, i = 0;
 	/* Options may come before or after the subcommand and REV. */
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			o->config = optarg;
-			o->config_given = 1;
-			break;
-		case O_STORE:
-			o->store = optarg;
-			break;
-		case O_JSON:
-			o->json = 1;
-			break;
-		case 'h':
-			baseline_usage(stdout);
-			return 1;
-		default:
-			pg_report_bad_option("baseline", argv);
-			return -1;
-		}
-	}
-	if (optind >= argc) {
+	int pr = pg_cmd_options(&args, &n, &baseline_command, o, argc, argv);
+
+	if (pr != 0)
+		return pr;
+	if (i >= n) {
 		pg_report_error("baseline", "no subcommand; usage: profgate baseline list|show REV|rm REV");
 		return -1;
 	}
-	o->sub = argv[optind++];
+	o->sub = args[i++];
 	if (strcmp(o->sub, "list") && strcmp(o->sub, "show") && strcmp(o->sub, "rm")) {
 		pg_report_error("baseline", "'%s' is not list, show or rm", o->sub);
 		return -1;
 	}
 	if (strcmp(o->sub, "list")) {
-		if (optind >= argc) {
+		if (i >= n) {
 			pg_report_error("baseline", "%s: no revision given; usage: profgate baseline %s REV",
 					o->sub, o->sub);
 			return -1;
 		}
-		o->rev = argv[optind++];
+		o->rev = args[i++];
 	}
-	if (optind < argc) {
-		pg_report_error("baseline", "unexpected argument '%s'", argv[optind]);
+	if (i < n) {
+		pg_report_error("baseline", "unexpected argument '%s'", args[i]);
 		return -1;
 	}
 	if (o->json && !strcmp(o->sub, "rm")) {
@@ -440,7 +414,7 @@ static int do_rm(struct pg_store *store, struct pg_repo *repo, const char *rev)
 
 int cmd_baseline(int argc, char **argv)
 {
-	struct baseline_opts o = { .config = PG_CONFIG_DEFAULT };
+	struct baseline_opts o = { 0 };
 	struct pg_config cfg = { 0 };
 	struct pg_repo *repo = NULL;
 	struct pg_store *store = NULL;
@@ -451,10 +425,10 @@ int cmd_baseline(int argc, char **argv)
 		return pr > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
 	/* The config only tells where the store is: without -c, a missing
 	 * profgate.json just means the default store. */
-	err = pg_config_load(&cfg, o.config);
+	err = pg_config_load(&cfg, o.config ? o.config : PG_CONFIG_DEFAULT);
 	if (err == 0) {
 		have_config = 1;
-	} else if (err != PG_ENOTFOUND || o.config_given) {
+	} else if (err != PG_ENOTFOUND || o.config) {
 		pg_report_error("baseline", "%s", pg_error_last());
 		goto done;
 	}

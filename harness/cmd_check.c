@@ -15,7 +15,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <ftw.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,8 +51,7 @@ struct check_opts {
 	const char *base;
 	const char *out;
 	const char *report_url;
-	const char **benches;
-	size_t nbenches;
+	struct pg_opt_list benches;
 	const char *store;
 	unsigned shard_index, shard_count;
 	int quiet;
@@ -61,162 +59,116 @@ struct check_opts {
 	int calibrate;
 };
 
-static void check_usage(FILE *f)
+static int check_revision(void *opts, const char *value)
 {
-	fprintf(f,
-		"usage: profgate check [options]\n\n"
-		"Runs every benchmark of the config, finds the baseline to compare with (the\n"
-		"merge-base of HEAD and the base revision, then its first-parent ancestors, up\n"
-		"to max_distance commits), decides for each benchmark and metric whether the\n"
-		"change regressed it, and writes a report folder: summary.md (the pull-request\n"
-		"comment), result.json, junit.xml, index.html and per benchmark\n"
-		"<name>/diff-cpu.html, <name>/diff-mem.html and the current profile.\n\n"
-		"options:\n"
-		"  -c, --config FILE     the config (default profgate.json)\n"
-		"      --base REV        the branch to compare with (default: the config's\n"
-		"                        \"base\", else origin/HEAD, else main)\n"
-		"      --out DIR         the report folder (default profgate-report)\n"
-		"      --report-url URL  where the report folder will be served: links in\n"
-		"                        summary.md start with it (default: paths as text)\n"
-		"      --bench NAME      only this benchmark (repeatable)\n"
-		"      --shard K/N       only the K-th of N shares of the benchmarks (K from 1;\n"
-		"                        benchmark i of the config, from 0, is in share i mod N + 1)\n"
-		"      --store SPEC      where baselines are: a directory, 'git-notes' or\n"
-		"                        'git-notes:REF' (default: the config's \"store\")\n"
-		"      --compare MODE    'interleaved': build the merge-base in a temporary\n"
-		"                        worktree and measure both side by side here;\n"
-		"                        'baseline': against a stored baseline (default: the\n"
-		"                        config's \"compare\", else interleaved when \"build\" is set)\n"
-		"      --calibrate       measure HEAD against itself, interleaved, and write the\n"
-		"                        noise floor and a threshold suggestion to\n"
-		"                        <out>/calibration.json\n"
-		"  -q, --quiet           no progress lines\n"
-		"  -h, --help            this help\n\n"
-		"A metric regresses when the change of its median is beyond its threshold and\n"
-		"a Mann-Whitney U test of the runs says it is not noise (two-sided p < 0.05);\n"
-		"with no spread on either side (the peak heap of a deterministic program) the\n"
-		"values compare exactly. A change beyond the threshold that the runs cannot\n"
-		"confirm is inconclusive, with how many runs would decide it.\n\n"
-		"Interleaved, wall and CPU time come from pairs of runs without the collector, one\n"
-		"of each side in a random order: a metric regresses when the Hodges-Lehmann\n"
-		"estimate of the pairs' log ratios is beyond its threshold and the Wilcoxon\n"
-		"signed-rank 95%% interval excludes no change; it is unchanged when the interval\n"
-		"lies below the threshold; otherwise pairs are added up to max_repeat.\n\n"
-		"With GITHUB_STEP_SUMMARY set, summary.md is appended to it; with\n"
-		"GITHUB_ACTIONS=true, each regression is also printed as an ::error annotation.\n\n"
-		"exit status: 0 passed; 1 a benchmark regressed; 2 usage, config or tool error,\n"
-		"or a benchmark failed to run; 3 inconclusive (no baseline, history too shallow,\n"
-		"base revision missing, or results too noisy to decide).\n");
+	(void)opts;
+	return *value ? 0 : pg_error_set("expected a revision, got ''");
 }
 
-static int parse_shard(struct check_opts *o, const char *s)
+static int check_folder(void *opts, const char *value)
 {
+	(void)opts;
+	return *value ? 0 : pg_error_set("expected a folder, got ''");
+}
+
+static int set_shard(void *opts, const char *value)
+{
+	struct check_opts *o = opts;
+	const char *s = value;
 	char *end;
 	unsigned long k, n;
 
 	errno = 0;
 	k = strtoul(s, &end, 10);
 	if (end == s || *end != '/' || errno)
-		return -1;
+		goto bad;
 	s = end + 1;
 	n = strtoul(s, &end, 10);
 	if (end == s || *end || errno || n < 1 || n > 100000 || k < 1 || k > n)
-		return -1;
+		goto bad;
 	o->shard_index = (unsigned)k;
 	o->shard_count = (unsigned)n;
 	return 0;
+bad:
+	return pg_error_set("expected K/N with 1 <= K <= N (e.g. 2/4), got '%s'", value);
 }
+
+static int set_compare(void *opts, const char *value)
+{
+	struct check_opts *o = opts;
+
+	if (!strcmp(value, "interleaved"))
+		o->compare = PG_COMPARE_INTERLEAVED;
+	else if (!strcmp(value, "baseline"))
+		o->compare = PG_COMPARE_BASELINE;
+	else
+		return pg_error_set("expected 'interleaved' or 'baseline', got '%s'", value);
+	return 0;
+}
+
+static const struct pg_opt_spec check_options[] = {
+	{ .name = "config", .short_name = 'c', .arg = "FILE", PG_OPT_KEEP(struct check_opts, config),
+	  .help = "the config (default profgate.json)" },
+	{ .name = "base", .arg = "REV", PG_OPT_KEEP(struct check_opts, base), PG_OPT_CHECK(check_revision),
+	  .help = "the branch to compare with (default: the config's\n\"base\", else origin/HEAD, else main)" },
+	{ .name = "out", .arg = "DIR", PG_OPT_KEEP(struct check_opts, out), PG_OPT_CHECK(check_folder),
+	  .help = "the report folder (default profgate-report)" },
+	{ .name = "report-url", .arg = "URL", PG_OPT_KEEP(struct check_opts, report_url),
+	  .help = "where the report folder will be served: links in summary.md start with it "
+		  "(default: paths as text)" },
+	{ .name = "bench", .arg = "NAME", PG_OPT_APPEND(struct check_opts, benches), .help = "only this benchmark" },
+	{ .name = "shard", .arg = "K/N", PG_OPT_CALLS(set_shard),
+	  .help = "only the K-th of N shares of the benchmarks (K from 1; the benchmark at index i "
+		  "of the config, from 0, is in share i mod N + 1)" },
+	{ .name = "store", .arg = "SPEC", PG_OPT_KEEP(struct check_opts, store),
+	  .help = "where baselines are: a directory, 'git-notes' or\n'git-notes:REF' (default: the config's \"store\")" },
+	{ .name = "compare", .arg = "MODE", PG_OPT_CALLS(set_compare),
+	  .help = "'interleaved': build the merge-base in a temporary worktree and measure both side "
+		  "by side here; 'baseline': against a stored baseline (default: the config's "
+		  "\"compare\", else interleaved when \"build\" is set)" },
+	{ .name = "calibrate", PG_OPT_SET_INT(struct check_opts, calibrate, 1),
+	  .help = "measure HEAD against itself, interleaved, and write the noise floor and a "
+		  "threshold suggestion to <out>/calibration.json" },
+	{ .name = "quiet", .short_name = 'q', PG_OPT_SET_INT(struct check_opts, quiet, 1), .help = "no progress lines" },
+};
+
+static const struct pg_opt_command check_command = {
+	.name = "check",
+	.usage = "[options]",
+	.about = "Runs every benchmark of the config, finds the baseline to compare with (the\n"
+		 "merge-base of HEAD and the base revision, then its first-parent ancestors, up\n"
+		 "to max_distance commits), decides for each benchmark and metric whether the\n"
+		 "change regressed it, and writes a report folder: summary.md (the pull-request\n"
+		 "comment), result.json, junit.xml, index.html and per benchmark\n"
+		 "<name>/diff-cpu.html, <name>/diff-mem.html and the current profile.\n",
+	.specs = check_options,
+	.nspecs = PG_OPT_COUNT(check_options),
+	.after = "A metric regresses when the change of its median is beyond its threshold and\n"
+		 "a Mann-Whitney U test of the runs says it is not noise (two-sided p < 0.05);\n"
+		 "with no spread on either side (the peak heap of a deterministic program) the\n"
+		 "values compare exactly. A change beyond the threshold that the runs cannot\n"
+		 "confirm is inconclusive, with how many runs would decide it.\n\n"
+		 "Interleaved, wall and CPU time come from pairs of runs without the collector, one\n"
+		 "of each side in a random order: a metric regresses when the Hodges-Lehmann\n"
+		 "estimate of the pairs' log ratios is beyond its threshold and the Wilcoxon\n"
+		 "signed-rank 95% interval excludes no change; it is unchanged when the interval\n"
+		 "lies below the threshold; otherwise pairs are added up to max_repeat.\n\n"
+		 "With GITHUB_STEP_SUMMARY set, summary.md is appended to it; with\n"
+		 "GITHUB_ACTIONS=true, each regression is also printed as an ::error annotation.\n\n"
+		 "exit status: 0 passed; 1 a benchmark regressed; 2 usage, config or tool error,\n"
+		 "or a benchmark failed to run; 3 inconclusive (no baseline, history too shallow,\n"
+		 "base revision missing, or results too noisy to decide).\n",
+};
 
 static int parse_args(struct check_opts *o, int argc, char **argv)
 {
-	enum { O_BASE = 256, O_OUT, O_URL, O_BENCH, O_SHARD, O_STORE, O_COMPARE, O_CALIBRATE };
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "base", required_argument, NULL, O_BASE },
-		{ "out", required_argument, NULL, O_OUT },
-		{ "report-url", required_argument, NULL, O_URL },
-		{ "bench", required_argument, NULL, O_BENCH },
-		{ "shard", required_argument, NULL, O_SHARD },
-		{ "store", required_argument, NULL, O_STORE },
-		{ "compare", required_argument, NULL, O_COMPARE },
-		{ "calibrate", no_argument, NULL, O_CALIBRATE },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	char **rest;
+	int n, pr = pg_cmd_options(&rest, &n, &check_command, o, argc, argv);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "c:qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			o->config = optarg;
-			break;
-		case O_BASE:
-			if (!*optarg) {
-				pg_report_error("check", "--base: expected a revision, got ''");
-				return -1;
-			}
-			o->base = optarg;
-			break;
-		case O_OUT:
-			if (!*optarg) {
-				pg_report_error("check", "--out: expected a folder, got ''");
-				return -1;
-			}
-			o->out = optarg;
-			break;
-		case O_URL:
-			o->report_url = optarg;
-			break;
-		case O_BENCH: {
-			const char **n = realloc(o->benches, (o->nbenches + 1) * sizeof *n);
-
-			if (!n) {
-				pg_report_error("check", "out of memory");
-				return -1;
-			}
-			o->benches = n;
-			o->benches[o->nbenches++] = optarg;
-			break;
-		}
-		case O_SHARD:
-			if (parse_shard(o, optarg) < 0) {
-				pg_report_error("check", "--shard: expected K/N with 1 <= K <= N (e.g. 2/4), got '%s'",
-						optarg);
-				return -1;
-			}
-			break;
-		case O_STORE:
-			o->store = optarg;
-			break;
-		case O_COMPARE:
-			if (!strcmp(optarg, "interleaved")) {
-				o->compare = PG_COMPARE_INTERLEAVED;
-			} else if (!strcmp(optarg, "baseline")) {
-				o->compare = PG_COMPARE_BASELINE;
-			} else {
-				pg_report_error("check", "--compare: expected 'interleaved' or 'baseline', got '%s'", optarg);
-				return -1;
-			}
-			break;
-		case O_CALIBRATE:
-			o->calibrate = 1;
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case 'h':
-			check_usage(stdout);
-			return 1;
-		default:
-			pg_report_bad_option("check", argv);
-			return -1;
-		}
-	}
-	if (optind < argc) {
-		pg_report_error("check", "unexpected argument '%s'; see 'profgate check --help'", argv[optind]);
+	if (pr != 0)
+		return pr;
+	if (n > 0) {
+		pg_report_error("check", "unexpected argument '%s'; see 'profgate check --help'", rest[0]);
 		return -1;
 	}
 	return 0;
@@ -343,7 +295,7 @@ int cmd_check(int argc, char **argv)
 
 	int pr = parse_args(&o, argc, argv);
 	if (pr != 0) {
-		free(o.benches);
+		pg_opt_release(&check_command, &o);
 		return pr > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
 	}
 	if (pg_report_dir_refuse_link(o.out) < 0) {
@@ -354,9 +306,9 @@ int cmd_check(int argc, char **argv)
 		pg_report_error("check", "%s", pg_error_last());
 		goto done;
 	}
-	for (size_t i = 0; i < o.nbenches; i++) {
-		if (!pg_config_find(&cfg, o.benches[i])) {
-			pg_report_error("check", "--bench: no benchmark '%s' in '%s'", o.benches[i], cfg.path);
+	for (size_t i = 0; i < o.benches.n; i++) {
+		if (!pg_config_find(&cfg, o.benches.v[i])) {
+			pg_report_error("check", "--bench: no benchmark '%s' in '%s'", o.benches.v[i], cfg.path);
 			goto done;
 		}
 	}
@@ -365,10 +317,10 @@ int cmd_check(int argc, char **argv)
 		goto done;
 	}
 	for (size_t i = 0; i < cfg.nbenches; i++) {
-		int wanted = o.nbenches == 0;
+		int wanted = o.benches.n == 0;
 
-		for (size_t k = 0; k < o.nbenches; k++)
-			wanted |= !strcmp(o.benches[k], cfg.benches[i].name);
+		for (size_t k = 0; k < o.benches.n; k++)
+			wanted |= !strcmp(o.benches.v[k], cfg.benches[i].name);
 		if (o.shard_count && i % o.shard_count != o.shard_index - 1)
 			wanted = 0;
 		if (wanted)
@@ -465,6 +417,13 @@ int cmd_check(int argc, char **argv)
 		     baseline->host.cpu_model ? baseline->host.cpu_model : "unknown CPU", baseline->host.cpus,
 		     host.cpu_model ? host.cpu_model : "unknown CPU", host.cpus) < 0)
 		rep.note = NULL;
+	/* With no base set, say which default was taken: the first check of
+	 * a project otherwise leaves the reader guessing. */
+	if (!o.base && !cfg.base && (!found || !o.quiet)) {
+		fputs("profgate check: no base set (--base, or \"base\" in the config): using '", stderr);
+		pg_term_puts(stderr, base_used ? base_used : "?");
+		fprintf(stderr, "'%s%.12s\n", lookup.base[0] ? ", merge-base with HEAD " : "", lookup.base);
+	}
 	if (!found) {
 		fprintf(stderr, "profgate check: no baseline (%s): ", pg_lookup_status_name(lookup.status));
 		pg_term_puts(stderr, lookup.message);
@@ -576,6 +535,6 @@ done:
 	pg_repo_free(repo);
 	pg_config_release(&cfg);
 	free(todo);
-	free(o.benches);
+	pg_opt_release(&check_command, &o);
 	return rc;
 }

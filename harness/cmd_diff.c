@@ -8,7 +8,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +36,7 @@ struct diff_args {
 	const char *title;
 	enum pg_kind kind;
 	int normalize;
+	enum pg_diff_colour colour;
 };
 
 /* One side: where its stacks come from, and what profile.json says. */
@@ -48,84 +48,89 @@ struct side {
 	unsigned hz;
 };
 
-static void diff_usage(FILE *f)
+static int set_kind(void *opts, const char *value)
 {
-	fprintf(f,
-		"usage: profgate diff [options] BEFORE AFTER\n\n"
-		"Compares two profiles: writes a differential flame graph (AFTER's shape, red\n"
-		"where a frame grew, blue where it shrank) and prints the functions that\n"
-		"changed most. BEFORE and AFTER are profile directories written by\n"
-		"'profgate run' or folded files ('-' for standard input, one of them).\n\n"
-		"options:\n"
-		"  -o, --output FILE     .html: interactive, with a switch to BEFORE's shape\n"
-		"                        (default: diff.html here); .svg: static, in\n"
-		"                        flamegraph.pl's look; .folded: 'stack before after'\n"
-		"                        lines (difffolded format)\n"
-		"      --kind KIND       cpu, wall, mem-peak or mem-leaks: the profiles to\n"
-		"                        compare from directories (default cpu, or wall if a\n"
-		"                        directory has only that); for folded files, what\n"
-		"                        their weights are\n"
-		"      --normalize       scale BEFORE to AFTER's total (compare proportions,\n"
-		"                        not amounts); the HTML can switch either way\n"
-		"      --title TEXT      the graph's title (default: BEFORE -> AFTER)\n"
-		"  -h, --help            this help\n\n"
-		"Frames are coloured by the change of their self weight. The table lists the\n"
-		"top %d functions by change of total (inclusive) weight.\n\n"
-		"exit status: 0 written; 2 usage or input error.\n", TOP_FUNCTIONS);
+	struct diff_args *a = opts;
+
+	if (pg_kind_parse(&a->kind, value) < 0)
+		return pg_error_set("'%s' is not cpu, wall, mem-peak or mem-leaks", value);
+	return 0;
 }
+
+static int set_colour(void *opts, const char *value)
+{
+	struct diff_args *a = opts;
+
+	if (!strcmp(value, "auto"))
+		a->colour = PG_DIFF_COLOUR_AUTO;
+	else if (!strcmp(value, "path"))
+		a->colour = PG_DIFF_COLOUR_PATH;
+	else if (!strcmp(value, "function"))
+		a->colour = PG_DIFF_COLOUR_FUNCTION;
+	else
+		return pg_error_set("'%s' is not auto, path or function", value);
+	return 0;
+}
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static const struct pg_opt_spec diff_options[] = {
+	{ .name = "output", .short_name = 'o', .arg = "FILE", PG_OPT_KEEP(struct diff_args, output),
+	  .help = ".html: interactive, with a switch to BEFORE's shape (default: diff.html here); "
+		  ".svg: static, in flamegraph.pl's look; .folded: 'stack before after' lines "
+		  "(difffolded format)" },
+	{ .name = "kind", .arg = "KIND", PG_OPT_CALLS(set_kind),
+	  .help = "cpu, wall, mem-peak or mem-leaks: the profiles to compare from directories "
+		  "(default cpu, or wall if a directory has only that); for folded files, what "
+		  "their weights are" },
+	{ .name = "normalize", PG_OPT_SET_INT(struct diff_args, normalize, 1),
+	  .help = "scale BEFORE to AFTER's total (compare proportions, not amounts); the HTML can "
+		  "switch either way" },
+	{ .name = "title", .arg = "TEXT", PG_OPT_KEEP(struct diff_args, title),
+	  .help = "the graph's title (default: BEFORE -> AFTER)" },
+	{ .name = "colour", .arg = "MODE", PG_OPT_CALLS(set_colour),
+	  .help = "path: each frame by the change of its self weight on that call path; "
+		  "function: by the change of its function's total across all paths; auto "
+		  "(default): function when more than 25% of either side's weight is on paths "
+		  "the other lacks, else path" },
+	{ .name = "color", .arg = "MODE", PG_OPT_CALLS(set_colour), .help = "the same as --colour" },
+};
+
+static const struct pg_opt_command diff_command = {
+	.name = "diff",
+	.usage = "[options] BEFORE AFTER",
+	.about = "Compares two profiles: writes a differential flame graph (AFTER's shape, red\n"
+		 "where a frame grew, blue where it shrank) and prints the functions that\n"
+		 "changed most. BEFORE and AFTER are profile directories written by\n"
+		 "'profgate run' or folded files ('-' for standard input, one of them).\n",
+	.specs = diff_options,
+	.nspecs = PG_OPT_COUNT(diff_options),
+	.after = "Functions are compared without GCC clone suffixes (.part.N, .isra.N, ...) and\n"
+		 "inlined marks. The table printed lists the top " STR(TOP_FUNCTIONS) " functions by change of\n"
+		 "total (inclusive) weight; the HTML's by change of self weight.\n\n"
+		 "exit status: 0 written; 2 usage or input error.\n",
+};
 
 /* 0 ok, 1 help shown, -1 usage error (reported). */
 static int parse_args(struct diff_args *a, int argc, char **argv)
 {
-	enum { O_KIND = 256, O_TITLE, O_NORMALIZE };
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "kind", required_argument, NULL, O_KIND },
-		{ "title", required_argument, NULL, O_TITLE },
-		{ "normalize", no_argument, NULL, O_NORMALIZE },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	char **in;
+	int n, pr = pg_cmd_options(&in, &n, &diff_command, a, argc, argv);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			a->output = optarg;
-			break;
-		case O_KIND:
-			if (pg_kind_parse(&a->kind, optarg) < 0) {
-				pg_report_error("diff", "--kind: '%s' is not cpu, wall, mem-peak or mem-leaks", optarg);
-				return -1;
-			}
-			break;
-		case O_TITLE:
-			a->title = optarg;
-			break;
-		case O_NORMALIZE:
-			a->normalize = 1;
-			break;
-		case 'h':
-			diff_usage(stdout);
-			return 1;
-		default:
-			pg_report_bad_option("diff", argv);
-			return -1;
-		}
-	}
-	if (argc - optind != 2) {
-		if (argc - optind < 2)
+	if (pr != 0)
+		return pr;
+	if (n != 2) {
+		if (n < 2)
 			pg_report_error("diff", "two inputs needed, got %d; usage: profgate diff [options] BEFORE AFTER",
-					argc - optind);
+					n);
 		else
 			pg_report_error("diff", "two inputs only, got %d ('%s' is the third); "
-					"usage: profgate diff [options] BEFORE AFTER", argc - optind, argv[optind + 2]);
+					"usage: profgate diff [options] BEFORE AFTER", n, in[2]);
 		return -1;
 	}
-	a->input[0] = argv[optind];
-	a->input[1] = argv[optind + 1];
+	a->input[0] = in[0];
+	a->input[1] = in[1];
 	if (!strcmp(a->input[0], "-") && !strcmp(a->input[1], "-")) {
 		pg_report_error("diff", "BEFORE and AFTER cannot both be standard input");
 		return -1;
@@ -385,6 +390,7 @@ int cmd_diff(int argc, char **argv)
 			.title = a.title,
 			.unit = bytes ? "bytes" : "samples",
 			.normalize = a.normalize,
+			.colour = a.colour,
 			.hz = bytes ? 0 : (double)(side[1].hz ? side[1].hz : side[0].hz),
 		};
 		if (!o.title) {

@@ -7,7 +7,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,75 +31,52 @@ struct fg_opts {
 	int inverted;
 };
 
-static void flamegraph_usage(FILE *f)
+static int set_kind(void *opts, const char *value)
 {
-	fprintf(f,
-		"usage: profgate flamegraph [options] INPUT\n\n"
-		"Draws one profile as a flame graph. INPUT is a profile directory written by\n"
-		"'profgate run' or a folded file ('-' for standard input).\n\n"
-		"options:\n"
-		"  -o, --output FILE     .html: interactive (default: flamegraph.html here);\n"
-		"                        .svg: static, in flamegraph.pl's look\n"
-		"      --kind KIND       cpu, wall, mem-peak or mem-leaks: the profile to draw\n"
-		"                        from a directory (default cpu, or wall if only wall\n"
-		"                        exists); for a folded file, what its weights are\n"
-		"      --title TEXT      the graph's title\n"
-		"      --inverted        an icicle graph: the root on top\n"
-		"  -h, --help            this help\n\n"
-		"exit status: 0 written; 2 usage or input error.\n");
+	struct fg_opts *o = opts;
+
+	if (pg_kind_parse(&o->kind, value) < 0)
+		return pg_error_set("'%s' is not cpu, wall, mem-peak or mem-leaks", value);
+	return 0;
 }
+
+static const struct pg_opt_spec flamegraph_options[] = {
+	{ .name = "output", .short_name = 'o', .arg = "FILE", PG_OPT_KEEP(struct fg_opts, output),
+	  .help = ".html: interactive (default: flamegraph.html here);\n.svg: static, in flamegraph.pl's look" },
+	{ .name = "kind", .arg = "KIND", PG_OPT_CALLS(set_kind),
+	  .help = "cpu, wall, mem-peak or mem-leaks: the profile to draw from a directory "
+		  "(default cpu, or wall if only wall exists); for a folded file, what its weights are" },
+	{ .name = "title", .arg = "TEXT", PG_OPT_KEEP(struct fg_opts, title), .help = "the graph's title" },
+	{ .name = "inverted", PG_OPT_SET_INT(struct fg_opts, inverted, 1), .help = "an icicle graph: the root on top" },
+};
+
+static const struct pg_opt_command flamegraph_command = {
+	.name = "flamegraph",
+	.usage = "[options] INPUT",
+	.about = "Draws one profile as a flame graph. INPUT is a profile directory written by\n"
+		 "'profgate run' or a folded file ('-' for standard input).\n",
+	.specs = flamegraph_options,
+	.nspecs = PG_OPT_COUNT(flamegraph_options),
+	.after = "exit status: 0 written; 2 usage or input error.\n",
+};
 
 /* 0 ok, 1 help shown, -1 usage error (reported). */
 static int parse_args(struct fg_opts *o, int argc, char **argv)
 {
-	enum { O_KIND = 256, O_TITLE, O_INVERTED };
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "kind", required_argument, NULL, O_KIND },
-		{ "title", required_argument, NULL, O_TITLE },
-		{ "inverted", no_argument, NULL, O_INVERTED },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	char **in;
+	int n, pr = pg_cmd_options(&in, &n, &flamegraph_command, o, argc, argv);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			o->output = optarg;
-			break;
-		case O_KIND:
-			if (pg_kind_parse(&o->kind, optarg) < 0) {
-				pg_report_error("flamegraph", "--kind: '%s' is not cpu, wall, mem-peak or mem-leaks",
-						optarg);
-				return -1;
-			}
-			break;
-		case O_TITLE:
-			o->title = optarg;
-			break;
-		case O_INVERTED:
-			o->inverted = 1;
-			break;
-		case 'h':
-			flamegraph_usage(stdout);
-			return 1;
-		default:
-			pg_report_bad_option("flamegraph", argv);
-			return -1;
-		}
-	}
-	if (optind >= argc) {
+	if (pr != 0)
+		return pr;
+	if (n < 1) {
 		pg_report_error("flamegraph", "no input given; usage: profgate flamegraph [options] INPUT");
 		return -1;
 	}
-	if (optind + 1 < argc) {
-		pg_report_error("flamegraph", "one input only, got '%s' and '%s'", argv[optind], argv[optind + 1]);
+	if (n > 1) {
+		pg_report_error("flamegraph", "one input only, got '%s' and '%s'", in[0], in[1]);
 		return -1;
 	}
-	o->input = argv[optind];
+	o->input = in[0];
 	return 0;
 }
 

@@ -22,7 +22,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,83 +68,59 @@ struct item {
 	size_t config_index;            /* SIZE_MAX: not in the config (or none) */
 };
 
-static void merge_usage(FILE *f)
+static int check_folder(void *opts, const char *value)
 {
-	fprintf(f,
-		"usage: profgate merge-reports [options] SHARD_DIR...\n\n"
-		"Joins the report folders of a sharded check (`profgate check --shard K/N`, one\n"
-		"per job of a CI matrix) into one report: the benchmark folders of every shard\n"
-		"are copied into the output folder, and summary.md (the pull-request comment),\n"
-		"result.json, junit.xml and index.html are written for all of them, with the\n"
-		"verdict and exit status an unsharded check would give.\n\n"
-		"The shards must come from the same check: the same head commit, the same\n"
-		"baseline, the same number of shards, each shard once and no benchmark twice.\n\n"
-		"options:\n"
-		"      --out DIR         the merged report folder (default profgate-report); it\n"
-		"                        may be one of the SHARD_DIRs\n"
-		"      --report-url URL  where the report folder will be served: links in\n"
-		"                        summary.md start with it (default: paths as text)\n"
-		"      --partial         merge even if shards are missing: the report names them\n"
-		"                        and the verdict is at least inconclusive\n"
-		"  -c, --config FILE     the config, to list the benchmarks in its order\n"
-		"                        (default profgate.json if there is one; else by shard,\n"
-		"                        then name)\n"
-		"  -h, --help            this help\n\n"
-		"With GITHUB_STEP_SUMMARY set, summary.md is appended to it; with\n"
-		"GITHUB_ACTIONS=true, each regression is also printed as an ::error annotation.\n\n"
-		"exit status: 0 passed; 1 a benchmark regressed; 2 usage error, a shard folder\n"
-		"that cannot be read or does not belong with the others, a missing shard\n"
-		"(without --partial), or a benchmark that failed to run; 3 inconclusive (no\n"
-		"baseline, results too noisy to decide, or shards missing with --partial).\n");
+	(void)opts;
+	return *value ? 0 : pg_error_set("expected a folder, got ''");
 }
+
+static const struct pg_opt_spec merge_options[] = {
+	{ .name = "out", .arg = "DIR", PG_OPT_KEEP(struct merge_opts, out), PG_OPT_CHECK(check_folder),
+	  .help = "the merged report folder (default profgate-report); it may be one of the SHARD_DIRs" },
+	{ .name = "report-url", .arg = "URL", PG_OPT_KEEP(struct merge_opts, report_url),
+	  .help = "where the report folder will be served: links in summary.md start with it "
+		  "(default: paths as text)" },
+	{ .name = "partial", PG_OPT_SET_INT(struct merge_opts, partial, 1),
+	  .help = "merge even if shards are missing: the report names them and the verdict is at "
+		  "least inconclusive" },
+	{ .name = "config", .short_name = 'c', .arg = "FILE", PG_OPT_KEEP(struct merge_opts, config),
+	  .help = "the config, to list the benchmarks in its order (default profgate.json if there "
+		  "is one; else by shard, then name)" },
+};
+
+static const struct pg_opt_command merge_command = {
+	.name = CMD,
+	.usage = "[options] SHARD_DIR...",
+	.about = "Joins the report folders of a sharded check (`profgate check --shard K/N`, one\n"
+		 "per job of a CI matrix) into one report: the benchmark folders of every shard\n"
+		 "are copied into the output folder, and summary.md (the pull-request comment),\n"
+		 "result.json, junit.xml and index.html are written for all of them, with the\n"
+		 "verdict and exit status an unsharded check would give.\n\n"
+		 "The shards must come from the same check: the same head commit, the same\n"
+		 "baseline, the same number of shards, each shard once and no benchmark twice.\n",
+	.specs = merge_options,
+	.nspecs = PG_OPT_COUNT(merge_options),
+	.after = "With GITHUB_STEP_SUMMARY set, summary.md is appended to it; with\n"
+		 "GITHUB_ACTIONS=true, each regression is also printed as an ::error annotation.\n\n"
+		 "exit status: 0 passed; 1 a benchmark regressed; 2 usage error, a shard folder\n"
+		 "that cannot be read or does not belong with the others, a missing shard\n"
+		 "(without --partial), or a benchmark that failed to run; 3 inconclusive (no\n"
+		 "baseline, results too noisy to decide, or shards missing with --partial).\n",
+};
 
 static int parse_args(struct merge_opts *o, int argc, char **argv)
 {
-	enum { O_OUT = 256, O_URL, O_PARTIAL };
-	static const struct option longopts[] = {
-		{ "out", required_argument, NULL, O_OUT },
-		{ "report-url", required_argument, NULL, O_URL },
-		{ "partial", no_argument, NULL, O_PARTIAL },
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	char **dirs;
+	int n, pr = pg_cmd_options(&dirs, &n, &merge_command, o, argc, argv);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case O_OUT:
-			if (!*optarg) {
-				pg_report_error(CMD, "--out: expected a folder, got ''");
-				return -1;
-			}
-			o->out = optarg;
-			break;
-		case O_URL:
-			o->report_url = optarg;
-			break;
-		case O_PARTIAL:
-			o->partial = 1;
-			break;
-		case 'c':
-			o->config = optarg;
-			break;
-		case 'h':
-			merge_usage(stdout);
-			return 1;
-		default:
-			pg_report_bad_option(CMD, argv);
-			return -1;
-		}
-	}
-	if (optind >= argc) {
+	if (pr != 0)
+		return pr;
+	if (n < 1) {
 		pg_report_error(CMD, "expected the report folders of the shards; see 'profgate merge-reports --help'");
 		return -1;
 	}
-	o->dirs = argv + optind;
-	o->ndirs = (size_t)(argc - optind);
+	o->dirs = dirs;
+	o->ndirs = (size_t)n;
 	return 0;
 }
 

@@ -12,7 +12,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <ftw.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,89 +34,50 @@
 
 struct record_opts {
 	const char *config;
-	const char **benches;
-	size_t nbenches;
+	struct pg_opt_list benches;
 	const char *store;
 	const char *commit;
 	int quiet;
 };
 
-static void record_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: profgate record [options]\n\n"
-		"Runs every benchmark of the config (warm-up runs, `repeat` timing runs with the\n"
-		"CPU sampler, `mem_repeat` memory runs with the allocation tracker) and stores\n"
-		"the result as the baseline of a commit, merged with the benchmarks already\n"
-		"recorded for that commit.\n\n"
-		"options:\n"
-		"  -c, --config FILE   the config (default profgate.json)\n"
-		"      --bench NAME    only this benchmark (repeatable)\n"
-		"      --store SPEC    where baselines go: a directory (relative to the\n"
-		"                      current one), 'git-notes' or 'git-notes:REF'\n"
-		"                      (default: the config's \"store\", relative to the\n"
-		"                      config's folder, else .profgate/baselines there)\n"
-		"      --commit REV    the commit the baseline belongs to (default HEAD)\n"
-		"  -q, --quiet         no progress lines\n"
-		"  -h, --help          this help\n\n"
-		"Baselines in git notes travel with the repository:\n"
-		"  git push origin refs/notes/profgate\n"
-		"  git fetch origin refs/notes/profgate:refs/notes/profgate\n\n"
-		"exit status: 0 recorded; 2 usage, config or tool error, or a benchmark failed\n"
-		"(named on stderr; the others are still recorded).\n");
-}
+static const struct pg_opt_spec record_options[] = {
+	{ .name = "config", .short_name = 'c', .arg = "FILE", PG_OPT_KEEP(struct record_opts, config),
+	  .help = "the config (default profgate.json)" },
+	{ .name = "bench", .arg = "NAME", PG_OPT_APPEND(struct record_opts, benches), .help = "only this benchmark" },
+	{ .name = "store", .arg = "SPEC", PG_OPT_KEEP(struct record_opts, store),
+	  .help = "where baselines go: a directory (relative to the current one), 'git-notes' or "
+		  "'git-notes:REF' (default: the config's \"store\", relative to the config's folder, "
+		  "else .profgate/baselines there)" },
+	{ .name = "commit", .arg = "REV", PG_OPT_KEEP(struct record_opts, commit),
+	  .help = "the commit the baseline belongs to (default HEAD)" },
+	{ .name = "quiet", .short_name = 'q', PG_OPT_SET_INT(struct record_opts, quiet, 1), .help = "no progress lines" },
+};
+
+static const struct pg_opt_command record_command = {
+	.name = "record",
+	.usage = "[options]",
+	.about = "Runs every benchmark of the config (warm-up runs, `repeat` timing runs with the\n"
+		 "CPU sampler, `mem_repeat` memory runs with the allocation tracker) and stores\n"
+		 "the result as the baseline of a commit, merged with the benchmarks already\n"
+		 "recorded for that commit.\n",
+	.specs = record_options,
+	.nspecs = PG_OPT_COUNT(record_options),
+	.after = "Baselines in git notes travel with the repository:\n"
+		 "  git push origin refs/notes/profgate\n"
+		 "  git fetch origin refs/notes/profgate:refs/notes/profgate\n\n"
+		 "exit status: 0 recorded; 2 usage, config or tool error, or a benchmark failed\n"
+		 "(named on stderr; the others are still recorded).\n",
+};
 
 static int parse_args(struct record_opts *o, int argc, char **argv)
 {
-	enum { O_BENCH = 256, O_STORE, O_COMMIT };
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "bench", required_argument, NULL, O_BENCH },
-		{ "store", required_argument, NULL, O_STORE },
-		{ "commit", required_argument, NULL, O_COMMIT },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	char **rest;
+	int n, pr = pg_cmd_options(&rest, &n, &record_command, o, argc, argv);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "c:qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			o->config = optarg;
-			break;
-		case O_BENCH: {
-			const char **n = realloc(o->benches, (o->nbenches + 1) * sizeof *n);
-
-			if (!n) {
-				pg_report_error("record", "out of memory");
-				return -1;
-			}
-			o->benches = n;
-			o->benches[o->nbenches++] = optarg;
-			break;
-		}
-		case O_STORE:
-			o->store = optarg;
-			break;
-		case O_COMMIT:
-			o->commit = optarg;
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case 'h':
-			record_usage(stdout);
-			return 1;
-		default:
-			pg_report_bad_option("record", argv);
-			return -1;
-		}
-	}
-	if (optind < argc) {
-		pg_report_error("record", "unexpected argument '%s'; see 'profgate record --help'", argv[optind]);
+	if (pr != 0)
+		return pr;
+	if (n > 0) {
+		pg_report_error("record", "unexpected argument '%s'; see 'profgate record --help'", rest[0]);
 		return -1;
 	}
 	return 0;
@@ -140,7 +100,7 @@ int cmd_record(int argc, char **argv)
 
 	int pr = parse_args(&o, argc, argv);
 	if (pr != 0) {
-		free(o.benches);
+		pg_opt_release(&record_command, &o);
 		return pr > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
 	}
 	if (pg_config_load(&cfg, o.config) < 0) {
@@ -152,17 +112,17 @@ int cmd_record(int argc, char **argv)
 		pg_report_error("record", "out of memory");
 		goto done;
 	}
-	for (size_t i = 0; i < o.nbenches; i++) {
-		if (!pg_config_find(&cfg, o.benches[i])) {
-			pg_report_error("record", "--bench: no benchmark '%s' in '%s'", o.benches[i], cfg.path);
+	for (size_t i = 0; i < o.benches.n; i++) {
+		if (!pg_config_find(&cfg, o.benches.v[i])) {
+			pg_report_error("record", "--bench: no benchmark '%s' in '%s'", o.benches.v[i], cfg.path);
 			goto done;
 		}
 	}
 	for (size_t i = 0; i < cfg.nbenches; i++) {
-		int wanted = o.nbenches == 0;
+		int wanted = o.benches.n == 0;
 
-		for (size_t k = 0; k < o.nbenches; k++)
-			wanted |= !strcmp(o.benches[k], cfg.benches[i].name);
+		for (size_t k = 0; k < o.benches.n; k++)
+			wanted |= !strcmp(o.benches.v[k], cfg.benches[i].name);
 		if (wanted)
 			todo[ntodo++] = &cfg.benches[i];
 	}
@@ -270,6 +230,27 @@ int cmd_record(int argc, char **argv)
 	}
 
 	if (nok > 0) {
+		/* Re-recording a commit replaces its benchmarks of the same name:
+		 * say which, so that it never happens unnoticed. */
+		struct pg_baseline *old = NULL;
+		int rr = pg_store_read(&old, store, commit);
+
+		if (rr == 0) {
+			size_t nrep = 0;
+
+			for (size_t k = 0; k < baseline->nbenches; k++) {
+				if (!pg_baseline_find(old, baseline->benches[k].name))
+					continue;
+				fprintf(stderr, "%s%s", nrep++ ? ", " : "profgate record: commit already recorded: "
+					"replacing its benchmark(s) ", baseline->benches[k].name);
+			}
+			if (nrep)
+				fprintf(stderr, " (recorded %s); %zu other(s) kept\n",
+					old->recorded_at ? old->recorded_at : "earlier", old->nbenches - nrep);
+		}
+		/* One that cannot be read: pg_store_write refuses it, saying how
+		 * to fix it. */
+		pg_baseline_free(old);
 		if (pg_store_write(store, baseline, &location) < 0) {
 			pg_report_error("record", "%s", pg_error_last());
 			goto done;
@@ -298,6 +279,6 @@ done:
 	pg_repo_free(repo);
 	pg_config_release(&cfg);
 	free(todo);
-	free(o.benches);
+	pg_opt_release(&record_command, &o);
 	return rc;
 }

@@ -5,6 +5,8 @@
 #ifndef PG_CMDS_H
 #define PG_CMDS_H
 
+#include "cliopt.h"
+
 #define PG_EXIT_OK 0
 #define PG_EXIT_REGRESSION 1
 /* Both 2: the one status for "no verdict, something is wrong". USAGE for a
@@ -24,8 +26,12 @@ int cmd_diff(int argc, char **argv);
 
 /* Reports an error: "profgate <cmd>: <message>" on stderr. */
 void pg_report_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* After getopt_long returned '?' or ':': names the bad option, one line. */
-void pg_report_bad_option(const char *cmd, char **argv);
+/* Parses argv with the command's option table (cliopt.h) into opts and
+ * reports a bad option or value as one line. 0: go on, with the operands
+ * in *operands, *noperands; 1: the help was shown (exit 0); -1: reported
+ * (exit 2). */
+int pg_cmd_options(char ***operands, int *noperands, const struct pg_opt_command *cmd, void *opts, int argc,
+		   char **argv);
 /* Flushes stdout and checks it: a truncated report must not pass. 0 ok. */
 int pg_close_stdout(void);
 

@@ -4,13 +4,14 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cliopt.h"
 #include "cmds.h"
+#include "error.h"
 #include "term.h"
 
 #ifndef PG_VERSION
@@ -56,19 +57,35 @@ static const struct command *find(const char *name)
 	return NULL;
 }
 
+static const struct pg_opt_command help_command = {
+	.name = "help",
+	.usage = "[COMMAND]",
+	.about = "Without COMMAND, lists the commands; with one, shows its help\n"
+		 "(the same as 'profgate COMMAND --help').\n",
+	.after = "exit status: 0 shown; 2 COMMAND is not a profgate command.\n",
+};
+
 static int cmd_help(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--help") && strcmp(argv[1], "-h")) {
-		const struct command *c = find(argv[1]);
-		if (!c || c->fn == cmd_help) {
-			if (!c) {
-				pg_report_error("help", "unknown command '%s'", argv[1]);
-				return PG_EXIT_USAGE;
-			}
-		} else {
-			char *args[] = { argv[1], (char *)"--help", NULL };
-			return c->fn(2, args);
+	char **args;
+	int n, pr = pg_cmd_options(&args, &n, &help_command, NULL, argc, argv);
+
+	if (pr != 0)
+		return pr > 0 ? PG_EXIT_OK : PG_EXIT_USAGE;
+	if (n > 1) {
+		pg_report_error("help", "one command at a time, got '%s' and '%s'", args[0], args[1]);
+		return PG_EXIT_USAGE;
+	}
+	if (n == 1) {
+		const struct command *c = find(args[0]);
+
+		if (!c) {
+			pg_report_error("help", "unknown command '%s'", args[0]);
+			return PG_EXIT_USAGE;
 		}
+		char *help_args[] = { args[0], (char *)"--help", NULL };
+
+		return c->fn(2, help_args);
 	}
 	usage(stdout);
 	return PG_EXIT_OK;
@@ -98,14 +115,16 @@ void pg_report_error(const char *cmd, const char *fmt, ...)
 		free(msg);
 }
 
-void pg_report_bad_option(const char *cmd, char **argv)
+int pg_cmd_options(char ***operands, int *noperands, const struct pg_opt_command *cmd, void *opts, int argc,
+		   char **argv)
 {
-	if (optopt && optopt < 256)
-		pg_report_error(cmd, "option '-%c' is unknown or needs a value; see 'profgate %s --help'",
-				optopt, cmd);
-	else
-		pg_report_error(cmd, "option '%s' is unknown or needs a value; see 'profgate %s --help'",
-				argv[optind - 1], cmd);
+	int rc = pg_opt_parse(operands, noperands, cmd, opts, argc, argv);
+
+	if (rc < 0) {
+		pg_report_error(cmd->name, "%s", pg_error_last());
+		return -1;
+	}
+	return rc == PG_OPT_HELP_SHOWN ? 1 : 0;
 }
 
 int pg_close_stdout(void)

@@ -20,8 +20,8 @@
 
 #include "afile.h"
 #include "error.h"
+#include "frame_name.h"
 #include "folded.h"
-#include "hashmap.h"
 #include "profile_json.h"
 #include "report_html.h"
 #include "records.h"
@@ -205,41 +205,49 @@ static int list_records(char ***out, size_t *count, const char *dir)
 	return err;
 }
 
-/* Address -> interned frame, per process; also counts distinct addresses. */
+/* Address -> interned frames, per process; also counts distinct addresses.
+ * An address stands for one frame, or several when calls were inlined
+ * there: ids[first .. first + count), outermost first. */
 struct addr_entry {
-	pg_frame_id id;
+	uint64_t key;  /* (addr << 1 | is_return) + 1; 0 empty */
+	uint32_t first, count;
 	int skip;      /* profgate's own frame */
+	int tracker;   /* in the collector or the libunwind it calls */
 };
 
 struct addr_cache {
-	struct pg_hashmap map;  /* (addr << 1 | is_return) -> index + 1 in v */
 	struct addr_entry *v;
 	size_t cap, used;
+	pg_frame_id *ids;
+	size_t nids, capids;
 };
 
-/* The entry of key; a new one (zeroed, *fresh set) when there was none.
- * NULL when memory ran out. The pointer lasts until the next call. */
-static struct addr_entry *addr_entry(struct addr_cache *c, uint64_t key, int *fresh)
+/* Stack buffers hold the recorded frames plus what was inlined in them. */
+#define STACK_MAX (4 * PG_REC_MAX_FRAMES + 2)
+
+static struct addr_entry *addr_slot(struct addr_cache *c, uint64_t key)
 {
-	uint32_t ref = pg_hashmap_get(&c->map, key);
-
-	*fresh = 0;
-	if (ref)
-		return &c->v[ref - 1];
-	if (c->used == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 512;
-		struct addr_entry *n = c->used < UINT32_MAX / 2 ? realloc(c->v, ncap * sizeof *n) : NULL;
-
+	if ((c->used + 1) * 2 > c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 1024;
+		struct addr_entry *n = calloc(ncap, sizeof *n);
 		if (!n)
 			return NULL;
+		for (size_t i = 0; i < c->cap; i++) {
+			if (!c->v[i].key)
+				continue;
+			size_t j = (size_t)(c->v[i].key * 0x9e3779b97f4a7c15ull >> 20) & (ncap - 1);
+			while (n[j].key)
+				j = (j + 1) & (ncap - 1);
+			n[j] = c->v[i];
+		}
+		free(c->v);
 		c->v = n;
 		c->cap = ncap;
 	}
-	if (pg_hashmap_put(&c->map, key, (uint32_t)c->used + 1) < 0)
-		return NULL;
-	*fresh = 1;
-	c->v[c->used] = (struct addr_entry){ 0 };
-	return &c->v[c->used++];
+	size_t j = (size_t)(key * 0x9e3779b97f4a7c15ull >> 20) & (c->cap - 1);
+	while (c->v[j].key && c->v[j].key != key)
+		j = (j + 1) & (c->cap - 1);
+	return &c->v[j];
 }
 
 static const char *root_name(const struct pg_proc *p)
@@ -251,47 +259,119 @@ static const char *root_name(const struct pg_proc *p)
 	return slash && slash[1] ? slash + 1 : s;
 }
 
+/* Remembers the full name of a function whose display name is shorter,
+ * for profile.json and the report's hover; the first one seen wins when
+ * two overloads share a display name. */
+static int note_full_name(struct pg_run_result *r, struct pg_symbolizer *sym, const struct pg_module *m,
+			  uint64_t addr, int is_ret, const char *display)
+{
+	const char *full = pg_symbolize_full(sym, m, addr, is_ret);
+	pg_frame_id id;
+	int err;
+
+	if (!full)
+		return 0;
+	if (!r->full_keys && (err = pg_profile_new(&r->full_keys)) < 0)
+		return err;
+	if ((err = pg_profile_intern(&id, r->full_keys, display, strlen(display))) < 0)
+		return err;
+	if (id >= r->nfull) {
+		size_t n = r->nfull ? r->nfull * 2 : 256;
+		while (n <= id)
+			n *= 2;
+		char **v = realloc(r->full_names, n * sizeof *v);
+		if (!v)
+			return pg_error_set("out of memory");
+		memset(v + r->nfull, 0, (n - r->nfull) * sizeof *v);
+		r->full_names = v;
+		r->nfull = n;
+	}
+	if (!r->full_names[id] && !(r->full_names[id] = strdup(full)))
+		return pg_error_set("out of memory");
+	return 0;
+}
+
+const char *pg_run_full_name(const struct pg_run_result *r, const char *display)
+{
+	size_t n = r->full_keys ? pg_profile_frame_count(r->full_keys) : 0;
+
+	/* A handful of lookups per report row: a scan of the pool is enough. */
+	for (size_t i = 0; i < n && i < r->nfull; i++)
+		if (r->full_names[i] && !strcmp(pg_profile_frame_name(r->full_keys, (pg_frame_id)i), display))
+			return r->full_names[i];
+	return NULL;
+}
+
 /* Symbolizes addrs[0..n) (leaf first, addrs[0] exact, the others return
  * addresses) into stack[1..] root first after stack[0] = root; returns the
  * depth. profgate's own frames are left out. */
 static int symbolize_stack(size_t *depth_out, pg_frame_id *stack, pg_frame_id root,
 			   struct pg_profile *names, struct pg_symbolizer *sym,
 			   const struct pg_proc *p, struct addr_cache *cache, uint32_t generation,
-			   const uint64_t *addrs, uint32_t n, int first_is_return, struct pg_run_result *r)
+			   const uint64_t *addrs, uint32_t n, int first_is_return, struct pg_run_result *r,
+			   int *leaf_in_tracker)
 {
 	size_t depth = 0;
 	int err;
+	*leaf_in_tracker = 0;
 	stack[depth++] = root;
 	for (uint32_t k = n; k-- > 0;) {
 		uint64_t addr = addrs[k];
 		int is_ret = k > 0 || first_is_return;
-		uint64_t key = (addr << 1) | (uint64_t)is_ret;
-		int fresh;
-		struct addr_entry *e = addr_entry(cache, key, &fresh);
+		uint64_t key = ((addr << 1) | (uint64_t)is_ret) + 1;
+		struct addr_entry *e = addr_slot(cache, key);
 		if (!e)
 			return pg_error_set("out of memory");
-		if (fresh) {
+		if (!e->key) {
 			const struct pg_module *m = pg_proc_module_at(p, generation, addr);
+			e->key = key;
+			cache->used++;
+			e->tracker = m && (pg_module_is_collector(m) || strstr(m->path, "libunwind"));
 			if (pg_module_is_collector(m)) {
 				e->skip = 1;
 				continue;
 			}
 			int resolved;
-			const char *name = pg_symbolize(sym, m, addr, is_ret, &resolved);
+			const char *const *frames;
+			size_t nf = pg_symbolize_frames(sym, m, addr, is_ret, &frames, &resolved);
 			r->sym_frames++;
 			if (!resolved)
 				r->sym_unresolved++;
 			/* The signal trampoline never appears (docs/folded.md), also where a
 			 * sample caught the program's own handler returning. */
-			if (!strcmp(name, "__restore_rt")) {
+			if (!strcmp(frames[0], "__restore_rt")) {
 				e->skip = 1;
 				continue;
 			}
-			if ((err = pg_profile_intern(&e->id, names, name, strlen(name))) < 0)
+			if (cache->nids + nf > cache->capids) {
+				size_t ncap = cache->capids ? cache->capids * 2 : 1024;
+				pg_frame_id *v;
+				while (ncap < cache->nids + nf)
+					ncap *= 2;
+				if (!(v = realloc(cache->ids, ncap * sizeof *v)))
+					return pg_error_set("out of memory");
+				cache->ids = v;
+				cache->capids = ncap;
+			}
+			e->first = (uint32_t)cache->nids;
+			e->count = (uint32_t)nf;
+			for (size_t j = 0; j < nf; j++)
+				if ((err = pg_profile_intern(&cache->ids[cache->nids++], names, frames[j],
+							     strlen(frames[j]))) < 0)
+					return err;
+			if ((err = note_full_name(r, sym, m, addr, is_ret, frames[0])) < 0)
 				return err;
 		}
-		if (!e->skip)
-			stack[depth++] = e->id;
+		if (k == 0 && e->tracker)
+			*leaf_in_tracker = 1;
+		if (e->skip)
+			continue;
+		/* Keep the call frames when the buffer is short: drop inlined ones. */
+		uint32_t take = e->count;
+		if (depth + take + k > STACK_MAX - 1)
+			take = depth + 1 + k < STACK_MAX ? 1 : 0;
+		for (uint32_t j = 0; j < take; j++)
+			stack[depth++] = cache->ids[e->first + j];
 	}
 	*depth_out = depth;
 	return 0;
@@ -337,7 +417,7 @@ static int fold_process(struct pg_run_result *r, struct pg_symbolizer *sym, cons
 			uint64_t t0, pg_frame_id *root_out, uint64_t *samples_out)
 {
 	struct addr_cache cache = { 0 };
-	pg_frame_id stack[PG_REC_MAX_FRAMES + 2], wstack[PG_REC_MAX_FRAMES + 2];
+	pg_frame_id stack[STACK_MAX], wstack[STACK_MAX];
 	pg_frame_id root, wroot = 0, wwaiting = 0;
 	int err;
 	uint64_t samples = 0;
@@ -358,10 +438,13 @@ static int fold_process(struct pg_run_result *r, struct pg_symbolizer *sym, cons
 		const struct pg_sample *s = &p->samples[i];
 		size_t depth = 0, at = 0;
 		uint32_t ti;
+		int in_tracker;
 		if ((err = symbolize_stack(&depth, stack, root, r->cpu, sym, p, &cache, s->generation,
-					   s->frames, s->nframes, 0, r)) < 0)
+					   s->frames, s->nframes, 0, r, &in_tracker)) < 0)
 			goto done;
 		int waiting = (s->flags & PG_SAMPLE_WAITING) != 0;
+		if (!waiting && in_tracker)
+			r->tracker_samples++;
 		if (r->wall) {
 			wstack[0] = wroot;
 			if ((err = reintern(wstack + 1, stack + 1, depth - 1, r->cpu, r->wall)) < 0)
@@ -410,8 +493,9 @@ static int fold_process(struct pg_run_result *r, struct pg_symbolizer *sym, cons
 		for (size_t i = p->mem_first; i < p->mem_first + p->mem_count; i++) {
 			const struct pg_mem_stack *m = &p->mem_stacks[i];
 			size_t depth = 0;
+			int in_tracker;
 			if ((err = symbolize_stack(&depth, stack, root, r->cpu, sym, p, &cache, m->generation,
-						   m->frames, m->nframes, 1, r)) < 0)
+						   m->frames, m->nframes, 1, r, &in_tracker)) < 0)
 				goto done;
 			if (m->peak_bytes > 0) {
 				wstack[0] = mroot;
@@ -456,8 +540,8 @@ static int fold_process(struct pg_run_result *r, struct pg_symbolizer *sym, cons
 	}
 	err = 0;
 done:
-	pg_hashmap_release(&cache.map);
 	free(cache.v);
+	free(cache.ids);
 	return err;
 }
 
@@ -492,9 +576,22 @@ static int read_records(struct pg_run_result *r, const struct pg_run_request *re
 	for (size_t i = 0; i < nfiles; i++) {
 		if ((err = pg_records_read(&procs[nprocs], files[i])) < 0) {
 			/* One unreadable record (a process killed before its first
-			 * write) must not cost the others. */
-			fprintf(stderr, "profgate: warning: %s\n", pg_error_last());
+			 * write) must not cost the others, but it is never silent:
+			 * profile.json lists it and a benchmark run fails on it. */
+			char *why = strdup(pg_error_last());
+			char **more = realloc(r->lost_profiles, (r->nlost_profiles + 1) * sizeof *more);
+
+			fprintf(stderr, "profgate: warning: a process's profile is lost: %s\n", pg_error_last());
 			pg_proc_release(&procs[nprocs]);
+			if (!why || !more) {
+				free(why);
+				if (more)
+					r->lost_profiles = more;
+				err = pg_error_set("out of memory");
+				goto done;
+			}
+			r->lost_profiles = more;
+			r->lost_profiles[r->nlost_profiles++] = why;
 			continue;
 		}
 		nprocs++;
@@ -726,6 +823,29 @@ done:
 	return err;
 }
 
+void pg_run_result_take_memory(struct pg_run_result *into, struct pg_run_result *from)
+{
+	pg_profile_free(into->mem_peak);
+	pg_profile_free(into->mem_leaks);
+	free(into->heap);
+	into->mem_tracked = from->mem_tracked;
+	into->mem_sample = from->mem_sample;
+	into->mem_peak = from->mem_peak;
+	into->mem_leaks = from->mem_leaks;
+	into->peak_heap_bytes = from->peak_heap_bytes;
+	into->alloc_count = from->alloc_count;
+	into->alloc_bytes = from->alloc_bytes;
+	into->leaked_bytes = from->leaked_bytes;
+	into->peak_t_ns = from->peak_t_ns;
+	into->heap = from->heap;
+	into->nheap = from->nheap;
+	into->best_peak = from->best_peak;
+	from->mem_peak = from->mem_leaks = NULL;
+	from->heap = NULL;
+	from->nheap = 0;
+	from->mem_tracked = 0;
+}
+
 void pg_run_result_release(struct pg_run_result *r)
 {
 	if (!r)
@@ -735,6 +855,9 @@ void pg_run_result_release(struct pg_run_result *r)
 	pg_profile_free(r->mem_peak);
 	pg_profile_free(r->mem_leaks);
 	free(r->heap);
+	for (size_t i = 0; i < r->nlost_profiles; i++)
+		free(r->lost_profiles[i]);
+	free(r->lost_profiles);
 	for (size_t i = 0; i < r->nprocs; i++) {
 		for (int k = 0; k < r->procs[i].argc; k++)
 			free(r->procs[i].argv[k]);
@@ -745,6 +868,10 @@ void pg_run_result_release(struct pg_run_result *r)
 	free(r->timeline);
 	free(r->roots);
 	free(r->stderr_tail);
+	for (size_t i = 0; i < r->nfull; i++)
+		free(r->full_names[i]);
+	free(r->full_names);
+	pg_profile_free(r->full_keys);
 	memset(r, 0, sizeof *r);
 }
 
@@ -797,6 +924,13 @@ static int cmp_site(const void *a, const void *b)
 	return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : (x->frame > y->frame) - (x->frame < y->frame);
 }
 
+static int is_inlined_frame(const char *name)
+{
+	size_t len = strlen(name), mark = sizeof PG_FRAME_INLINED_MARK - 1;
+
+	return len > mark && !strcmp(name + len - mark, PG_FRAME_INLINED_MARK);
+}
+
 /* Bytes at the peak by the function that called the allocator: the first
  * frame from the leaf that is neither an allocator nor the root. */
 static int peak_sites(struct pg_json_site **out, size_t *count, const struct pg_profile *p, size_t max)
@@ -812,7 +946,11 @@ static int peak_sites(struct pg_json_site **out, size_t *count, const struct pg_
 	for (size_t i = 0; i < pg_profile_stack_count(p); i++) {
 		const struct pg_stack *st = pg_profile_stack(p, i);
 		uint32_t d = st->depth;
+		/* The first frame that is not the allocator's, and then the
+		 * function that code is in (take() inlined into g: g). */
 		while (d > 1 && pg_run_is_allocator_frame(pg_profile_frame_name(p, st->frames[d - 1])))
+			d--;
+		while (d > 1 && is_inlined_frame(pg_profile_frame_name(p, st->frames[d - 1])))
 			d--;
 		by[st->frames[d - 1]].bytes += st->weight;
 	}
@@ -868,9 +1006,17 @@ static int write_report(const struct pg_run_result *r, const struct pg_run_reque
 	struct pg_report_thread *threads = calloc(r->nthreads ? r->nthreads : 1, sizeof *threads);
 	struct pg_report_sample *samples = calloc(r->ntimeline ? r->ntimeline : 1, sizeof *samples);
 	struct pg_report_heap_point *heap = calloc(r->nheap ? r->nheap : 1, sizeof *heap);
+	size_t nkeys = r->full_keys ? pg_profile_frame_count(r->full_keys) : 0, nfull = 0;
+	const char **full_keys = calloc(nkeys ? nkeys : 1, sizeof *full_keys);
+	const char **full_values = calloc(nkeys ? nkeys : 1, sizeof *full_values);
 	int err;
 
-	if (!threads || !samples || !heap) {
+	for (size_t i = 0; full_keys && full_values && i < nkeys && i < r->nfull; i++)
+		if (r->full_names[i]) {
+			full_keys[nfull] = pg_profile_frame_name(r->full_keys, (pg_frame_id)i);
+			full_values[nfull++] = r->full_names[i];
+		}
+	if (!threads || !samples || !heap || !full_keys || !full_values) {
 		err = pg_error_set("out of memory");
 		goto done;
 	}
@@ -892,10 +1038,16 @@ static int write_report(const struct pg_run_result *r, const struct pg_run_reque
 		.heap = heap, .nheap = r->nheap, .peak_t_ns = r->peak_t_ns,
 		.peak_heap_bytes = r->mem_tracked ? r->peak_heap_bytes : -1,
 		.peak_rss_bytes = r->peak_rss_bytes,
-		.mem_note = req->mem ? NULL : "memory was not tracked: the run used --no-mem",
+		.mem_note = r->mem_tracked ? NULL : r->mem_note ? r->mem_note :
+			    req->mem ? NULL : "memory was not tracked: the run used --no-mem",
+		.lost_known = req->cpu, .lost_samples = r->lost, .run_note = r->run_note,
+		.full_keys = (const char *const *)full_keys, .full_values = (const char *const *)full_values,
+		.nfull = nfull,
 	};
 	err = pg_report_html_write(&rep, path);
 done:
+	free(full_keys);
+	free(full_values);
 	free(threads);
 	free(samples);
 	free(heap);
@@ -927,6 +1079,7 @@ static int write_profile_json(const struct pg_run_result *r, const struct pg_run
 		if (is_root(r->roots, r->nroots, hot[i].frame))
 			continue;
 		jhot[njhot].name = pg_profile_frame_name(r->cpu, hot[i].frame);
+		jhot[njhot].full_name = pg_run_full_name(r, jhot[njhot].name);
 		jhot[njhot].self = (double)hot[i].self / (double)total;
 		jhot[njhot].total = (double)hot[i].total / (double)total;
 		njhot++;
@@ -963,7 +1116,9 @@ static int write_profile_json(const struct pg_run_result *r, const struct pg_run
 		.hot = jhot, .nhot = njhot, .procs = jprocs, .nprocs = r->nprocs,
 		.threads = jthreads, .nthreads = r->nthreads,
 		.sym_frames = r->sym_frames, .sym_unresolved = r->sym_unresolved,
+		.run_note = r->run_note, .tracker_samples = r->tracker_samples,
 		.profgate_version = PG_VERSION, .postprocess_seconds = r->postprocess_seconds,
+		.lost_profiles = (const char *const *)r->lost_profiles, .nlost_profiles = r->nlost_profiles,
 	};
 	err = pg_profile_json_write(&sum, path);
 done:
@@ -997,10 +1152,10 @@ static const struct run_file {
 	int (*wanted)(const struct pg_run_result *r);
 	int (*write)(const struct pg_run_result *r, const struct pg_run_request *req, const char *path);
 } run_files[] = {
-	{ { "cpu.folded", "CPU samples as folded stacks" }, always, write_cpu },
+	{ { "cpu.folded", "CPU samples as folded stacks (empty with --no-cpu)" }, always, write_cpu },
 	{ { "wall.folded", "every thread on the wall clock (--mode wall)" }, wall_mode, write_wall },
-	{ { "mem-peak.folded", "bytes live at the heap's peak, by stack" }, mem_tracked, write_mem_peak },
-	{ { "mem-leaks.folded", "bytes still live at exit, by stack" }, mem_tracked, write_mem_leaks },
+	{ { "mem-peak.folded", "bytes live at the heap's peak, by stack (not --no-mem)" }, mem_tracked, write_mem_peak },
+	{ { "mem-leaks.folded", "bytes still live at exit, by stack (not --no-mem)" }, mem_tracked, write_mem_leaks },
 	{ { "profile.json", "the run's numbers, hot functions, processes and threads" }, always,
 	  write_profile_json },
 	{ { "report.html", "the interactive report" }, always, write_report },

@@ -85,7 +85,15 @@ struct pg_run_result {
 	pg_frame_id *roots;         /* root frames (program names) in cpu, one per process */
 	size_t nroots;
 	uint64_t sym_frames, sym_unresolved;
+	uint64_t tracker_samples;   /* CPU samples whose leaf is in the collector or libunwind: with the tracker on, its cost */
+	const char *run_note;       /* how it was measured (one run or two), for the report; static text */
+	const char *mem_note;       /* why memory is missing, when not for --no-mem; static text */
 	double postprocess_seconds;
+	/* Processes whose records could not be read (killed before their first
+	 * write, a file cut short on a full disk): why, one line each. Their
+	 * profiles are missing from the merged ones. */
+	char **lost_profiles;
+	size_t nlost_profiles;
 	char *stderr_tail;          /* when asked for; NUL-terminated */
 	/* allocation tracker (mem runs); profiles NULL and numbers -1 without it */
 	int mem_tracked;
@@ -97,11 +105,22 @@ struct pg_run_result {
 	struct pg_run_heap_point *heap;  /* of the process with the highest peak */
 	size_t nheap;
 	uint64_t best_peak;         /* that process's peak */
+	/* Functions whose display name is shorter than their demangled one:
+	 * display names interned in full_keys, full_names[id] the full name
+	 * (NULL where none). Owned. */
+	struct pg_profile *full_keys;
+	char **full_names;
+	size_t nfull;
 };
 
 /* Functions that only pass an allocation on (operator new, strdup, the
  * Python allocators...): peak sites name the first frame that is not one. */
 int pg_run_is_allocator_frame(const char *name);
+
+/* Moves the memory measurements (profiles, numbers, heap over time) of
+ * from into into, which keeps its own CPU profile and peak RSS: the second
+ * run of `profgate run`'s two. */
+void pg_run_result_take_memory(struct pg_run_result *into, struct pg_run_result *from);
 
 /* Runs the command. Returns 0 when it ran (whatever its exit status, which
  * is in out->status) and the profiles were read; a negative error when it
@@ -109,6 +128,10 @@ int pg_run_is_allocator_frame(const char *name);
  * and the reason in pg_error_last(). Release *out in both cases. */
 int pg_run_profile(struct pg_run_result *out, const struct pg_run_request *req);
 void pg_run_result_release(struct pg_run_result *r);
+
+/* The demangled name (return type, parameters) of the function shown as
+ * display, or NULL when it has none longer. Borrowed from r. */
+const char *pg_run_full_name(const struct pg_run_result *r, const char *display);
 
 /* Writes the files of a profile directory into dir (created): those
  * pg_run_file() lists that the run has (wall.folded in wall mode, the

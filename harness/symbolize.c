@@ -3,9 +3,17 @@
  * that one file reported at bias 0, so that an offset (address minus the
  * load bias the collector recorded) is looked up the same way whatever
  * address the file was loaded at in whichever process.
+ *
+ * An address gives the function its symbol names and, when the module has
+ * DWARF, the functions inlined into it at that address: the scopes of the
+ * compilation unit that contain it (dwarf_getscopes), innermost first, whose
+ * DW_TAG_inlined_subroutine entries each name an inlined call. Names follow
+ * common/frame_name.h: display names, inlined ones marked.
  */
 #define _GNU_SOURCE
 #include <elf.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
@@ -14,15 +22,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame_name.h"
 #include "symbolize.h"
-
-#include "hashmap.h"
 
 /* C linkage in libstdc++. */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
+/* Inlined calls kept per address; deeper ones are dropped (outermost kept). */
+#define MAX_INLINED 15
+
 struct cache_entry {
-	char *name;
+	uint64_t key;       /* offset + 1; 0 = empty */
+	char *name;         /* display name of the function (names[0]) */
+	char *full;         /* its demangled name with parameters; NULL if the same */
+	char **names;       /* outermost first: the function, then what was inlined */
+	size_t nnames;
 	int resolved;
 };
 
@@ -33,9 +47,8 @@ struct modfile {
 	Dwfl *dwfl;
 	Dwfl_Module *mod;   /* NULL when the file could not be opened */
 	const char *base;   /* basename of path, for [module+0x...] */
-	struct pg_hashmap cache;     /* file offset -> index + 1 in names */
-	struct cache_entry *names;
-	size_t cap, used;
+	struct cache_entry *cache;
+	size_t cap, used;   /* cap a power of two */
 };
 
 struct pg_symbolizer {
@@ -66,10 +79,16 @@ void pg_symbolizer_free(struct pg_symbolizer *s)
 		return;
 	for (size_t i = 0; i < s->count; i++) {
 		struct modfile *f = &s->files[i];
-		for (size_t j = 0; j < f->used; j++)
-			free(f->names[j].name);
-		free(f->names);
-		pg_hashmap_release(&f->cache);
+		for (size_t j = 0; j < f->cap; j++) {
+			struct cache_entry *e = &f->cache[j];
+
+			for (size_t k = 1; k < e->nnames; k++)
+				free(e->names[k]);
+			free(e->names);
+			free(e->name);
+			free(e->full);
+		}
+		free(f->cache);
 		if (f->dwfl)
 			dwfl_end(f->dwfl);
 		free(f->path);
@@ -132,7 +151,9 @@ static struct modfile *get_file(struct pg_symbolizer *s, const struct pg_module 
 	f->build_id_len = m->build_id_len;
 	const char *slash = strrchr(f->path, '/');
 	f->base = slash ? slash + 1 : f->path;
-	if (pg_hashmap_init(&f->cache, 256) < 0) {
+	f->cap = 256;
+	f->cache = calloc(f->cap, sizeof *f->cache);
+	if (!f->cache) {
 		free(f->path);
 		return NULL;
 	}
@@ -147,27 +168,29 @@ static struct modfile *get_file(struct pg_symbolizer *s, const struct pg_module 
 	return f;
 }
 
-/* Keeps name (taken over) as the symbol at off; 0, or -1 when memory ran out
- * (name freed). */
-static int cache_add(struct modfile *f, uint64_t off, char *name, int resolved)
+static struct cache_entry *cache_slot(struct modfile *f, uint64_t key)
 {
-	if (f->used == f->cap) {
-		size_t ncap = f->cap ? f->cap * 2 : 128;
-		struct cache_entry *n = f->used < UINT32_MAX / 2 ? realloc(f->names, ncap * sizeof *n) : NULL;
-
-		if (!n) {
-			free(name);
-			return -1;
+	if ((f->used + 1) * 2 > f->cap) {
+		size_t ncap = f->cap * 2;
+		struct cache_entry *n = calloc(ncap, sizeof *n);
+		if (!n)
+			return NULL;
+		for (size_t i = 0; i < f->cap; i++) {
+			if (!f->cache[i].key)
+				continue;
+			size_t j = (size_t)(f->cache[i].key * 0x9e3779b97f4a7c15ull) & (ncap - 1);
+			while (n[j].key)
+				j = (j + 1) & (ncap - 1);
+			n[j] = f->cache[i];
 		}
-		f->names = n;
+		free(f->cache);
+		f->cache = n;
 		f->cap = ncap;
 	}
-	if (pg_hashmap_put(&f->cache, off, (uint32_t)f->used + 1) < 0) {
-		free(name);
-		return -1;
-	}
-	f->names[f->used++] = (struct cache_entry){ name, resolved };
-	return 0;
+	size_t j = (size_t)(key * 0x9e3779b97f4a7c15ull) & (f->cap - 1);
+	while (f->cache[j].key && f->cache[j].key != key)
+		j = (j + 1) & (f->cap - 1);
+	return &f->cache[j];
 }
 
 /* Folded stacks use ';' and newlines as separators: keep them out of names. */
@@ -178,60 +201,238 @@ static void sanitize(char *name)
 			*p = '?';
 }
 
-static char *lookup(struct modfile *f, uint64_t off, int *resolved)
+static char *demangle(const char *name)
 {
+	int status = -1;
+	char *dem = (name[0] == '_' && name[1] == 'Z') ? __cxa_demangle(name, NULL, NULL, &status) : NULL;
+
+	if (status == 0 && dem)
+		return dem;
+	free(dem);
+	return strdup(name);
+}
+
+/* The function's name from the symbol table, demangled, or NULL. */
+static char *symbol_name(struct modfile *f, uint64_t off)
+{
+	GElf_Off sym_off;
+	GElf_Sym sym;
+	Dwarf_Addr bias = 0;
+	const char *name;
+
+	if (!f->mod)
+		return NULL;
+	dwfl_module_getelf(f->mod, &bias);
+	name = dwfl_module_addrinfo(f->mod, off + bias, &sym_off, &sym, NULL, NULL, NULL);
+	if (!name || !*name)
+		return NULL;
+	/* .dynsym names carry their version ("memcpy@@GLIBC_2.14"). */
+	char plain[512];
+	const char *at = strchr(name, '@');
+	if (at && at != name && (size_t)(at - name) < sizeof plain) {
+		memcpy(plain, name, (size_t)(at - name));
+		plain[at - name] = '\0';
+		name = plain;
+	}
+	return demangle(name);
+}
+
+/* The name of a function's DIE qualified by the scopes that contain its
+ * declaration: namespaces, classes, and for a lambda's operator() the
+ * function it is in ("sort_by_score::{lambda}::operator()"). For DIEs
+ * without a linkage name: GCC gives none to many instantiated templates
+ * and to lambdas. NULL if the DIE has no name. */
+static char *qualified_name(Dwarf_Die *die)
+{
+	Dwarf_Die decl = *die, next, *scopes = NULL;
+	Dwarf_Attribute attr;
+	const char *name;
 	char *out = NULL;
-	*resolved = 0;
-	if (f->mod) {
-		GElf_Off sym_off;
-		GElf_Sym sym;
-		Dwarf_Addr bias = 0;
-		dwfl_module_getelf(f->mod, &bias);
-		const char *name = dwfl_module_addrinfo(f->mod, off + bias, &sym_off, &sym,
-							NULL, NULL, NULL);
-		if (name && *name) {
-			/* .dynsym names carry their version ("memcpy@@GLIBC_2.14"). */
-			char plain[512];
-			const char *at = strchr(name, '@');
-			if (at && at != name && (size_t)(at - name) < sizeof plain) {
-				memcpy(plain, name, (size_t)(at - name));
-				plain[at - name] = '\0';
-				name = plain;
-			}
-			int status = -1;
-			char *dem = (name[0] == '_' && name[1] == 'Z')
-				? __cxa_demangle(name, NULL, NULL, &status) : NULL;
-			out = status == 0 && dem ? dem : strdup(name);
-			if (out != dem)
-				free(dem);
-			*resolved = out != NULL;
+	size_t len = 0;
+	FILE *f;
+	int n;
+
+	/* The abstract instance, then the declaration in its class. */
+	for (int hops = 0; hops < 8; hops++) {
+		if (!(dwarf_attr(&decl, DW_AT_abstract_origin, &attr) || dwarf_attr(&decl, DW_AT_specification, &attr)) ||
+		    !dwarf_formref_die(&attr, &next))
+			break;
+		decl = next;
+	}
+	if (!(name = dwarf_diename(&decl)) || !*name || !(f = open_memstream(&out, &len)))
+		return NULL;
+	n = dwarf_getscopes_die(&decl, &scopes);
+	/* scopes[0] is decl itself, then its parents up to the unit. */
+	for (int i = n - 1; i >= 1; i--) {
+		const char *sn = dwarf_diename(&scopes[i]);
+
+		switch (dwarf_tag(&scopes[i])) {
+		case DW_TAG_namespace:
+			fprintf(f, "%s::", sn ? sn : "(anonymous namespace)");
+			break;
+		case DW_TAG_class_type:
+		case DW_TAG_structure_type:
+		case DW_TAG_union_type:
+			fprintf(f, "%s::", sn ? sn : "{lambda}");
+			break;
+		case DW_TAG_subprogram:
+			if (sn)
+				fprintf(f, "%s::", sn);
+			break;
+		default:
+			break;
 		}
 	}
-	if (!out && asprintf(&out, "[%s+0x%llx]", f->base, (unsigned long long)off) < 0)
-		out = NULL;
-	if (out)
-		sanitize(out);
+	fputs(name, f);
+	free(scopes);
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
 	return out;
+}
+
+/* The display name of an inlined subroutine, marked; NULL if it has none. */
+static char *inlined_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *raw = NULL;
+	char *full, *shown, *out = NULL;
+
+	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) ||
+	    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr))
+		raw = dwarf_formstring(&attr);
+	full = raw && *raw ? demangle(raw) : qualified_name(die);
+	if (!full)
+		return NULL;
+	shown = pg_frame_display_name(full);
+	free(full);
+	if (shown && asprintf(&out, "%s%s", shown, PG_FRAME_INLINED_MARK) < 0)
+		out = NULL;
+	free(shown);
+	return out;
+}
+
+/* Fills e->names[1..] with the calls inlined at off, outermost first. */
+static void add_inlined(struct cache_entry *e, struct modfile *f, uint64_t off)
+{
+	Dwarf_Addr bias = 0, addr;
+	Dwarf_Die *cu, *scopes = NULL;
+	char *inl[MAX_INLINED];
+	size_t n = 0;
+	int nscopes;
+
+	dwfl_module_getelf(f->mod, &bias);
+	addr = off + bias;
+	if (!(cu = dwfl_module_addrdie(f->mod, addr, &bias)))
+		return;
+	nscopes = dwarf_getscopes(cu, addr - bias, &scopes);
+	for (int i = 0; i < nscopes; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		char *name;
+
+		if (tag == DW_TAG_subprogram)
+			break;
+		if (tag != DW_TAG_inlined_subroutine || !(name = inlined_name(&scopes[i])))
+			continue;
+		if (n == MAX_INLINED) {  /* keep the outermost: drop the innermost kept */
+			free(inl[0]);
+			memmove(inl, inl + 1, (n - 1) * sizeof *inl);
+			n--;
+		}
+		sanitize(name);
+		inl[n++] = name;
+	}
+	free(scopes);
+	if (n == 0)
+		return;
+	char **v = realloc(e->names, (1 + n) * sizeof *v);
+	if (!v) {
+		while (n > 0)
+			free(inl[--n]);
+		return;
+	}
+	e->names = v;
+	/* scopes run innermost first */
+	for (size_t k = 0; k < n; k++)
+		v[1 + k] = inl[n - 1 - k];
+	e->nnames = 1 + n;
+}
+
+/* Fills e (its key aside) for offset off of f; 0, or -1 when out of memory. */
+static int lookup(struct cache_entry *e, struct modfile *f, uint64_t off)
+{
+	char *full = symbol_name(f, off);
+
+	e->resolved = full != NULL;
+	if (full) {
+		sanitize(full);
+		e->name = pg_frame_display_name(full);
+		if (e->name && strcmp(e->name, full))
+			e->full = full;
+		else
+			free(full);
+	} else if (asprintf(&e->name, "[%s+0x%llx]", f->base, (unsigned long long)off) < 0) {
+		e->name = NULL;
+	}
+	if (!e->name || !(e->names = malloc(sizeof *e->names))) {
+		free(e->name);
+		free(e->full);
+		e->name = e->full = NULL;
+		return -1;
+	}
+	e->names[0] = e->name;
+	e->nnames = 1;
+	if (e->resolved)
+		add_inlined(e, f, off);
+	return 0;
+}
+
+static struct cache_entry *entry(struct pg_symbolizer *s, const struct pg_module *m, uint64_t addr,
+				 int is_return_address)
+{
+	struct modfile *f = m ? get_file(s, m) : NULL;
+	uint64_t off;
+	struct cache_entry *e;
+
+	if (!f)
+		return NULL;
+	off = addr - m->bias - (is_return_address ? 1 : 0);
+	if (!(e = cache_slot(f, off + 1)))
+		return NULL;
+	if (!e->key) {
+		if (lookup(e, f, off) < 0)
+			return NULL;
+		e->key = off + 1;
+		f->used++;
+	}
+	return e;
+}
+
+size_t pg_symbolize_frames(struct pg_symbolizer *s, const struct pg_module *m, uint64_t addr,
+			   int is_return_address, const char *const **names, int *resolved)
+{
+	static const char *const unknown[] = { "[unknown]" };
+	struct cache_entry *e = entry(s, m, addr, is_return_address);
+
+	*resolved = e ? e->resolved : 0;
+	*names = e ? (const char *const *)e->names : unknown;
+	return e ? e->nnames : 1;
+}
+
+const char *pg_symbolize_full(struct pg_symbolizer *s, const struct pg_module *m, uint64_t addr,
+			      int is_return_address)
+{
+	struct cache_entry *e = entry(s, m, addr, is_return_address);
+
+	return e && e->full ? e->full : NULL;
 }
 
 const char *pg_symbolize(struct pg_symbolizer *s, const struct pg_module *m, uint64_t addr,
 			 int is_return_address, int *resolved)
 {
-	*resolved = 0;
-	if (!m)
-		return "[unknown]";
-	struct modfile *f = get_file(s, m);
-	if (!f)
-		return "[unknown]";
-	uint64_t off = addr - m->bias - (is_return_address ? 1 : 0);
-	uint32_t ref = pg_hashmap_get(&f->cache, off);
-	if (!ref) {
-		int found;
-		char *name = lookup(f, off, &found);
-		if (!name || cache_add(f, off, name, found) < 0)
-			return "[unknown]";
-		ref = (uint32_t)f->used;
-	}
-	*resolved = f->names[ref - 1].resolved;
-	return f->names[ref - 1].name;
+	struct cache_entry *e = entry(s, m, addr, is_return_address);
+
+	*resolved = e ? e->resolved : 0;
+	return e ? e->name : "[unknown]";
 }

@@ -317,7 +317,20 @@ static int compare_keep(const void *va, const void *vb, void *vscale)
 	return pg_diff_function_compare(&((const struct fn_keep *)va)->f, &((const struct fn_keep *)vb)->f, vscale);
 }
 
-/* The most changed functions of both modes, unscaled, as
+/* By |self_after - self_before * scale| descending, then by name. */
+static int compare_keep_self(const void *va, const void *vb, void *vscale)
+{
+	const struct pg_diff_function *a = &((const struct fn_keep *)va)->f, *b = &((const struct fn_keep *)vb)->f;
+	double scale = *(const double *)vscale;
+	double da = fabs(a->self_after - a->self_before * scale), db = fabs(b->self_after - b->self_before * scale);
+
+	if (da != db)
+		return da < db ? 1 : -1;
+	return strcmp(a->name, b->name);
+}
+
+/* The most changed functions of both modes (weights normalized or not), by
+ * total and by self change (the page's table sorts by self), unscaled, as
  * [name, self_before, self_after, total_before, total_after] rows. */
 static int write_functions(struct pg_outbuf *o, const struct pg_profile *before, const struct pg_profile *after)
 {
@@ -335,8 +348,8 @@ static int write_functions(struct pg_outbuf *o, const struct pg_profile *before,
 	}
 	for (size_t i = 0; i < n; i++)
 		fk[i] = (struct fn_keep){raw[i], 0};
-	for (int m = 0; m < 2; m++) {
-		qsort_r(fk, n, sizeof(*fk), compare_keep, &scales[m]);
+	for (int m = 0; m < 4; m++) {
+		qsort_r(fk, n, sizeof(*fk), m < 2 ? compare_keep : compare_keep_self, &scales[m % 2]);
 		for (size_t i = 0; i < n && i < HTML_FUNCTIONS; i++)
 			fk[i].keep = 1;
 	}
@@ -381,6 +394,12 @@ static int write_data(struct pg_outbuf *o, const struct pg_difftree *t, const st
 	pg_outbuf_double(o, !bytes && opts->hz > 0 ? opts->hz : 0, 6);
 	write_key(o, "normalize");
 	pg_outbuf_puts(o, opts->normalize ? "true" : "false");
+	write_key(o, "churn");
+	pg_outbuf_double(o, pg_difftree_path_churn(t), 4);
+	write_key(o, "colour");
+	pg_outbuf_json_string(o, opts->colour == PG_DIFF_COLOUR_FUNCTION ||
+			      (opts->colour == PG_DIFF_COLOUR_AUTO &&
+			       pg_difftree_path_churn(t) > PG_DIFF_FUNCTION_MODE_CHURN) ? "function" : "self");
 	if (opts->paired) {
 		write_key(o, "significant");
 		pg_outbuf_putc(o, '[');

@@ -14,11 +14,17 @@
 #include "funcdiff.h"
 #include "profile.h"
 
+/* What a frame's colour shows: the change of its self weight on that path,
+ * or of its function's total across all paths; AUTO picks function when the
+ * call paths changed by more than PG_DIFF_FUNCTION_MODE_CHURN (difftree.h). */
+enum pg_diff_colour { PG_DIFF_COLOUR_AUTO = 0, PG_DIFF_COLOUR_PATH, PG_DIFF_COLOUR_FUNCTION };
+
 struct pg_diff_opts {
 	const char *title;      /* NULL: "Differential flame graph" */
 	const char *unit;       /* "samples" or "bytes" */
 	int normalize;          /* scale BEFORE to AFTER's total */
 	double hz;              /* > 0: samples are also shown as seconds */
+	enum pg_diff_colour colour;
 	/* Interleaved mode: only the functions named here changed
 	 * significantly across the pairs; the HTML graph colours only their
 	 * frames and draws the others neutral ("within noise"). 0: colour

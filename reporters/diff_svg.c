@@ -94,11 +94,22 @@ struct svg_ctx {
 	const struct pg_difftree *t;
 	double scale;       /* of BEFORE's weights */
 	double px;          /* pixels per unit of AFTER */
-	double max_delta;   /* largest |self change| of any node */
+	double max_delta;   /* largest |change| of any node */
+	uint64_t *fn[2];    /* function mode: each node's function's totals; else NULL */
 	double after_total;
 	int bytes;
 	int height;
 };
+
+/* What node i's colour shows: its self change, or its function's. */
+static double node_change(const struct svg_ctx *c, size_t i)
+{
+	const struct pg_difftree *t = c->t;
+
+	if (c->fn[0])
+		return (double)c->fn[PG_DIFF_AFTER][i] - (double)c->fn[PG_DIFF_BEFORE][i] * c->scale;
+	return (double)t->self[PG_DIFF_AFTER][i] - (double)t->self[PG_DIFF_BEFORE][i] * c->scale;
+}
 
 static void write_frame(const struct svg_ctx *c, size_t i, uint64_t x)
 {
@@ -114,7 +125,7 @@ static void write_frame(const struct svg_ctx *c, size_t i, uint64_t x)
 	int light;
 	size_t chars;
 
-	delta_colour(colour, sizeof(colour), sa - sb, c->max_delta, &light);
+	delta_colour(colour, sizeof(colour), node_change(c, i), c->max_delta, &light);
 	pg_svg_format_value(after_s, sizeof(after_s), ta, c->bytes);
 	pg_svg_format_value(before_s, sizeof(before_s), tb, c->bytes);
 	format_change(self_s, sizeof(self_s), sb, sa, c->bytes, tb == 0);
@@ -172,8 +183,23 @@ static int svg_render(const struct pg_profile *before, const struct pg_profile *
 	c.after_total = (double)t->sum[PG_DIFF_AFTER];
 	c.px = t->sum[PG_DIFF_AFTER] ? (double)(IMAGE_WIDTH - 2 * XPAD) / c.after_total : 0;
 	c.height = (int)(t->tree->max_depth + 1) * FRAME_HEIGHT + YPAD_TOP + YPAD_BOTTOM;
+	if (opts->colour == PG_DIFF_COLOUR_FUNCTION ||
+	    (opts->colour == PG_DIFF_COLOUR_AUTO && pg_difftree_path_churn(t) > PG_DIFF_FUNCTION_MODE_CHURN)) {
+		for (int k = 0; k < 2; k++)
+			if (!(c.fn[k] = malloc(t->tree->count * sizeof(uint64_t)))) {
+				rc = pg_error_set("out of memory");
+				goto done;
+			}
+		if ((rc = pg_difftree_function_totals(c.fn, t)) < 0)
+			goto done;
+	}
 	for (size_t i = 0; i < t->tree->count; i++) {
-		double d = fabs((double)t->self[PG_DIFF_AFTER][i] - (double)t->self[PG_DIFF_BEFORE][i] * c.scale);
+		double d = fabs(node_change(&c, i));
+
+		/* By function, the program frames' change is the whole
+		 * profile's: it would pale every function under them. */
+		if (c.fn[0] && t->tree->nodes[i].depth <= 1)
+			continue;
 
 		if (t->tree->nodes[i].frame != PG_FLAMETREE_REST && d > c.max_delta)
 			c.max_delta = d;
@@ -181,13 +207,18 @@ static int svg_render(const struct pg_profile *before, const struct pg_profile *
 	if (opts->normalize)
 		snprintf(scale_note, sizeof(scale_note), "; BEFORE scaled by %.4g to AFTER's total", c.scale);
 
-	pg_svg_begin(o, c.height, 0, c.bytes, t->sum[PG_DIFF_AFTER],
+	pg_svg_begin(o, c.height, 0, c.bytes, t->sum[PG_DIFF_AFTER], c.fn[0] ?
+		     "Differential flame graph drawn by profgate: AFTER's shape, each frame red where its "
+		     "function's total weight across all call paths grew, blue where it shrank. Click a frame "
+		     "to zoom, Ctrl-F or 'Search' to highlight." :
 		     "Differential flame graph drawn by profgate: AFTER's shape, red where a frame's self "
 		     "weight grew, blue where it shrank. Click a frame to zoom, Ctrl-F or 'Search' to "
 		     "highlight.", title);
 	pg_outbuf_printf(o,
-		"<text id=\"subtitle\" x=\"%d\" y=\"%d\">AFTER's shape; red: self weight grew, blue: it shrank, "
-		"white: unchanged%s</text>\n", IMAGE_WIDTH / 2, FONT_SIZE * 3 + 2, scale_note);
+		"<text id=\"subtitle\" x=\"%d\" y=\"%d\">AFTER's shape; %s, blue: it shrank, "
+		"white: unchanged%s</text>\n", IMAGE_WIDTH / 2, FONT_SIZE * 3 + 2,
+		c.fn[0] ? "by function (the call paths changed): red: the function's total across all paths grew"
+			: "red: self weight grew", scale_note);
 	pg_svg_controls(o, c.height, FONT_SIZE * 4);
 
 	/* Preorder, siblings in name order: a node starts where its previous
@@ -211,6 +242,8 @@ static int svg_render(const struct pg_profile *before, const struct pg_profile *
 	rc = pg_outbuf_finish(o, what);
 done:
 	pg_difftree_free(t);
+	free(c.fn[0]);
+	free(c.fn[1]);
 	free(next_x);
 	free(x);
 	free(o);

@@ -85,10 +85,17 @@ int pg_profile_json_write(const struct pg_run_summary *s, const char *path)
 		cJSON_AddNumberToObject(mem, "peak_seconds", s->peak_seconds);
 	}
 
+	if (s->run_note)
+		cJSON_AddStringToObject(root, "runs", s->run_note);
+	if (s->cpu_enabled)
+		cJSON_AddNumberToObject(cpu, "collector_samples", (double)s->tracker_samples);
+
 	cJSON *hot = cJSON_AddArrayToObject(root, "hot_functions");
 	for (size_t i = 0; hot && i < s->nhot; i++) {
 		cJSON *h = cJSON_CreateObject();
 		cJSON_AddStringToObject(h, "name", s->hot[i].name);
+		if (s->hot[i].full_name)
+			cJSON_AddStringToObject(h, "full_name", s->hot[i].full_name);
 		cJSON_AddNumberToObject(h, "self", s->hot[i].self);
 		cJSON_AddNumberToObject(h, "total", s->hot[i].total);
 		cJSON_AddItemToArray(hot, h);
@@ -127,6 +134,9 @@ int pg_profile_json_write(const struct pg_run_summary *s, const char *path)
 	cJSON_AddNumberToObject(sym, "frames", (double)s->sym_frames);
 	cJSON_AddNumberToObject(sym, "unresolved", (double)s->sym_unresolved);
 	cJSON_AddNumberToObject(sym, "postprocess_seconds", s->postprocess_seconds);
+	cJSON *lost = cJSON_AddArrayToObject(root, "lost_profiles");
+	for (size_t i = 0; lost && i < s->nlost_profiles; i++)
+		cJSON_AddItemToArray(lost, cJSON_CreateString(s->lost_profiles[i]));
 
 	text = cJSON_Print(root);
 	if (!text) {

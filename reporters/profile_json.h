@@ -30,7 +30,8 @@ struct pg_json_thread {
 };
 
 struct pg_json_hot {
-	const char *name;
+	const char *name;        /* the display name, as in the folded files */
+	const char *full_name;   /* with return type and parameters; NULL: the same */
 	double self, total;
 };
 
@@ -67,6 +68,10 @@ struct pg_run_summary {
 	uint64_t sym_frames, sym_unresolved;
 	const char *profgate_version;
 	double postprocess_seconds;   /* reading, symbolizing, folding after the command ended */
+	const char *const *lost_profiles;  /* processes whose records could not be read, and why */
+	size_t nlost_profiles;
+	const char *run_note;         /* how CPU and memory were measured (one run or two); NULL: not said */
+	uint64_t tracker_samples;     /* CPU samples whose leaf is in profgate's collector (the tracker, its unwinder) */
 };
 
 /* Writes the summary to path atomically. */

@@ -335,6 +335,26 @@ static int write_data(struct state *s, const char *title)
 		pg_outbuf_puts(o, "null");
 	write_key(o, "inverted");
 	pg_outbuf_puts(o, r->inverted ? "true" : "false");
+	write_key(o, "lost_samples");
+	if (r->lost_known)
+		pg_outbuf_u64(o, r->lost_samples);
+	else
+		pg_outbuf_puts(o, "null");
+	write_key(o, "run_note");
+	if (r->run_note)
+		pg_outbuf_json_string(o, r->run_note);
+	else
+		pg_outbuf_puts(o, "null");
+	write_key(o, "full_names");
+	pg_outbuf_putc(o, '{');
+	for (size_t i = 0; i < r->nfull; i++) {
+		if (i)
+			pg_outbuf_putc(o, ',');
+		pg_outbuf_json_string(o, r->full_keys[i]);
+		pg_outbuf_putc(o, ':');
+		pg_outbuf_json_string(o, r->full_values[i]);
+	}
+	pg_outbuf_putc(o, '}');
 
 	write_key(o, "threads");
 	pg_outbuf_putc(o, '[');

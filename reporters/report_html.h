@@ -64,6 +64,14 @@ struct pg_report {
 	int flamegraph_only;     /* `profgate flamegraph`: only the tabs of the profiles given */
 	const char *cpu_note;    /* why cpu is NULL, replacing the default text */
 	const char *mem_note;    /* why the memory data is absent, replacing the default text */
+	int lost_known;          /* lost_samples is known: shown in the header */
+	uint64_t lost_samples;   /* timer expiries that gave no stack */
+	const char *run_note;    /* how the profiles were measured (one run or two), for the header */
+	/* Full (demangled, with parameters) names of frames shown shorter:
+	 * full_values[i] for the display name full_keys[i]; shown on hover. */
+	const char *const *full_keys;
+	const char *const *full_values;
+	size_t nfull;
 };
 
 /* Renders the report to out (which stays open; its errors are reported). */

@@ -8,9 +8,14 @@
  * proportional to the change over the largest change of any frame. Under
  * the graph, the functions that changed most.
  *
- * The colour is the change in the frame's self weight by default (where the
- * time or the bytes went, as in flamegraph.pl's differential graphs), or in
- * its total weight ("Colour by"). Weights are BEFORE's scaled to AFTER's
+ * The colour ("Colour by") is the change in the frame's self weight (where
+ * the time or the bytes went, as in flamegraph.pl's differential graphs),
+ * in its total weight along that path, or in its function's total weight
+ * across all paths ("Function": every frame of a function has the same
+ * colour, so that work that moved to other call paths is not drawn as new
+ * or gone). The page opens in function mode when the call paths changed a
+ * lot (d.colour, chosen by diff.c), else in self mode. The table lists the
+ * functions by the change of their self weight. Weights are BEFORE's scaled to AFTER's
  * total ("Normalized") or as measured ("Absolute"); the page keeps the
  * unscaled numbers and scales as it draws.
  *
@@ -111,7 +116,7 @@
     this.total = [d.before.total, d.after.total];
     this.stacks = [d.before.stacks, d.after.stacks];
     this.normalized = !!d.normalize;
-    this.colourBy = 'self';
+    this.colourBy = d.colour === 'function' ? 'function' : 'self';
     this.units = new Units(d.unit, d.hz);
     this.listeners = [];
     // Interleaved mode: only these functions changed significantly
@@ -198,6 +203,8 @@
     this.colourSwitch = segmented('Colour by', [
       { value: 'self', text: 'Self', title: 'The change of the weight spent in the frame itself' },
       { value: 'total', text: 'Total', title: 'The change of the weight spent in the frame and everything it called' },
+      { value: 'function', text: 'Function', title: 'The change of the function\'s total weight across all call paths: ' +
+        'the same colour for every frame of a function' },
     ], null, function (v) { cmp.colourBy = v; cmp.changed(); });
     bar.appendChild(this.colourSwitch.element);
     bar.appendChild(el('div', 'pg-spacer'));
@@ -223,10 +230,11 @@
     this.scaleSwitch.set(cmp.normalized ? 'normalized' : 'absolute');
     this.colourSwitch.set(cmp.colourBy);
     const max = this.view ? this.maxChange(this.view) : 0;
-    const what = cmp.colourBy === 'self' ? 'self' : 'total';
+    const what = cmp.colourBy === 'self' ? 'self weight' : cmp.colourBy === 'total' ? 'total weight' :
+      'function\'s total weight across all paths';
     this.legendLow.textContent = 'shrank ' + (max > 0 ? cmp.units.delta(-max) : '');
     this.legendHigh.textContent = (max > 0 ? cmp.units.delta(max) : '') + ' grew';
-    this.legendLow.parentNode.title = 'Colour of a frame by the change of its ' + what + ' weight, from the largest ' +
+    this.legendLow.parentNode.title = 'Colour of a frame by the change of its ' + what + ', from the largest ' +
       'shrinkage (blue) through no change (white) to the largest growth (red)';
     const other = this.shape === AFTER ? BEFORE : AFTER;
     let empty = '';
@@ -272,18 +280,46 @@
     };
   };
 
+  // Each function's total weight per side across all its paths, by name
+  // index: a frame counts unless a frame of the same name is above it (the
+  // samples of a recursion are spent once). Merged boxes have no function.
+  DiffGraph.prototype.functionTotals = function (v) {
+    if (v.fnTotal) return v.fnTotal;
+    const fn = [new Map(), new Map()];
+    for (let c = 1; c < v.n; c++) {
+      const nm = v.name[c];
+      if (nm === MERGED_NAME || nm === ROOT_NAME) continue;
+      let p = v.parent[c], nested = false;
+      while (p > 0 && !nested) { nested = v.name[p] === nm; p = v.parent[p]; }
+      if (nested) continue;
+      for (let k = 0; k < 2; k++) fn[k].set(nm, (fn[k].get(nm) || 0) + v.colTotal[k][c]);
+    }
+    v.fnTotal = fn;
+    return fn;
+  };
+
   DiffGraph.prototype.change = function (v, node) {
+    if (this.cmp.colourBy === 'function') {
+      const nm = v.name[node];
+      if (node === 0 || nm === MERGED_NAME) return 0;
+      const fn = this.functionTotals(v);
+      return (fn[AFTER].get(nm) || 0) - (fn[BEFORE].get(nm) || 0) * this.cmp.scale();
+    }
     const cols = this.cmp.colourBy === 'self' ? v.colSelf : v.colTotal;
     return cols[AFTER][node] - cols[BEFORE][node] * this.cmp.scale();
   };
 
   // The largest |change| of any frame of the view, in the current mode
-  // (the same in both shapes, so that a frame keeps its colour).
+  // (the same in both shapes, so that a frame keeps its colour). By total
+  // or by function, the program frames (depth 1) do not count: their change
+  // is the whole profile's, which would pale every function under them.
   DiffGraph.prototype.maxChange = function (v) {
     const key = this.cmp.colourBy + '|' + this.cmp.scale();
     if (v.maxKey === key) return v.maxValue;
+    const skipPrograms = this.cmp.colourBy !== 'self';
     let max = 0;
     for (let c = 0; c < v.n; c++) {
+      if (skipPrograms && (c === 0 || v.parent[c] === 0)) continue;
       const d = Math.abs(this.change(v, c));
       if (d > max) max = d;
     }
@@ -376,10 +412,12 @@
     if (w.totalBefore === 0 && w.totalAfter > 0) { what = 'new in AFTER'; cls = 'pg-tt-grew'; }
     else if (w.totalAfter === 0 && w.totalBefore > 0) { what = 'gone in AFTER'; cls = 'pg-tt-shrank'; }
     else {
-      const d = cmp.colourBy === 'self' ? w.selfAfter - w.selfBefore : w.totalAfter - w.totalBefore;
+      const d = cmp.colourBy === 'self' ? w.selfAfter - w.selfBefore :
+        cmp.colourBy === 'function' && w.fnAfter !== undefined ? w.fnAfter - w.fnBefore : w.totalAfter - w.totalBefore;
       const s = this.strength(d);
-      what = s > 0 ? (cmp.colourBy === 'self' ? 'self weight grew' : 'grew') :
-        s < 0 ? (cmp.colourBy === 'self' ? 'self weight shrank' : 'shrank') : 'unchanged';
+      const kind = cmp.colourBy === 'self' ? 'self weight ' : cmp.colourBy === 'function' && w.fnAfter !== undefined ?
+        'the function (all paths) ' : '';
+      what = s > 0 ? kind + 'grew' : s < 0 ? kind + 'shrank' : 'unchanged';
       cls = s > 0 ? 'pg-tt-grew' : s < 0 ? 'pg-tt-shrank' : 'pg-tt-same';
     }
     rows.push({ text: what, cls: 'pg-tt-verdict ' + cls });
@@ -393,6 +431,7 @@
     };
     line('Total', w.totalBefore, w.totalAfter);
     line('Self', w.selfBefore, w.selfAfter);
+    if (w.fnAfter !== undefined) line('All paths', w.fnBefore, w.fnAfter);
     const sb = all[BEFORE] > 0 ? 100 * w.totalBefore / all[BEFORE] : 0;
     const sa = all[AFTER] > 0 ? 100 * w.totalAfter / all[AFTER] : 0;
     rows.push({ cells: [{ text: '% of total', cls: 'k' }, { text: fmtPct(sb), cls: 'n' }, { text: fmtPct(sa), cls: 'n' },
@@ -425,7 +464,13 @@
     }
     const node = b.node[i];
     const nm = v.name[node];
-    this.describeWeights(nm === ROOT_NAME ? 'all (the whole profile)' : prof.nameOf(nm), this.weights(v, node), rows);
+    const w = this.weights(v, node);
+    if (node !== 0 && nm !== MERGED_NAME) {
+      const fn = this.functionTotals(v);
+      w.fnBefore = (fn[BEFORE].get(nm) || 0) * this.cmp.scale();
+      w.fnAfter = fn[AFTER].get(nm) || 0;
+    }
+    this.describeWeights(nm === ROOT_NAME ? 'all (the whole profile)' : prof.nameOf(nm), w, rows);
     if (this.withinNoise(node) && node !== 0) {
       rows.push({ text: 'within noise: this function\'s change is not significant across the interleaved pairs',
         cls: 'pg-tt-hint' });
@@ -475,7 +520,7 @@
     const thead = el('thead');
     const tr = el('tr');
     const cols = [['Function', 'name'], ['Self before', 'num'], ['Self after', 'num'], ['Total before', 'num'],
-      ['Total after', 'num'], ['Change', 'num'], ['', 'bar']];
+      ['Total after', 'num'], ['Self change', 'num'], ['', 'bar']];
     for (const c of cols) tr.appendChild(el('th', c[1], c[0]));
     thead.appendChild(tr);
     this.table.appendChild(thead);
@@ -497,7 +542,9 @@
     const rows = this.rows.filter(function (r) { return !hide || !L.isRuntimeFrame(r.name); }).map(function (r) {
       return { r: r, sb: r.selfBefore * s, sa: r.selfAfter, tb: r.totalBefore * s, ta: r.totalAfter };
     });
-    rows.forEach(function (x) { x.d = x.ta - x.tb; });
+    // By the change of self weight: where the time or the bytes went. (By
+    // total, main and the program's root would top every table.)
+    rows.forEach(function (x) { x.d = x.sa - x.sb; });
     rows.sort(function (a, b) {
       const da = Math.abs(a.d), db = Math.abs(b.d);
       return da !== db ? db - da : a.r.name < b.r.name ? -1 : a.r.name > b.r.name ? 1 : 0;
@@ -516,7 +563,7 @@
       tr.appendChild(el('td', 'num', u.short(x.sa)));
       tr.appendChild(el('td', 'num', u.short(x.tb)));
       tr.appendChild(el('td', 'num', u.short(x.ta)));
-      const ch = fmtChange(x.tb, x.ta);
+      const ch = fmtChange(x.sb, x.sa);
       const dir = x.d > 0.5 ? 'up' : x.d < -0.5 ? 'down' : '';
       tr.appendChild(el('td', 'num pg-fn-change ' + dir, u.delta(x.d) + (ch && ch !== '±0%' ? ' (' + ch + ')' : '')));
       const bar = el('td', 'bar');
@@ -534,7 +581,7 @@
       tr.appendChild(td);
       this.tbody.appendChild(tr);
     }
-    this.caption.textContent = 'by change of total (inclusive) weight, ' +
+    this.caption.textContent = 'by change of self weight, ' +
       (u.bytes ? 'bytes' : 'samples') + (cmp.normalized ? ', BEFORE scaled ×' + s.toPrecision(4) + ' to AFTER\'s total'
         : ', as measured') + ' · ' + shown.length + ' of ' + fmtInt(this.count) + ' functions' +
       (hide ? ', runtime frames hidden' : '');

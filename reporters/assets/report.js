@@ -869,6 +869,10 @@
     const node = b.node[i];
     const nm = v.name[node];
     rows.push({ text: nm === ROOT_NAME ? 'all (the whole profile)' : prof.nameOf(nm), cls: 'pg-tt-name' });
+    // The frame is the display name; the demangled one, where longer, too.
+    const full = nm !== ROOT_NAME && fullNames && Object.prototype.hasOwnProperty.call(fullNames, prof.nameOf(nm)) ?
+      fullNames[prof.nameOf(nm)] : null;
+    if (full) rows.push({ text: full, cls: 'pg-tt-hint pg-tt-full' });
     rows.push({ label: 'Total', value: this.fmtValue(v.total[node]) });
     rows.push({ label: '% of total', value: fmtPct(100 * v.total[node] / all) });
     if (node !== 0) rows.push({ label: '% of parent', value: fmtPct(100 * v.total[node] / v.total[v.parent[node]]) });
@@ -1461,6 +1465,7 @@
   // The page: header, tabs, panels.
 
   let data;
+  let fullNames = null;  // display name -> full name, from the report's data
   function threadInfo(tid) {
     for (const t of data.threads) if (t.tid === tid) return t;
     return null;
@@ -1497,6 +1502,11 @@
     fact('Peak heap', data.peak_heap_bytes !== null ? fmtBytes(data.peak_heap_bytes) : 'not tracked');
     if (data.peak_rss_bytes !== null) fact('Peak RSS', fmtBytes(data.peak_rss_bytes));
     if (data.threads.length) fact('Threads', String(data.threads.length));
+    if (data.lost_samples !== null && data.lost_samples !== undefined) {
+      fact('Lost samples', fmtInt(data.lost_samples) + (main && main.unit === 'samples' && main.totalWeight > 0 ?
+        ' (' + fmtPct(100 * data.lost_samples / (main.totalWeight + data.lost_samples)) + ')' : ''));
+    }
+    if (data.run_note) fact('Runs', data.run_note);
     head.appendChild(facts);
     root.appendChild(head);
   }
@@ -1510,6 +1520,7 @@
 
   function main() {
     data = JSON.parse(document.getElementById('pg-data').textContent);
+    fullNames = data.full_names || null;
     const root = document.getElementById('app');
     document.body.appendChild(tooltip);
     const profiles = data.profiles.map(function (json, i) {
@@ -1542,6 +1553,10 @@
       if (!tab.widget && !tab.def.missing) tab.widget = tab.make();
       if (tab.widget) tab.widget.show();
       window.__pg.active = tab.def.id;
+      // The tab is in the URL (report.html#memory), so a link opens it.
+      if (location.hash.slice(1) !== tab.def.id && history.replaceState) {
+        try { history.replaceState(null, '', '#' + tab.def.id); } catch (e) { /* file: URLs may refuse */ }
+      }
     };
 
     for (const def of data.tabs) {
@@ -1598,7 +1613,13 @@
       }
     });
 
-    const first = tabs.find(function (t) { return t.def.id === data.default_tab && !t.def.missing; }) ||
+    const byHash = function () {
+      const id = decodeURIComponent(location.hash.slice(1));
+      return tabs.find(function (t) { return t.def.id === id; });
+    };
+    window.addEventListener('hashchange', function () { const t = byHash(); if (t) activate(t); });
+    const first = byHash() ||
+      tabs.find(function (t) { return t.def.id === data.default_tab && !t.def.missing; }) ||
       tabs.find(function (t) { return !t.def.missing; }) || tabs[0];
     if (first) activate(first);
     window.__pg.ready = true;

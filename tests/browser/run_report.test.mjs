@@ -5,6 +5,7 @@
 // After each test: no script error, no request that was not file:.
 // Screenshots go to $PG_SCREENSHOTS.
 
+import { pathToFileURL } from 'node:url';
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -183,6 +184,18 @@ test('the per-thread filter shows one thread\'s stacks', async () => {
   await shot(page, 'run-threads-filter');
   await select.selectOption('');
   assert.equal(await page.evaluate(() => window.__pg.widget().view.total[0]), all);
+});
+
+test('a tab opens from the URL and a picked tab goes into it; the header says lost samples and runs', async () => {
+  const { page } = br;
+  await page.goto(pathToFileURL(reports.threads).href + '#memory');
+  await page.waitForFunction(() => window.__pg && window.__pg.ready === true, null, { timeout: 30000 });
+  assert.equal(await page.evaluate(() => window.__pg.active), 'memory');
+  await clickTab(page, 'cpu');
+  assert.equal(await page.evaluate(() => location.hash), '#cpu');
+  const header = await page.locator('header.pg-header').textContent();
+  assert.match(header, /Lost samples\d/);
+  assert.match(header, /Runstwo: CPU/);
 });
 
 test('memory tabs draw the heap over time with its peak, or say why they cannot', async () => {

@@ -70,13 +70,82 @@ END_TEST
 
 START_TEST(decide__beyond_threshold_but_noisy_is_inconclusive_with_runs_needed)
 {
+	/* 20.5 of the 25 pairs have the current run the slower one. */
+	double b[] = { 1.00, 1.02, 0.98, 1.01, 0.99 }, a[] = { 0.99, 1.25, 1.30, 1.02, 1.35 };
+	struct pg_check_metric m = decide("wall", PG_METRIC_WALL, "10%", b, 5, a, 5, 0);
+
+	ck_assert_int_eq(m.verdict, PG_VERDICT_INCONCLUSIVE);
+	ck_assert_double_gt(m.p_value, 0.05);
+	ck_assert_uint_gt(m.repeats_needed, 5);
+	ck_assert_msg(strstr(m.note, "runs on each side would decide it"), "%s", m.note);
+	pg_check_metric_release(&m);
+}
+END_TEST
+
+START_TEST(decide__medians_apart_but_runs_without_direction_gives_no_estimate)
+{
+	/* Bimodal current runs: the median moved 60%, but only 15 of the 25
+	 * pairs are ordered that way (p = 0.69). More runs would not tell. */
 	double b[] = { 1.00, 1.02, 0.98, 1.01, 0.99 }, a[] = { 0.70, 1.60, 0.75, 1.70, 1.65 };
 	struct pg_check_metric m = decide("wall", PG_METRIC_WALL, "10%", b, 5, a, 5, 0);
 
 	ck_assert_int_eq(m.verdict, PG_VERDICT_INCONCLUSIVE);
 	ck_assert_double_eq_tol(m.p_value, 0.6904761904761905, 1e-12);
-	ck_assert_uint_gt(m.repeats_needed, 5);
-	ck_assert_msg(strstr(m.note, "runs on each side would decide it"), "%s", m.note);
+	ck_assert_uint_eq(m.repeats_needed, 0);
+	ck_assert_msg(strstr(m.note, "the runs overlap: only 60%"), "%s", m.note);
+	ck_assert_msg(!strstr(m.note, "would decide"), "%s", m.note);
+	pg_check_metric_release(&m);
+}
+END_TEST
+
+START_TEST(decide__small_count_needs_the_absolute_floor_under_a_relative_threshold)
+{
+	double b[] = { 11, 11 }, a[] = { 12, 12 }, b2[] = { 1000, 1000 }, a2[] = { 1100, 1100 };
+	struct pg_threshold rel = thr(PG_METRIC_ALLOC_COUNT, "5%"), abs1 = thr(PG_METRIC_ALLOC_COUNT, "+0");
+	struct pg_verdict_input in = {
+		.metric = "alloc_count", .unit = PG_UNIT_COUNT, .before = b, .nbefore = 2, .after = a,
+		.nafter = 2, .threshold = &rel, .exact_single = 1, .min_change = 10,
+	};
+	struct pg_check_metric m;
+
+	/* 11 -> 12 is +9.1% under 5%, but one allocation. */
+	ck_assert_int_eq(pg_verdict_decide(&m, &in), 0);
+	ck_assert_int_eq(m.verdict, PG_VERDICT_UNCHANGED);
+	pg_check_metric_release(&m);
+	/* An absolute threshold is taken as written. */
+	in.threshold = &abs1;
+	ck_assert_int_eq(pg_verdict_decide(&m, &in), 0);
+	ck_assert_int_eq(m.verdict, PG_VERDICT_REGRESSED);
+	pg_check_metric_release(&m);
+	/* Large counts: the relative threshold rules. */
+	in.threshold = &rel;
+	in.before = b2;
+	in.after = a2;
+	ck_assert_int_eq(pg_verdict_decide(&m, &in), 0);
+	ck_assert_int_eq(m.verdict, PG_VERDICT_REGRESSED);
+	pg_check_metric_release(&m);
+}
+END_TEST
+
+START_TEST(decide__noisy_metric_within_its_runs_range_is_unchanged)
+{
+	/* Peak RSS of a threaded program, MiB: medians +15.7%, runs 14.1-18.4. */
+	double b[] = { 14.1, 14.6, 15.0, 18.0, 14.4 }, a[] = { 17.0, 17.5, 16.9, 18.4, 15.2 };
+	double far[] = { 30.1, 30.5, 30.2, 30.9, 31.0 };
+	struct pg_threshold t = thr(PG_METRIC_PEAK_RSS, "10%");
+	struct pg_verdict_input in = {
+		.metric = "peak_rss", .unit = PG_UNIT_BYTES, .before = b, .nbefore = 5, .after = a,
+		.nafter = 5, .threshold = &t, .noisy = 1,
+	};
+	struct pg_check_metric m;
+
+	ck_assert_int_eq(pg_verdict_decide(&m, &in), 0);
+	ck_assert_int_eq(m.verdict, PG_VERDICT_UNCHANGED);
+	ck_assert_msg(strstr(m.note, "range its runs span"), "%s", m.note);
+	pg_check_metric_release(&m);
+	in.after = far;
+	ck_assert_int_eq(pg_verdict_decide(&m, &in), 0);
+	ck_assert_int_eq(m.verdict, PG_VERDICT_REGRESSED);
 	pg_check_metric_release(&m);
 }
 END_TEST
@@ -235,7 +304,10 @@ static Suite *suite(void)
 	tcase_add_test(t, decide__separated_runs_beyond_threshold_regress);
 	tcase_add_test(t, decide__significant_but_within_threshold_is_unchanged);
 	tcase_add_test(t, decide__beyond_threshold_but_noisy_is_inconclusive_with_runs_needed);
+	tcase_add_test(t, decide__medians_apart_but_runs_without_direction_gives_no_estimate);
 	tcase_add_test(t, decide__too_few_runs_to_ever_decide_is_inconclusive);
+	tcase_add_test(t, decide__small_count_needs_the_absolute_floor_under_a_relative_threshold);
+	tcase_add_test(t, decide__noisy_metric_within_its_runs_range_is_unchanged);
 	tcase_add_test(t, decide__improvement_needs_significance_too);
 	suite_add_tcase(s, t);
 	t = tcase_create("exact");

@@ -498,9 +498,8 @@ class OutputDirectoryTest(HostileTestCase):
         self.load_profile(result)
 
     def test_an_output_directory_that_is_a_symlink_is_refused(self):
-        # Known failing: issue 8 asks for a report directory that is a
-        # symlink to be refused (exit 2, or 125 for run, naming the path);
-        # profgate follows it and writes into the directory it points to.
+        # A report directory that is a symlink is refused (exit 2, or 125
+        # for run, naming the path); nothing is written where it points.
         real = os.path.join(self.tmp, "real")
         os.makedirs(real)
         link = os.path.join(self.tmp, "link")
@@ -548,10 +547,10 @@ class OutputDirectoryTest(HostileTestCase):
                 self.assertEqual(os.listdir(disk), [], "files left on the full disk")
 
     def test_a_full_disk_loses_no_sample_silently(self):
-        # Known failing: with the raw records on a full disk the collector
-        # drops what it cannot write without counting it; once the raw
-        # folder is removed the profile fits, and profgate exits 0 with about
-        # half the samples and "lost_samples": 0.
+        # With the raw records on a full disk the collector counts what it
+        # cannot write as lost samples, so a profile that fits once the raw
+        # folder is removed never claims "lost_samples": 0 with half the
+        # samples missing.
         # 112k: the raw records of 3 s fill it; the profile written after
         # they are removed fits.
         disk = self.mount_tmpfs(os.path.join(self.tmp, "disk"), "112k")

@@ -165,6 +165,7 @@ class PipelineTest(ProfgateTestCase):
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text)
             os.chmod(path, stat.S_IRWXU)
+        cls.seed_action_cache()
         cls.origin = os.path.join(cls.root, "origin.git")
         git(cls.root, "init", "-q", "--bare", "-b", "main", cls.origin)
         cls.dev = os.path.join(cls.root, "dev")
@@ -189,7 +190,29 @@ class PipelineTest(ProfgateTestCase):
         return "file://" + path
 
     @classmethod
-    def write_config(cls, repo, grow, small_blocks="2"):
+    def seed_action_cache(cls):
+        """The stand-in of actions/cache's store (key -> saved folder), holding
+        what an earlier run of the action saved under this source's key: the
+        profgate of this build, installed (cmake --install) as a relocatable
+        tree. Most tests run the action on that cache hit; one runs it with
+        an empty cache (the build) and one with a release tarball."""
+        cls.cache_store = os.path.join(cls.root, "actions-cache")
+        os.makedirs(cls.cache_store)
+        out = os.path.join(cls.root, "key-output")
+        run = run_bash('bash "%s/action-install.sh" key' % CI, cls.root,
+                       clean_env(GITHUB_OUTPUT=out, RUNNER_TOOL_CACHE=os.path.join(cls.root, "unused")), "key")
+        if run.returncode != 0:
+            raise AssertionError(str(run))
+        cls.cache_key = PipelineTest.parse_output_file(out)["key"]
+        tree = os.path.join(cls.cache_store, cls.cache_key)
+        build = os.path.dirname(os.path.dirname(os.path.abspath(cls.profgate)))
+        inst = subprocess.run(["cmake", "--install", build, "--prefix", tree], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=120)
+        if inst.returncode != 0 or not os.access(os.path.join(tree, "bin", "profgate"), os.X_OK):
+            raise AssertionError("cannot install the build into the stand-in cache:\n" + inst.stdout)
+
+    @classmethod
+    def write_config(cls, repo, grow, small_blocks="2", base="origin/main"):
         """The project's profgate.json: `table` holds 8 blocks of 256 KiB (9
         with PG_GROW=1: +12.5% peak heap, one more allocation); `small` 2.
         Timings are not gated: one run of each cannot decide them, and other
@@ -205,6 +228,8 @@ class PipelineTest(ProfgateTestCase):
                                         "peak_rss": "off"}},
             "benchmarks": [table, {"name": "small", "run": [cls.heap, small_blocks]}],
         }
+        if base is None:
+            del config["base"]
         with open(os.path.join(repo, "profgate.json"), "w") as f:
             json.dump(config, f, indent=2)
 
@@ -281,33 +306,52 @@ class PipelineTest(ProfgateTestCase):
         return comments
 
     def action_env(self, ws, gh_state, gh_log, **extra):
-        return runner_env(
-            os.path.join(self.tmp, "home"),
-            PATH=os.pathsep.join([self.bin, self.profgate_dir, os.environ.get("PATH", "")]),
+        """The runner's environment. profgate is not on PATH: the action's
+        install steps put it there (GITHUB_PATH)."""
+        path = [p for p in os.environ.get("PATH", "").split(os.pathsep)
+                if p and os.path.abspath(p) != self.profgate_dir]
+        values = dict(
+            PATH=os.pathsep.join([self.bin] + path),
             GITHUB_ACTIONS="true", CI="true", GITHUB_WORKSPACE=ws, GITHUB_REPOSITORY=REPO,
-            GITHUB_SERVER_URL="https://github.com", GITHUB_RUN_ID="4242",
+            GITHUB_SERVER_URL="https://github.com", GITHUB_RUN_ID="4242", GITHUB_RUN_ATTEMPT="1",
             RUNNER_TEMP=os.path.join(self.tmp, "runner-temp"),
-            PG_FAKE_GH_STATE=gh_state, PG_FAKE_GH_LOG=gh_log, **extra)
+            RUNNER_TOOL_CACHE=os.path.join(self.tmp, "toolcache"),
+            PG_FAKE_GH_STATE=gh_state, PG_FAKE_GH_LOG=gh_log)
+        values.update(extra)
+        return runner_env(os.path.join(self.tmp, "home"), **values)
 
-    def run_action(self, ws, inputs, env, event="pull_request", pr=7, build_fails=False):
+    def run_action(self, ws, inputs, env, event="pull_request", pr=7, build_fails=False, base_ref="main",
+                   head_repo=REPO, cache_store=None):
         """Runs ci/action.yml's steps as GitHub's runner does for a composite
-        action. The build step is not run (profgate is on PATH already); with
-        build_fails it counts as failed, as when apt or the build breaks."""
+        action, every `run:` step for real. Of the `uses:` steps, actions/cache
+        is played with a folder per key (cache_store, default the class's,
+        seeded with this build; saved at the end of the job, as its post step
+        does, when it missed); upload-artifact is looked at, not run. With
+        build_fails, the install step counts as failed, as when apt or the
+        build breaks. base_ref is github.base_ref of a pull request event;
+        head_repo the repository its head branch lives in (another: a fork)."""
         action = load_ci("action.yml")
         declared = action["inputs"]
         for key in inputs:
             self.assertIn(key, declared, "action.yml has no input %r" % key)
         values = {k: (v or {}).get("default", "") or "" for k, v in declared.items()}
         values.update(inputs)
+        is_pr = event.startswith("pull_request")
         context = {
             "inputs": values,
             "github": {"action_path": CI, "token": "ghs_standin", "event_name": event,
-                       "event": {"pull_request": {"number": pr}} if event.startswith("pull_request") else {},
-                       "repository": REPO, "workspace": ws},
+                       "event": ({"pull_request": {"number": pr, "head": {"repo": {"full_name": head_repo}}},
+                                  "repository": {"name": REPO.split("/")[1]}} if is_pr
+                                 else {"repository": {"name": REPO.split("/")[1]}}),
+                       "base_ref": base_ref if is_pr else "",
+                       "repository": REPO, "repository_owner": REPO.split("/")[0], "workspace": ws},
             "runner": {"temp": env["RUNNER_TEMP"]},
             "steps": {},
         }
+        env = dict(env)
         os.makedirs(env["RUNNER_TEMP"], exist_ok=True)
+        cache_store = cache_store or self.cache_store
+        to_save = []
         result = ActionRun()
         status = "success"
         for number, step in enumerate(action["runs"]["steps"]):
@@ -320,13 +364,27 @@ class PipelineTest(ProfgateTestCase):
                 record["uses"] = step["uses"]
                 record["with"] = {k: miniyaml.substitute(v, context, status)
                                   for k, v in (step.get("with") or {}).items()}
+                outputs = {}
+                if step["uses"] == "actions/cache@v4":
+                    key, path = record["with"]["key"], record["with"]["path"]
+                    self.assertTrue(key and path, record)
+                    saved = os.path.join(cache_store, key)
+                    if os.path.isdir(saved):
+                        shutil.copytree(saved, path, symlinks=True, dirs_exist_ok=True)
+                        outputs["cache-hit"] = "true"
+                    else:
+                        to_save.append((path, saved))
+                        outputs["cache-hit"] = "false"
+                elif step["uses"] == "actions/upload-artifact@v4":
+                    outputs["artifact-id"] = "77"
+                    outputs["artifact-url"] = "https://github.com/%s/actions/runs/4242/artifacts/77" % REPO
+                record["outputs"] = outputs
+                if step.get("id"):
+                    context["steps"][step["id"]] = {"outputs": outputs, "outcome": "success"}
                 continue
-            if step.get("name") == "build profgate":
-                record["skipped_because"] = "profgate is built already"
-                record["script"] = miniyaml.substitute(step["run"], context, status)
-                if build_fails:
-                    status = "failure"
-                    record["skipped_because"] = "made to fail by the test"
+            if step.get("name") == "install profgate" and build_fails:
+                record["skipped_because"] = "made to fail by the test"
+                status = "failure"
                 continue
             self.assertEqual(step.get("shell"), "bash", "a run step of a composite action needs shell: bash")
             step_env = dict(env)
@@ -335,6 +393,9 @@ class PipelineTest(ProfgateTestCase):
             output_file = os.path.join(env["RUNNER_TEMP"], "output-%d" % number)
             open(output_file, "w").close()
             step_env["GITHUB_OUTPUT"] = output_file
+            path_file = os.path.join(env["RUNNER_TEMP"], "path-%d" % number)
+            open(path_file, "w").close()
+            step_env["GITHUB_PATH"] = path_file
             summary_file = os.path.join(env["RUNNER_TEMP"], "summary-%d" % number)
             with open(summary_file, "w") as f:
                 f.write("earlier step\n")
@@ -345,14 +406,24 @@ class PipelineTest(ProfgateTestCase):
             record.update(ran=True, run=run, env={k: step_env[k] for k in (step.get("env") or {})},
                           output_text=read(output_file), outputs=outputs,
                           step_summary=read(summary_file))
+            # GITHUB_PATH: prepended to PATH for the steps after this one.
+            for line in read(path_file).splitlines():
+                if line.strip():
+                    env["PATH"] = line.strip() + os.pathsep + env["PATH"]
             if step.get("id"):
                 context["steps"][step["id"]] = {"outputs": outputs,
                                                 "outcome": "success" if run.returncode == 0 else "failure"}
             if run.returncode != 0:
                 status = "failure"
+        # actions/cache's post step: saves what missed, if the job succeeded so far.
+        if status == "success":
+            for path, saved in to_save:
+                if os.path.isdir(path):
+                    shutil.copytree(path, saved, symlinks=True)
         result.outputs = {k: miniyaml.substitute(v.get("value"), context, "success")
                           for k, v in (action.get("outputs") or {}).items()}
         result.status = status
+        result.path = env["PATH"]
         return result
 
     @staticmethod
@@ -663,17 +734,29 @@ class PipelineTest(ProfgateTestCase):
         self.assertEqual(r["baseline"]["commit"], self.main_commit)
         self.assertEqual(r["baseline"]["distance"], 0)
 
-        # Through the action, a shallow runner is a warning, or a failure
-        # with fail-on-inconclusive.
+        # Through the action, a shallow single-branch clone (actions/checkout's
+        # default depth) needs no git step in the workflow: the action fetches
+        # the history and the pull request's base branch (github.base_ref).
         shallow2 = os.path.join(self.tmp, "shallow2")
         git(self.tmp, "clone", "-q", "--depth", "1", "--branch", "two-step", self.url(self.origin), shallow2)
-        self.fetch_notes(shallow2)
         state = self.gh_state([])
         log = os.path.join(self.tmp, "gh.log")
+        run = self.run_action(shallow2, {"store": "git-notes"}, self.action_env(shallow2, state, log))
+        check = run.step("profgate check")["run"]
+        self.assertEqual(run.outputs["exit-code"], "1", str(check))
+        self.assertEqual(run.outputs["verdict"], "regressed")
+        self.assertIn("the clone is shallow", check.stdout)
+        self.assertEqual(git(shallow2, "rev-parse", "--is-shallow-repository"), "false")
+        r = json.loads(read(os.path.join(shallow2, "profgate-report", "result.json")))
+        self.assertEqual(r["baseline"]["commit"], self.main_commit)
+        # A base that is not there: inconclusive, a warning, or a failure
+        # with fail-on-inconclusive.
         for fail, expect in (("false", 0), ("true", 3)):
-            run = self.run_action(shallow2, {"store": "git-notes", "fail-on-inconclusive": fail},
+            run = self.run_action(shallow2, {"store": "git-notes", "base": "origin/gone",
+                                             "fail-on-inconclusive": fail},
                                   self.action_env(shallow2, state, log))
             self.assertEqual(run.outputs["status"], "3", str(run.step("profgate check")["run"]))
+            self.assertEqual(run.outputs["verdict"], "inconclusive")
             verdict = run.step("verdict")["run"]
             self.assertEqual(verdict.returncode, expect, str(verdict))
             self.assertIn("::warning::" if fail == "false" else "::error::", verdict.stdout)
@@ -685,8 +768,10 @@ class PipelineTest(ProfgateTestCase):
 
     def gitlab_job_script(self, name):
         """The script lines of a job of ci/gitlab-profgate.yml, without the
-        ones that install profgate (it is built), with ci/ scripts taken from
-        this source tree."""
+        ones that fetch profgate's sources (apt-get, git clone, checkout: the
+        sources are this tree), with ci/ scripts taken from this source tree.
+        The install line runs: it finds profgate in the job's cache (seed
+        it with gitlab_cache)."""
         doc = load_ci("gitlab-profgate.yml")
         job = doc[name]
 
@@ -701,13 +786,25 @@ class PipelineTest(ProfgateTestCase):
         for line in flat(job["script"]):
             self.assertIsInstance(line, str, "job %s: a script line that YAML does not read as a "
                                              "string (GitLab refuses the file): %r" % (name, line))
-            if re.search(r"apt-get|git clone|install-deps\.sh|/build\.sh|profgate-src checkout|"
-                         r"profgate-build/harness", line):
+            if re.search(r"apt-get|git clone|profgate-src checkout", line):
                 skipped.append(line)
                 continue
-            lines.append(line.replace("/tmp/profgate-src/ci/", CI + "/"))
+            lines.append(line.replace("/tmp/profgate-src/ci/", CI + "/")
+                         .replace("/tmp/profgate-path", os.path.join(self.tmp, "profgate-path")))
         self.assertTrue(skipped, "the job %s no longer installs profgate as this test expects" % name)
         return doc, job, "\n".join(lines) + "\n"
+
+    @staticmethod
+    def flat_script(job):
+        out = []
+        for item in job["script"]:
+            out.extend(item if isinstance(item, list) else [item])
+        return out
+
+    def gitlab_cache(self, ws):
+        """GitLab's cache restore: .profgate-cache/ as an earlier job saved it."""
+        shutil.copytree(os.path.join(self.cache_store, self.cache_key),
+                        os.path.join(ws, ".profgate-cache", self.cache_key), symlinks=True)
 
     def gitlab_runner(self, origin, branch, name):
         """A workspace as GitLab's runner makes it: only the pipeline's branch
@@ -721,8 +818,10 @@ class PipelineTest(ProfgateTestCase):
         return ws
 
     def gitlab_env(self, doc, job, ws, state, log, **extra):
+        path = [p for p in os.environ.get("PATH", "").split(os.pathsep)
+                if p and os.path.abspath(p) != self.profgate_dir]
         env = runner_env(os.path.join(self.tmp, "home"),
-                         PATH=os.pathsep.join([self.bin, self.profgate_dir, os.environ.get("PATH", "")]),
+                         PATH=os.pathsep.join([self.bin] + path),
                          CI="true", GITLAB_CI="true", CI_PROJECT_DIR=ws, CI_PROJECT_ID="42",
                          CI_PROJECT_PATH="group/widget", CI_SERVER_PROTOCOL="https",
                          CI_SERVER_HOST="gitlab.example", CI_SERVER_PORT="443",
@@ -730,6 +829,7 @@ class PipelineTest(ProfgateTestCase):
                          CI_JOB_URL="https://gitlab.example/group/widget/-/jobs/99", CI_DEFAULT_BRANCH="main",
                          PROFGATE_GITLAB_TOKEN="glpat-standin",
                          PROFGATE_REPO="https://gitlab.example/tools/profgate.git",
+                         PROFGATE_PATH_FILE=os.path.join(self.tmp, "profgate-path"),
                          PG_FAKE_GITLAB_STATE=state, PG_FAKE_CURL_LOG=log)
         for k, v in (doc.get("variables") or {}).items():
             env.setdefault(k, v)
@@ -765,6 +865,7 @@ class PipelineTest(ProfgateTestCase):
 
         def run_check(name, expect):
             ws = self.gitlab_runner(origin, "slow", name)
+            self.gitlab_cache(ws)
             env = self.gitlab_env(doc, check_job, ws, state, log, **mr)
             if os.path.exists(log):
                 os.remove(log)
@@ -798,6 +899,7 @@ class PipelineTest(ProfgateTestCase):
         #    job builds (redirected to the bare origin).
         doc, record_job, record_script = self.gitlab_job_script("profgate-record")
         ws = self.gitlab_runner(origin, "main", "record")
+        self.gitlab_cache(ws)
         push_url = "https://oauth2:glpat-standin@gitlab.example:443/group/widget.git"
         git(ws, "config", "url.%s.insteadOf" % self.url(origin), push_url)
         env = self.gitlab_env(doc, record_job, ws, state, log, CI_PIPELINE_SOURCE="push", CI_COMMIT_BRANCH="main")
@@ -824,7 +926,8 @@ class PipelineTest(ProfgateTestCase):
         with open(os.path.join(ws, artifacts["reports"]["junit"]), encoding="utf-8") as f:
             self.assertRegex(f.read(), r'<testcase classname="profgate.table" name="peak_heap">\s*<failure')
         for path in artifacts["paths"]:
-            self.assertTrue(os.path.isdir(os.path.join(ws, path)), path)
+            if path != "profgate-shards/":  # sharded checks only
+                self.assertTrue(os.path.isdir(os.path.join(ws, path)), path)
 
         # 4. The fix: the job passes, the note says so.
         self.push_pr("slow", 5, "no cache after all", grow=False, origin=origin, dev=dev)
@@ -835,6 +938,51 @@ class PipelineTest(ProfgateTestCase):
         others = [n for n in json.loads(read(state))["notes"] if n["id"] != note_id]
         self.assertEqual(others, [n for n in data["notes"] if n["id"] != note_id])
         self.assertEqual(others[0], seeded[0])
+
+
+    def test_gitlab_sharded_check_merges_into_one_note(self):
+        self.push_pr("glshard", 6, "cache the table", grow=True)
+        state = os.path.join(self.tmp, "gitlab.json")
+        with open(state, "w") as f:
+            json.dump({"api": "https://gitlab.example/api/v4", "project": "42", "mr": "6",
+                       "tokens": {"glpat-standin": {"id": 7, "username": "project_42_bot"}},
+                       "next_id": 5000, "notes": []}, f)
+        log = os.path.join(self.tmp, "curl.log")
+        mr = dict(CI_PIPELINE_SOURCE="merge_request_event", CI_MERGE_REQUEST_IID="6",
+                  CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main", CI_MERGE_REQUEST_SOURCE_BRANCH_NAME="glshard",
+                  PROFGATE_SHARDS="2")
+        doc, check_job, check_script = self.gitlab_job_script("profgate-check")
+        merge_ws = os.path.join(self.tmp, "merge")
+        statuses = []
+        for k in (1, 2):
+            ws = self.gitlab_runner(self.origin, "glshard", "shard%d" % k)
+            self.gitlab_cache(ws)
+            env = self.gitlab_env(doc, check_job, ws, state, log, CI_NODE_INDEX=str(k), CI_NODE_TOTAL="2", **mr)
+            run = run_bash(check_script, ws, env, "job profgate-check %d/2" % k)
+            statuses.append(run.returncode)
+            self.assertIn("--shard %d/2" % k, run.stdout, str(run))
+            self.assertTrue(os.path.isfile(os.path.join(ws, "profgate-shards", str(k), "result.json")), str(run))
+            # The artifacts (profgate-shards/), as the merge job's needs: brings them.
+            shutil.copytree(os.path.join(ws, "profgate-shards", str(k)),
+                            os.path.join(merge_ws, "profgate-shards", str(k)))
+        self.assertEqual(statuses, [1, 0], "table is in shard 1, small in shard 2")
+        self.assertEqual(json.loads(read(state))["notes"], [], "a shard must not post the note")
+        doc, merge_job, merge_script = self.gitlab_job_script("profgate-merge")
+        self.assertEqual(merge_job["needs"][0]["job"], "profgate-check")
+        git(self.tmp, "clone", "-q", self.url(self.origin), os.path.join(self.tmp, "merge-clone"))
+        for name in os.listdir(os.path.join(self.tmp, "merge-clone")):
+            shutil.move(os.path.join(self.tmp, "merge-clone", name), merge_ws)
+        self.gitlab_cache(merge_ws)
+        env = self.gitlab_env(doc, merge_job, merge_ws, state, log, **mr)
+        run = run_bash(merge_script, merge_ws, env, "job profgate-merge")
+        self.assertEqual(run.returncode, 1, str(run))
+        summary = read(os.path.join(merge_ws, "profgate-report", "summary.md"))
+        self.assertIn("`table`", summary.splitlines()[0])
+        self.assertIn("`small`", summary)
+        self.assertTrue(os.path.isfile(os.path.join(merge_ws, merge_job["artifacts"]["reports"]["junit"])))
+        notes = json.loads(read(state))["notes"]
+        self.assertEqual(len(notes), 1, notes)
+        self.assertEqual(notes[0]["body"], MARKER + "\n" + summary)
 
     # -- the CI files agree with each other and with the scripts ----------------
 
@@ -874,24 +1022,44 @@ class PipelineTest(ProfgateTestCase):
         for script in re.findall(r"/tmp/profgate-src/ci/([A-Za-z0-9_.-]+)", read(os.path.join(CI, "gitlab-profgate.yml"))):
             self.assertTrue(os.path.isfile(os.path.join(CI, script)), "the template runs ci/%s, which is missing" % script)
         check_job = gl["profgate-check"]
-        check_lines = [l for l in self.gitlab_job_script("profgate-check")[2].splitlines() if "profgate check" in l]
-        self.assertEqual(len(check_lines), 1, check_lines)
-        out = re.search(r"--out\s+(\S+)", check_lines[0]).group(1)
-        self.assertIn("--store git-notes", check_lines[0])
-        self.assertIn("--store git-notes", read(os.path.join(CI, "gitlab-profgate.yml")).split("profgate-record:")[1])
+        self.assertIn("bash /tmp/profgate-src/ci/gitlab-job.sh check", self.flat_script(check_job))
+        self.assertIn("bash /tmp/profgate-src/ci/gitlab-job.sh record", self.flat_script(gl["profgate-record"]))
+        self.assertIn("bash /tmp/profgate-src/ci/gitlab-job.sh merge", self.flat_script(gl["profgate-merge"]))
+        # What issue 14 asked of the template: stated image and stage, full
+        # history, no before_script of its own, every variable with a default.
+        for name in ("profgate-check", "profgate-record", "profgate-merge"):
+            job = dict(gl[".profgate-job"], **gl[name])
+            self.assertNotIn("before_script", gl[name])
+            self.assertEqual(job["image"], "$PROFGATE_IMAGE")
+            self.assertEqual(gl[".profgate-job"]["variables"]["GIT_DEPTH"], "0")
+            self.assertIn(job["stage"], ("test", ".post"))
+        self.assertNotIn("before_script", gl[".profgate-job"])
+        template = read(os.path.join(CI, "gitlab-profgate.yml"))
+        for var in set(re.findall(r"PROFGATE_[A-Z_]+", template + read(os.path.join(CI, "gitlab-job.sh")))):
+            if var not in ("PROFGATE_GITLAB_TOKEN", "PROFGATE_PATH_FILE"):
+                self.assertIn(var, gl["variables"], "%s is used but has no default in variables:" % var)
+        # The report the job writes (gitlab-job.sh: profgate-report) is the
+        # one its artifacts keep.
+        out = re.search(r"^out=(\S+)$", read(os.path.join(CI, "gitlab-job.sh")), re.M).group(1)
         self.assertEqual(check_job["artifacts"]["reports"]["junit"], out + "/junit.xml")
         self.assertEqual(check_job["artifacts"]["when"], "always")
         self.assertIn(out + "/", check_job["artifacts"]["paths"])
+        self.assertIn("profgate-shards/", check_job["artifacts"]["paths"])
         self.assertRegex(check_job["artifacts"].get("expose_as") or "", r"^[A-Za-z0-9 _-]+$")
         self.assertIn("3", check_job["allow_failure"]["exit_codes"])
 
         def runs(job, env):
-            """A job's rules, for `if: $A == $B` and `if: $A == "text"`."""
+            """A job's rules, for `if:` of `$A == $B`, `$A == "text"`, `!=`, joined by &&."""
             for rule in gl[job]["rules"]:
-                m = re.fullmatch(r'\$(\w+) == (?:\$(\w+)|"([^"]*)")', rule["if"].strip())
-                self.assertIsNotNone(m, "rule not understood by this test: %s" % rule["if"])
-                rhs = env.get(m.group(2)) if m.group(2) else m.group(3)
-                if env.get(m.group(1)) is not None and env.get(m.group(1)) == rhs:
+                ok = True
+                for part in rule["if"].split("&&"):
+                    m = re.fullmatch(r'\$(\w+) (==|!=) (?:\$(\w+)|"([^"]*)")', part.strip())
+                    self.assertIsNotNone(m, "rule not understood by this test: %s" % rule["if"])
+                    lhs = env.get(m.group(1), gl["variables"].get(m.group(1)))
+                    rhs = env.get(m.group(3), gl["variables"].get(m.group(3))) if m.group(3) else m.group(4)
+                    equal = lhs is not None and lhs == rhs
+                    ok = ok and (equal if m.group(2) == "==" else not equal)
+                if ok:
                     return rule.get("when", "on_success") != "never"
             return False
 
@@ -904,6 +1072,335 @@ class PipelineTest(ProfgateTestCase):
                          [True, False, False, False])
         self.assertEqual([runs("profgate-check", e) for e in (main_push, other_push, mr, tag)],
                          [False, False, True, False])
+        sharded = dict(mr, PROFGATE_SHARDS="3")
+        self.assertEqual([runs("profgate-merge", e) for e in (main_push, mr, sharded)], [False, False, True])
+
+
+    # -- what docs/ci.md shows, run as written --------------------------------------
+
+    @staticmethod
+    def docs_example(name):
+        """The code block of docs/ci.md marked <!-- ci-example: NAME -->."""
+        text = read(os.path.join(SOURCE, "docs", "ci.md"))
+        m = re.search(r"<!-- ci-example: %s -->\n```\w+\n(.*?)\n```" % re.escape(name), text, re.S)
+        if not m:
+            raise AssertionError("docs/ci.md has no example %r" % name)
+        return m.group(1)
+
+    def docs_workflow_job(self, name, job):
+        """A job of a workflow of docs/ci.md: its checkout's fetch-depth, and
+        the inputs of its profgate step (the one that uses OWNER/profgate/ci@REF)."""
+        workflow = miniyaml.load(self.docs_example(name))
+        steps = workflow["jobs"][job]["steps"]
+        checkout = [s for s in steps if str(s.get("uses", "")).startswith("actions/checkout@")]
+        ours = [s for s in steps if str(s.get("uses", "")).startswith("OWNER/profgate/ci@")]
+        self.assertEqual(len(checkout), 1, steps)
+        self.assertEqual(len(ours), 1, steps)
+        depth = (checkout[0].get("with") or {}).get("fetch-depth", "1")
+        return workflow, depth, dict(ours[0].get("with") or {})
+
+    def dev_project(self):
+        """A C project whose default branch is `dev` (there is no main):
+        `make bench` builds (here: marks) the benchmarks; profgate.json names
+        no base."""
+        origin = os.path.join(self.tmp, "dev-origin.git")
+        git(self.tmp, "init", "-q", "--bare", "-b", "dev", origin)
+        dev = os.path.join(self.tmp, "dev-clone")
+        git(self.tmp, "clone", "-q", self.url(origin), dev)
+        git(dev, "checkout", "-q", "-b", "dev")
+        with open(os.path.join(dev, "Makefile"), "w") as f:
+            f.write("bench:\n\tmkdir -p build && date > build/bench-built\n")
+        with open(os.path.join(dev, ".gitignore"), "w") as f:
+            f.write("profgate-report/\nbuild/\n")
+        self.write_config(dev, grow=False, base=None)
+        git(dev, "add", "Makefile", ".gitignore", "profgate.json")
+        git(dev, "commit", "-q", "-m", "benchmarks")
+        git(dev, "push", "-q", "origin", "dev")
+        return origin, dev
+
+    def test_docs_github_workflow_of_a_project_whose_default_branch_is_dev(self):
+        workflow, depth, inputs = self.docs_workflow_job("github-c", "check")
+        _, record_depth, record_inputs = self.docs_workflow_job("github-c", "record")
+        self.assertEqual(workflow["on"]["push"]["branches"], ["dev"])
+        self.assertEqual(depth, "0")
+        self.assertEqual(record_inputs.get("record"), "true")
+        origin, dev = self.dev_project()
+        state = self.gh_state([], pr=21)
+        log = os.path.join(self.tmp, "gh.log")
+
+        # The record job: actions/checkout's default depth for a push.
+        ws = os.path.join(self.tmp, "record")
+        os.makedirs(ws)
+        git(ws, "init", "-q")
+        git(ws, "remote", "add", "origin", self.url(origin))
+        git(ws, "fetch", "-q", "--depth", record_depth, "origin", "+refs/heads/dev:refs/remotes/origin/dev")
+        git(ws, "checkout", "-q", "--detach", "refs/remotes/origin/dev")
+        run = self.run_action(ws, record_inputs, self.action_env(ws, state, log), event="push")
+        self.assertEqual(run.outputs["exit-code"], "0", str(run.step("profgate check")["run"]))
+        self.assertTrue(os.path.isfile(os.path.join(ws, "build", "bench-built")), "the build input did not run")
+        dev_head = git(ws, "rev-parse", "HEAD")
+        self.assertIn(dev_head, git(self.tmp, "--git-dir", origin, "notes", "--ref", "profgate", "list"))
+
+        # A pull request into dev: the base comes from the event (github.base_ref).
+        git(dev, "checkout", "-q", "-b", "grow")
+        self.write_config(dev, grow=True, base=None)
+        git(dev, "commit", "-q", "-am", "cache the table")
+        git(dev, "push", "-q", "origin", "grow", "grow:refs/pull/21/head")
+        git(dev, "checkout", "-q", "--detach", "origin/dev")
+        git(dev, "merge", "-q", "--no-ff", "-m", "Merge grow into dev", "grow")
+        git(dev, "push", "-q", "origin", "HEAD:refs/pull/21/merge")
+        ws = self.github_runner(21, "check", origin=origin)
+        self.assertEqual(git(ws, "rev-parse", "--is-shallow-repository"), "false")
+        run = self.run_action(ws, inputs, self.action_env(ws, state, log), pr=21, base_ref="dev")
+        check = run.step("profgate check")["run"]
+        self.assertEqual(run.outputs["exit-code"], "1", str(check))
+        self.assertEqual(run.outputs["verdict"], "regressed")
+        self.assertIn("--base origin/dev", check.stdout)
+        self.assertTrue(os.path.isfile(os.path.join(ws, "build", "bench-built")))
+        result = json.loads(read(os.path.join(ws, "profgate-report", "result.json")))
+        self.assertEqual(result["baseline"]["commit"], dev_head)
+        self.assertEqual(run.outputs["report-dir"], os.path.join(ws, "profgate-report"))
+        self.assertEqual(run.outputs["summary-path"], os.path.join(ws, "profgate-report", "summary.md"))
+        self.assertEqual(len(self.ours(state)), 1)
+        self.assertEqual(run.step("verdict")["run"].returncode, 1)
+
+    def test_docs_python_and_gitlab_examples_use_what_the_ci_files_declare(self):
+        _, depth, inputs = self.docs_workflow_job("github-python", "check")
+        self.assertEqual(depth, "0")
+        declared = load_ci("action.yml")["inputs"]
+        for job in ("check", "record"):
+            _, _, inputs = self.docs_workflow_job("github-python", job)
+            for key in inputs:
+                self.assertIn(key, declared)
+        _, _, inputs = self.docs_workflow_job("github-c", "check")
+        for key in inputs:
+            self.assertIn(key, declared)
+        gl = miniyaml.load(self.docs_example("gitlab"))
+        self.assertEqual(gl["include"][0]["file"], "ci/gitlab-profgate.yml")
+        self.assertTrue(gl["include"][0]["ref"])
+        template = load_ci("gitlab-profgate.yml")
+        for var in gl["variables"]:
+            self.assertIn(var, template["variables"], "docs/ci.md sets %s, which the template does not know" % var)
+        self.assertEqual(gl["variables"]["PROFGATE_REF"], gl["include"][0]["ref"])
+        # Every input and output of the action, every variable of the template, is in the guide.
+        guide = read(os.path.join(SOURCE, "docs", "ci.md"))
+        action = load_ci("action.yml")
+        for name in list(action["inputs"]) + list(action["outputs"]) + list(template["variables"]):
+            self.assertIn("`%s`" % name, guide, "docs/ci.md does not document %s" % name)
+
+    def package_tarball(self, where):
+        """A tarball of the relocatable tree as ci/package.sh makes it (here:
+        the tree in the stand-in cache, which is this build installed)."""
+        top = os.path.join(self.tmp, "pkg", "profgate-0.1.0-linux-x86_64-debian12")
+        shutil.copytree(os.path.join(self.cache_store, self.cache_key), top, symlinks=True)
+        subprocess.run(["tar", "-C", os.path.dirname(top), "-czf", where, os.path.basename(top)], check=True)
+        return where
+
+    def test_docs_plain_shell_script_checks_a_shallow_clone(self):
+        script = self.docs_example("shell")
+        self.push_pr("plain", 23, "cache the table", grow=True)
+        ws = os.path.join(self.tmp, "agent")
+        git(self.tmp, "clone", "-q", "--depth", "1", "--branch", "plain", self.url(self.origin), ws)
+        self.package_tarball(os.path.join(ws, "profgate.tar.gz"))
+        env = runner_env(os.path.join(self.tmp, "home"), BASE_BRANCH="main",
+                         PATH=os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep)
+                                              if p and os.path.abspath(p) != self.profgate_dir))
+        run = run_bash(script, ws, env, "docs/ci.md plain shell")
+        self.assertEqual(run.returncode, 1, str(run))
+        self.assertIn("regression", run.stdout)
+        summary = read(os.path.join(ws, "profgate-report", "summary.md"))
+        self.assertIn("`table`", summary.splitlines()[0])
+        result = json.loads(read(os.path.join(ws, "profgate-report", "result.json")))
+        self.assertEqual(result["baseline"]["commit"], self.main_commit)
+
+    # -- the action's install paths, forks, build and compare, Pages, push races ---
+
+    def test_github_action_builds_once_then_restores_or_installs_a_package(self):
+        self.push_pr("install", 24, "docs", grow=False, extra_file="INSTALL.md")
+        state = self.gh_state([], pr=24)
+        log = os.path.join(self.tmp, "gh.log")
+        store = os.path.join(self.tmp, "empty-cache")
+        os.makedirs(store)
+        ws = self.github_runner(24, "miss")
+        env = self.action_env(ws, state, log)
+        run = self.run_action(ws, {"store": "git-notes"}, env, pr=24, cache_store=store)
+        install = run.step("install profgate")["run"]
+        self.assertEqual(install.returncode, 0, str(install))
+        self.assertIn("building it once", install.stdout)
+        self.assertEqual(run.outputs["exit-code"], "0", str(run.step("profgate check")["run"]))
+        key = run.step("restore profgate")["with"]["key"]
+        self.assertEqual(key, self.cache_key)
+        self.assertTrue(os.access(os.path.join(store, key, "bin", "profgate"), os.X_OK),
+                        "actions/cache's post step had no tree to save")
+        # The tree carries the libraries it loads, found through its run path.
+        libs = os.listdir(os.path.join(store, key, "lib", "profgate"))
+        self.assertIn("libprofgate_collector.so", libs)
+        self.assertTrue(any(l.startswith("libgit2.so") for l in libs), libs)
+        self.assertTrue(any(l.startswith("libunwind.so") for l in libs), libs)
+
+        # The next run on a fresh runner: restored, nothing built.
+        ws = self.github_runner(24, "hit")
+        env = self.action_env(ws, state, log, RUNNER_TOOL_CACHE=os.path.join(self.tmp, "toolcache2"))
+        run = self.run_action(ws, {"store": "git-notes"}, env, pr=24, cache_store=store)
+        install = run.step("install profgate")["run"]
+        self.assertIn("from the cache", install.stdout, str(install))
+        self.assertNotIn("building", install.stdout)
+        self.assertTrue(run.path.startswith(os.path.join(self.tmp, "toolcache2")), run.path)
+        self.assertEqual(run.outputs["exit-code"], "0")
+
+        # A release tarball instead: no cache step at all.
+        ws = self.github_runner(24, "package")
+        tarball = self.package_tarball(os.path.join(ws, "profgate.tar.gz"))
+        env = self.action_env(ws, state, log, RUNNER_TOOL_CACHE=os.path.join(self.tmp, "toolcache3"))
+        run = self.run_action(ws, {"store": "git-notes", "package": "profgate.tar.gz"}, env, pr=24,
+                              cache_store=store)
+        self.assertFalse(run.step("restore profgate")["ran"])
+        self.assertNotIn("outputs", run.step("restore profgate"))
+        install = run.step("install profgate")["run"]
+        self.assertIn("from profgate.tar.gz", install.stdout, str(install))
+        self.assertTrue(os.path.isfile(tarball))
+        self.assertEqual(run.outputs["exit-code"], "0", str(run.step("profgate check")["run"]))
+        # Not a tarball of profgate: a clear error, the job fails.
+        with open(os.path.join(ws, "bogus.tar.gz"), "wb") as f:
+            f.write(b"not a tarball")
+        env = self.action_env(ws, state, log, RUNNER_TOOL_CACHE=os.path.join(self.tmp, "toolcache4"))
+        run = self.run_action(ws, {"store": "git-notes", "package": "bogus.tar.gz"}, env, pr=24)
+        self.assertNotEqual(run.step("install profgate")["run"].returncode, 0)
+        self.assertFalse(run.step("profgate check")["ran"])
+        self.assertNotEqual(run.step("verdict")["run"].returncode, 0)
+
+    def test_github_fork_pull_request_gets_the_job_summary_not_a_comment(self):
+        self.push_pr("fork", 25, "cache the table", grow=True)
+        ws = self.github_runner(25, "fork")
+        state = self.gh_state([], read_only=True, pr=25)
+        log = os.path.join(self.tmp, "gh.log")
+        run = self.run_action(ws, {"store": "git-notes"}, self.action_env(ws, state, log), pr=25,
+                              head_repo="mallory/widget")
+        check = run.step("profgate check")
+        self.assertEqual(check["env"]["PG_FORK"], "true")
+        self.assertEqual(run.outputs["verdict"], "regressed", str(check["run"]))
+        self.assertIn("comes from a fork", check["step_summary"])
+        self.assertIn("profgate-report", check["step_summary"])
+        self.assertIn(read(os.path.join(ws, "profgate-report", "summary.md")), check["step_summary"])
+        self.assertIn("::notice::", check["run"].stdout)
+        self.assertFalse(run.step("PR comment")["ran"], "a fork's token cannot comment")
+        self.assertEqual(self.gh_calls(log), [])
+        self.assertEqual(run.step("verdict")["run"].returncode, 1)
+        # The same repository: no fork note.
+        run = self.run_action(ws, {"store": "git-notes", "comment": "false"}, self.action_env(ws, state, log), pr=25)
+        self.assertEqual(run.step("profgate check")["env"]["PG_FORK"], "false")
+        self.assertNotIn("fork", run.step("profgate check")["step_summary"])
+
+    def test_github_build_input_and_compare_passthrough(self):
+        self.push_pr("build", 26, "docs", grow=False, extra_file="BUILD.md")
+        ws = self.github_runner(26, "build")
+        state = self.gh_state([], pr=26)
+        log = os.path.join(self.tmp, "gh.log")
+        inputs = {"store": "git-notes", "comment": "false", "build": "echo built > bench-built.txt"}
+        run = self.run_action(ws, inputs, self.action_env(ws, state, log), pr=26)
+        check = run.step("profgate check")["run"]
+        self.assertEqual(run.outputs["exit-code"], "0", str(check))
+        self.assertEqual(read(os.path.join(ws, "bench-built.txt")), "built\n")
+        self.assertNotIn("--compare", check.stdout)
+        # A build that fails: an error, profgate never runs.
+        run = self.run_action(ws, dict(inputs, build="exit 7"), self.action_env(ws, state, log), pr=26)
+        check = run.step("profgate check")["run"]
+        self.assertEqual(run.outputs["exit-code"], "2", str(check))
+        self.assertEqual(run.outputs["verdict"], "error")
+        self.assertIn("the build command failed", check.stdout)
+        self.assertNotIn("action-check: profgate check", check.stdout)
+        self.assertEqual(run.step("verdict")["run"].returncode, 2)
+        # compare: passed through as --compare. Whether profgate takes it
+        # depends on its interleaved mode; without it, the refusal is an
+        # error (2) that names the option, never a silent baseline check.
+        run = self.run_action(ws, dict(inputs, build="", compare="interleaved"), self.action_env(ws, state, log), pr=26)
+        check = run.step("profgate check")["run"]
+        self.assertIn("--compare interleaved", check.stdout)
+        has_compare = "--compare" in self.run_raw(["check", "--help"], env=clean_env()).stdout.decode()
+        if has_compare:
+            self.assertNotEqual(run.outputs["exit-code"], "2", str(check))
+        else:
+            self.assertEqual(run.outputs["exit-code"], "2", str(check))
+            self.assertIn("--compare", check.stderr)
+
+    def test_github_pages_branch_publishes_the_report_the_comment_links_to(self):
+        origin = os.path.join(self.tmp, "pages-origin.git")
+        git(self.tmp, "clone", "-q", "--bare", self.origin, origin)
+        git(self.tmp, "--git-dir", origin, "fetch", "-q", self.origin, "refs/notes/profgate:refs/notes/profgate")
+        dev = os.path.join(self.tmp, "pages-dev")
+        git(self.tmp, "clone", "-q", self.url(origin), dev)
+        self.push_pr("pages", 27, "cache the table", grow=True, origin=origin, dev=dev)
+        ws = self.github_runner(27, "pages", origin=origin)
+        state = self.gh_state([], pr=27)
+        log = os.path.join(self.tmp, "gh.log")
+        run = self.run_action(ws, {"store": "git-notes", "pages-branch": "gh-pages"},
+                              self.action_env(ws, state, log), pr=27)
+        url = "https://acme.github.io/widget/profgate/4242-1"
+        self.assertEqual(run.outputs["report-url"], url, str(run.step("profgate check")["run"]))
+        publish = run.step("publish the report")
+        self.assertTrue(publish["ran"], str(run))
+        self.assertEqual(publish["run"].returncode, 0, str(publish["run"]))
+        files = git(self.tmp, "--git-dir", origin, "ls-tree", "-r", "--name-only", "gh-pages").splitlines()
+        self.assertIn("profgate/4242-1/index.html", files)
+        self.assertIn("profgate/4242-1/summary.md", files)
+        self.assertTrue(any(f.startswith("profgate/4242-1/table/") and f.endswith(".html") for f in files), files)
+        self.assertNotIn("profgate/4242-1/.status", files)
+        body = self.ours(state)[0]["body"]
+        self.assertIn("(%s/table/diff-cpu.html)" % url, body)
+        self.assertNotIn("artifact of this run", body)
+        # A second run adds its own folder, keeps the first.
+        run = self.run_action(ws, {"store": "git-notes", "pages-branch": "gh-pages"},
+                              self.action_env(ws, state, log, GITHUB_RUN_ID="4243"), pr=27)
+        self.assertEqual(run.step("publish the report")["run"].returncode, 0)
+        files = git(self.tmp, "--git-dir", origin, "ls-tree", "-r", "--name-only", "gh-pages").splitlines()
+        self.assertIn("profgate/4242-1/index.html", files)
+        self.assertIn("profgate/4243-1/index.html", files)
+        # A fork: no push to Pages.
+        run = self.run_action(ws, {"store": "git-notes", "pages-branch": "gh-pages"},
+                              self.action_env(ws, state, log, GITHUB_RUN_ID="4244"), pr=27, head_repo="mallory/widget")
+        self.assertFalse(run.step("publish the report")["ran"])
+
+    def test_github_record_push_retries_after_another_job_pushed_first(self):
+        origin = os.path.join(self.tmp, "race-origin.git")
+        git(self.tmp, "clone", "-q", "--bare", self.origin, origin)
+        self.assertEqual(git(self.tmp, "--git-dir", origin, "for-each-ref", "refs/notes"), "")
+        # The other job (a shard recording `small` of the same commit),
+        # ready to push; it pushes while this job's record is about to.
+        other = os.path.join(self.tmp, "other-job")
+        git(self.tmp, "clone", "-q", self.url(origin), other)
+        result = self.run_raw(["record", "-q", "--bench", "small"], cwd=other, env=clean_env())
+        self.assertEqual(result.returncode, 0, self.describe(result))
+        real_git = shutil.which("git")
+        wrapper_dir = os.path.join(self.tmp, "racing-git")
+        os.makedirs(wrapper_dir)
+        mark = os.path.join(self.tmp, "raced")
+        with open(os.path.join(wrapper_dir, "git"), "w") as f:
+            f.write('#!/bin/sh\nif [ "$1" = push ] && [ ! -e "%s" ]; then\n'
+                    '  touch "%s"\n  "%s" -C "%s" push -q origin refs/notes/profgate || exit 99\nfi\n'
+                    'exec "%s" "$@"\n' % (mark, mark, real_git, other, real_git))
+        os.chmod(os.path.join(wrapper_dir, "git"), stat.S_IRWXU)
+
+        ws = os.path.join(self.tmp, "record")
+        os.makedirs(ws)
+        git(ws, "init", "-q")
+        git(ws, "remote", "add", "origin", self.url(origin))
+        git(ws, "fetch", "-q", "--depth", "1", "origin", "+refs/heads/main:refs/remotes/origin/main")
+        git(ws, "checkout", "-q", "--detach", "refs/remotes/origin/main")
+        env = self.action_env(ws, self.gh_state([]), os.path.join(self.tmp, "gh.log"))
+        env["PATH"] = wrapper_dir + os.pathsep + env["PATH"]
+        run = self.run_action(ws, {"store": "git-notes", "record": "true", "benchmarks": "table"}, env, event="push")
+        check = run.step("profgate check")["run"]
+        self.assertTrue(os.path.exists(mark), "the racing push did not happen\n%s" % check)
+        self.assertEqual(run.outputs["exit-code"], "0", str(check))
+        self.assertIn("refused the push", check.stdout)
+        self.assertIn("pushed the baseline", check.stdout)
+        note = json.loads(git(self.tmp, "--git-dir", origin, "notes", "--ref", "profgate", "show", self.main_commit))
+        self.assertEqual(sorted(note["benchmarks"]), ["small", "table"],
+                         "one job's benchmarks were lost in the race")
+        # profgate reads the merged note.
+        git(other, "fetch", "-q", "origin", "+refs/notes/profgate:refs/notes/profgate")
+        listing = self.run_raw(["baseline", "show", self.main_commit], cwd=other, env=clean_env())
+        self.assertEqual(listing.returncode, 0, self.describe(listing))
 
     # -- shards, merged into one comment ------------------------------------------
 
@@ -941,7 +1438,10 @@ class PipelineTest(ProfgateTestCase):
         self.assertEqual(run.step("upload the report")["with"]["name"], "profgate-report")
         ours = self.ours(state)
         self.assertEqual(len(ours), 1, self.comments(state))
-        self.assertEqual(ours[0]["body"], MARKER + "\n" + summary)
+        # No report-url: the comment ends with the link to the report's artifact.
+        self.assertEqual(ours[0]["body"], MARKER + "\n" + summary + "\nThe full report (flame graphs, HTML): "
+                         "[the artifact of this run](https://github.com/%s/actions/runs/4242/artifacts/77), a zip; "
+                         "open `index.html` in it.\n" % REPO)
         self.assertEqual(run.step("verdict")["run"].returncode, 1)
 
 

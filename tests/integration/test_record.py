@@ -156,6 +156,14 @@ class RecordTest(ProfgateTestCase):
                 got = self.note(ref="refs/notes/perf") if store.startswith("git-notes") else self.stored()
                 self.assertEqual(sorted(got["benchmarks"]), ["ok", "ok2"])
 
+    def test_recording_a_commit_again_says_what_it_replaces(self):
+        self.two_benchmarks()
+        first = self.record("--bench", "ok2")
+        self.assertNotIn("already recorded", first.stderr)
+        again = self.record()
+        self.assertIn("commit already recorded: replacing its benchmark(s) ok2", again.stderr)
+        self.assertEqual(sorted(self.stored()["benchmarks"]), ["ok", "ok2"])
+
     def test_a_failing_benchmark_is_named_and_not_recorded(self):
         self.write_config([self.bench("good", "pg_exit_code", "0"),
                            self.bench("exits", "pg_exit_code", "3"),

@@ -218,6 +218,45 @@ class RunOptionsTest(ProfgateTestCase):
         self.assert_exit(result, 0)
         self.load_profile(result)
 
+    def test_cpu_and_memory_are_two_runs_unless_once(self):
+        # A file the command appends to counts its runs; its output is
+        # shown once (the memory run's is discarded).
+        counter = os.path.join(self.tmp, "runs")
+        command = ["/bin/sh", "-c", 'echo x >> "$0"; printf hello', counter]
+        result = self.run_target(command)
+        self.assert_exit(result, 0)
+        self.assertEqual(result.stdout, b"hello", self.describe(result))
+        with open(counter) as f:
+            self.assertEqual(f.read(), "x\n" * 2)
+        profile = self.load_profile(result)
+        self.assertTrue(profile["runs"].startswith("two:"), profile.get("runs"))
+        self.assertTrue(profile["memory"]["tracked"], self.describe(result))
+        os.unlink(counter)
+        result = self.run_target(command, options=["--once"])
+        self.assert_exit(result, 0)
+        with open(counter) as f:
+            self.assertEqual(f.read(), "x\n")
+        profile = self.load_profile(result)
+        self.assertTrue(profile["runs"].startswith("one (--once)"), profile.get("runs"))
+        self.assertIn("collector_samples", profile["cpu"])
+        with open(os.path.join(result.out_dir, "report.html"), encoding="utf-8") as f:
+            self.assertIn("one (--once)", f.read())
+
+    def test_a_command_that_fails_is_measured_for_memory_too(self):
+        counter = os.path.join(self.tmp, "runs")
+        result = self.run_target(["/bin/sh", "-c", 'echo x >> "$0"; exit 3', counter])
+        self.assertEqual(result.returncode, 3, self.describe(result))
+        with open(counter) as f:
+            self.assertEqual(f.read(), "x\n" * 2)
+        self.assertTrue(self.load_profile(result)["memory"]["tracked"])
+
+    def test_help_lists_every_file_run_writes(self):
+        result = self.run_raw(["run", "--help"])
+        self.assert_exit(result, 0)
+        for name in ("cpu.folded", "wall.folded", "mem-peak.folded", "mem-leaks.folded", "profile.json",
+                     "report.html"):
+            self.assertIn(name, result.stdout.decode(), name)
+
     def test_env_option_reaches_the_program(self):
         result = self.run_target(["/bin/sh", "-c", 'printf %s "$PG_IT_VALUE"'],
                                  options=["--env", "PG_IT_VALUE=hello=42"])

@@ -41,10 +41,16 @@ class SymbolsTest(ProfgateTestCase):
         result = self.run_target([self.target("pg_cxx")])
         self.assert_exit(result, 0)
         folded = self.load_folded(result, roots=["pg_cxx"])
-        self.assertGreater(folded.weight_with("pgt::Cruncher::crunch(int)"), 0,
-                           "no demangled pgt::Cruncher::crunch(int)\n" + self.describe(result))
-        self.assertGreater(folded.weight_with("unsigned long pgt::mix<unsigned long>(unsigned long, long)"), 0,
-                           "no demangled template pgt::mix\n" + self.describe(result))
+        # Display names: qualified, templates kept, no return type or
+        # parameters (those are in profile.json's full_name).
+        self.assertGreater(folded.weight_with("pgt::Cruncher::crunch"), 0,
+                           "no demangled pgt::Cruncher::crunch\n" + self.describe(result))
+        mix = [f for frames, _ in folded.stacks for f in frames if f.startswith("pgt::mix<unsigned long>")]
+        self.assertTrue(mix, "no demangled template pgt::mix<unsigned long>\n" + self.describe(result))
+        self.assertFalse([f for f in mix if "(" in f], mix)
+        profile = self.load_profile(result)
+        full = {h["name"]: h.get("full_name") for h in profile["hot_functions"]}
+        self.assertEqual(full.get("pgt::Cruncher::crunch"), "pgt::Cruncher::crunch(int)", full)
         for frames, _ in folded.stacks:
             for f in frames:
                 self.assertFalse(f.startswith("_Z"), "mangled frame %s\n%s" % (f, self.describe(result)))

@@ -28,6 +28,21 @@ class WallModeTest(ProfgateTestCase):
         self.assertFalse(any(fr[-1] != "[waiting]" and "[waiting]" in fr for fr, _ in folded.stacks),
                          "[waiting] must be the last frame of a stack\n" + self.describe(result))
 
+    def test_waiting_hangs_under_the_call_that_blocked(self):
+        # pg_blocker's threads run between_calls_work() for a millisecond,
+        # then block in epoll_wait, read or clock_nanosleep: their waiting
+        # belongs under those calls' callers, not under the work they last
+        # ran (their last CPU sample).
+        result = self.run_target([self.target("pg_blocker"), "1", "busy"], options=["--mode", "wall"])
+        self.assertNotIn("EINTR seen", result.stderr, self.describe(result))
+        self.assert_exit(result, 0)
+        folded = self.load_folded(result, "wall.folded", roots=["pg_blocker"])
+        waiting = folded.total(lambda fr: fr[-1] == "[waiting]" and not has_frame(fr, "blocker_busy_work"))
+        stale = folded.total(lambda fr: fr[-1] == "[waiting]" and fr[-2] == "between_calls_work")
+        self.assertGreater(waiting, 0, self.describe(result))
+        self.assertLess(stale / waiting, 0.10, "%d of %d waiting samples under the last work, not the call\n%s"
+                        % (stale, waiting, self.describe(result)))
+
     def test_cpu_mode_does_not_interrupt_sleeping_threads(self):
         result = self.run_target([self.target("pg_sleeper"), "1"])
         self.assertNotIn("EINTR seen", result.stderr,

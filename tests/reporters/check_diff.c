@@ -571,6 +571,58 @@ START_TEST(diff_svg__colours_growth_red_and_shrinkage_blue)
 }
 END_TEST
 
+START_TEST(diff_svg__function_mode_colours_a_moved_function_by_its_total)
+{
+	/* compress moved under a thread pool and lost 20% of its time: by
+	 * path it is all new (red); by function it shrank (blue). */
+	struct pg_profile *b = fixture_folded("z;main;compress 100\nz;main;read_input 20\n");
+	struct pg_profile *a = fixture_folded("z;start_thread;worker;compress 80\nz;main;read_input 20\n");
+	struct pg_difftree *t = NULL;
+	uint64_t fb[64], fa[64], *fn[2] = { fb, fa };
+	struct pg_diff_opts o = {.unit = "samples"};
+	char *fill;
+
+	ck_assert_int_eq(pg_difftree_build(&t, b, a, 0, 0), 0);
+	ck_assert_uint_le(t->tree->count, 64);
+	/* 80 of AFTER's 100 on paths BEFORE lacks; 100 of BEFORE's 120. */
+	ck_assert_double_eq_tol(pg_difftree_path_churn(t), 100.0 / 120, 1e-12);
+	ck_assert_int_eq(pg_difftree_function_totals(fn, t), 0);
+	for (size_t i = 0; i < t->tree->count; i++) {
+		const char *name = pg_difftree_name(t, i);
+
+		if (name && !strcmp(name, "compress")) {
+			ck_assert_uint_eq(fb[i], 100);
+			ck_assert_uint_eq(fa[i], 80);
+		}
+	}
+	pg_difftree_free(t);
+	/* auto picks function mode: the paths changed */
+	ck_assert_int_eq(pg_diff_svg_render(b, a, &o, fixture_open(&out)), 0);
+	fixture_close(&out);
+	ck_assert_ptr_nonnull(strstr(out.text, "by function (the call paths changed)"));
+	fill = fill_of(out.text, "compress");
+	{
+		int r = 0, g = 0, bl = 0;
+
+		ck_assert_int_eq(sscanf(fill, "rgb(%d,%d,%d)", &r, &g, &bl), 3);
+		ck_assert_msg(r < bl && r < 255, "compress shrank: blue, got %s", fill);
+	}
+	free(fill);
+	free(out.text);
+	out.text = NULL;
+	/* path mode: new on its path, red */
+	o.colour = PG_DIFF_COLOUR_PATH;
+	ck_assert_int_eq(pg_diff_svg_render(b, a, &o, fixture_open(&out)), 0);
+	fixture_close(&out);
+	ck_assert_ptr_null(strstr(out.text, "by function"));
+	fill = fill_of(out.text, "compress");
+	ck_assert_str_eq(fill, "rgb(222,82,83)");  /* +80 of the largest change, main;compress's -100 */
+	free(fill);
+	pg_profile_free(b);
+	pg_profile_free(a);
+}
+END_TEST
+
 START_TEST(diff_svg__normalized_says_so_and_scales_before)
 {
 	struct pg_diff_opts o = {.title = "Peak memory", .unit = "bytes", .normalize = 1};
@@ -783,6 +835,7 @@ static Suite *diff_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, diff_svg__matches_expected);
 	tcase_add_test(tc, diff_svg__colours_growth_red_and_shrinkage_blue);
+	tcase_add_test(tc, diff_svg__function_mode_colours_a_moved_function_by_its_total);
 	tcase_add_test(tc, diff_svg__normalized_says_so_and_scales_before);
 	tcase_add_test(tc, diff_svg__hostile_names_are_escaped);
 	tcase_add_test(tc, diff_svg__draws_empty_profiles);
