@@ -235,13 +235,21 @@ int cmd_run(int argc, char **argv)
 	rc = r.status;
 	/* A command that failed or crashed is measured again too: what it
 	 * allocated before it ended is part of its profile. Not one that ran
-	 * out of time: that would double the wait. */
+	 * out of time: that would double the wait. One that died of a signal
+	 * may have been stopped from outside and never end on its own: its
+	 * memory run gets twice the CPU run's time, and 5 s. */
 	if (two && !r.launch.timed_out) {
 		struct pg_run_request second = req;
 		struct pg_run_result m;
 
 		second.cpu = 0;
 		second.wall = 0;
+		if (WIFSIGNALED(r.launch.status)) {
+			double cap = 2 * r.wall_seconds + 5;
+
+			if (!second.timeout || second.timeout > cap)
+				second.timeout = cap;
+		}
 		/* What it prints was shown by the first run; kept out of sight. */
 		second.discard_stdout = 1;
 		second.stderr_tail = 4096;

@@ -186,8 +186,13 @@ test('icicle and reversed views', async () => {
   await shot(page, 'flamegraph-cpu-icicle');
   await page.locator('section.pg-panel:not([hidden]) label.pg-check', { hasText: 'Icicle' }).click();
   await page.locator('section.pg-panel:not([hidden]) label.pg-check', { hasText: 'Reversed' }).click();
+  // The leaf is burn(), inlined into work_heavy(): reversed, it is a
+  // root and work_heavy its caller one row further.
+  const revLeaf = await locate(page, 'burn [inlined]');
+  assert.ok(revLeaf, 'the inlined leaf is drawn');
+  assert.equal(revLeaf.depth, 1, 'reversed: the leaf function is a root');
   const rev = await locate(page, 'work_heavy');
-  assert.equal(rev.depth, 1, 'reversed: the leaf function is a root');
+  assert.equal(rev.depth, 2, 'reversed: its caller is one row further');
   await hover(page, 'work_heavy');
   assert.match(await tooltipText(page), /% of total/);
   await shot(page, 'flamegraph-cpu-reversed');

@@ -125,7 +125,22 @@ test('the timeline shows each thread, running apart from waiting, and zooms by d
   assert.match(tip, /Staterunning/);
   assert.match(tip, /busy_work/);
   await shot(page, 'run-timeline-hover');
-  await page.mouse.move(canvas.x + canvas.width / 2, canvas.y + idle.row0);
+  // Hover the sleeper at a moment it was recorded waiting (a long wait is
+  // one record now, drawn where it was taken).
+  const idleIndex = lanes.indexOf(idle);
+  const waitX = await page.evaluate((i) => {
+    const w = window.__pg.widget();
+    const lane = w.lanes[i];
+    for (let k = Math.floor(lane.idx.length / 2); k < lane.idx.length; k++) {
+      if (!w.waiting[lane.idx[k]]) continue;
+      const t = lane.times[k] + w.period / 2;
+      return w.plotX + (t - w.range[0]) / (w.range[1] - w.range[0]) * w.plotW;
+    }
+    return -1;
+  }, idleIndex);
+  assert.ok(waitX >= 0, 'the sleeper has waiting samples in the second half of the run');
+  // On its state strip (below the lane's 20-pixel header).
+  await page.mouse.move(canvas.x + waitX, canvas.y + idle.y + 20 + 3);
   tip = await tooltipText(page);
   assert.match(tip, /Statewaiting/);
   // Drag across a quarter of the run.
