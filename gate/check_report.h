@@ -56,7 +56,8 @@ struct pg_check_metric {
 	/* Interleaved mode (base and head measured side by side): the pairs
 	 * of runs the verdict rests on, the estimated change as a fraction
 	 * (head / base - 1, Hodges-Lehmann of the pairs' log ratios) and its
-	 * 95% interval (-inf and +inf when the pairs allow none yet). pairs
+	 * interval (paired.h: the low end one-sided 99.5%, the high end
+	 * one-sided 95%; -inf below 8 pairs, +inf below 5). pairs
 	 * is 0 for every other metric, and then the three are unused. */
 	size_t pairs;
 	double estimate, ci_low, ci_high;

@@ -70,51 +70,50 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* k: the interval is the k-th smallest and k-th largest Walsh average; 0
- * when n pairs allow no interval at this level. */
-static size_t critical_k(size_t n, double alpha, double *coverage)
+/* k: the bound at one-sided level alpha is the k-th smallest (or largest)
+ * Walsh average; 0 when n pairs allow no bound at this level. *tail: the
+ * probability that the bound misses, at most alpha. */
+static size_t critical_k(size_t n, double alpha, double *tail)
 {
 	size_t m = n * (n + 1) / 2, k = 0;
 	double *c = n <= PG_PAIRED_EXACT_MAX ? signed_rank_pmf(n) : NULL;
-	double cum = 0, tail = 0;
+	double cum = 0;
 
-	*coverage = 0;
+	*tail = 0;
 	if (n <= PG_PAIRED_EXACT_MAX && !c)
 		return 0;
-	/* k is the largest j with P(T <= j - 1) <= alpha / 2. */
+	/* k is the largest j with P(T <= j - 1) <= alpha. */
 	for (size_t j = 1; j <= m / 2 + 1; j++) {
 		cum = c ? cum + c[j - 1] : normal_approx_cdf(n, (double)j - 1);
-		if (!(cum <= alpha / 2))
+		if (!(cum <= alpha))
 			break;
 		k = j;
-		tail = cum;
+		*tail = cum;
 	}
 	free(c);
-	if (k)
-		*coverage = 1 - 2 * tail;
 	return k;
 }
 
 size_t pg_paired_min_pairs(double alpha)
 {
 	for (size_t n = 1; n < 64; n++) {
-		double cov;
+		double tail;
 
-		if (critical_k(n, alpha, &cov) > 0)
+		if (critical_k(n, alpha, &tail) > 0)
 			return n;
 	}
 	return 64;
 }
 
-int pg_paired_estimate(struct pg_paired *out, const double *r, size_t n, double alpha)
+int pg_paired_estimate(struct pg_paired *out, const double *r, size_t n)
 {
-	double *w = NULL;
-	size_t m = n * (n + 1) / 2, k, at = 0;
+	double *w = NULL, tail_change, tail_within;
+	size_t m = n * (n + 1) / 2, kc, kw, at = 0;
 
 	out->n = n;
 	out->estimate = NAN;
 	out->lo = -INFINITY;
-	out->hi = INFINITY;
+	out->hi = out->hi_change = INFINITY;
 	out->coverage = 0;
 	if (n == 0)
 		return 0;
@@ -125,11 +124,16 @@ int pg_paired_estimate(struct pg_paired *out, const double *r, size_t n, double 
 			w[at++] = (r[i] + r[j]) / 2;
 	qsort(w, m, sizeof *w, cmp_double);
 	out->estimate = m % 2 ? w[m / 2] : (w[m / 2 - 1] + w[m / 2]) / 2;
-	k = critical_k(n, alpha, &out->coverage);
-	if (k > 0) {
-		out->lo = w[k - 1];
-		out->hi = w[m - k];
+	kc = critical_k(n, PG_PAIRED_ALPHA_CHANGE, &tail_change);
+	kw = critical_k(n, PG_PAIRED_ALPHA_WITHIN, &tail_within);
+	if (kc > 0) {
+		out->lo = w[kc - 1];
+		out->hi_change = w[m - kc];
 	}
+	if (kw > 0)
+		out->hi = w[m - kw];
+	if (kc > 0 || kw > 0)
+		out->coverage = 1 - (kc > 0 ? tail_change : 0) - (kw > 0 ? tail_within : 0);
 	free(w);
 	return 0;
 }
@@ -142,8 +146,10 @@ enum pg_paired_call pg_paired_decide(const struct pg_paired *p, double threshold
 		return PG_PAIRED_UNDECIDED;
 	if (p->estimate > up && p->lo > 0)
 		return PG_PAIRED_REGRESSED;
+	if (p->estimate < -up && p->hi_change < 0)
+		return PG_PAIRED_IMPROVED;
 	if (p->hi < up)
-		return p->estimate < -up && p->hi < 0 ? PG_PAIRED_IMPROVED : PG_PAIRED_UNCHANGED;
+		return PG_PAIRED_UNCHANGED;
 	return PG_PAIRED_UNDECIDED;
 }
 
@@ -160,7 +166,7 @@ double pg_paired_detectable(const double *r, size_t nr, size_t n, double alpha)
 
 	if (n == 0)
 		return INFINITY;
-	return (pg_stats_normal_quantile(1 - alpha / 2) + pg_stats_normal_quantile(0.8)) * sd *
+	return (pg_stats_normal_quantile(1 - alpha) + pg_stats_normal_quantile(0.8)) * sd *
 	       sqrt(M_PI / 3) / sqrt((double)n);
 }
 

@@ -5,7 +5,7 @@
  * Each pair gives one log ratio, ln(head / base). The change is estimated by
  * the Hodges-Lehmann estimator (the median of the Walsh averages, the means
  * of every two log ratios and of each with itself), and its confidence
- * interval is the one that inverts the Wilcoxon signed-rank test: the k-th
+ * bounds are those that invert the Wilcoxon signed-rank test: the k-th
  * smallest and k-th largest Walsh averages, k from the exact distribution
  * of the signed-rank statistic (a normal approximation beyond
  * PG_PAIRED_EXACT_MAX pairs).
@@ -13,10 +13,27 @@
  * Why this and not a bootstrap: the order within a pair is random, so when
  * nothing changed each log ratio is as likely to be +x as -x: exactly the
  * symmetry the signed-rank test assumes, whatever the shape of the noise.
- * Its interval then has the coverage it claims for any number of pairs,
- * while a bootstrap's is only right asymptotically and too narrow for the
- * 6 to 30 pairs a CI job can afford. Below 6 pairs no 95% interval exists
- * (1/32 of the sign patterns all agree), and the rule asks for more pairs.
+ * Its bounds then have the coverage they claim for any number of pairs,
+ * while a bootstrap's are only right asymptotically and too narrow for the
+ * 5 to 30 pairs a CI job can afford.
+ *
+ * The rule makes two kinds of call, each with its own one-sided bound:
+ * - a change (regressed, improved) on a bound at PG_PAIRED_ALPHA_CHANGE.
+ *   The rule looks again after every two pairs added, up to 13 times in a
+ *   check, and each look is another chance of a false alarm: at 0.5% per
+ *   look an unchanged commit is called regressed in about 1 check of 100
+ *   (bench/verdict_sim.py), where the 2.5% of a two-sided 95% interval gave
+ *   about 1 in 25.
+ * - "within the threshold" (unchanged) on the upper bound at
+ *   PG_PAIRED_ALPHA_WITHIN: a one-sided test, at 5%, that the change is
+ *   below the threshold (a non-inferiority test, as in equivalence testing).
+ *   A two-sided 95% interval's upper end tests it at 2.5%, asking for more
+ *   pairs than the question needs.
+ * The interval reported is [lower bound at 0.5%, upper bound at 5%], which
+ * covers the change with probability at least 94.5%: its low end above 0
+ * (with the estimate beyond the threshold) is a regression, its high end
+ * below the threshold is no regression. Five pairs give the upper bound
+ * (2/32 of the sign patterns all agree), eight the lower one.
  */
 #ifndef PG_PAIRED_H
 #define PG_PAIRED_H
@@ -26,29 +43,36 @@
 /* Pairs up to which the signed-rank distribution is exact. */
 #define PG_PAIRED_EXACT_MAX 200
 
+/* The one-sided levels of the rule's bounds (see above). */
+#define PG_PAIRED_ALPHA_CHANGE 0.005
+#define PG_PAIRED_ALPHA_WITHIN 0.05
+
 struct pg_paired {
 	size_t n;           /* pairs */
 	double estimate;    /* Hodges-Lehmann estimate of the log ratio; NaN when n is 0 */
-	double lo, hi;      /* the interval of the log ratio; -inf and +inf when n is too small */
-	double coverage;    /* what the interval actually covers (>= 1 - alpha), 0 when none */
+	double lo;          /* lower bound at one-sided PG_PAIRED_ALPHA_CHANGE; -inf below 8 pairs */
+	double hi;          /* upper bound at one-sided PG_PAIRED_ALPHA_WITHIN; +inf below 5 pairs */
+	double hi_change;   /* upper bound at one-sided PG_PAIRED_ALPHA_CHANGE; +inf below 8 pairs */
+	double coverage;    /* what [lo, hi] actually covers, counting only finite ends; 0 when none */
 };
 
 /* P(T <= t) for the signed-rank statistic T of n pairs without ties under
  * the null hypothesis (each sign equally likely). */
 double pg_paired_signed_rank_cdf(size_t n, double t);
 
-/* The estimate and the (1 - alpha) interval of the log ratios r[0..n).
- * Fails only when out of memory. */
-int pg_paired_estimate(struct pg_paired *out, const double *r, size_t n, double alpha);
+/* The estimate and the bounds of the log ratios r[0..n). Fails only when
+ * out of memory. */
+int pg_paired_estimate(struct pg_paired *out, const double *r, size_t n);
 
-/* The smallest number of pairs for which a (1 - alpha) interval exists. */
+/* The smallest number of pairs for which a bound at one-sided level alpha
+ * exists. */
 size_t pg_paired_min_pairs(double alpha);
 
 enum pg_paired_call {
 	PG_PAIRED_UNDECIDED,  /* neither: more pairs, or inconclusive when none are left */
-	PG_PAIRED_UNCHANGED,  /* the interval lies below the threshold */
-	PG_PAIRED_IMPROVED,   /* the estimate is beyond minus the threshold and the interval excludes 0 */
-	PG_PAIRED_REGRESSED,  /* the estimate is beyond the threshold and the interval excludes 0 */
+	PG_PAIRED_UNCHANGED,  /* hi lies below the threshold */
+	PG_PAIRED_IMPROVED,   /* the estimate is beyond minus the threshold and hi_change below 0 */
+	PG_PAIRED_REGRESSED,  /* the estimate is beyond the threshold and lo above 0 */
 };
 
 /* The rule, for a relative threshold (0.05 for "5%"), in log space: the
@@ -60,9 +84,9 @@ enum pg_paired_call pg_paired_decide(const struct pg_paired *p, double threshold
 void pg_paired_log_ratios(double *out, const double *base, const double *head, size_t n);
 
 /* A robust spread (1.4826 x the median absolute deviation) of the log
- * ratios, and the change a test of n pairs at alpha detects with 80% power
- * against noise of that spread (normal theory, times sqrt(pi/3) for the
- * signed-rank test's efficiency), as a log ratio. */
+ * ratios, and the change a one-sided test of n pairs at alpha detects with
+ * 80% power against noise of that spread (normal theory, times sqrt(pi/3)
+ * for the signed-rank test's efficiency), as a log ratio. */
 double pg_paired_detectable(const double *r, size_t nr, size_t n, double alpha);
 
 /*

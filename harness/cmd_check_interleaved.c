@@ -113,7 +113,7 @@ static double *copy_runs(const double *v, size_t n)
 /* Wall or CPU time of b from the pairs: the paired rule decides. */
 static int paired_metric(struct pg_check_bench *b, const char *name, const struct pg_threshold *t,
 			 const struct pg_paired *p, const double *ratios, const double *base, const double *head,
-			 size_t n, double alpha, unsigned max_pairs)
+			 size_t n, unsigned max_pairs)
 {
 	struct pg_check_metric *m = find_metric(b, name);
 	double thr;
@@ -157,15 +157,16 @@ static int paired_metric(struct pg_check_bench *b, const char *name, const struc
 		m->verdict = PG_VERDICT_INCONCLUSIVE;
 		/* Pairs that should decide it against the noise seen. */
 		for (unsigned k = (unsigned)n + 1; k <= 1000; k++)
-			if (pg_paired_detectable(ratios, n, k, alpha) <= log1p(thr)) {
+			if (pg_paired_detectable(ratios, n, k, PG_PAIRED_ALPHA_CHANGE) <= log1p(thr)) {
 				m->repeats_needed = k;
 				break;
 			}
 	}
-	if (asprintf(&m->note, "%zu interleaved pairs%s: Hodges-Lehmann estimate of the log ratios with the "
-		     "Wilcoxon signed-rank %.0f%% interval%s", n, n >= max_pairs ? " (max_repeat)" : "",
-		     100 * (1 - alpha), m->verdict == PG_VERDICT_INCONCLUSIVE ?
-		     "; the interval neither excludes no change beyond the threshold nor lies below it" : "") < 0)
+	if (asprintf(&m->note, "%zu interleaved pairs%s: Hodges-Lehmann estimate of the log ratios; the Wilcoxon "
+		     "signed-rank interval's low end (one-sided 99.5%%) above 0 is a regression, its high end "
+		     "(one-sided 95%%) below the threshold none%s", n, n >= max_pairs ? " (max_repeat)" : "",
+		     m->verdict == PG_VERDICT_INCONCLUSIVE ?
+		     "; neither holds yet" : "") < 0)
 		m->note = NULL;
 	return 0;
 }
@@ -178,10 +179,13 @@ static int measure_one(struct ctx *x, const struct pg_bench_config *bc, const st
 	struct pg_gate_opts gopts = { .alpha = PG_VERDICT_ALPHA, .is_allocator = pg_run_is_allocator_frame,
 				      .machine_idle = NAN, .machine_others = NAN };
 	struct pg_pairs_result res;
-	unsigned sampled = (bc->repeat + 1) / 2;
+	/* Sampled pairs: a third of repeat, at least 2 (the per-function test
+	 * needs a spread across pairs). Function shares are decided from them,
+	 * but the timing verdict is not, so they need not be many. */
+	unsigned sampled = (bc->repeat + 2) / 3 < 2 ? 2 : (bc->repeat + 2) / 3;
 	struct pg_pairs_opts po = {
 		.base = base_bc, .head = bc, .work_dir = x->work_dir, .progress = a->quiet ? NULL : stderr,
-		.index = index + 1, .count = a->ntodo, .sampled_pairs = sampled ? sampled : 1,
+		.index = index + 1, .count = a->ntodo, .sampled_pairs = sampled,
 		.mem_pairs = bc->mem_repeat, .adaptive = 1, .alpha = PG_VERDICT_ALPHA, .seed = &x->seed,
 	};
 	char label[16], *message = NULL;
@@ -212,15 +216,15 @@ static int measure_one(struct ctx *x, const struct pg_bench_config *bc, const st
 	res.head.bench.dirty = a->dirty;
 	rc = pg_gate_compare(cb, &res.base.bench, &res.head.bench, bc->name, bc->thresholds, NULL, &gopts);
 	x->rep.nbenches++;
-	unsigned max_pairs = bc->max_repeat > pg_interleave_first_pairs(bc, PG_VERDICT_ALPHA) ?
-				     bc->max_repeat : pg_interleave_first_pairs(bc, PG_VERDICT_ALPHA);
+	unsigned max_pairs = bc->max_repeat > pg_interleave_first_pairs(bc) ?
+				     bc->max_repeat : pg_interleave_first_pairs(bc);
 
 	if (rc == 0)
 		rc = paired_metric(cb, "wall", &bc->thresholds[PG_METRIC_WALL], &res.wall, res.wall_ratios,
-				   res.base.wall, res.head.wall, res.base.n, PG_VERDICT_ALPHA, max_pairs);
+				   res.base.wall, res.head.wall, res.base.n, max_pairs);
 	if (rc == 0)
 		rc = paired_metric(cb, "cpu", &bc->thresholds[PG_METRIC_CPU], &res.cpu, res.cpu_ratios,
-				   res.base.cpu, res.head.cpu, res.base.n, PG_VERDICT_ALPHA, max_pairs);
+				   res.base.cpu, res.head.cpu, res.base.n, max_pairs);
 	if (rc == 0) {
 		for (size_t i = 0; i < cb->nfunctions; i++)
 			for (size_t k = 0; k < res.nfunctions; k++)
@@ -535,15 +539,15 @@ static void noise_of(struct noise *z, const struct pg_paired *p, const double *r
 
 	z->p = *p;
 	z->floor = isfinite(p->lo) && isfinite(p->hi) ? (expm1(p->hi) - expm1(p->lo)) / 2 : NAN;
-	z->detect_first = expm1(pg_paired_detectable(r, n, first, PG_VERDICT_ALPHA));
-	z->detect_max = expm1(pg_paired_detectable(r, n, max, PG_VERDICT_ALPHA));
+	z->detect_first = expm1(pg_paired_detectable(r, n, first, PG_PAIRED_ALPHA_CHANGE));
+	z->detect_max = expm1(pg_paired_detectable(r, n, max, PG_PAIRED_ALPHA_CHANGE));
 	/* Rounded up to half a percent, never below 1%. */
 	z->suggest = ceil(z->detect_first * 200) / 200;
 	if (z->suggest < 0.01)
 		z->suggest = 0.01;
 	z->pairs_for = isnan(thr) ? UINT_MAX : 0;
 	for (unsigned k = first; !isnan(thr) && k <= 1000; k++)
-		if (pg_paired_detectable(r, n, k, PG_VERDICT_ALPHA) <= log1p(thr)) {
+		if (pg_paired_detectable(r, n, k, PG_PAIRED_ALPHA_CHANGE) <= log1p(thr)) {
 			z->pairs_for = k;
 			break;
 		}
@@ -609,7 +613,7 @@ int pg_check_calibrate(const struct pg_check_interleaved *a)
 		"  \"benchmarks\": [", a->head, PG_VERDICT_ALPHA);
 	for (size_t i = 0; i < a->ntodo; i++) {
 		const struct pg_bench_config *bc = a->todo[i];
-		unsigned first = pg_interleave_first_pairs(bc, PG_VERDICT_ALPHA);
+		unsigned first = pg_interleave_first_pairs(bc);
 		unsigned pairs = first < 12 ? 12 : first, max = bc->max_repeat > first ? bc->max_repeat : first;
 		struct pg_pairs_opts po = {
 			.base = bc, .head = bc, .work_dir = x.work_dir, .progress = a->quiet ? NULL : stderr,

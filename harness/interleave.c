@@ -449,9 +449,9 @@ static uint64_t next_random(uint64_t *s)
 	return *s;
 }
 
-unsigned pg_interleave_first_pairs(const struct pg_bench_config *c, double alpha)
+unsigned pg_interleave_first_pairs(const struct pg_bench_config *c)
 {
-	unsigned n = c->repeat, min = (unsigned)pg_paired_min_pairs(alpha);
+	unsigned n = c->repeat, min = (unsigned)pg_paired_min_pairs(PG_PAIRED_ALPHA_WITHIN);
 
 	return n < min ? min : n;
 }
@@ -534,8 +534,7 @@ static int push(struct pg_side_runs *s, double wall, double cpu, size_t *cap)
 	return 0;
 }
 
-static int stats_of(struct pg_paired *p, double **ratios, const double *base, const double *head, size_t n,
-		    double alpha)
+static int stats_of(struct pg_paired *p, double **ratios, const double *base, const double *head, size_t n)
 {
 	double *r = realloc(*ratios, (n ? n : 1) * sizeof *r);
 
@@ -543,7 +542,7 @@ static int stats_of(struct pg_paired *p, double **ratios, const double *base, co
 		return pg_error_set("out of memory");
 	*ratios = r;
 	pg_paired_log_ratios(r, base, head, n);
-	return pg_paired_estimate(p, r, n, alpha);
+	return pg_paired_estimate(p, r, n);
 }
 
 static void put_change(FILE *f, const char *metric, const struct pg_paired *p)
@@ -553,6 +552,8 @@ static void put_change(FILE *f, const char *metric, const struct pg_paired *p)
 	fprintf(f, "  %s %+.1f%%", metric, 100 * expm1(p->estimate));
 	if (isfinite(p->lo) && isfinite(p->hi))
 		fprintf(f, " [%+.1f%%, %+.1f%%]", 100 * expm1(p->lo), 100 * expm1(p->hi));
+	else if (isfinite(p->hi))
+		fprintf(f, " [-inf, %+.1f%%]", 100 * expm1(p->hi));
 }
 
 /* Whether every checked timing metric is decided. */
@@ -669,65 +670,19 @@ int pg_interleave_measure(struct pg_pairs_result *out, const struct pg_pairs_opt
 	struct pg_bench_outcome outcome[2] = { 0 };
 	size_t cap[2] = { 0, 0 };
 	double start = now(), w, c;
-	unsigned first = 0, n0, nmax;
+	unsigned first = 0, n0, nmax, warmed;
 	int rc = 0;
 
 	memset(out, 0, sizeof *out);
 	out->wall.estimate = out->cpu.estimate = NAN;
-	n0 = o->adaptive ? pg_interleave_first_pairs(o->head, o->alpha) : o->fixed_pairs;
+	n0 = o->adaptive ? pg_interleave_first_pairs(o->head) : o->fixed_pairs;
 	nmax = o->adaptive && o->head->max_repeat > n0 ? o->head->max_repeat : n0;
+	warmed = o->sampled_pairs + o->mem_pairs;
 
-	/* Warm-up, each side in turn. */
-	for (unsigned i = 0; i < o->head->warmup; i++) {
-		first = (unsigned)(next_random(o->seed) & 1);
-		for (unsigned k = 0; k < 2; k++) {
-			unsigned s = k ^ first;
-
-			if ((rc = plain_run(out, &w, &c, side_cfg[s], side_name[s], "warm-up", i + 1)) < 0 ||
-			    out->failure)
-				goto done;
-		}
-		if (o->progress)
-			fprintf(o->progress, "[%zu/%zu] %s  warm-up %u/%u (%s first)\n", o->index, o->count,
-				o->head->name, i + 1, o->head->warmup, side_name[first]);
-	}
-	/* Timing pairs: the order random per two pairs, balanced within them. */
-	for (unsigned p = 0;; p++) {
-		if (p >= n0 && (p % 2 == 0 || p >= nmax)) {
-			if (!o->adaptive || p >= nmax || decided(out, o->head))
-				break;
-			if (o->head->max_seconds > 0 && now() - start > o->head->max_seconds)
-				break;
-		}
-		first = p % 2 == 0 ? (unsigned)(next_random(o->seed) & 1) : !first;
-		double pw[2], pc[2];
-
-		for (unsigned k = 0; k < 2; k++) {
-			unsigned s = k ^ first;
-
-			if ((rc = plain_run(out, &pw[s], &pc[s], side_cfg[s], side_name[s], "run", p + 1)) < 0 ||
-			    out->failure)
-				goto done;
-		}
-		for (unsigned s = 0; s < 2; s++)
-			if ((rc = push(sides[s], pw[s], pc[s], &cap[s])) < 0)
-				goto done;
-		if ((rc = stats_of(&out->wall, &out->wall_ratios, out->base.wall, out->head.wall, out->base.n,
-				   o->alpha)) < 0 ||
-		    (rc = stats_of(&out->cpu, &out->cpu_ratios, out->base.cpu, out->head.cpu, out->base.n,
-				   o->alpha)) < 0)
-			goto done;
-		if (o->progress) {
-			fprintf(o->progress, "[%zu/%zu] %s  pair %u/%u (%s first)", o->index, o->count, o->head->name,
-				p + 1, p + 1 > n0 ? nmax : n0, side_name[first]);
-			put_change(o->progress, "cpu", &out->cpu);
-			put_change(o->progress, "wall", &out->wall);
-			fputc('\n', o->progress);
-			fflush(o->progress);
-		}
-	}
-
-	/* Sampled and memory runs, interleaved the same way, separately. */
+	/* Memory and sampled runs first, interleaved the same way: each is a
+	 * whole run of the program, so they also warm both sides up (files in
+	 * the page cache, the loader's work) for the timing pairs, and the plain
+	 * warm-up runs are only those that they do not already make. */
 	if (o->sampled_pairs || o->mem_pairs) {
 		for (unsigned s = 0; s < 2; s++) {
 			sides[s]->bench.name = strdup(side_cfg[s]->name);
@@ -739,7 +694,7 @@ int pg_interleave_measure(struct pg_pairs_result *out, const struct pg_pairs_opt
 							 o->work_dir, NULL, o->sampled_pairs, o->mem_pairs)) < 0)
 				goto done;
 		}
-		for (int mem = 0; mem < 2; mem++) {
+		for (int mem = 1; mem >= 0; mem--) {
 			unsigned n = mem ? o->mem_pairs : o->sampled_pairs;
 
 			for (unsigned p = 0; p < n; p++) {
@@ -750,6 +705,11 @@ int pg_interleave_measure(struct pg_pairs_result *out, const struct pg_pairs_opt
 					if ((rc = pg_bench_session_run(sess[s], mem)) < 0)
 						goto done;
 					if (pg_bench_session_failed(sess[s])) {
+						int sig = pg_launch_last_interrupt();
+
+						/* Killed by the interrupt profgate passed on: not its failure. */
+						if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
+							out->signal = sig;
 						if (asprintf(&out->failure, "%s: %s", side_name[s], outcome[s].failure) < 0)
 							out->failure = NULL;
 						if (!out->failure)
@@ -775,6 +735,56 @@ int pg_interleave_measure(struct pg_pairs_result *out, const struct pg_pairs_opt
 				goto done;
 		}
 	}
+	/* The rest of the warm-up, each side in turn. */
+	for (unsigned i = warmed; i < o->head->warmup; i++) {
+		first = (unsigned)(next_random(o->seed) & 1);
+		for (unsigned k = 0; k < 2; k++) {
+			unsigned s = k ^ first;
+
+			if ((rc = plain_run(out, &w, &c, side_cfg[s], side_name[s], "warm-up", i + 1)) < 0 ||
+			    out->failure)
+				goto done;
+		}
+		if (o->progress)
+			fprintf(o->progress, "[%zu/%zu] %s  warm-up %u/%u (%s first)\n", o->index, o->count,
+				o->head->name, i + 1, o->head->warmup, side_name[first]);
+	}
+	/* Timing pairs: the order random per two pairs, balanced within them.
+	 * The rule looks after the first n0 pairs, then after every two. */
+	for (unsigned p = 0;; p++) {
+		if (p >= n0 && ((p - n0) % 2 == 0 || p >= nmax)) {
+			if (!o->adaptive || p >= nmax || decided(out, o->head))
+				break;
+			if (o->head->max_seconds > 0 && now() - start > o->head->max_seconds)
+				break;
+		}
+		first = p % 2 == 0 ? (unsigned)(next_random(o->seed) & 1) : !first;
+		double pw[2], pc[2];
+
+		for (unsigned k = 0; k < 2; k++) {
+			unsigned s = k ^ first;
+
+			if ((rc = plain_run(out, &pw[s], &pc[s], side_cfg[s], side_name[s], "run", p + 1)) < 0 ||
+			    out->failure)
+				goto done;
+		}
+		for (unsigned s = 0; s < 2; s++)
+			if ((rc = push(sides[s], pw[s], pc[s], &cap[s])) < 0)
+				goto done;
+		if ((rc = stats_of(&out->wall, &out->wall_ratios, out->base.wall, out->head.wall,
+				   out->base.n)) < 0 ||
+		    (rc = stats_of(&out->cpu, &out->cpu_ratios, out->base.cpu, out->head.cpu, out->base.n)) < 0)
+			goto done;
+		if (o->progress) {
+			fprintf(o->progress, "[%zu/%zu] %s  pair %u/%u (%s first)", o->index, o->count, o->head->name,
+				p + 1, p + 1 > n0 ? nmax : n0, side_name[first]);
+			put_change(o->progress, "cpu", &out->cpu);
+			put_change(o->progress, "wall", &out->wall);
+			fputc('\n', o->progress);
+			fflush(o->progress);
+		}
+	}
+
 	out->ok = 1;
 	rc = 0;
 done:

@@ -11,12 +11,13 @@
  *   wait4's rusage of the benchmark and the children it waited for. They
  *   come in pairs, one run of each side in a random order balanced over
  *   every two pairs (AB BA or BA AB), each a fresh process, after warm-up
- *   runs of each side. Pairs are added until the paired rule (paired.h)
- *   decides every checked timing metric, or max_repeat pairs, or
- *   max_seconds.
- * - Sampled runs (the CPU sampler, for the hot functions and the flame
- *   graphs) and memory runs (the allocation tracker) are interleaved the
- *   same way, separately.
+ *   runs of each side. Pairs are added, two at a time, until the paired
+ *   rule (paired.h) decides every checked timing metric, or max_repeat
+ *   pairs, or max_seconds.
+ * - Memory runs (the allocation tracker) and sampled runs (the CPU
+ *   sampler, for the hot functions and the flame graphs) are interleaved
+ *   the same way, separately, before the timing pairs, whose warm-up they
+ *   are.
  */
 #ifndef PG_INTERLEAVE_H
 #define PG_INTERLEAVE_H
@@ -104,7 +105,7 @@ struct pg_pairs_result {
 void pg_pairs_result_release(struct pg_pairs_result *r);
 
 /* The smallest number of pairs interleaved mode starts with. */
-unsigned pg_interleave_first_pairs(const struct pg_bench_config *c, double alpha);
+unsigned pg_interleave_first_pairs(const struct pg_bench_config *c);
 
 /* Measures one benchmark on both sides (see above). Returns 0 when the runs
  * ran (out->ok says whether they all passed), negative when profgate

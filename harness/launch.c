@@ -129,11 +129,19 @@ static double now_s(void)
 
 static volatile sig_atomic_t forward_pid;
 static volatile sig_atomic_t forward_group;
+static volatile sig_atomic_t last_interrupt;
+
+int pg_launch_last_interrupt(void)
+{
+	return last_interrupt;
+}
 
 /* Signal handler: passes an interrupt on to the command, which decides. */
 static void forward_signal(int sig)
 {
 	int saved = errno;
+
+	last_interrupt = sig;
 	/* In the same process group the terminal's ^C and ^\ reach the command
 	 * already; sending them again would double them. */
 	if (!forward_group && (sig == SIGINT || sig == SIGQUIT))

@@ -42,4 +42,10 @@ int pg_launch_check_dynamic(const char *path);
  * started (fork or exec failure, with errno's text in the message). */
 int pg_launch_run(struct pg_launch_result *out, const char *path, const struct pg_launch *l);
 
+/* The last interrupt (SIGINT, SIGTERM, SIGQUIT, SIGHUP) that reached this
+ * process while pg_launch_run waited for a command (and was passed on to
+ * it); 0 when none. Tells a command that failed because profgate was
+ * interrupted from one that failed by itself. */
+int pg_launch_last_interrupt(void);
+
 #endif

@@ -722,9 +722,9 @@ static int render(struct sbuf *out, const struct pg_check_report *r)
 	if (r->compare && !strcmp(r->compare, "interleaved"))
 		sb_printf(out, " \xc2\xb7 interleaved: base and head built and measured side by side in this job; "
 			  "wall and CPU time regress when the estimate of the paired change (Hodges-Lehmann) is "
-			  "beyond the threshold and its %.0f%% Wilcoxon interval excludes no change; functions marked "
-			  "\"within noise\" did not change significantly across the sampled pairs",
-			  100 * (1 - (r->alpha > 0 ? r->alpha : 0.05)));
+			  "beyond the threshold and the low end of its Wilcoxon interval (one-sided 99.5%%) is above "
+			  "no change, and pass when its high end (one-sided 95%%) is below the threshold; functions "
+			  "marked \"within noise\" did not change significantly across the sampled pairs");
 	else
 		sb_printf(out, " \xc2\xb7 a metric regresses when the change of its median is beyond the "
 			  "threshold and a Mann-Whitney U test of the runs says it is not noise "

@@ -93,6 +93,9 @@ void pg_check_format_change(char *buf, size_t size, const struct pg_check_metric
 		if (isfinite(m->ci_low) && isfinite(m->ci_high))
 			snprintf(buf, size, "%+.1f%% [%+.1f%%, %+.1f%%]", 100 * m->estimate, 100 * m->ci_low,
 				 100 * m->ci_high);
+		else if (isfinite(m->ci_high))
+			/* 5 to 7 pairs: the upper bound only (the lower needs 8). */
+			snprintf(buf, size, "%+.1f%% [-inf, %+.1f%%]", 100 * m->estimate, 100 * m->ci_high);
 		else
 			snprintf(buf, size, "%+.1f%% [no interval yet]", 100 * m->estimate);
 		return;

@@ -38,10 +38,12 @@ START_TEST(signed_rank__exact_counts_of_sign_patterns)
 }
 END_TEST
 
-START_TEST(min_pairs__six_for_95_percent)
+START_TEST(min_pairs__five_for_the_upper_bound_eight_for_the_lower)
 {
-	ck_assert_uint_eq(pg_paired_min_pairs(0.05), 6);
-	ck_assert_uint_eq(pg_paired_min_pairs(0.10), 5);
+	/* A bound at one-sided alpha needs 1/2^n <= alpha. */
+	ck_assert_uint_eq(pg_paired_min_pairs(0.025), 6);
+	ck_assert_uint_eq(pg_paired_min_pairs(PG_PAIRED_ALPHA_WITHIN), 5);
+	ck_assert_uint_eq(pg_paired_min_pairs(PG_PAIRED_ALPHA_CHANGE), 8);
 }
 END_TEST
 
@@ -51,34 +53,44 @@ START_TEST(estimate__enumerated_answers)
 	const double ten[] = { 0.03, -0.01, 0.05, 0.02, 0.04, 0.00, 0.06, 0.01, 0.03, 0.02 };
 	struct pg_paired p;
 
-	/* Six pairs: the interval is the smallest and largest Walsh average,
-	 * covering 1 - 2/64. */
-	ck_assert_int_eq(pg_paired_estimate(&p, six, 6, 0.05), 0);
+	/* Six pairs: P(T <= 2) = 3/64 <= 5%, so the upper bound is the 3rd
+	 * largest of the 21 Walsh averages (6, 5.5, 5, 5, ...): 5; no bound at
+	 * 0.5% (1/64 > 0.005): no lower bound, no upper bound for a change. */
+	ck_assert_int_eq(pg_paired_estimate(&p, six, 6), 0);
 	ck_assert_double_eq_tol(p.estimate, 3.5, EPS);
-	ck_assert_double_eq_tol(p.lo, 1, EPS);
-	ck_assert_double_eq_tol(p.hi, 6, EPS);
-	ck_assert_double_eq_tol(p.coverage, 1 - 2.0 / 64, EPS);
-	/* Ten pairs: the 9th smallest and 9th largest of the 55 Walsh
-	 * averages (enumerated by hand in a script): 0.01 and 0.04, estimate
-	 * 0.025, coverage 1 - 50/1024. */
-	ck_assert_int_eq(pg_paired_estimate(&p, ten, 10, 0.05), 0);
+	ck_assert(isinf(p.lo) && p.lo < 0);
+	ck_assert_double_eq_tol(p.hi, 5, EPS);
+	ck_assert(isinf(p.hi_change) && p.hi_change > 0);
+	ck_assert_double_eq_tol(p.coverage, 1 - 3.0 / 64, EPS);
+	/* Ten pairs (every sign pattern enumerated in a script): P(T <= 3) =
+	 * 5/1024 <= 0.5% < P(T <= 4), so lo and hi_change are the 4th smallest
+	 * and largest of the 55 Walsh averages, 0.00 and 0.05; P(T <= 10) =
+	 * 43/1024 <= 5% < P(T <= 11) = 55/1024, so hi is the 11th largest,
+	 * 0.04. Estimate 0.025; coverage of [lo, hi] 1 - 48/1024. */
+	ck_assert_int_eq(pg_paired_estimate(&p, ten, 10), 0);
 	ck_assert_double_eq_tol(p.estimate, 0.025, 1e-12);
-	ck_assert_double_eq_tol(p.lo, 0.01, 1e-12);
+	ck_assert_double_eq_tol(p.lo, 0.0, 1e-12);
+	ck_assert_double_eq_tol(p.hi_change, 0.05, 1e-12);
 	ck_assert_double_eq_tol(p.hi, 0.04, 1e-12);
-	ck_assert_double_eq_tol(p.coverage, 1 - 50.0 / 1024, EPS);
-	/* Five pairs allow no 95% interval. */
-	ck_assert_int_eq(pg_paired_estimate(&p, six, 5, 0.05), 0);
-	ck_assert(isinf(p.lo) && p.lo < 0 && isinf(p.hi) && p.hi > 0);
+	ck_assert_double_eq_tol(p.coverage, 1 - 48.0 / 1024, EPS);
+	/* Five pairs: the upper bound only, the largest Walsh average. */
+	ck_assert_int_eq(pg_paired_estimate(&p, six, 5), 0);
+	ck_assert(isinf(p.lo) && p.lo < 0 && isinf(p.hi_change));
+	ck_assert_double_eq_tol(p.hi, 5, EPS);
 	ck_assert_double_eq_tol(p.estimate, 3, EPS);
+	/* Four pairs allow no bound at all. */
+	ck_assert_int_eq(pg_paired_estimate(&p, six, 4), 0);
+	ck_assert(isinf(p.lo) && isinf(p.hi) && p.hi > 0 && p.coverage == 0);
 	/* No pairs: nothing. */
-	ck_assert_int_eq(pg_paired_estimate(&p, six, 0, 0.05), 0);
+	ck_assert_int_eq(pg_paired_estimate(&p, six, 0), 0);
 	ck_assert(isnan(p.estimate));
 }
 END_TEST
 
-static struct pg_paired make(double est, double lo, double hi)
+static struct pg_paired make(double est, double lo, double hi, double hi_change)
 {
-	return (struct pg_paired){ .n = 10, .estimate = est, .lo = lo, .hi = hi, .coverage = 0.95 };
+	return (struct pg_paired){ .n = 10, .estimate = est, .lo = lo, .hi = hi, .hi_change = hi_change,
+				   .coverage = 0.95 };
 }
 
 START_TEST(decide__the_rule)
@@ -86,26 +98,32 @@ START_TEST(decide__the_rule)
 	double t = 0.05, up = log1p(0.05);
 	struct pg_paired p;
 
-	/* Beyond the threshold and excluding no change: regressed. */
-	p = make(0.10, 0.08, 0.12);
+	/* Beyond the threshold and the lower bound above 0: regressed. */
+	p = make(0.10, 0.08, 0.11, 0.12);
 	ck_assert_int_eq(pg_paired_decide(&p, t), PG_PAIRED_REGRESSED);
-	/* Beyond the threshold but the interval reaches 0: more pairs. */
-	p = make(0.10, -0.01, 0.2);
+	/* Beyond the threshold but the lower bound reaches 0: more pairs. */
+	p = make(0.10, -0.01, 0.15, 0.2);
 	ck_assert_int_eq(pg_paired_decide(&p, t), PG_PAIRED_UNDECIDED);
-	/* Significant but within the threshold, interval crossing it: more pairs. */
-	p = make(0.04, 0.02, up + 0.01);
+	/* Below 8 pairs there is no lower bound: never regressed yet. */
+	p = make(0.10, -INFINITY, 0.11, INFINITY);
 	ck_assert_int_eq(pg_paired_decide(&p, t), PG_PAIRED_UNDECIDED);
-	/* The interval below the threshold: unchanged, even if it excludes 0. */
-	p = make(0.02, 0.01, up - 0.001);
+	/* Significant but within the threshold, the upper bound crossing it: more pairs. */
+	p = make(0.04, 0.02, up + 0.01, up + 0.02);
+	ck_assert_int_eq(pg_paired_decide(&p, t), PG_PAIRED_UNDECIDED);
+	/* The upper bound below the threshold: unchanged, even if it excludes 0. */
+	p = make(0.02, 0.01, up - 0.001, up + 0.01);
+	ck_assert_int_eq(pg_paired_decide(&p, t), PG_PAIRED_UNCHANGED);
+	/* Unchanged from 5 pairs on: the upper bound is all it takes. */
+	p = make(0.0, -INFINITY, 0.03, INFINITY);
 	ck_assert_int_eq(pg_paired_decide(&p, t), PG_PAIRED_UNCHANGED);
 	/* A clear improvement beyond the threshold. */
-	p = make(-0.10, -0.12, -0.08);
+	p = make(-0.10, -0.12, -0.085, -0.08);
 	ck_assert_int_eq(pg_paired_decide(&p, t), PG_PAIRED_IMPROVED);
-	/* A faster estimate whose interval reaches 0 is unchanged, never improved. */
-	p = make(-0.10, -0.2, 0.01);
+	/* Faster, but the strict upper bound reaches 0: unchanged, never improved. */
+	p = make(-0.10, -0.2, -0.01, 0.01);
 	ck_assert_int_eq(pg_paired_decide(&p, t), PG_PAIRED_UNCHANGED);
-	/* No interval yet (too few pairs): undecided whatever the estimate. */
-	p = make(0.3, -INFINITY, INFINITY);
+	/* No bound yet (too few pairs): undecided whatever the estimate. */
+	p = make(0.3, -INFINITY, INFINITY, INFINITY);
 	ck_assert_int_eq(pg_paired_decide(&p, t), PG_PAIRED_UNDECIDED);
 }
 END_TEST
@@ -141,20 +159,20 @@ START_TEST(simulation__known_shift_is_covered_and_found)
 	for (size_t t = 0; t < trials; t++) {
 		for (size_t i = 0; i < n; i++)
 			r[i] = shift + laplace(scale);
-		ck_assert_int_eq(pg_paired_estimate(&p, r, n, 0.05), 0);
+		ck_assert_int_eq(pg_paired_estimate(&p, r, n), 0);
 		covered += p.lo <= shift && shift <= p.hi;
 		sum_est += p.estimate;
 		regressed += pg_paired_decide(&p, 0.05) == PG_PAIRED_REGRESSED;
 
 		for (size_t i = 0; i < n; i++)
 			r[i] = laplace(scale);
-		ck_assert_int_eq(pg_paired_estimate(&p, r, n, 0.05), 0);
+		ck_assert_int_eq(pg_paired_estimate(&p, r, n), 0);
 		unchanged_null += pg_paired_decide(&p, 0.05) == PG_PAIRED_UNCHANGED;
 		regressed_null += pg_paired_decide(&p, 0.05) == PG_PAIRED_REGRESSED;
 	}
-	/* The interval covers the true shift about as often as it claims
-	 * (1 - 2 * 0.0212 = 0.958 for 12 pairs); 2000 trials: +-0.9% sd. */
-	ck_assert_msg(covered >= trials * 0.93 && covered <= trials * 0.985, "covered %zu of %zu", covered,
+	/* [lo, hi] covers the true shift about as often as it claims
+	 * (1 - 19/4096 - 189/4096 = 0.949 for 12 pairs); 2000 trials: +-0.5% sd. */
+	ck_assert_msg(covered >= trials * 0.93 && covered <= trials * 0.97, "covered %zu of %zu", covered,
 		      trials);
 	/* Unbiased for symmetric noise. */
 	ck_assert_msg(fabs(sum_est / (double)trials - shift) < 0.002, "mean estimate %g, shift %g",
@@ -173,7 +191,8 @@ START_TEST(detectable__shrinks_with_pairs)
 
 	for (size_t i = 0; i < 40; i++)
 		r[i] = laplace(0.02);
-	double d10 = pg_paired_detectable(r, 40, 10, 0.05), d40 = pg_paired_detectable(r, 40, 40, 0.05);
+	double d10 = pg_paired_detectable(r, 40, 10, PG_PAIRED_ALPHA_CHANGE);
+	double d40 = pg_paired_detectable(r, 40, 40, PG_PAIRED_ALPHA_CHANGE);
 
 	ck_assert(d10 > 0 && isfinite(d10));
 	ck_assert_double_eq_tol(d10 / d40, 2.0, 1e-9);
@@ -236,7 +255,7 @@ static Suite *suite(void)
 	TCase *t = tcase_create("exact");
 
 	tcase_add_test(t, signed_rank__exact_counts_of_sign_patterns);
-	tcase_add_test(t, min_pairs__six_for_95_percent);
+	tcase_add_test(t, min_pairs__five_for_the_upper_bound_eight_for_the_lower);
 	tcase_add_test(t, estimate__enumerated_answers);
 	tcase_add_test(t, decide__the_rule);
 	suite_add_tcase(s, t);
