@@ -104,6 +104,17 @@ def decide(est, lo, hi, hi_change, thr):
     return "undecided"
 
 
+def futile(b, thr, n, nmax):
+    """What-if (rule v2f): the bounds shrunk to max_repeat pairs (as
+    1/sqrt(n)) around today's estimate still decide nothing."""
+    est, lo, hi, _ = b
+    if math.isinf(lo) or math.isinf(hi):
+        return False
+    f = math.sqrt(n / nmax)
+    up = math.log1p(thr)
+    return est + (hi - est) * f >= up and not (est > up and est - (est - lo) * f > 0)
+
+
 def first_pairs(repeat, rule):
     alpha = ALPHA if rule == "v1" else 2 * ALPHA_WITHIN
     n = 1
@@ -123,6 +134,9 @@ def check(pairs, shift, thr, repeat, max_repeat, rng, scale=1.0, rule="v2"):
         if look or n >= max_repeat:
             calls = {m: decide(*bounds(v, rule), thr) for m, v in (("cpu", cpu), ("wall", wall))}
             if n >= max_repeat or all(c != "undecided" for c in calls.values()):
+                break
+            if rule == "v2f" and any(futile(bounds(v, rule), thr, n, max_repeat)
+                                     for m, v in (("cpu", cpu), ("wall", wall)) if calls[m] == "undecided"):
                 break
         p = rng.choice(pairs)
         sign = 1 if rng.random() < 0.5 else -1
@@ -149,7 +163,8 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0,
                     help="multiply the recorded log ratios (what-if: a quieter or noisier machine)")
     ap.add_argument("--rule", default="v2,v1",
-                    help="v2: profgate's rule; v1: the earlier one (the 95%% interval for every call)")
+                    help="v2: profgate's rule; v1: the earlier one (the 95%% interval for every call); "
+                         "v2f: v2 stopping early when even max_repeat pairs would not decide (rejected)")
     a = ap.parse_args()
     pairs = []
     for f in a.noise:
