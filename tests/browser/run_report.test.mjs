@@ -100,25 +100,27 @@ test('the timeline shows each thread, running apart from waiting, and zooms by d
             `the busy thread runs (${busyFrac.toFixed(2)}) more than the sleeper (${idleFrac.toFixed(2)})`);
   assert.ok(idleFrac < 0.2, 'the sleeper waits');
   const canvas = await page.locator('section.pg-panel:not([hidden]) canvas').boundingBox();
-  // Hover the busy thread's first stack row at a moment it was running:
-  // the middle of the first stretch of 9 running samples from the middle
-  // of the run on (a loaded machine takes the CPU away from it now and
-  // then, and a pixel spans more than one sample).
+  // Hover the busy thread's first stack row at a moment it was running: the
+  // middle of its longest stretch of running samples (a loaded machine takes
+  // the CPU away from it now and then, and a pixel spans more than one
+  // sample, so the stretch must be a few samples long).
   const busyIndex = lanes.indexOf(busy);
-  const runX = await page.evaluate((i) => {
+  const stretch = await page.evaluate((i) => {
     const w = window.__pg.widget();
     const lane = w.lanes[i];
-    const n = lane.idx.length;
-    for (let k = Math.floor(n / 2); k + 9 <= n; k++) {
-      let all = true;
-      for (let j = k; j < k + 9 && all; j++) all = !w.waiting[lane.idx[j]];
-      if (!all) continue;
-      const t = lane.times[k + 4] + w.period / 2;
-      return w.plotX + (t - w.range[0]) / (w.range[1] - w.range[0]) * w.plotW;
+    let best = { len: 0, at: -1 };
+    for (let k = 0; k < lane.idx.length;) {
+      let j = k;
+      while (j < lane.idx.length && !w.waiting[lane.idx[j]]) j++;
+      if (j - k > best.len) best = { len: j - k, at: k };
+      k = j + 1;
     }
-    return -1;
+    if (best.at < 0) return { len: 0, x: -1 };
+    const t = lane.times[best.at + Math.floor(best.len / 2)] + w.period / 2;
+    return { len: best.len, x: w.plotX + (t - w.range[0]) / (w.range[1] - w.range[0]) * w.plotW };
   }, busyIndex);
-  assert.ok(runX >= 0, 'the busy thread ran 9 samples in a row in the second half of the run');
+  const runX = stretch.x;
+  assert.ok(stretch.len >= 5, `the busy thread ran 5 samples in a row (longest: ${stretch.len})`);
   await page.mouse.move(canvas.x + runX, canvas.y + busy.row1);
   let tip = await tooltipText(page);
   assert.match(tip, /Time/);
