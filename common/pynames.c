@@ -110,7 +110,7 @@ int pg_pyname_is_runtime(const char *name)
 		if (!strcmp(name, start[i]))
 			return 1;
 	static const char *const prefixes[] = {
-		"Py_", "_Py_", "pymain_", "_PyRun_", "PyRun_", "run_mod", "run_eval_code_obj",
+		"Py_", "_Py_", "pymain_", "pyrun_", "_PyRun_", "PyRun_", "run_mod", "run_eval_code_obj",
 		"[python", "[libpython",
 	};
 	if (pg_pyname_is_call_machinery(name))

@@ -113,10 +113,13 @@
     'vectorcall_unbound', 'gen_send_ex', 'gen_send_ex2', 'gen_iternext', 'PyIter_Next',
     '_PyEval_EvalCode', 'method_vectorcall', 'PyEval_EvalCode', 'PyEval_EvalCodeEx', 'run_mod',
     'run_eval_code_obj']);
-  const RUNTIME_PREFIXES = ['_dl_', 'Py_', '_Py_', 'pymain_', '_PyRun_', 'PyRun_', '[python', '[libpython',
+  const RUNTIME_PREFIXES = ['_dl_', 'Py_', '_Py_', 'pymain_', 'pyrun_', '_PyRun_', 'PyRun_', '[python', '[libpython',
     'method_vectorcall_', 'cfunction_vectorcall_', 'slot_tp_', 'wrapper_call', 'wrapperdescr_call',
     'builtin_call'];
   function isRuntimeFrame(name) {
+    // An inlined frame ("pyrun_file [inlined]") is the runtime's as much as
+    // the function it stands for.
+    if (name.endsWith(' [inlined]')) name = name.slice(0, -' [inlined]'.length);
     if (RUNTIME_EXACT.has(name) || name.indexOf('profgate') >= 0) return true;
     for (const p of RUNTIME_PREFIXES) if (name.startsWith(p)) return true;
     return false;
