@@ -271,6 +271,27 @@ int pg_sampler_install(void)
 	return 0;
 }
 
+/* The program's own handler for SIGPROF or SIGTRAP runs from ours
+ * (intercept.c), so whether a system call that one of its signals
+ * interrupts is restarted is decided by our handler's flags: SA_RESTART
+ * follows the program's handler, so that a program which asked for EINTR
+ * gets it. Our own samples land in user mode (perf) or on CPU time (the
+ * timer), so they rarely interrupt a blocking call; when one does, without
+ * SA_RESTART, it is what the program's own timer would do too. */
+void pg_sampler_follow_restart(int sig, const struct sigaction *user)
+{
+	struct sigaction sa;
+	if (pg_real_sigaction(sig, NULL, &sa) != 0 || !(sa.sa_flags & SA_SIGINFO) ||
+	    sa.sa_sigaction != on_signal)
+		return;
+	int handled = user->sa_handler != SIG_DFL && user->sa_handler != SIG_IGN;
+	int restart = !handled || (user->sa_flags & SA_RESTART);
+	if (!!(sa.sa_flags & SA_RESTART) == restart)
+		return;
+	sa.sa_flags = (sa.sa_flags & ~SA_RESTART) | (restart ? SA_RESTART : 0);
+	pg_real_sigaction(sig, &sa, NULL);
+}
+
 /* The signal this thread's source sends, if the thread is sampled. */
 int pg_sampler_thread_signal(void)
 {
@@ -598,7 +619,7 @@ static int wall_room(unsigned char *buf, size_t *len, size_t cap, size_t size)
 	if (*len + size <= cap)
 		return 1;
 	pg_write_lock();
-	pg_write_all(buf, *len);
+	pg_write_records(buf, *len);
 	pg_write_unlock();
 	*len = 0;
 	return size <= cap;

@@ -762,6 +762,20 @@ static int read_records(struct pg_run_result *r, const struct pg_run_request *re
 		}
 		r->nprocs++;
 	}
+	/* Writes of a record failed (a full disk, a file size limit): the
+	 * collector left the failed records out whole, so the file reads, but
+	 * it lacks samples, stacks or names. Not a profile to trust either. */
+	for (size_t i = 0; i < nprocs; i++) {
+		const struct pg_proc *p = &procs[i];
+		if (p->has_end && p->end.write_errors > 0) {
+			err = pg_error_set("cannot record into '%s': %s (%llu write%s of '%s', process %d, failed; "
+					   "what they held is missing from the profile)", raw_dir,
+					   strerror(p->end.write_errno ? (int)p->end.write_errno : EIO),
+					   (unsigned long long)p->end.write_errors,
+					   p->end.write_errors == 1 ? "" : "s", p->file, (int)p->pid);
+			goto done;
+		}
+	}
 	/* The command exited normally, yet the record of its last image ends
 	 * early: its writes failed (a full disk). Not a profile to trust. */
 	for (size_t i = 0; i < nprocs; i++) {
