@@ -428,6 +428,7 @@ static void write_end_record(int exit_code)
 		e.lost += atomic_load(&s->lost);
 		e.overruns += atomic_load(&s->overruns);
 	}
+	e.truncated_stacks = atomic_load(&pg.truncated_stacks);
 	e.write_errors = atomic_load(&pg.write_errors);
 	e.write_errno = (uint32_t)atomic_load(&pg.write_errno);
 	pg_write_mark();
@@ -948,7 +949,8 @@ void pg_after_fork_child(void)
 	atomic_store(&pg.main_exited, 0);
 	atomic_store(&pg.starting, 0);  /* the parent's threads on their way are not here */
 	pg.threads_seen = 0;
-	atomic_store(&pg.write_errors, 0);  /* the parent's: this file counts its own */
+	atomic_store(&pg.truncated_stacks, 0);  /* the parent's: this file counts its own */
+	atomic_store(&pg.write_errors, 0);
 	atomic_store(&pg.write_errno, 0);
 	/* The eventfd is shared with the parent's collector thread, and
 	 * /proc/self/task was the parent's. */

@@ -92,6 +92,7 @@ struct pg_state {
 	_Atomic int finished;
 	_Atomic uint64_t write_errors; /* failed writes of the record file (a full disk) */
 	_Atomic int write_errno;       /* errno of the first of them */
+	_Atomic uint64_t truncated_stacks; /* samples whose stack was cut at PG_REC_MAX_FRAMES */
 	_Atomic int paused;          /* an exec is under way: the wall sampler sends nothing */
 	pthread_t sampler;
 	int has_sampler;

@@ -225,7 +225,15 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 	} else {
 		for (int i = start; i < n && nf < PG_REC_MAX_FRAMES; i++)
 			frames[nf++] = (uint64_t)(uintptr_t)raw[i];
+		uint32_t native = nf;
 		nf = pg_pyframes_merge(frames, nf, PG_REC_MAX_FRAMES, 0);
+		/* Cut at the depth cap: the unwinder filled its buffer (the stack
+		 * goes deeper), more native frames than fit, or Python frames
+		 * merged in up to the cap. Counted, so the report can say how
+		 * many stacks lack their outer frames. */
+		if (n >= PG_REC_MAX_FRAMES + UNWIND_EXTRA || n - start > PG_REC_MAX_FRAMES ||
+		    (nf == PG_REC_MAX_FRAMES && nf > native))
+			atomic_fetch_add_explicit(&pg.truncated_stacks, 1, memory_order_relaxed);
 	}
 	append_sample(s, frames, nf, 0, weight);
 	uint32_t kticks = kernel_time_ticks(s, weight);

@@ -729,6 +729,7 @@ static int read_records(struct pg_run_result *r, const struct pg_run_request *re
 		if (p->has_end) {
 			r->lost += p->end.lost;
 			r->overruns += p->end.overruns;
+			r->truncated_stacks += p->end.truncated_stacks;
 			if (p->end.peak_rss_bytes > 0 && (int64_t)p->end.peak_rss_bytes > rss_seen)
 				rss_seen = (int64_t)p->end.peak_rss_bytes;
 		} else {
@@ -1177,7 +1178,9 @@ static int write_report(const struct pg_run_result *r, const struct pg_run_reque
 		.peak_rss_bytes = r->peak_rss_bytes,
 		.mem_note = r->mem_tracked ? NULL : r->mem_note ? r->mem_note :
 			    req->mem ? NULL : "memory was not tracked: the run used --no-mem",
-		.lost_known = req->cpu, .lost_samples = r->lost, .run_note = r->run_note,
+		.lost_known = req->cpu, .lost_samples = r->lost, .truncated_stacks = r->truncated_stacks,
+		.max_frames = PG_REC_MAX_FRAMES,
+		.run_note = r->run_note,
 		.full_keys = (const char *const *)full_keys, .full_values = (const char *const *)full_values,
 		.nfull = nfull,
 	};
@@ -1246,6 +1249,7 @@ static int write_profile_json(const struct pg_run_result *r, const struct pg_run
 		.wall_seconds = r->wall_seconds, .cpu_seconds = r->cpu_seconds,
 		.mode = req->wall ? "wall" : "cpu", .cpu_enabled = req->cpu, .hz = req->hz,
 		.samples = r->samples, .lost_samples = r->lost, .overruns = r->overruns,
+		.truncated_stacks = r->truncated_stacks,
 		.source = pg_run_source_name(r->source),
 		.rate_achieved = r->cpu_seconds > 0 ? (double)r->cpu_samples / r->cpu_seconds : 0,
 		.peak_rss_bytes = r->peak_rss_bytes, .mem_tracked = r->mem_tracked,

@@ -74,6 +74,7 @@ struct pg_run_result {
 	struct pg_profile *cpu;     /* owned; on-CPU samples (wall mode: the running ones) */
 	struct pg_profile *wall;    /* owned; NULL unless wall mode */
 	uint64_t samples, cpu_samples, lost, overruns;
+	uint64_t truncated_stacks;   /* samples whose stack was cut at the collector's depth cap */
 	int source;                 /* enum pg_source of the first process */
 	int64_t peak_rss_bytes;
 	struct pg_run_process *procs;

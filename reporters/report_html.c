@@ -340,6 +340,10 @@ static int write_data(struct state *s, const char *title)
 		pg_outbuf_u64(o, r->lost_samples);
 	else
 		pg_outbuf_puts(o, "null");
+	write_key(o, "truncated_stacks");
+	pg_outbuf_u64(o, r->truncated_stacks);
+	write_key(o, "max_frames");
+	pg_outbuf_u64(o, r->max_frames);
 	write_key(o, "run_note");
 	if (r->run_note)
 		pg_outbuf_json_string(o, r->run_note);

@@ -66,6 +66,8 @@ struct pg_report {
 	const char *mem_note;    /* why the memory data is absent, replacing the default text */
 	int lost_known;          /* lost_samples is known: shown in the header */
 	uint64_t lost_samples;   /* timer expiries that gave no stack */
+	uint64_t truncated_stacks;  /* samples cut at the depth cap: shown in the header when > 0 */
+	unsigned max_frames;        /* that cap */
 	const char *run_note;    /* how the profiles were measured (one run or two), for the header */
 	/* Full (demangled, with parameters) names of frames shown shorter:
 	 * full_values[i] for the display name full_keys[i]; shown on hover. */

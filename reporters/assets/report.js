@@ -1524,6 +1524,10 @@
       fact('Lost samples', fmtInt(data.lost_samples) + (main && main.unit === 'samples' && main.totalWeight > 0 ?
         ' (' + fmtPct(100 * data.lost_samples / (main.totalWeight + data.lost_samples)) + ')' : ''));
     }
+    if (data.truncated_stacks > 0) {
+      fact('Cut stacks', fmtInt(data.truncated_stacks) + (data.truncated_stacks === 1 ? ' sample' : ' samples') +
+        ' deeper than ' + data.max_frames + ' frames: their outermost frames are missing');
+    }
     if (data.run_note) fact('Runs', data.run_note);
     head.appendChild(facts);
     root.appendChild(head);

@@ -1,7 +1,8 @@
 // Browser tests of report.html as `profgate run` writes it: every tab (CPU,
 // wall clock, peak memory, leaks, the per-thread timeline, memory over
 // time), the per-thread filter on a four-thread program, the timeline's
-// hover, drag-to-zoom and waiting lanes, and a tab without data saying why.
+// hover, drag-to-zoom and waiting lanes, a tab without data saying why, and
+// the header's count of stacks cut at the depth cap.
 // After each test: no script error, no request that was not file:.
 // Screenshots go to $PG_SCREENSHOTS.
 
@@ -35,6 +36,7 @@ before(async () => {
   reports.wall = runReport('sleeper-wall', ['--mode', 'wall', '--', target('pg_sleeper'), '0.5']);
   reports.threads = runReport('threads4', ['--', target('pg_threads4'), '0.4']);
   reports.nocpu = runReport('ratio-nocpu', ['--no-cpu', '--no-mem', '--', target('pg_ratio31'), '0.2']);
+  reports.deep = runReport('deep', ['--no-mem', '--', target('pg_suspects'), 'deep', '300', '0.3']);
   br = await openBrowser();
 });
 
@@ -211,6 +213,20 @@ test('a tab opens from the URL and a picked tab goes into it; the header says lo
   const header = await page.locator('header.pg-header').textContent();
   assert.match(header, /Lost samples\d/);
   assert.match(header, /Runstwo: CPU/);
+  assert.doesNotMatch(header, /Cut stacks/, 'no stack was cut');
+});
+
+test('the header says how many stacks were cut at the depth cap', async () => {
+  const { page } = br;
+  await openReport(page, reports.deep);
+  const header = await page.locator('header.pg-header').textContent();
+  const m = header.match(/Cut stacks([\d,]+) samples deeper than 128 frames/);
+  assert.ok(m, `header: ${header}`);
+  const shown = Number(m[1].replace(/,/g, ''));
+  const profile = JSON.parse(fs.readFileSync(path.join(path.dirname(reports.deep), 'profile.json'), 'utf8'));
+  assert.equal(shown, profile.cpu.truncated_stacks);
+  assert.ok(shown > 0);
+  await shot(page, 'run-deep-header');
 });
 
 test('memory tabs draw the heap over time with its peak, or say why they cannot', async () => {

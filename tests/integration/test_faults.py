@@ -4,7 +4,8 @@ kills its child), _exit from a thread, vfork and posix_spawn, 64 busy
 threads, a program with its own SIGALRM handler and timers, threads blocked
 in epoll_wait/read/nanosleep in --mode cpu and --mode wall, gigabytes
 written to standard output, and two `profgate record` (and a `profgate
-check`) at once on the same baseline stores. For each: profgate's exit status per docs/commands.md, a profile that
+check`) at once on the same baseline stores, and stacks deeper than the
+collector keeps (cpu.truncated_stacks). For each: profgate's exit status per docs/commands.md, a profile that
 holds what was recorded, no hang. (SIGSEGV, --timeout, 1000 threads, an own
 SIGPROF handler, closed descriptors: test_run.py; fork and exec:
 test_follow.py; dlopen and C++ exceptions: test_symbols.py; tcmalloc:
@@ -542,6 +543,34 @@ class ConcurrentRecordTest(FaultsTestCase):
             path = os.path.join(self.repo, self.store, self.head + ".json")
             with open(path) as f:
                 self.check_baseline(json.load(f), seen, "round %d: %s" % (i, path))
+
+
+class LostDataTest(FaultsTestCase):
+    """What a profile lacks is said: stacks cut at the collector's depth cap
+    (cpu.truncated_stacks)."""
+
+    def test_stacks_cut_at_the_depth_cap_are_counted_and_shown(self):
+        for depth, cut in ((300, True), (40, False)):
+            with self.subTest(depth=depth):
+                out = os.path.join(self.tmp, "deep%d" % depth)
+                result = self.profile_run(out, [self.target("pg_suspects"), "deep", str(depth), "0.5"],
+                                          options=["--no-mem"])
+                self.assert_exit(result, 0)
+                cpu = self.load_profile(result)["cpu"]
+                why = "cpu %r\n%s" % (cpu, self.describe(result))
+                notes = [l for l in result.stderr_lines() if "deeper than 128 frames" in l]
+                with open(os.path.join(out, "report.html"), encoding="utf-8") as f:
+                    html = f.read()
+                self.assertIn('"truncated_stacks":%d' % cpu["truncated_stacks"], html, why)
+                if cut:
+                    # Nearly every sample is at the bottom of the recursion.
+                    self.assertGreater(cpu["truncated_stacks"], 0.8 * cpu["samples"], why)
+                    self.assertLessEqual(cpu["truncated_stacks"], cpu["samples"], why)
+                    self.assertEqual(len(notes), 1, why)
+                    self.assertIn("%d samples deeper" % cpu["truncated_stacks"], notes[0], why)
+                else:
+                    self.assertEqual(cpu["truncated_stacks"], 0, why)
+                    self.assertEqual(notes, [], why)
 
 
 def main():
