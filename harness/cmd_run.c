@@ -262,6 +262,13 @@ int cmd_run(int argc, char **argv)
 			pg_run_result_release(&m);
 			goto done;
 		}
+		/* A process lost in the memory run is lost from this profile too. */
+		if (pg_run_result_take_lost(&r, &m) < 0) {
+			pg_report_error("run", "%s", pg_error_last());
+			rc = PG_EXIT_PROFGATE_FAILED;
+			pg_run_result_release(&m);
+			goto done;
+		}
 		if (m.mem_tracked)
 			pg_run_result_take_memory(&r, &m);
 		else

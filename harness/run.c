@@ -958,6 +958,22 @@ done:
 	return err;
 }
 
+int pg_run_result_take_lost(struct pg_run_result *into, struct pg_run_result *from)
+{
+	if (!from->nlost_profiles)
+		return 0;
+	char **more = realloc(into->lost_profiles, (into->nlost_profiles + from->nlost_profiles) * sizeof *more);
+	if (!more)
+		return pg_error_set("out of memory");
+	memcpy(more + into->nlost_profiles, from->lost_profiles, from->nlost_profiles * sizeof *more);
+	into->lost_profiles = more;
+	into->nlost_profiles += from->nlost_profiles;
+	free(from->lost_profiles);
+	from->lost_profiles = NULL;
+	from->nlost_profiles = 0;
+	return 0;
+}
+
 void pg_run_result_take_memory(struct pg_run_result *into, struct pg_run_result *from)
 {
 	pg_profile_free(into->mem_peak);

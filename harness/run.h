@@ -129,6 +129,8 @@ int pg_run_is_allocator_frame(const char *name);
  * from into into, which keeps its own CPU profile and peak RSS: the second
  * run of `profgate run`'s two. */
 void pg_run_result_take_memory(struct pg_run_result *into, struct pg_run_result *from);
+/* Appends from's lost process profiles (lost_profiles) to into's. */
+int pg_run_result_take_lost(struct pg_run_result *into, struct pg_run_result *from);
 
 /* Runs the command. Returns 0 when it ran (whatever its exit status, which
  * is in out->status) and the profiles were read; a negative error when it
