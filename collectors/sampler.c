@@ -681,7 +681,10 @@ static void add_waiting(struct pg_slot *s, uint32_t ticks, unsigned char *buf, s
 		s->wait_seq = seq;
 		s->wait_tid = atomic_load(&s->tid);
 		s->wait_n = n;
-		s->wait_since = pg_now_ns();
+		/* The wait began `ticks` periods before this look: the record's
+		 * time is where the timeline starts drawing it. */
+		uint64_t now = pg_now_ns(), back = (uint64_t)ticks * (1000000000ull / pg.hz);
+		s->wait_since = now > back ? now - back : now;
 		memcpy(s->wait_frames, frames, n * sizeof frames[0]);
 	}
 	s->wait_run += ticks;

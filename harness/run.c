@@ -565,7 +565,8 @@ static int fold_process(struct pg_run_result *r, struct pg_symbolizer *sym, cons
 		}
 		n[r->ntimeline++] = (struct pg_run_sample){
 			.t_ns = s->time_ns >= t0 ? s->time_ns - t0 : 0, .thread = ti,
-			.stack = (uint32_t)at, .waiting = (uint8_t)waiting };
+			.stack = (uint32_t)at, .waiting = (uint8_t)waiting,
+			.ticks = waiting && s->weight > 1 ? s->weight : 1 };
 		samples++;
 	}
 	r->samples += samples;
@@ -1178,7 +1179,8 @@ static int write_report(const struct pg_run_result *r, const struct pg_run_reque
 		threads[i] = (struct pg_report_thread){ r->threads[i].pid, r->threads[i].tid, r->threads[i].name };
 	for (size_t i = 0; i < r->ntimeline; i++)
 		samples[i] = (struct pg_report_sample){ r->timeline[i].t_ns, r->timeline[i].thread,
-							r->timeline[i].stack, r->timeline[i].waiting };
+							r->timeline[i].stack, r->timeline[i].waiting,
+							r->timeline[i].ticks };
 	for (size_t i = 0; i < r->nheap; i++)
 		heap[i] = (struct pg_report_heap_point){ r->heap[i].t_ns, r->heap[i].heap_bytes, r->heap[i].rss_bytes };
 	struct pg_report rep = {

@@ -50,6 +50,7 @@ struct pg_run_sample {          /* one sample in time order, for the timeline */
 	uint32_t thread;            /* index into threads */
 	uint32_t stack;             /* index into wall (if any) else cpu profile stacks */
 	uint8_t waiting;
+	uint32_t ticks;             /* periods it covers from t_ns: a wait's weight, else 1 */
 };
 
 struct pg_run_process {

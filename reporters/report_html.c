@@ -232,6 +232,13 @@ static int write_timeline(struct state *s)
 			pg_outbuf_putc(o, ',');
 		pg_outbuf_u64(o, t->stack_node[r->samples[i].stack]);
 	}
+	/* A long wait is one record covering many periods: drawn as a span. */
+	pg_outbuf_puts(o, "],\n\"ticks\":[");
+	for (size_t i = 0; i < r->nsamples; i++) {
+		if (i)
+			pg_outbuf_putc(o, ',');
+		pg_outbuf_u64(o, r->samples[i].ticks > 1 ? r->samples[i].ticks : 1);
+	}
 	pg_outbuf_puts(o, "],\n\"waiting\":[");
 	for (size_t i = 0; i < r->nsamples; i++) {
 		if (i)

@@ -27,6 +27,7 @@ struct pg_report_sample {
 	uint32_t thread;    /* index into threads */
 	uint32_t stack;     /* index into the timeline profile's stacks: pg_profile_stack(wall ? wall : cpu, i) */
 	uint8_t waiting;    /* the thread was not running (wall mode) */
+	uint32_t ticks;     /* periods the sample covers from t_ns (a gathered wait); 0 or 1: one */
 };
 
 struct pg_report_heap_point {
