@@ -617,8 +617,11 @@ static void *sampler_main(void *arg)
 			pg_write_lock();
 			pg_write_records(wbuf, wlen);
 			wlen = 0;
+			/* glibc's own dlopen (NSS, iconv). dl_iterate_phdr holds the
+			 * loader's lock: under the write lock, which a fork takes
+			 * first, so no child inherits that lock taken. */
 			if (pg_modules_changed())
-				pg_modules_snapshot();  /* glibc's own dlopen (NSS, iconv) */
+				pg_modules_snapshot();
 			pg_drain_all();
 			if (pg.mem && now - last_snap >= snap_every) {
 				/* Each snapshot is complete: a big one waits longer, so
