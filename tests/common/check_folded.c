@@ -5,41 +5,29 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "error.h"
+#include "fixture.h"
 #include "folded.h"
 #include "profile.h"
 
 static struct pg_profile *prof;
-static char tmpdir[256];
 
 static void setup(void)
 {
-	const char *base = getenv("TMPDIR");
-
 	ck_assert_int_eq(pg_profile_new(&prof), 0);
-	snprintf(tmpdir, sizeof(tmpdir), "%s/check_folded.XXXXXX", base && *base ? base : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
+	fixture_tmpdir_make();
 }
 
 static void teardown(void)
 {
 	pg_profile_free(prof);
 	prof = NULL;
-	nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_tmpdir_remove();
 }
 
 static int parse(const char *text)
@@ -501,7 +489,7 @@ START_TEST(folded_write_file__creates_directories_and_reads_back)
 	char path[512];
 	struct pg_profile *back = NULL;
 
-	snprintf(path, sizeof(path), "%s/a/b/cpu.folded", tmpdir);
+	snprintf(path, sizeof(path), "%s/a/b/cpu.folded", fixture_tmpdir);
 	ck_assert_int_eq(parse("x;y 2\nx 1\n"), 0);
 	ck_assert_int_eq(pg_folded_write_file(prof, path), 0);
 	ck_assert_int_eq(pg_profile_new(&back), 0);
@@ -518,7 +506,7 @@ START_TEST(folded_write_file__names_the_path_when_it_fails)
 	char path[600];
 
 	/* A regular file where a directory is needed. */
-	snprintf(blocker, sizeof(blocker), "%s/file", tmpdir);
+	snprintf(blocker, sizeof(blocker), "%s/file", fixture_tmpdir);
 	write_text_file(blocker, "x");
 	snprintf(path, sizeof(path), "%s/sub/cpu.folded", blocker);
 	ck_assert_int_eq(parse("a 1\n"), 0);
@@ -533,7 +521,7 @@ START_TEST(folded_read_file__reports_a_missing_file)
 	char path[512];
 	char expect[600];
 
-	snprintf(path, sizeof(path), "%s/nope.folded", tmpdir);
+	snprintf(path, sizeof(path), "%s/nope.folded", fixture_tmpdir);
 	snprintf(expect, sizeof(expect), "cannot open '%s': No such file or directory", path);
 	ck_assert_int_lt(pg_folded_read_file(prof, path), 0);
 	ck_assert_str_eq(pg_error_last(), expect);
@@ -545,7 +533,7 @@ START_TEST(folded_read_file__names_the_file_in_parse_errors)
 	char path[512];
 	char expect[600];
 
-	snprintf(path, sizeof(path), "%s/bad.folded", tmpdir);
+	snprintf(path, sizeof(path), "%s/bad.folded", fixture_tmpdir);
 	write_text_file(path, "a 1\nb;c\n");
 	snprintf(expect, sizeof(expect), "'%s' line 2: missing weight", path);
 	ck_assert_int_eq(pg_folded_read_file(prof, path), PG_EINVALID);
@@ -557,7 +545,7 @@ START_TEST(folded_read_file__reads_stdin_for_dash)
 {
 	char path[512];
 
-	snprintf(path, sizeof(path), "%s/in.folded", tmpdir);
+	snprintf(path, sizeof(path), "%s/in.folded", fixture_tmpdir);
 	write_text_file(path, "s;t 4\ns 1\n");
 	/* The test runs in a child process: replacing its stdin is harmless. */
 	ck_assert_ptr_nonnull(freopen(path, "r", stdin));
@@ -571,7 +559,7 @@ START_TEST(folded_read_file__names_stdin_in_parse_errors)
 {
 	char path[512];
 
-	snprintf(path, sizeof(path), "%s/in.folded", tmpdir);
+	snprintf(path, sizeof(path), "%s/in.folded", fixture_tmpdir);
 	write_text_file(path, "\n\nno weight here;x\n");
 	ck_assert_ptr_nonnull(freopen(path, "r", stdin));
 	ck_assert_int_eq(pg_folded_read_file(prof, "-"), PG_EINVALID);
@@ -648,11 +636,5 @@ static Suite *folded_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(folded_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_run(folded_suite());
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "fixture.h"
 #include "profile.h"
 #include "pynames.h"
 
@@ -516,11 +517,5 @@ static Suite *profile_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(profile_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_run(profile_suite());
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fixture.h"
 #include "records.h"
 
 /* A record stream being written: the magic, then records padded to 8. */
@@ -137,14 +138,13 @@ static void mem_end(struct stream *s, uint64_t seq)
 }
 
 /* The stream's first len bytes written to a file of the test's folder. */
-static char tmpdir[] = "/tmp/pg_check_records.XXXXXX";
-static char path[sizeof tmpdir + 32];
+static char path[sizeof fixture_tmpdir + 32];
 
 static const char *save(const struct stream *s, size_t len)
 {
 	FILE *f;
 
-	snprintf(path, sizeof path, "%s/rec.bin", tmpdir);
+	snprintf(path, sizeof path, "%s/rec.bin", fixture_tmpdir);
 	f = fopen(path, "wb");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_uint_eq(fwrite(s->data, 1, len, f), len);
@@ -171,18 +171,6 @@ static void read_refused(const struct stream *s, size_t len, const char *what)
 	ck_assert_msg(strstr(pg_error_last(), path) != NULL, "no file name in: %s", pg_error_last());
 	ck_assert_msg(strstr(pg_error_last(), what) != NULL, "'%s' not in: %s", what, pg_error_last());
 	pg_proc_release(&p);
-}
-
-static void setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-	unlink(path);
-	ck_assert_int_eq(rmdir(tmpdir), 0);
-	strcpy(tmpdir, "/tmp/pg_check_records.XXXXXX");
 }
 
 START_TEST(test_native_samples_threads_and_modules_are_read)
@@ -580,10 +568,8 @@ int main(void)
 {
 	Suite *s = suite_create("records");
 	TCase *tc = tcase_create("records");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_tmpdir_make, fixture_tmpdir_remove);
 	tcase_add_test(tc, test_native_samples_threads_and_modules_are_read);
 	tcase_add_test(tc, test_a_later_snapshot_holds_modules_loaded_later);
 	tcase_add_test(tc, test_python_frames_and_their_code_records_are_read);
@@ -597,9 +583,5 @@ int main(void)
 	tcase_add_test(tc, test_heap_points_are_read_in_order);
 	tcase_add_test(tc, test_a_missing_file_is_an_error_naming_it);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return fixture_run(s);
 }

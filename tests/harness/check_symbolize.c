@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "records.h"
 #include "symbolize.h"
 
@@ -138,8 +139,6 @@ int main(void)
 {
 	Suite *s = suite_create("symbolize");
 	TCase *tc = tcase_create("symbolize");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);  /* valgrind: thousands of DWARF lookups */
 	tcase_add_test(tc, test_a_function_of_ours_is_named);
@@ -147,9 +146,5 @@ int main(void)
 	tcase_add_test(tc, test_the_cache_answers_again_across_its_growth);
 	tcase_add_test(tc, test_the_collector_is_recognised);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return fixture_run(s);
 }
