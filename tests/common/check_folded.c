@@ -42,19 +42,6 @@ static void assert_rejected(const char *text, size_t len, const char *message)
 	ck_assert_str_eq(pg_error_last(), message);
 }
 
-/* Writes prof into a string the caller frees. */
-static char *write_to_string(void)
-{
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(pg_folded_write(prof, f), 0);
-	ck_assert_int_eq(fclose(f), 0);
-	return out;
-}
-
 /* The weight of stack (frames joined with ';') summed over threads. */
 static long long weight_of(const struct pg_profile *p, const char *stack)
 {
@@ -335,7 +322,7 @@ START_TEST(folded_write__sorts_lines_by_byte_order)
 
 	/* "a!" sorts before "a;b" (0x21 < 0x3b) although frame "a" < "a!". */
 	ck_assert_int_eq(parse("b 1\na;b 2\na! 3\nB 4\na 5\n"), 0);
-	out = write_to_string();
+	out = fixture_folded_text(prof);
 	ck_assert_str_eq(out, "B 4\na 5\na! 3\na;b 2\nb 1\n");
 	free(out);
 }
@@ -352,7 +339,7 @@ START_TEST(folded_write__merges_stacks_that_differ_only_by_thread)
 	ck_assert_int_eq(pg_profile_add_stack(prof, f, 2, 101, 4), 0);
 	ck_assert_int_eq(pg_profile_add_stack(prof, f, 1, 100, 1), 0);
 	ck_assert_int_eq(pg_profile_add_stack(prof, f, 2, PG_TID_ANY, 5), 0);
-	out = write_to_string();
+	out = fixture_folded_text(prof);
 	ck_assert_str_eq(out, "main 1\nmain;work 12\n");
 	free(out);
 }
@@ -369,7 +356,7 @@ START_TEST(folded_write__sanitizes_names_that_would_break_the_format)
 		ck_assert_int_eq(pg_profile_add_stack(prof, &f[i], 1, 0, i + 1), 0);
 	}
 	ck_assert_int_eq(pg_profile_add_stack(prof, f, 9, 0, 100), 0);
-	out = write_to_string();
+	out = fixture_folded_text(prof);
 	ck_assert_str_eq(out,
 		"? 7\n"
 		"?? 8\n"
@@ -395,7 +382,7 @@ START_TEST(folded_write__merges_names_that_sanitize_alike)
 	ck_assert_int_eq(pg_profile_intern(&f[2], prof, "a\nb", 3), 0);
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(pg_profile_add_stack(prof, &f[i], 1, 0, 1u << i), 0);
-	out = write_to_string();
+	out = fixture_folded_text(prof);
 	ck_assert_str_eq(out, "a?b 7\n");
 	free(out);
 }
@@ -418,7 +405,7 @@ START_TEST(folded_write__output_always_parses_back)
 		ck_assert_int_eq(pg_profile_add_stack(prof, f, 3, c % 3, 1), 0);
 		ck_assert_int_eq(pg_profile_add_stack(prof, f + 1, 2, 0, 1), 0);
 	}
-	out = write_to_string();
+	out = fixture_folded_text(prof);
 	ck_assert_int_eq(pg_profile_new(&back), 0);
 	ck_assert_int_eq(pg_folded_parse(back, "written", out, strlen(out)), 0);
 	ck_assert_uint_eq(pg_profile_total(back), pg_profile_total(prof));
@@ -441,7 +428,7 @@ START_TEST(folded_write__round_trips_through_parse)
 	char *again;
 
 	ck_assert_int_eq(parse(text), 0);
-	out = write_to_string();
+	out = fixture_folded_text(prof);
 	/* The input was already sorted and merged: the same bytes come out. */
 	ck_assert_str_eq(out, text);
 
@@ -449,7 +436,7 @@ START_TEST(folded_write__round_trips_through_parse)
 	ck_assert_int_eq(pg_folded_parse(back, "out", out, strlen(out)), 0);
 	pg_profile_free(prof);
 	prof = back;
-	again = write_to_string();
+	again = fixture_folded_text(prof);
 	ck_assert_str_eq(again, out);
 	free(out);
 	free(again);
@@ -458,7 +445,7 @@ END_TEST
 
 START_TEST(folded_write__writes_nothing_for_an_empty_profile)
 {
-	char *out = write_to_string();
+	char *out = fixture_folded_text(prof);
 
 	ck_assert_str_eq(out, "");
 	free(out);
