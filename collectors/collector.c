@@ -91,6 +91,36 @@ void pg_write_lock(void)
 	atomic_signal_fence(memory_order_seq_cst);
 	pthread_mutex_lock(&pg.write_lock);
 	t_write_cancel = old;
+	pg_write_section();
+}
+
+/* A write that fails part way (a full disk: write() returns fewer bytes,
+ * then ENOSPC) must not leave half a record that later records, written
+ * once there is room again, would follow: the reader would take their
+ * bytes for headers. Under the write lock, w_end is where the file ends
+ * and w_mark the end of its last complete group of records; a failed write
+ * cuts the file back to w_mark, and nothing more is written until the next
+ * group starts (pg_write_mark). */
+static off_t w_end = -1, w_mark = -1;
+static int w_skip;
+
+void pg_write_section(void)
+{
+	w_end = pg.fd >= 0 ? lseek(pg.fd, 0, SEEK_END) : -1;
+	w_mark = w_end;
+	w_skip = 0;
+}
+
+void pg_write_mark(void)
+{
+	w_mark = w_end;
+	w_skip = 0;
+}
+
+int pg_write_records(const void *buf, size_t len)
+{
+	pg_write_mark();
+	return pg_write_all(buf, len);
 }
 
 void pg_write_unlock(void)
@@ -105,17 +135,27 @@ void pg_write_unlock(void)
 int pg_write_all(const void *buf, size_t len)
 {
 	const char *p = buf;
-	if (pg.fd < 0)
+	if (pg.fd < 0 || w_skip)
 		return -1;
 	while (len > 0) {
 		ssize_t n = write(pg.fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
 				continue;
+			int err = n < 0 ? errno : ENOSPC;
+			if (atomic_fetch_add(&pg.write_errors, 1) == 0)
+				atomic_store(&pg.write_errno, err);
+			if (w_mark >= 0 && w_end > w_mark && ftruncate(pg.fd, w_mark) == 0)
+				w_end = w_mark;
+			else if (w_end != w_mark)
+				w_mark = w_end = -1;  /* not cut back: the reader stops at the bad record */
+			w_skip = 1;
 			return -1;
 		}
 		p += n;
 		len -= (size_t)n;
+		if (w_end >= 0)
+			w_end += n;
 	}
 	return 0;
 }
@@ -145,6 +185,7 @@ static void drain_slot(struct pg_slot *s)
 {
 	uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
 	uint64_t tail = atomic_load_explicit(&s->tail, memory_order_relaxed);
+	pg_write_mark();
 	while (tail < head) {
 		size_t off = (size_t)(tail & (PG_RING_SIZE - 1));
 		size_t n = (size_t)(head - tail);
@@ -154,7 +195,6 @@ static void drain_slot(struct pg_slot *s)
 			/* A full disk: the data is dropped rather than retried
 			 * forever, but counted, so the profile says what it lacks. */
 			atomic_fetch_add(&s->lost, weight_in_ring(s, tail, head));
-			atomic_fetch_add(&pg.write_errors, 1);
 			break;
 		}
 		tail += n;
@@ -388,6 +428,10 @@ static void write_end_record(int exit_code)
 		e.lost += atomic_load(&s->lost);
 		e.overruns += atomic_load(&s->overruns);
 	}
+	e.truncated_stacks = atomic_load(&pg.truncated_stacks);
+	e.write_errors = atomic_load(&pg.write_errors);
+	e.write_errno = (uint32_t)atomic_load(&pg.write_errno);
+	pg_write_mark();
 	pg_write_all(&h, sizeof h);
 	pg_write_all(&e, sizeof e);
 }
@@ -571,8 +615,13 @@ static void *sampler_main(void *arg)
 			break;
 		if (wlen > sizeof wbuf / 2 || now - last_drain >= DRAIN_INTERVAL_NS) {
 			pg_write_lock();
-			pg_write_all(wbuf, wlen);
+			pg_write_records(wbuf, wlen);
 			wlen = 0;
+			/* glibc's own dlopen (NSS, iconv). dl_iterate_phdr holds the
+			 * loader's lock: under the write lock, which a fork takes
+			 * first, so no child inherits that lock taken. */
+			if (pg_modules_changed())
+				pg_modules_snapshot();
 			pg_drain_all();
 			if (pg.mem && now - last_snap >= snap_every) {
 				/* Each snapshot is complete: a big one waits longer, so
@@ -591,7 +640,7 @@ static void *sampler_main(void *arg)
 		pg_sampler_wall_flush(wbuf, &wlen, sizeof wbuf);
 	if (wlen > 0) {
 		pg_write_lock();
-		pg_write_all(wbuf, wlen);
+		pg_write_records(wbuf, wlen);
 		pg_write_unlock();
 	}
 	if (atomic_load(&pg.running) && atomic_load(&pg.main_exited))
@@ -848,12 +897,15 @@ void pg_finish(int exit_code, int in_signal)
 	int locked = !pg_holds_write_lock && pthread_mutex_trylock(&pg.write_lock) == 0;
 	if (locked) {
 		pg_holds_write_lock = 1;
+		pg_write_section();
 		static unsigned char fbuf[64 * 1024];
 		size_t flen = 0;
+		if (!in_signal && pg_modules_changed())
+			pg_modules_snapshot();
 		pg_drain_all();
 		if (pg.mem) {
 			pg_tracker_heap_point(fbuf, &flen, sizeof fbuf);
-			pg_write_all(fbuf, flen);
+			pg_write_records(fbuf, flen);
 			pg_tracker_snapshot(in_signal);
 		}
 		pg_pyframes_write_info();
@@ -900,6 +952,9 @@ void pg_after_fork_child(void)
 	atomic_store(&pg.main_exited, 0);
 	atomic_store(&pg.starting, 0);  /* the parent's threads on their way are not here */
 	pg.threads_seen = 0;
+	atomic_store(&pg.truncated_stacks, 0);  /* the parent's: this file counts its own */
+	atomic_store(&pg.write_errors, 0);
+	atomic_store(&pg.write_errno, 0);
 	/* The eventfd is shared with the parent's collector thread, and
 	 * /proc/self/task was the parent's. */
 	pg_sys_close(atomic_exchange(&pg.wake_fd, -1));

@@ -91,6 +91,8 @@ struct pg_state {
 	_Atomic int running;        /* the sampler thread should keep going */
 	_Atomic int finished;
 	_Atomic uint64_t write_errors; /* failed writes of the record file (a full disk) */
+	_Atomic int write_errno;       /* errno of the first of them */
+	_Atomic uint64_t truncated_stacks; /* samples whose stack was cut at PG_REC_MAX_FRAMES */
 	_Atomic int paused;          /* an exec is under way: the wall sampler sends nothing */
 	pthread_t sampler;
 	int has_sampler;
@@ -118,6 +120,9 @@ PG_HIDDEN extern __thread int pg_holds_write_lock __attribute__((tls_model("init
 /* collector.c */
 PG_HIDDEN uint64_t pg_now_ns(void);
 PG_HIDDEN pid_t pg_gettid(void);
+PG_HIDDEN void pg_write_section(void);  /* the write lock was just taken */
+PG_HIDDEN void pg_write_mark(void);     /* a new group of whole records starts */
+PG_HIDDEN int pg_write_records(const void *buf, size_t len);  /* whole records: mark, then write */
 PG_HIDDEN int pg_write_all(const void *buf, size_t len);   /* caller holds write_lock */
 PG_HIDDEN void pg_drain_all(void);                         /* caller holds write_lock */
 PG_HIDDEN void pg_write_lock(void);
@@ -148,6 +153,7 @@ PG_HIDDEN void pg_sampler_wall_tick(unsigned char *buf, size_t *len, size_t cap)
 PG_HIDDEN void pg_sampler_wall_flush(unsigned char *buf, size_t *len, size_t cap);
 PG_HIDDEN void pg_sampler_discard_pending(void);
 PG_HIDDEN int pg_sampler_owns(int sig);
+PG_HIDDEN void pg_sampler_follow_restart(int sig, const struct sigaction *user);
 PG_HIDDEN void pg_sampler_unblock_self(struct pg_slot *s);
 PG_HIDDEN int pg_sampler_thread_signal(void);
 /* The program's view of this thread's mask: whether it asked to block the
@@ -196,6 +202,7 @@ PG_HIDDEN int pg_fd_pipe_for_unwinder(int pipefd[2], int flags);
 
 /* modules.c */
 PG_HIDDEN void pg_modules_snapshot(void);                  /* caller holds write_lock */
+PG_HIDDEN int pg_modules_changed(void);                    /* loaded or unloaded since the last snapshot */
 
 /* intercept.c */
 /* The program's own wishes for SIGPROF and SIGTRAP, which the collector keeps

@@ -123,6 +123,7 @@ void pg_forward_foreign_signal(int sig, siginfo_t *si, void *uc)
 	if (ua.sa_flags & SA_RESETHAND) {
 		memset(slot, 0, sizeof *slot);
 		slot->sa_handler = SIG_DFL;
+		pg_sampler_follow_restart(sig, slot);
 	}
 	sigset_t old;
 	pg_sigmask(SIG_BLOCK, &ua.sa_mask, &old);
@@ -172,8 +173,10 @@ PG_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 	}
 	if (old)
 		*old = *slot;
-	if (act)
+	if (act) {
 		*slot = *act;
+		pg_sampler_follow_restart(sig, slot);
+	}
 	return 0;
 }
 
@@ -199,6 +202,7 @@ PG_EXPORT __sighandler_t signal(int sig, __sighandler_t handler)
 	memset(slot, 0, sizeof *slot);
 	slot->sa_handler = handler;
 	slot->sa_flags = SA_RESTART;  /* BSD semantics, as glibc's signal() */
+	pg_sampler_follow_restart(sig, slot);
 	return prev;
 }
 

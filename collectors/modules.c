@@ -2,10 +2,17 @@
  * The module map: which file is loaded where, so that the harness can turn
  * raw addresses into (file, offset) after the run. A snapshot is written at
  * start and after every dlopen/dlclose as a new generation; each sample
- * carries the generation in force when it was taken.
+ * carries the generation in force when it was taken. glibc loads modules of
+ * its own with an internal dlopen that no wrapper sees (NSS modules for
+ * getpwnam or getaddrinfo, gconv modules for iconv_open): the collector
+ * thread notices those from the loader's load and unload counters and
+ * writes a new snapshot; a sample taken in between finds its module in that
+ * later snapshot.
  */
 #define _GNU_SOURCE
 #include <elf.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <link.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,12 +49,45 @@ static size_t build_id(const struct dl_phdr_info *info, const unsigned char **ou
 	return 0;
 }
 
+/* The loader's counts of loads and unloads when the last snapshot was
+ * taken (dl_phdr_info's dlpi_adds and dlpi_subs). */
+static _Atomic unsigned long long seen_adds, seen_subs;
+
+struct counts {
+	unsigned long long adds, subs;
+	int known;
+};
+
+static int read_counts(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct counts *c = data;
+	if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs) {
+		c->adds = info->dlpi_adds;
+		c->subs = info->dlpi_subs;
+		c->known = 1;
+	}
+	return 1;  /* the counts are the same in every entry: one is enough */
+}
+
 static int count_one(struct dl_phdr_info *info, size_t size, void *data)
 {
-	(void)info;
-	(void)size;
-	((struct snap *)data)->count++;
+	struct snap *sn = data;
+	if (sn->count++ == 0) {
+		struct counts c = { 0, 0, 0 };
+		read_counts(info, size, &c);
+		atomic_store(&seen_adds, c.adds);
+		atomic_store(&seen_subs, c.subs);
+	}
 	return 0;
+}
+
+int pg_modules_changed(void)
+{
+	struct counts c = { 0, 0, 0 };
+	pg_busy++;
+	dl_iterate_phdr(read_counts, &c);
+	pg_busy--;
+	return c.known && (c.adds != atomic_load(&seen_adds) || c.subs != atomic_load(&seen_subs));
 }
 
 static int write_one(struct dl_phdr_info *info, size_t size, void *data)
@@ -94,6 +134,7 @@ void pg_modules_snapshot(void)
 	sn.generation = atomic_fetch_add(&pg.generation, 1) + 1;
 	struct pg_rec_hdr h = { PG_REC_MODULES, sizeof h + sizeof(struct pg_rec_modules) };
 	struct pg_rec_modules ms = { .generation = sn.generation, .count = sn.count, .time_ns = pg_now_ns() };
+	pg_write_mark();
 	pg_write_all(&h, sizeof h);
 	pg_write_all(&ms, sizeof ms);
 	dl_iterate_phdr(write_one, &sn);

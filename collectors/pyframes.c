@@ -704,7 +704,7 @@ void pg_pyframes_write_info(void)
 	memcpy(buf, &h, sizeof h);
 	memcpy(buf + sizeof h, &r, sizeof r);
 	memcpy(buf + sizeof h + sizeof r, P.reason, rlen);
-	pg_write_all(buf, h.size);
+	pg_write_records(buf, h.size);
 }
 
 void pg_pyframes_drain(void)
@@ -724,7 +724,7 @@ void pg_pyframes_drain(void)
 		size_t fl = strnlen(e->file, sizeof e->file - 1) + 1;
 		size_t size = pad8(sizeof(struct pg_rec_hdr) + sizeof(struct pg_rec_pycode) + ql + fl);
 		if (used + size > sizeof buf) {
-			pg_write_all(buf, used);
+			pg_write_records(buf, used);
 			used = 0;
 		}
 		struct pg_rec_hdr h = { PG_REC_PYCODE, (uint32_t)size };
@@ -739,7 +739,7 @@ void pg_pyframes_drain(void)
 		P.written++;
 	}
 	if (used)
-		pg_write_all(buf, used);
+		pg_write_records(buf, used);
 }
 
 void pg_pyframes_after_fork_child(void)

@@ -155,6 +155,10 @@ struct pg_rec_end {
 	uint32_t source;
 	uint64_t peak_rss_bytes;  /* VmHWM of this image: wait4's ru_maxrss also counts
 	                           * the forked copy of profgate before the exec */
+	uint64_t truncated_stacks; /* samples whose stack was cut at PG_REC_MAX_FRAMES frames */
+	uint64_t write_errors;    /* writes of this file that failed (their records are left out whole) */
+	uint32_t write_errno;     /* errno of the first of them */
+	uint32_t pad;
 };
 
 /* Totals of the allocation tracker at the moment of the snapshot. Byte

@@ -225,7 +225,15 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 	} else {
 		for (int i = start; i < n && nf < PG_REC_MAX_FRAMES; i++)
 			frames[nf++] = (uint64_t)(uintptr_t)raw[i];
+		uint32_t native = nf;
 		nf = pg_pyframes_merge(frames, nf, PG_REC_MAX_FRAMES, 0);
+		/* Cut at the depth cap: the unwinder filled its buffer (the stack
+		 * goes deeper), more native frames than fit, or Python frames
+		 * merged in up to the cap. Counted, so the report can say how
+		 * many stacks lack their outer frames. */
+		if (n >= PG_REC_MAX_FRAMES + UNWIND_EXTRA || n - start > PG_REC_MAX_FRAMES ||
+		    (nf == PG_REC_MAX_FRAMES && nf > native))
+			atomic_fetch_add_explicit(&pg.truncated_stacks, 1, memory_order_relaxed);
 	}
 	append_sample(s, frames, nf, 0, weight);
 	uint32_t kticks = kernel_time_ticks(s, weight);
@@ -269,6 +277,27 @@ int pg_sampler_install(void)
 	if (pg_real_sigaction(PG_SAMPLE_SIGNAL, NULL, &old) == 0)
 		pg.restorer = (uintptr_t)old.sa_restorer;
 	return 0;
+}
+
+/* The program's own handler for SIGPROF or SIGTRAP runs from ours
+ * (intercept.c), so whether a system call that one of its signals
+ * interrupts is restarted is decided by our handler's flags: SA_RESTART
+ * follows the program's handler, so that a program which asked for EINTR
+ * gets it. Our own samples land in user mode (perf) or on CPU time (the
+ * timer), so they rarely interrupt a blocking call; when one does, without
+ * SA_RESTART, it is what the program's own timer would do too. */
+void pg_sampler_follow_restart(int sig, const struct sigaction *user)
+{
+	struct sigaction sa;
+	if (pg_real_sigaction(sig, NULL, &sa) != 0 || !(sa.sa_flags & SA_SIGINFO) ||
+	    sa.sa_sigaction != on_signal)
+		return;
+	int handled = user->sa_handler != SIG_DFL && user->sa_handler != SIG_IGN;
+	int restart = !handled || (user->sa_flags & SA_RESTART);
+	if (!!(sa.sa_flags & SA_RESTART) == restart)
+		return;
+	sa.sa_flags = (sa.sa_flags & ~SA_RESTART) | (restart ? SA_RESTART : 0);
+	pg_real_sigaction(sig, &sa, NULL);
 }
 
 /* The signal this thread's source sends, if the thread is sampled. */
@@ -598,7 +627,7 @@ static int wall_room(unsigned char *buf, size_t *len, size_t cap, size_t size)
 	if (*len + size <= cap)
 		return 1;
 	pg_write_lock();
-	pg_write_all(buf, *len);
+	pg_write_records(buf, *len);
 	pg_write_unlock();
 	*len = 0;
 	return size <= cap;
@@ -652,7 +681,10 @@ static void add_waiting(struct pg_slot *s, uint32_t ticks, unsigned char *buf, s
 		s->wait_seq = seq;
 		s->wait_tid = atomic_load(&s->tid);
 		s->wait_n = n;
-		s->wait_since = pg_now_ns();
+		/* The wait began `ticks` periods before this look: the record's
+		 * time is where the timeline starts drawing it. */
+		uint64_t now = pg_now_ns(), back = (uint64_t)ticks * (1000000000ull / pg.hz);
+		s->wait_since = now > back ? now - back : now;
 		memcpy(s->wait_frames, frames, n * sizeof frames[0]);
 	}
 	s->wait_run += ticks;

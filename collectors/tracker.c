@@ -1089,7 +1089,7 @@ size_t pg_tracker_snapshot(int in_signal)
 	used += eh.size;
 	T.written_changes = T.changes;
 	unlock_T();
-	pg_write_all(out, used);
+	pg_write_records(out, used);
 	return used;
 }
 

@@ -531,8 +531,25 @@ int pg_profile_function_view(struct pg_profile **out, const struct pg_profile *p
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *name = pg_profile_frame_name(p, (pg_frame_id)i);
+		int is_py = 0;
+		size_t len = pg_frame_function_len(name, &is_py);
 		dropped[i] = drop && drop(name);
-		if ((rc = pg_profile_intern(&map[i], v, name, pg_frame_function_len(name, NULL))) < 0)
+		if (is_py && len < strlen(name)) {
+			/* "QUALNAME (FILE:LINE)" -> "QUALNAME (FILE)" */
+			char *fn = malloc(len + 2);
+			if (!fn) {
+				rc = pg_error_set("out of memory");
+				goto done;
+			}
+			memcpy(fn, name, len);
+			fn[len] = ')';
+			fn[len + 1] = '\0';
+			rc = pg_profile_intern(&map[i], v, fn, len + 1);
+			free(fn);
+		} else {
+			rc = pg_profile_intern(&map[i], v, name, len);
+		}
+		if (rc < 0)
 			goto done;
 	}
 	for (size_t s = 0; s < p->stack_count; s++) {

@@ -63,8 +63,9 @@ int pg_profile_hot_functions(struct pg_hot_function **out, size_t *count, const 
 
 /* The length of a frame name's function part: a Python frame
  * "QUALNAME (FILE:LINE)" is the function "QUALNAME (FILE)" at any line, so
- * that moving code is not a change; any other name is all function. *is_py
- * (may be NULL) says whether the name is a Python frame. */
+ * that moving code is not a change; the part is "QUALNAME (FILE" (the caller
+ * closes the parenthesis); any other name is all function. *is_py (may be
+ * NULL) says whether the name is a Python frame. */
 size_t pg_frame_function_len(const char *name, int *is_py);
 
 /* Whether any frame of p is a Python frame. */

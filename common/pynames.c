@@ -53,8 +53,24 @@ static int has_prefix(const char *s, const char *p)
 	return !strncmp(s, p, strlen(p));
 }
 
+/* An inlined interpreter function ("_PyEval_EvalFrame [inlined]") is the
+ * interpreter's as much as the function it was inlined into. */
+static int without_inlined_mark(char *buf, size_t cap, const char *name)
+{
+	static const char mark[] = " [inlined]";
+	size_t n = strlen(name), m = sizeof mark - 1;
+	if (n <= m || n - m >= cap || strcmp(name + n - m, mark))
+		return 0;
+	memcpy(buf, name, n - m);
+	buf[n - m] = '\0';
+	return 1;
+}
+
 int pg_pyname_is_call_machinery(const char *name)
 {
+	char base[256];
+	if (without_inlined_mark(base, sizeof base, name))
+		name = base;
 	static const char *const exact[] = {
 		"_PyEval_EvalFrameDefault", "_PyEval_EvalFrame", "_PyEval_Vector", "_PyFunction_Vectorcall",
 		"_PyObject_MakeTpCall", "_PyObject_VectorcallTstate", "PyObject_Vectorcall",
@@ -83,6 +99,9 @@ int pg_pyname_is_call_machinery(const char *name)
 
 int pg_pyname_is_runtime(const char *name)
 {
+	char base[256];
+	if (without_inlined_mark(base, sizeof base, name))
+		name = base;
 	static const char *const start[] = {
 		"_start", "__libc_start_main", "__libc_start_call_main", "__clone3", "clone3", "clone",
 		"__clone", "start_thread", "main_wrapper",
@@ -91,7 +110,7 @@ int pg_pyname_is_runtime(const char *name)
 		if (!strcmp(name, start[i]))
 			return 1;
 	static const char *const prefixes[] = {
-		"Py_", "_Py_", "pymain_", "_PyRun_", "PyRun_", "run_mod", "run_eval_code_obj",
+		"Py_", "_Py_", "pymain_", "pyrun_", "_PyRun_", "PyRun_", "run_mod", "run_eval_code_obj",
 		"[python", "[libpython",
 	};
 	if (pg_pyname_is_call_machinery(name))

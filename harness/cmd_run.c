@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
+#include "../collectors/record.h"
 #include "cmds.h"
 #include "error.h"
 #include "report_dir.h"
@@ -261,6 +262,13 @@ int cmd_run(int argc, char **argv)
 			pg_run_result_release(&m);
 			goto done;
 		}
+		/* A process lost in the memory run is lost from this profile too. */
+		if (pg_run_result_take_lost(&r, &m) < 0) {
+			pg_report_error("run", "%s", pg_error_last());
+			rc = PG_EXIT_PROFGATE_FAILED;
+			pg_run_result_release(&m);
+			goto done;
+		}
 		if (m.mem_tracked)
 			pg_run_result_take_memory(&r, &m);
 		else
@@ -290,6 +298,11 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "profgate: %s: %llu samples (%s, %u Hz asked) in %.2f s%s; profile in %s/\n",
 			cmd[0], (unsigned long long)r.samples, src ? src : "no sampling", o.hz,
 			r.wall_seconds, two && r.mem_tracked ? ", memory from a second run" : "", out_dir);
+		if (r.truncated_stacks > 0)
+			fprintf(stderr, "profgate: %s: %llu sample%s deeper than %d frames: their outermost "
+				"frames are missing (cpu.truncated_stacks)\n", cmd[0],
+				(unsigned long long)r.truncated_stacks, r.truncated_stacks == 1 ? "" : "s",
+				PG_REC_MAX_FRAMES);
 		if (r.launch.timed_out)
 			fprintf(stderr, "profgate: %s: stopped after --timeout %g s\n", cmd[0], o.timeout);
 		else if (WIFSIGNALED(r.launch.status))

@@ -564,7 +564,8 @@ static int fold_process(struct pg_run_result *r, struct pg_symbolizer *sym, cons
 		}
 		n[r->ntimeline++] = (struct pg_run_sample){
 			.t_ns = s->time_ns >= t0 ? s->time_ns - t0 : 0, .thread = ti,
-			.stack = (uint32_t)at, .waiting = (uint8_t)waiting };
+			.stack = (uint32_t)at, .waiting = (uint8_t)waiting,
+			.ticks = waiting && s->weight > 1 ? s->weight : 1 };
 		samples++;
 	}
 	r->samples += samples;
@@ -729,6 +730,7 @@ static int read_records(struct pg_run_result *r, const struct pg_run_request *re
 		if (p->has_end) {
 			r->lost += p->end.lost;
 			r->overruns += p->end.overruns;
+			r->truncated_stacks += p->end.truncated_stacks;
 			if (p->end.peak_rss_bytes > 0 && (int64_t)p->end.peak_rss_bytes > rss_seen)
 				rss_seen = (int64_t)p->end.peak_rss_bytes;
 		} else {
@@ -761,6 +763,20 @@ static int read_records(struct pg_run_result *r, const struct pg_run_request *re
 				rp->exit_code = p->end.exit_code;
 		}
 		r->nprocs++;
+	}
+	/* Writes of a record failed (a full disk, a file size limit): the
+	 * collector left the failed records out whole, so the file reads, but
+	 * it lacks samples, stacks or names. Not a profile to trust either. */
+	for (size_t i = 0; i < nprocs; i++) {
+		const struct pg_proc *p = &procs[i];
+		if (p->has_end && p->end.write_errors > 0) {
+			err = pg_error_set("cannot record into '%s': %s (%llu write%s of '%s', process %d, failed; "
+					   "what they held is missing from the profile)", raw_dir,
+					   strerror(p->end.write_errno ? (int)p->end.write_errno : EIO),
+					   (unsigned long long)p->end.write_errors,
+					   p->end.write_errors == 1 ? "" : "s", p->file, (int)p->pid);
+			goto done;
+		}
 	}
 	/* The command exited normally, yet the record of its last image ends
 	 * early: its writes failed (a full disk). Not a profile to trust. */
@@ -941,6 +957,22 @@ done:
 	free(errpath);
 	free(cand);
 	return err;
+}
+
+int pg_run_result_take_lost(struct pg_run_result *into, struct pg_run_result *from)
+{
+	if (!from->nlost_profiles)
+		return 0;
+	char **more = realloc(into->lost_profiles, (into->nlost_profiles + from->nlost_profiles) * sizeof *more);
+	if (!more)
+		return pg_error_set("out of memory");
+	memcpy(more + into->nlost_profiles, from->lost_profiles, from->nlost_profiles * sizeof *more);
+	into->lost_profiles = more;
+	into->nlost_profiles += from->nlost_profiles;
+	free(from->lost_profiles);
+	from->lost_profiles = NULL;
+	from->nlost_profiles = 0;
+	return 0;
 }
 
 void pg_run_result_take_memory(struct pg_run_result *into, struct pg_run_result *from)
@@ -1147,7 +1179,8 @@ static int write_report(const struct pg_run_result *r, const struct pg_run_reque
 		threads[i] = (struct pg_report_thread){ r->threads[i].pid, r->threads[i].tid, r->threads[i].name };
 	for (size_t i = 0; i < r->ntimeline; i++)
 		samples[i] = (struct pg_report_sample){ r->timeline[i].t_ns, r->timeline[i].thread,
-							r->timeline[i].stack, r->timeline[i].waiting };
+							r->timeline[i].stack, r->timeline[i].waiting,
+							r->timeline[i].ticks };
 	for (size_t i = 0; i < r->nheap; i++)
 		heap[i] = (struct pg_report_heap_point){ r->heap[i].t_ns, r->heap[i].heap_bytes, r->heap[i].rss_bytes };
 	struct pg_report rep = {
@@ -1163,7 +1196,9 @@ static int write_report(const struct pg_run_result *r, const struct pg_run_reque
 		.peak_rss_bytes = r->peak_rss_bytes,
 		.mem_note = r->mem_tracked ? NULL : r->mem_note ? r->mem_note :
 			    req->mem ? NULL : "memory was not tracked: the run used --no-mem",
-		.lost_known = req->cpu, .lost_samples = r->lost, .run_note = r->run_note,
+		.lost_known = req->cpu, .lost_samples = r->lost, .truncated_stacks = r->truncated_stacks,
+		.max_frames = PG_REC_MAX_FRAMES,
+		.run_note = r->run_note,
 		.full_keys = (const char *const *)full_keys, .full_values = (const char *const *)full_values,
 		.nfull = nfull,
 	};
@@ -1232,6 +1267,7 @@ static int write_profile_json(const struct pg_run_result *r, const struct pg_run
 		.wall_seconds = r->wall_seconds, .cpu_seconds = r->cpu_seconds,
 		.mode = req->wall ? "wall" : "cpu", .cpu_enabled = req->cpu, .hz = req->hz,
 		.samples = r->samples, .lost_samples = r->lost, .overruns = r->overruns,
+		.truncated_stacks = r->truncated_stacks,
 		.source = pg_run_source_name(r->source),
 		.rate_achieved = r->cpu_seconds > 0 ? (double)r->cpu_samples / r->cpu_seconds : 0,
 		.peak_rss_bytes = r->peak_rss_bytes, .mem_tracked = r->mem_tracked,

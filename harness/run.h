@@ -50,6 +50,7 @@ struct pg_run_sample {          /* one sample in time order, for the timeline */
 	uint32_t thread;            /* index into threads */
 	uint32_t stack;             /* index into wall (if any) else cpu profile stacks */
 	uint8_t waiting;
+	uint32_t ticks;             /* periods it covers from t_ns: a wait's weight, else 1 */
 };
 
 struct pg_run_process {
@@ -74,6 +75,7 @@ struct pg_run_result {
 	struct pg_profile *cpu;     /* owned; on-CPU samples (wall mode: the running ones) */
 	struct pg_profile *wall;    /* owned; NULL unless wall mode */
 	uint64_t samples, cpu_samples, lost, overruns;
+	uint64_t truncated_stacks;   /* samples whose stack was cut at the collector's depth cap */
 	int source;                 /* enum pg_source of the first process */
 	int64_t peak_rss_bytes;
 	struct pg_run_process *procs;
@@ -128,6 +130,8 @@ int pg_run_is_allocator_frame(const char *name);
  * from into into, which keeps its own CPU profile and peak RSS: the second
  * run of `profgate run`'s two. */
 void pg_run_result_take_memory(struct pg_run_result *into, struct pg_run_result *from);
+/* Appends from's lost process profiles (lost_profiles) to into's. */
+int pg_run_result_take_lost(struct pg_run_result *into, struct pg_run_result *from);
 
 /* Runs the command. Returns 0 when it ran (whatever its exit status, which
  * is in out->status) and the profiles were read; a negative error when it

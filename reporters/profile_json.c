@@ -66,6 +66,7 @@ int pg_profile_json_write(const struct pg_run_summary *s, const char *path)
 	cJSON_AddNumberToObject(cpu, "samples", (double)s->samples);
 	cJSON_AddNumberToObject(cpu, "lost_samples", (double)s->lost_samples);
 	cJSON_AddNumberToObject(cpu, "overruns", (double)s->overruns);
+	cJSON_AddNumberToObject(cpu, "truncated_stacks", (double)s->truncated_stacks);
 	if (s->source)
 		cJSON_AddStringToObject(cpu, "source", s->source);
 	else

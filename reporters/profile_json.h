@@ -50,6 +50,7 @@ struct pg_run_summary {
 	int cpu_enabled;
 	unsigned hz;
 	uint64_t samples, lost_samples, overruns;
+	uint64_t truncated_stacks;   /* samples whose stack was cut at the depth cap */
 	const char *source;          /* "perf-task-clock", "timer-thread-cputime", "wall-clock" */
 	double rate_achieved;        /* stacks per CPU-second per thread, for the source used */
 	int64_t peak_rss_bytes;      /* -1 unknown */

@@ -232,6 +232,13 @@ static int write_timeline(struct state *s)
 			pg_outbuf_putc(o, ',');
 		pg_outbuf_u64(o, t->stack_node[r->samples[i].stack]);
 	}
+	/* A long wait is one record covering many periods: drawn as a span. */
+	pg_outbuf_puts(o, "],\n\"ticks\":[");
+	for (size_t i = 0; i < r->nsamples; i++) {
+		if (i)
+			pg_outbuf_putc(o, ',');
+		pg_outbuf_u64(o, r->samples[i].ticks > 1 ? r->samples[i].ticks : 1);
+	}
 	pg_outbuf_puts(o, "],\n\"waiting\":[");
 	for (size_t i = 0; i < r->nsamples; i++) {
 		if (i)
@@ -340,6 +347,10 @@ static int write_data(struct state *s, const char *title)
 		pg_outbuf_u64(o, r->lost_samples);
 	else
 		pg_outbuf_puts(o, "null");
+	write_key(o, "truncated_stacks");
+	pg_outbuf_u64(o, r->truncated_stacks);
+	write_key(o, "max_frames");
+	pg_outbuf_u64(o, r->max_frames);
 	write_key(o, "run_note");
 	if (r->run_note)
 		pg_outbuf_json_string(o, r->run_note);

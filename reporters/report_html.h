@@ -27,6 +27,7 @@ struct pg_report_sample {
 	uint32_t thread;    /* index into threads */
 	uint32_t stack;     /* index into the timeline profile's stacks: pg_profile_stack(wall ? wall : cpu, i) */
 	uint8_t waiting;    /* the thread was not running (wall mode) */
+	uint32_t ticks;     /* periods the sample covers from t_ns (a gathered wait); 0 or 1: one */
 };
 
 struct pg_report_heap_point {
@@ -66,6 +67,8 @@ struct pg_report {
 	const char *mem_note;    /* why the memory data is absent, replacing the default text */
 	int lost_known;          /* lost_samples is known: shown in the header */
 	uint64_t lost_samples;   /* timer expiries that gave no stack */
+	uint64_t truncated_stacks;  /* samples cut at the depth cap: shown in the header when > 0 */
+	unsigned max_frames;        /* that cap */
 	const char *run_note;    /* how the profiles were measured (one run or two), for the header */
 	/* Full (demangled, with parameters) names of frames shown shorter:
 	 * full_values[i] for the display name full_keys[i]; shown on hover. */

@@ -113,10 +113,13 @@
     'vectorcall_unbound', 'gen_send_ex', 'gen_send_ex2', 'gen_iternext', 'PyIter_Next',
     '_PyEval_EvalCode', 'method_vectorcall', 'PyEval_EvalCode', 'PyEval_EvalCodeEx', 'run_mod',
     'run_eval_code_obj']);
-  const RUNTIME_PREFIXES = ['_dl_', 'Py_', '_Py_', 'pymain_', '_PyRun_', 'PyRun_', '[python', '[libpython',
+  const RUNTIME_PREFIXES = ['_dl_', 'Py_', '_Py_', 'pymain_', 'pyrun_', '_PyRun_', 'PyRun_', '[python', '[libpython',
     'method_vectorcall_', 'cfunction_vectorcall_', 'slot_tp_', 'wrapper_call', 'wrapperdescr_call',
     'builtin_call'];
   function isRuntimeFrame(name) {
+    // An inlined frame ("pyrun_file [inlined]") is the runtime's as much as
+    // the function it stands for.
+    if (name.endsWith(' [inlined]')) name = name.slice(0, -' [inlined]'.length);
     if (RUNTIME_EXACT.has(name) || name.indexOf('profgate') >= 0) return true;
     for (const p of RUNTIME_PREFIXES) if (name.startsWith(p)) return true;
     return false;
@@ -979,6 +982,11 @@
     this.t = t;
     this.node = Int32Array.from(tl.node);
     this.waiting = Uint8Array.from(tl.waiting);
+    // How long each sample lasts: one period, or the whole of a wait that
+    // the collector gathered into one record (its weight in periods).
+    const span = new Float64Array(n);
+    for (let i = 0; i < n; i++) span[i] = (tl.ticks ? Math.max(1, tl.ticks[i]) : 1) * this.period;
+    this.span = span;
     // Lanes in the order of the threads' first samples.
     const lanes = new Map();
     for (let i = 0; i < n; i++) {
@@ -996,16 +1004,30 @@
       lane.collapsed = this.lanes.length > 1 && lane.idx.length < Math.max(5, most * 0.02);
       lane.idx = Int32Array.from(lane.idx);
       lane.times = new Float64Array(lane.idx.length);
-      let running = 0;
+      // Up to each sample, the latest end of any (reach) and the sample
+      // that ends there (cover): a long wait still shows where shorter
+      // samples that started inside it have ended.
+      lane.reach = new Float64Array(lane.idx.length);
+      lane.cover = new Int32Array(lane.idx.length);
+      let running = 0, total = 0, reach = -1, cover = -1;
       for (let k = 0; k < lane.idx.length; k++) {
-        lane.times[k] = t[lane.idx[k]];
-        if (!this.waiting[lane.idx[k]]) running++;
+        const i = lane.idx[k];
+        lane.times[k] = t[i];
+        const end = t[i] + Math.max(span[i], this.period * 1.5);
+        if (end > reach) { reach = end; cover = i; }
+        lane.reach[k] = reach;
+        lane.cover[k] = cover;
+        total += span[i];
+        if (!this.waiting[i]) running += span[i];
       }
       lane.running = running;
+      lane.total = total;
       const info = data.threads[lane.thread] || {};
       lane.label = (info.name || 'thread') + '  [' + info.tid + ']' + (info.pid !== info.tid ? '  pid ' + info.pid : '');
     }
-    this.tmax = n ? t[n - 1] + this.period : 1;
+    let tmax = 0;
+    for (let i = 0; i < n; i++) tmax = Math.max(tmax, t[i] + span[i]);
+    this.tmax = n ? tmax : 1;
     this.range = [0, this.tmax];
     this.wallMode = data.mode === 'wall';
     this.paths = new Map();
@@ -1106,7 +1128,10 @@
     this.draw();
   };
 
-  // The sample of the lane at time t, or -1 (none within a period and a half).
+  // The sample of the lane at time t, or -1: the last one that started by
+  // t if it still lasts (a sample lasts a period and a half; a gathered
+  // wait, its whole span), else the earlier wait that lasts longest, if it
+  // covers t.
   Timeline.prototype.sampleAt = function (lane, t) {
     const times = lane.times;
     let lo = 0, hi = times.length - 1, k = -1;
@@ -1114,8 +1139,10 @@
       const mid = (lo + hi) >> 1;
       if (times[mid] <= t) { k = mid; lo = mid + 1; } else hi = mid - 1;
     }
-    if (k < 0 || t - times[k] > this.period * 1.5) return -1;
-    return lane.idx[k];
+    if (k < 0) return -1;
+    const i = lane.idx[k];
+    if (t - times[k] <= Math.max(this.span[i], this.period * 1.5)) return i;
+    return lane.reach[k] >= t ? lane.cover[k] : -1;
   };
 
   Timeline.prototype.draw = function () {
@@ -1173,7 +1200,7 @@
       // Lane header.
       ctx.font = '600 12px system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
       ctx.fillStyle = '#1f2933';
-      const pctRun = lane.idx.length ? 100 * lane.running / lane.idx.length : 0;
+      const pctRun = lane.total ? 100 * lane.running / lane.total : 0;
       const stats = fmtInt(lane.idx.length) + (lane.idx.length === 1 ? ' sample' : ' samples') +
         (this.wallMode ? ' · running ' + fmtPct(pctRun) : '') +
         (lane.collapsed ? ' · folded, click to show its stacks' : lane.cut ? ' · stacks cut at ' + TL_MAX_ROWS + ' frames' : '');
@@ -1331,11 +1358,14 @@
       const q = this.path(this.node[idx[j]]);
       return h.depth < q.length && q[h.depth] === node;
     }.bind(this);
+    const self = this;
+    const end = function (j) { return lane.times[j] + Math.max(self.span[idx[j]], self.period); };
+    const near = function (j) { return Math.max(self.span[idx[j]], self.period * 1.5); };
     let a = k, b = k;
-    while (a > 0 && same(a - 1) && lane.times[a] - lane.times[a - 1] <= this.period * 1.5) a--;
-    while (b + 1 < idx.length && same(b + 1) && lane.times[b + 1] - lane.times[b] <= this.period * 1.5) b++;
-    const pad = (lane.times[b] - lane.times[a] + this.period) * 0.05;
-    this.setRange(lane.times[a] - pad, lane.times[b] + this.period + pad);
+    while (a > 0 && same(a - 1) && lane.times[a] - lane.times[a - 1] <= near(a - 1)) a--;
+    while (b + 1 < idx.length && same(b + 1) && lane.times[b + 1] - lane.times[b] <= near(b)) b++;
+    const pad = (end(b) - lane.times[a]) * 0.05;
+    this.setRange(lane.times[a] - pad, end(b) + pad);
   };
 
   // The canvas y of the middle of row `depth` of lane `i` (-1: its strip),
@@ -1523,6 +1553,10 @@
     if (data.lost_samples !== null && data.lost_samples !== undefined) {
       fact('Lost samples', fmtInt(data.lost_samples) + (main && main.unit === 'samples' && main.totalWeight > 0 ?
         ' (' + fmtPct(100 * data.lost_samples / (main.totalWeight + data.lost_samples)) + ')' : ''));
+    }
+    if (data.truncated_stacks > 0) {
+      fact('Cut stacks', fmtInt(data.truncated_stacks) + (data.truncated_stacks === 1 ? ' sample' : ' samples') +
+        ' deeper than ' + data.max_frames + ' frames: their outermost frames are missing');
     }
     if (data.run_note) fact('Runs', data.run_note);
     head.appendChild(facts);

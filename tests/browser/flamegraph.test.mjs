@@ -173,6 +173,27 @@ test('hiding runtime frames removes them but keeps their weight', async () => {
   await page.locator('section.pg-panel:not([hidden]) label.pg-check', { hasText: 'Hide runtime frames' }).click();
 });
 
+test("the interpreter's inlined frames are runtime frames too", async () => {
+  const { page } = br;
+  const folded = path.join(work, 'python.folded');
+  fs.writeFileSync(folded, [
+    'python3;_start;Py_BytesMain;pymain_main [inlined];pyrun_file [inlined];run_mod;' +
+      '_PyEval_EvalFrame [inlined];<module> (app.py:9);main (app.py:3);work (app.py:5) 30',
+    'python3;_start;Py_BytesMain;pymain_main [inlined];pyrun_file [inlined];run_mod;' +
+      '_PyEval_EvalFrame [inlined];<module> (app.py:9);main (app.py:4);encoder_call;helper [inlined] 10',
+  ].join('\n') + '\n');
+  const html = path.join(work, 'python.html');
+  profgate(['flamegraph', folded, '-o', html]);
+  await openReport(page, html);
+  for (const name of ['pyrun_file [inlined]', '_PyEval_EvalFrame [inlined]', 'pymain_main [inlined]', 'run_mod'])
+    assert.equal(await locate(page, name), null, `${name} is hidden by default`);
+  assert.ok(await locate(page, 'main (app.py:3)'), "the program's frames stay");
+  assert.ok(await locate(page, 'helper [inlined]'), 'an inlined function of the program stays');
+  await page.locator('section.pg-panel:not([hidden]) label.pg-check', { hasText: 'Hide runtime frames' }).click();
+  assert.ok(await locate(page, '_PyEval_EvalFrame [inlined]'), 'shown when asked');
+  await page.locator('section.pg-panel:not([hidden]) label.pg-check', { hasText: 'Hide runtime frames' }).click();
+});
+
 test('icicle and reversed views', async () => {
   const { page } = br;
   await openReport(page, files.ratio);

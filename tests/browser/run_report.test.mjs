@@ -1,7 +1,8 @@
 // Browser tests of report.html as `profgate run` writes it: every tab (CPU,
 // wall clock, peak memory, leaks, the per-thread timeline, memory over
 // time), the per-thread filter on a four-thread program, the timeline's
-// hover, drag-to-zoom and waiting lanes, and a tab without data saying why.
+// hover, drag-to-zoom and waiting lanes, a tab without data saying why, and
+// the header's count of stacks cut at the depth cap.
 // After each test: no script error, no request that was not file:.
 // Screenshots go to $PG_SCREENSHOTS.
 
@@ -35,6 +36,7 @@ before(async () => {
   reports.wall = runReport('sleeper-wall', ['--mode', 'wall', '--', target('pg_sleeper'), '0.5']);
   reports.threads = runReport('threads4', ['--', target('pg_threads4'), '0.4']);
   reports.nocpu = runReport('ratio-nocpu', ['--no-cpu', '--no-mem', '--', target('pg_ratio31'), '0.2']);
+  reports.deep = runReport('deep', ['--no-mem', '--', target('pg_suspects'), 'deep', '300', '0.3']);
   br = await openBrowser();
 });
 
@@ -86,7 +88,7 @@ test('the timeline shows each thread, running apart from waiting, and zooms by d
   await openReport(page, reports.wall);
   await clickTab(page, 'timeline');
   const lanes = await page.evaluate(() => window.__pg.widget().lanes.map((l, i) => ({
-    y: l.y, samples: l.idx.length, running: l.running, rows: l.rows,
+    y: l.y, samples: l.idx.length, running: l.running, total: l.total, rows: l.rows,
     row0: window.__pg.widget().rowY(i, 0), row1: window.__pg.widget().rowY(i, 1),
   })));
   assert.equal(lanes.length, 3, 'main, the sleeper and the busy thread');
@@ -95,54 +97,83 @@ test('the timeline shows each thread, running apart from waiting, and zooms by d
   // Well above the sleeper, though a loaded machine keeps the busy thread off
   // a CPU part of the time (seen: 70% with ctest -j2, far less at a load
   // average of 17 on these 2 cores): that time is rightly waiting too.
-  const busyFrac = busy.running / busy.samples, idleFrac = idle.running / idle.samples;
+  // Shares of each thread's time (a gathered wait counts its whole span).
+  const busyFrac = busy.running / busy.total, idleFrac = idle.running / idle.total;
   assert.ok(busyFrac > 0.1 && busyFrac > 3 * idleFrac,
             `the busy thread runs (${busyFrac.toFixed(2)}) more than the sleeper (${idleFrac.toFixed(2)})`);
   assert.ok(idleFrac < 0.2, 'the sleeper waits');
   const canvas = await page.locator('section.pg-panel:not([hidden]) canvas').boundingBox();
-  // Hover the busy thread's first stack row at a moment it was running:
-  // the middle of the first stretch of 9 running samples from the middle
-  // of the run on (a loaded machine takes the CPU away from it now and
-  // then, and a pixel spans more than one sample).
+  // Hover the busy thread's first stack row at a moment it was running: the
+  // middle of its longest stretch of running samples (a loaded machine takes
+  // the CPU away from it now and then, and a pixel spans more than one
+  // sample, so the stretch must be a few samples long).
   const busyIndex = lanes.indexOf(busy);
-  const runX = await page.evaluate((i) => {
+  const stretch = await page.evaluate((i) => {
     const w = window.__pg.widget();
     const lane = w.lanes[i];
-    const n = lane.idx.length;
-    for (let k = Math.floor(n / 2); k + 9 <= n; k++) {
-      let all = true;
-      for (let j = k; j < k + 9 && all; j++) all = !w.waiting[lane.idx[j]];
-      if (!all) continue;
-      const t = lane.times[k + 4] + w.period / 2;
-      return w.plotX + (t - w.range[0]) / (w.range[1] - w.range[0]) * w.plotW;
+    let best = { len: 0, at: -1 };
+    for (let k = 0; k < lane.idx.length;) {
+      let j = k;
+      while (j < lane.idx.length && !w.waiting[lane.idx[j]]) j++;
+      if (j - k > best.len) best = { len: j - k, at: k };
+      k = j + 1;
     }
-    return -1;
+    if (best.at < 0) return { len: 0, x: -1 };
+    const t = lane.times[best.at + Math.floor(best.len / 2)] + w.period / 2;
+    return { len: best.len, x: w.plotX + (t - w.range[0]) / (w.range[1] - w.range[0]) * w.plotW };
   }, busyIndex);
-  assert.ok(runX >= 0, 'the busy thread ran 9 samples in a row in the second half of the run');
+  const runX = stretch.x;
+  assert.ok(stretch.len >= 5, `the busy thread ran 5 samples in a row (longest: ${stretch.len})`);
   await page.mouse.move(canvas.x + runX, canvas.y + busy.row1);
   let tip = await tooltipText(page);
   assert.match(tip, /Time/);
   assert.match(tip, /Staterunning/);
   assert.match(tip, /busy_work/);
   await shot(page, 'run-timeline-hover');
-  // Hover the sleeper at a moment it was recorded waiting (a long wait is
-  // one record now, drawn where it was taken).
+  // Hover the sleeper in the middle of a long wait: the collector gathers
+  // consecutive waits into one record, drawn as a span over its duration.
   const idleIndex = lanes.indexOf(idle);
   const waitX = await page.evaluate((i) => {
     const w = window.__pg.widget();
     const lane = w.lanes[i];
-    for (let k = Math.floor(lane.idx.length / 2); k < lane.idx.length; k++) {
-      if (!w.waiting[lane.idx[k]]) continue;
-      const t = lane.times[k] + w.period / 2;
+    for (let k = 0; k < lane.idx.length; k++) {
+      const s = lane.idx[k];
+      if (!w.waiting[s] || w.span[s] < 10 * w.period) continue;
+      const t = lane.times[k] + w.span[s] / 2;
       return w.plotX + (t - w.range[0]) / (w.range[1] - w.range[0]) * w.plotW;
     }
     return -1;
   }, idleIndex);
-  assert.ok(waitX >= 0, 'the sleeper has waiting samples in the second half of the run');
+  assert.ok(waitX >= 0, 'the sleeper has a wait of 10 periods or more');
   // On its state strip (below the lane's 20-pixel header).
   await page.mouse.move(canvas.x + waitX, canvas.y + idle.y + 20 + 3);
   tip = await tooltipText(page);
   assert.match(tip, /Statewaiting/);
+  // The main thread (blocked in read()) and the sleeper wait nearly all
+  // their lives: between a lane's first sample and the end of its last,
+  // (nearly) every column shows a sample. Before, a wait of 100 periods was
+  // drawn over a period and a half, and such a lane was mostly empty. (The
+  // busy thread's lane may have real holes on a loaded machine: time it ran
+  // for less than a sampling period between two of the collector's looks.)
+  const gaps = await page.evaluate(() => {
+    const w = window.__pg.widget();
+    return w.lanes.filter((lane) => /^(pg_)?sleeper /.test(lane.label)).map((lane) => {
+      const from = lane.times[0], to = lane.reach[lane.idx.length - 1];
+      let empty = 0, cols = 0;
+      for (let px = 0; px < w.plotW; px++) {
+        const t = w.range[0] + (px + 0.5) / w.plotW * (w.range[1] - w.range[0]);
+        if (t < from || t > to) continue;
+        cols++;
+        if (w.sampleAt(lane, t) < 0) empty++;
+      }
+      return { label: lane.label, cols, empty };
+    });
+  });
+  assert.equal(gaps.length, 2, 'the lanes of main and the sleeper');
+  for (const g of gaps) {
+    assert.ok(g.cols > 0 && g.empty <= 0.05 * g.cols, `${g.label}: ${g.empty} of ${g.cols} columns show nothing`);
+  }
+  await shot(page, 'run-timeline-waits');
   // Drag across a quarter of the run.
   const label = page.locator('section.pg-panel:not([hidden]) .pg-range');
   const whole = await label.textContent();
@@ -211,6 +242,20 @@ test('a tab opens from the URL and a picked tab goes into it; the header says lo
   const header = await page.locator('header.pg-header').textContent();
   assert.match(header, /Lost samples\d/);
   assert.match(header, /Runstwo: CPU/);
+  assert.doesNotMatch(header, /Cut stacks/, 'no stack was cut');
+});
+
+test('the header says how many stacks were cut at the depth cap', async () => {
+  const { page } = br;
+  await openReport(page, reports.deep);
+  const header = await page.locator('header.pg-header').textContent();
+  const m = header.match(/Cut stacks([\d,]+) samples deeper than 128 frames/);
+  assert.ok(m, `header: ${header}`);
+  const shown = Number(m[1].replace(/,/g, ''));
+  const profile = JSON.parse(fs.readFileSync(path.join(path.dirname(reports.deep), 'profile.json'), 'utf8'));
+  assert.equal(shown, profile.cpu.truncated_stacks);
+  assert.ok(shown > 0);
+  await shot(page, 'run-deep-header');
 });
 
 test('memory tabs draw the heap over time with its peak, or say why they cannot', async () => {

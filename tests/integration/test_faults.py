@@ -4,7 +4,9 @@ kills its child), _exit from a thread, vfork and posix_spawn, 64 busy
 threads, a program with its own SIGALRM handler and timers, threads blocked
 in epoll_wait/read/nanosleep in --mode cpu and --mode wall, gigabytes
 written to standard output, and two `profgate record` (and a `profgate
-check`) at once on the same baseline stores. For each: profgate's exit status per docs/commands.md, a profile that
+check`) at once on the same baseline stores, a child that spoils its own
+record (lost_profiles: record and check fail that benchmark) and stacks
+deeper than the collector keeps (cpu.truncated_stacks). For each: profgate's exit status per docs/commands.md, a profile that
 holds what was recorded, no hang. (SIGSEGV, --timeout, 1000 threads, an own
 SIGPROF handler, closed descriptors: test_run.py; fork and exec:
 test_follow.py; dlopen and C++ exceptions: test_symbols.py; tcmalloc:
@@ -541,6 +543,84 @@ class ConcurrentRecordTest(FaultsTestCase):
             path = os.path.join(self.repo, self.store, self.head + ".json")
             with open(path) as f:
                 self.check_baseline(json.load(f), seen, "round %d: %s" % (i, path))
+
+
+class LostDataTest(FaultsTestCase):
+    """What a profile lacks is said: a process whose record could not be
+    read (lost_profiles), stacks cut at the collector's depth cap
+    (cpu.truncated_stacks)."""
+
+    def test_a_childs_lost_profile_is_named_and_fails_record_and_check(self):
+        # The child overwrites the first bytes of its own record file (found
+        # among its descriptors), so that file is not a record any more:
+        # deterministic, whatever the machine's load.
+        spoil = [self.target("pg_suspects"), "spoil-child"]
+        for options, runs in (([], 2), (["--no-mem"], 1)):
+            with self.subTest(options=options):
+                out = os.path.join(self.tmp, "out%d" % runs)
+                result = self.profile_run(out, spoil, options=options)
+                self.assert_exit(result, 0)  # run reports the command's status
+                self.assertEqual(result.stdout, b"child exited 0\n")
+                lost = self.load_profile(result)["lost_profiles"]
+                why = "lost_profiles %r\n%s" % (lost, self.describe(result))
+                # One per run: the memory run's is not dropped.
+                self.assertEqual(len(lost), runs, why)
+                for line in lost:
+                    self.assertIn(".pgr", line, why)
+                    self.assertIn("not a profgate record file", line, why)
+                warnings = [l for l in result.stderr_lines() if "profile is lost" in l]
+                self.assertEqual(len(warnings), runs, why)
+
+        repo = os.path.join(self.tmp, "repo")
+        os.makedirs(repo)
+        git(repo, "init", "-q", "-b", "main")
+        config = {"defaults": {"repeat": 2, "mem_repeat": 1, "warmup": 0, "timeout": 60},
+                  "benchmarks": [{"name": "spoiler", "run": spoil},
+                                 {"name": "fine", "run": [self.target("pg_exit_code"), "0"]}]}
+        with open(os.path.join(repo, "profgate.json"), "w") as f:
+            json.dump(config, f)
+        git(repo, "add", "profgate.json")
+        git(repo, "commit", "-q", "-m", "first")
+        env = dict(os.environ, **GIT_ENV)
+        result = self.run_raw(["record", "--store", "baselines"], cwd=repo, env=env)
+        self.assert_exit(result, 2)
+        self.assertIn("spoiler", result.stderr, self.describe(result))
+        self.assertIn("was lost", result.stderr, self.describe(result))
+        result = self.run_raw(["record", "--store", "baselines", "--bench", "fine"], cwd=repo, env=env)
+        self.assert_exit(result, 0)
+        report = os.path.join(self.tmp, "report")
+        result = self.run_raw(["check", "--store", "baselines", "--base", "HEAD", "--out", report],
+                              cwd=repo, env=env)
+        self.assert_exit(result, 2)
+        self.assertIn("spoiler", result.stderr, self.describe(result))
+        with open(os.path.join(report, "result.json")) as f:
+            verdicts = {b["name"]: b for b in json.load(f)["benchmarks"]}
+        self.assertEqual(verdicts["spoiler"]["verdict"], "error", verdicts["spoiler"])
+        self.assertIn("was lost", verdicts["spoiler"]["message"], verdicts["spoiler"])
+        self.assertNotEqual(verdicts["fine"]["verdict"], "error", verdicts["fine"])
+
+    def test_stacks_cut_at_the_depth_cap_are_counted_and_shown(self):
+        for depth, cut in ((300, True), (40, False)):
+            with self.subTest(depth=depth):
+                out = os.path.join(self.tmp, "deep%d" % depth)
+                result = self.profile_run(out, [self.target("pg_suspects"), "deep", str(depth), "0.5"],
+                                          options=["--no-mem"])
+                self.assert_exit(result, 0)
+                cpu = self.load_profile(result)["cpu"]
+                why = "cpu %r\n%s" % (cpu, self.describe(result))
+                notes = [l for l in result.stderr_lines() if "deeper than 128 frames" in l]
+                with open(os.path.join(out, "report.html"), encoding="utf-8") as f:
+                    html = f.read()
+                self.assertIn('"truncated_stacks":%d' % cpu["truncated_stacks"], html, why)
+                if cut:
+                    # Nearly every sample is at the bottom of the recursion.
+                    self.assertGreater(cpu["truncated_stacks"], 0.8 * cpu["samples"], why)
+                    self.assertLessEqual(cpu["truncated_stacks"], cpu["samples"], why)
+                    self.assertEqual(len(notes), 1, why)
+                    self.assertIn("%d samples deeper" % cpu["truncated_stacks"], notes[0], why)
+                else:
+                    self.assertEqual(cpu["truncated_stacks"], 0, why)
+                    self.assertEqual(notes, [], why)
 
 
 if __name__ == "__main__":

@@ -26,11 +26,12 @@ static char *cmdline[] = {(char *)"./prog", (char *)"--size", (char *)"10", NULL
 static const struct pg_report_thread threads[] = {
 	{100, 100, "prog"}, {100, 101, "worker-1"}, {100, 102, "worker-2"},
 };
-/* Indices into wall's stacks, in the order setup() adds them. */
+/* Indices into wall's stacks, in the order setup() adds them; the last
+ * field is the periods a sample covers (a gathered wait: more than one). */
 static const struct pg_report_sample samples[] = {
-	{1000000, 0, 0, 0}, {1000000, 1, 3, 0}, {1000000, 2, 6, 1},
-	{2000000, 0, 5, 1}, {2000000, 1, 3, 0}, {2000000, 2, 4, 0},
-	{3000000, 0, 1, 0}, {3000000, 1, 3, 0},
+	{1000000, 0, 0, 0, 1}, {1000000, 1, 3, 0, 1}, {1000000, 2, 6, 1, 1},
+	{2000000, 0, 5, 1, 40}, {2000000, 1, 3, 0, 1}, {2000000, 2, 4, 0, 1},
+	{3000000, 0, 1, 0, 1}, {3000000, 1, 3, 0, 1},
 };
 static const struct pg_report_heap_point heap[] = {
 	{0, 0, 1 << 20}, {1000000, 4096, 2 << 20}, {3000000, 1052672, 3 << 20}, {4000000, 65536, 3 << 20},
@@ -344,7 +345,7 @@ END_TEST
 START_TEST(report_json__refuses_a_sample_naming_a_missing_stack)
 {
 	struct pg_report r = full_report();
-	struct pg_report_sample bad[] = {{0, 0, 99, 0}};
+	struct pg_report_sample bad[] = {{0, 0, 99, 0, 1}};
 
 	r.samples = bad;
 	r.nsamples = 1;
