@@ -141,15 +141,10 @@ int pg_baseline_take_bench(struct pg_baseline *b, struct pg_baseline_bench *benc
 	return 0;
 }
 
-static struct pg_baseline_stacks *stacks_of(struct pg_baseline_bench *bench, enum pg_baseline_kind kind)
-{
-	return kind == PG_BASELINE_MEM_PEAK ? &bench->mem_peak : &bench->cpu;
-}
-
 int pg_baseline_bench_set_profile(struct pg_baseline_bench *bench, enum pg_baseline_kind kind,
 				  struct pg_profile *p, unsigned runs, double prune_fraction)
 {
-	struct pg_baseline_stacks *s = stacks_of(bench, kind);
+	struct pg_baseline_stacks *s = pg_baseline_bench_stacks(bench, kind);
 	struct pg_stacktree t;
 	struct pg_profile *pruned = NULL;
 	int rc;
@@ -174,50 +169,6 @@ int pg_baseline_bench_set_profile(struct pg_baseline_bench *bench, enum pg_basel
 	s->profile = pruned;
 	s->total = pg_profile_total(pruned);
 	s->count = pg_profile_stack_count(pruned);
-	return 0;
-}
-
-int pg_baseline_bench_profile(struct pg_profile **out, struct pg_baseline_bench *bench,
-			      enum pg_baseline_kind kind)
-{
-	struct pg_baseline_stacks *s = stacks_of(bench, kind);
-	const cJSON *frames = s->enc_frames, *tree = s->enc_tree;
-	const char **names = NULL;
-	const char *what = kind == PG_BASELINE_MEM_PEAK ? "mem_peak" : "cpu";
-	const char *source = bench->source ? bench->source : "baseline";
-	struct pg_profile *p = NULL;
-	size_t n = 0;
-	int rc;
-
-	*out = NULL;
-	if (!s->present || s->profile) {
-		*out = s->profile;
-		return 0;
-	}
-	n = (size_t)cJSON_GetArraySize(frames);
-	names = malloc((n ? n : 1) * sizeof *names);
-	if (!names)
-		return pg_error_set("out of memory");
-	size_t i = 0;
-	for (const cJSON *f = frames->child; f; f = f->next)
-		names[i++] = f->valuestring;  /* the parser checked they are strings */
-	rc = pg_stacktree_decode(&p, names, n, tree->valuestring, strlen(tree->valuestring),
-				 source, what);
-	free(names);
-	if (rc < 0)
-		return rc;
-	if (pg_profile_total(p) != s->total) {
-		unsigned long long got = (unsigned long long)pg_profile_total(p);
-
-		pg_profile_free(p);
-		return pg_error_setc(PG_EINVALID,
-				     "'%s': benchmark '%s': %s stacks weigh %llu in all, the file says %llu",
-				     source, bench->name, what, got, (unsigned long long)s->total);
-	}
-	s->profile = p;
-	s->count = pg_profile_stack_count(p);
-	s->enc_frames = s->enc_tree = NULL;
-	*out = p;
 	return 0;
 }
 
@@ -503,39 +454,6 @@ fail:
 	return NULL;
 }
 
-void pg_baseline_run_init(struct pg_baseline_run *r)
-{
-	memset(r, 0, sizeof *r);
-	for (int m = 0; m < PG_METRIC_COUNT; m++)
-		r->values[m] = NAN;
-}
-
-void pg_baseline_mem_run_init(struct pg_baseline_mem_run *r)
-{
-	memset(r, 0, sizeof *r);
-	for (int m = 0; m < PG_METRIC_COUNT; m++)
-		r->values[m] = NAN;
-}
-
-double pg_baseline_bench_median(const struct pg_baseline_bench *bench, enum pg_metric m)
-{
-	int timing = pg_metrics[m].runs == PG_RUNS_TIMING;
-	size_t nruns = timing ? bench->nruns : bench->nmem_runs, n = 0;
-	double *v, med;
-
-	if (pg_metrics[m].runs == PG_RUNS_NONE || !(v = malloc((nruns ? nruns : 1) * sizeof *v)))
-		return NAN;
-	for (size_t i = 0; i < nruns; i++) {
-		double x = timing ? bench->runs[i].values[m] : bench->mem_runs[i].values[m];
-
-		if (!isnan(x))
-			v[n++] = x;
-	}
-	med = n ? pg_stats_median(v, n) : NAN;
-	free(v);
-	return med;
-}
-
 static int measured_in(enum pg_metric m, enum pg_metric_runs kind)
 {
 	enum pg_metric_runs runs = pg_metrics[m].runs;
@@ -738,6 +656,45 @@ static int get_metrics(double *values, const struct pg_jsonread *r, const cJSON 
 	return 0;
 }
 
+/* Decodes the stacks of kind that read_stacks() left encoded (their
+ * struct pg_baseline_stacks' decoder; bench.c keeps what it returns). */
+static int decode_stacks(struct pg_profile **out, const struct pg_baseline_bench *bench,
+			 enum pg_baseline_kind kind)
+{
+	const struct pg_baseline_stacks *s = kind == PG_BASELINE_MEM_PEAK ? &bench->mem_peak : &bench->cpu;
+	const cJSON *frames = s->enc_frames, *tree = s->enc_tree;
+	const char **names = NULL;
+	const char *what = kind == PG_BASELINE_MEM_PEAK ? "mem_peak" : "cpu";
+	const char *source = bench->source ? bench->source : "baseline";
+	struct pg_profile *p = NULL;
+	size_t n = 0;
+	int rc;
+
+	*out = NULL;
+	n = (size_t)cJSON_GetArraySize(frames);
+	names = malloc((n ? n : 1) * sizeof *names);
+	if (!names)
+		return pg_error_set("out of memory");
+	size_t i = 0;
+	for (const cJSON *f = frames->child; f; f = f->next)
+		names[i++] = f->valuestring;  /* the parser checked they are strings */
+	rc = pg_stacktree_decode(&p, names, n, tree->valuestring, strlen(tree->valuestring),
+				 source, what);
+	free(names);
+	if (rc < 0)
+		return rc;
+	if (pg_profile_total(p) != s->total) {
+		unsigned long long got = (unsigned long long)pg_profile_total(p);
+
+		pg_profile_free(p);
+		return pg_error_setc(PG_EINVALID,
+				     "'%s': benchmark '%s': %s stacks weigh %llu in all, the file says %llu",
+				     source, bench->name, what, got, (unsigned long long)s->total);
+	}
+	*out = p;
+	return 0;
+}
+
 static int read_stacks(struct pg_baseline_stacks *s, struct pg_jsonread *r, const cJSON *o,
 		       const char *key, const char *unit)
 {
@@ -781,6 +738,7 @@ static int read_stacks(struct pg_baseline_stacks *s, struct pg_jsonread *r, cons
 	s->present = 1;
 	s->enc_frames = frames;
 	s->enc_tree = tree;
+	s->decode = decode_stacks;
 	rc = 0;
 done:
 	memcpy(r->where, saved, sizeof saved);

@@ -6,10 +6,11 @@
  * from. `record` builds one from the runs; the stores read and write it as
  * JSON.
  *
- * The stacks are what makes a baseline large (a benchmark can have ten
- * thousand of them), and most readers only want the numbers: a baseline read
- * from a store keeps each benchmark's stacks encoded and decodes them into a
- * struct pg_profile on the first pg_baseline_bench_profile() call.
+ * What is kept of each benchmark is gate/bench.h's model. The stacks are
+ * what makes a baseline large (a benchmark can have ten thousand of them),
+ * and most readers only want the numbers: a baseline read from a store keeps
+ * each benchmark's stacks encoded and leaves its decoder with them, which
+ * the first pg_baseline_bench_profile() call runs.
  */
 #ifndef PG_BASELINE_H
 #define PG_BASELINE_H
@@ -17,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "metric.h"
+#include "bench.h"
 #include "profile.h"
 
 #define PG_BASELINE_SCHEMA "profgate.baseline/1"
@@ -27,11 +28,6 @@
  * parent before storing (docs/baselines.md: 0.01%), which bounds a profile to about
  * 1/fraction stacks. */
 #define PG_BASELINE_PRUNE_DEFAULT 0.0001
-
-enum pg_baseline_kind {
-	PG_BASELINE_CPU,       /* samples, summed over the timing runs */
-	PG_BASELINE_MEM_PEAK,  /* bytes live at the heap peak, averaged over the memory runs */
-};
 
 /* Where a baseline was recorded. The fingerprint hashes what makes two
  * machines time alike (CPU model, CPU count, kernel, architecture), not the
@@ -46,83 +42,6 @@ struct pg_host {
 	char fingerprint[17];
 };
 
-/* One timing run (CPU sampler alone). */
-struct pg_baseline_run {
-	/* The metrics that timing runs measure (pg_metrics[m].runs is
-	 * PG_RUNS_TIMING or PG_RUNS_BOTH), indexed by enum pg_metric; NaN: not
-	 * measured, stored as null (or left out), never as a made-up number.
-	 * Counts and bytes are whole numbers. */
-	double values[PG_METRIC_COUNT];
-	uint64_t samples;
-	/* Inclusive share (0..1) of each of the benchmark's hot functions in
-	 * this run, parallel to bench->hot; NULL when not recorded. Owned. */
-	double *functions;
-};
-
-/* One memory run (allocation tracker alone). */
-struct pg_baseline_mem_run {
-	double wall_seconds;
-	/* The metrics that memory runs measure (PG_RUNS_MEMORY or
-	 * PG_RUNS_BOTH), as in struct pg_baseline_run. */
-	double values[PG_METRIC_COUNT];
-};
-
-/* A run with every metric not measured (NaN). */
-void pg_baseline_run_init(struct pg_baseline_run *r);
-void pg_baseline_mem_run_init(struct pg_baseline_mem_run *r);
-
-/* A function's share of the merged CPU profile (fractions of all samples:
- * self = as the leaf, total = anywhere in the stack, once per stack). */
-struct pg_baseline_function {
-	char *name;
-	double self;
-	double total;
-};
-
-/* How much pruning folded away: stacks that lost their identity and the
- * weight they carried (now counted in an ancestor). */
-struct pg_baseline_pruned {
-	double threshold;   /* fraction of the total; 0: not pruned */
-	uint64_t stacks;
-	uint64_t weight;
-};
-
-/* The merged stacks of one kind. */
-struct pg_baseline_stacks {
-	int present;        /* 0: none recorded (memory without the tracker) */
-	unsigned runs;      /* runs merged into them */
-	uint64_t total;     /* sum of the weights */
-	size_t count;       /* distinct stacks */
-	struct pg_baseline_pruned pruned;
-	/* Use pg_baseline_bench_profile(): NULL until decoded. Owned. */
-	struct pg_profile *profile;
-	/* Private: the encoded stacks of a baseline read from a store. */
-	const void *enc_frames, *enc_tree;
-};
-
-struct pg_baseline_bench {
-	char *name;
-	char **command;            /* argv as configured */
-	size_t ncommand;
-	char *recorded_at;         /* ISO 8601, UTC */
-	char *host_fingerprint;    /* of the machine that ran it */
-	int dirty;                 /* recorded from a working tree with changes */
-	unsigned hz;
-	unsigned repeat, mem_repeat, warmup;  /* as configured */
-	uint64_t mem_sample;       /* allocation sampling of the memory runs; 0: exact */
-	double *warmup_wall;       /* wall seconds of each warm-up run */
-	size_t nwarmup;
-	struct pg_baseline_run *runs;
-	size_t nruns;
-	struct pg_baseline_mem_run *mem_runs;
-	size_t nmem_runs;
-	struct pg_baseline_function *hot;  /* heaviest first */
-	size_t nhot;
-	struct pg_baseline_stacks cpu;
-	struct pg_baseline_stacks mem_peak;
-	char *source;              /* where it was read from, for messages; NULL if made here */
-};
-
 struct pg_baseline {
 	char commit[PG_COMMIT_HEX_MAX + 1];
 	char *recorded_at;
@@ -135,10 +54,6 @@ struct pg_baseline {
 	/* Private: the parsed document that undecoded stacks point into. */
 	void *doc;
 };
-
-/* The median of metric m over the runs of bench that measure it (the
- * memory runs for one that both kinds measure); NaN when none did. */
-double pg_baseline_bench_median(const struct pg_baseline_bench *bench, enum pg_metric m);
 
 int pg_baseline_new(struct pg_baseline **out);
 void pg_baseline_free(struct pg_baseline *b);  /* NULL is a no-op */
@@ -161,12 +76,6 @@ struct pg_baseline_bench *pg_baseline_find(const struct pg_baseline *b, const ch
  * pruning) and recording what that moved. Threads are merged. */
 int pg_baseline_bench_set_profile(struct pg_baseline_bench *bench, enum pg_baseline_kind kind,
 				  struct pg_profile *p, unsigned runs, double prune_fraction);
-
-/* The merged stacks of kind, decoded on first use. *out is borrowed from
- * bench, NULL when the benchmark has none of that kind. A corrupt encoding
- * is PG_EINVALID naming the source. */
-int pg_baseline_bench_profile(struct pg_profile **out, struct pg_baseline_bench *bench,
-			      enum pg_baseline_kind kind);
 
 /* Merges profiles into a new one (*out, owned by the caller), threads
  * merged: weights summed, or averaged (rounded to nearest) when average is

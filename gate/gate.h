@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 
-#include "baseline.h"
+#include "bench.h"
 #include "check_report.h"
 #include "metric.h"
 

@@ -21,6 +21,7 @@
 #include "afile.h"
 #include "error.h"
 #include "frame_name.h"
+#include "hashmap.h"
 #include "folded.h"
 #include "profile_json.h"
 #include "report_html.h"
@@ -211,7 +212,7 @@ static int list_records(char ***out, size_t *count, const char *dir)
  * were inlined there: ids[first .. first + count), outermost first; a
  * tagged word (Python code and line, a marker) for one. */
 struct addr_entry {
-	uint64_t key;  /* native: (addr << 1 | is_return) + 1 (below 2^49); tagged: the word itself; 0 empty */
+	uint64_t key;  /* native: addr << 1 | is_return (below 2^49, under every tagged word); tagged: the word */
 	uint32_t first, count;
 	int skip;      /* profgate's own frame */
 	int tracker;   /* in the collector or the libunwind it calls */
@@ -225,9 +226,11 @@ enum frame_kind {
 	FRAME_INTERP_UNRESOLVED,  /* an unnamed frame of the interpreter */
 };
 
+/* The entries in an array, found by key through common/hashmap. */
 struct addr_cache {
 	struct addr_entry *v;
-	size_t cap, used;
+	size_t used, cap;
+	struct pg_hashmap map;  /* key -> index + 1 in v */
 	pg_frame_id *ids;
 	size_t nids, capids;
 };
@@ -252,29 +255,28 @@ static int reserve_ids(struct addr_cache *c, size_t n)
 	return 0;
 }
 
-static struct addr_entry *addr_slot(struct addr_cache *c, uint64_t key)
+/* The entry of key, found or else added empty (*added set); NULL when out of
+ * memory. The pointer holds until the next call adds an entry. */
+static struct addr_entry *addr_entry(struct addr_cache *c, uint64_t key, int *added)
 {
-	if ((c->used + 1) * 2 > c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 1024;
-		struct addr_entry *n = calloc(ncap, sizeof *n);
-		if (!n)
+	uint32_t ref = pg_hashmap_get(&c->map, key);
+
+	*added = !ref;
+	if (ref)
+		return &c->v[ref - 1];
+	if (c->used == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 512;
+		struct addr_entry *v = realloc(c->v, ncap * sizeof *v);
+
+		if (!v)
 			return NULL;
-		for (size_t i = 0; i < c->cap; i++) {
-			if (!c->v[i].key)
-				continue;
-			size_t j = (size_t)(c->v[i].key * 0x9e3779b97f4a7c15ull >> 20) & (ncap - 1);
-			while (n[j].key)
-				j = (j + 1) & (ncap - 1);
-			n[j] = c->v[i];
-		}
-		free(c->v);
-		c->v = n;
+		c->v = v;
 		c->cap = ncap;
 	}
-	size_t j = (size_t)(key * 0x9e3779b97f4a7c15ull >> 20) & (c->cap - 1);
-	while (c->v[j].key && c->v[j].key != key)
-		j = (j + 1) & (c->cap - 1);
-	return &c->v[j];
+	if (pg_hashmap_put(&c->map, key, (uint32_t)c->used + 1) < 0)
+		return NULL;
+	c->v[c->used] = (struct addr_entry){ .key = key };
+	return &c->v[c->used++];
 }
 
 static const char *root_name(const struct pg_proc *p)
@@ -394,11 +396,12 @@ static int symbolize_stack(size_t *depth_out, pg_frame_id *stack, pg_frame_id ro
 		uint64_t addr = addrs[k];
 		int is_ret = k > 0 || first_is_return;
 		int tagged = pg_frame_tag(addr) != PG_FRAME_TAG_NATIVE;
-		uint64_t key = tagged ? addr : ((addr << 1) | (uint64_t)is_ret) + 1;
-		struct addr_entry *e = addr_slot(cache, key);
+		uint64_t key = tagged ? addr : (addr << 1) | (uint64_t)is_ret;
+		int added;
+		struct addr_entry *e = addr_entry(cache, key, &added);
 		if (!e)
 			return pg_error_set("out of memory");
-		if (!e->key && tagged) {
+		if (added && tagged) {
 			char buf[1024];
 			const char *name = tagged_name(buf, sizeof buf, p, addr, r->py_cwd, &e->kind);
 			if ((err = reserve_ids(cache, 1)) < 0)
@@ -407,12 +410,8 @@ static int symbolize_stack(size_t *depth_out, pg_frame_id *stack, pg_frame_id ro
 			e->count = 1;
 			if ((err = pg_profile_intern(&cache->ids[cache->nids++], names, name, strlen(name))) < 0)
 				return err;
-			e->key = key;
-			cache->used++;
-		} else if (!e->key) {
+		} else if (added) {
 			const struct pg_module *m = pg_proc_module_at(p, generation, addr);
-			e->key = key;
-			cache->used++;
 			e->tracker = m && (pg_module_is_collector(m) || strstr(m->path, "libunwind"));
 			if (pg_module_is_collector(m)) {
 				e->skip = 1;
@@ -629,6 +628,7 @@ static int fold_process(struct pg_run_result *r, struct pg_symbolizer *sym, cons
 	err = 0;
 done:
 	free(cache.v);
+	pg_hashmap_release(&cache.map);
 	free(cache.ids);
 	return err;
 }

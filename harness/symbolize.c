@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "frame_name.h"
+#include "hashmap.h"
 #include "symbolize.h"
 
 /* C linkage in libstdc++. */
@@ -32,7 +33,6 @@ extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *st
 #define MAX_INLINED 15
 
 struct cache_entry {
-	uint64_t key;       /* offset + 1; 0 = empty */
 	char *name;         /* display name of the function (names[0]) */
 	char *full;         /* its demangled name with parameters; NULL if the same */
 	char **names;       /* outermost first: the function, then what was inlined */
@@ -47,8 +47,9 @@ struct modfile {
 	Dwfl *dwfl;
 	Dwfl_Module *mod;   /* NULL when the file could not be opened */
 	const char *base;   /* basename of path, for [module+0x...] */
-	struct cache_entry *cache;
-	size_t cap, used;   /* cap a power of two */
+	struct cache_entry *cache;  /* the offsets looked up, in order */
+	size_t used, cap;
+	struct pg_hashmap map;      /* offset -> index + 1 in cache */
 };
 
 struct pg_symbolizer {
@@ -73,22 +74,25 @@ int pg_symbolizer_new(struct pg_symbolizer **out)
 	return *out ? 0 : -1;
 }
 
+static void entry_release(struct cache_entry *e)
+{
+	for (size_t k = 1; k < e->nnames; k++)
+		free(e->names[k]);
+	free(e->names);
+	free(e->name);
+	free(e->full);
+}
+
 void pg_symbolizer_free(struct pg_symbolizer *s)
 {
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->count; i++) {
 		struct modfile *f = &s->files[i];
-		for (size_t j = 0; j < f->cap; j++) {
-			struct cache_entry *e = &f->cache[j];
-
-			for (size_t k = 1; k < e->nnames; k++)
-				free(e->names[k]);
-			free(e->names);
-			free(e->name);
-			free(e->full);
-		}
+		for (size_t j = 0; j < f->used; j++)
+			entry_release(&f->cache[j]);
 		free(f->cache);
+		pg_hashmap_release(&f->map);
 		if (f->dwfl)
 			dwfl_end(f->dwfl);
 		free(f->path);
@@ -151,9 +155,7 @@ static struct modfile *get_file(struct pg_symbolizer *s, const struct pg_module 
 	f->build_id_len = m->build_id_len;
 	const char *slash = strrchr(f->path, '/');
 	f->base = slash ? slash + 1 : f->path;
-	f->cap = 256;
-	f->cache = calloc(f->cap, sizeof *f->cache);
-	if (!f->cache) {
+	if (pg_hashmap_init(&f->map, 512) < 0) {
 		free(f->path);
 		return NULL;
 	}
@@ -168,29 +170,19 @@ static struct modfile *get_file(struct pg_symbolizer *s, const struct pg_module 
 	return f;
 }
 
-static struct cache_entry *cache_slot(struct modfile *f, uint64_t key)
+/* Room for one more entry in f->cache; -1 when out of memory. */
+static int cache_reserve(struct modfile *f)
 {
-	if ((f->used + 1) * 2 > f->cap) {
-		size_t ncap = f->cap * 2;
-		struct cache_entry *n = calloc(ncap, sizeof *n);
-		if (!n)
-			return NULL;
-		for (size_t i = 0; i < f->cap; i++) {
-			if (!f->cache[i].key)
-				continue;
-			size_t j = (size_t)(f->cache[i].key * 0x9e3779b97f4a7c15ull) & (ncap - 1);
-			while (n[j].key)
-				j = (j + 1) & (ncap - 1);
-			n[j] = f->cache[i];
-		}
-		free(f->cache);
-		f->cache = n;
+	if (f->used == f->cap) {
+		size_t ncap = f->cap ? f->cap * 2 : 256;
+		struct cache_entry *v = realloc(f->cache, ncap * sizeof *v);
+
+		if (!v)
+			return -1;
+		f->cache = v;
 		f->cap = ncap;
 	}
-	size_t j = (size_t)(key * 0x9e3779b97f4a7c15ull) & (f->cap - 1);
-	while (f->cache[j].key && f->cache[j].key != key)
-		j = (j + 1) & (f->cap - 1);
-	return &f->cache[j];
+	return 0;
 }
 
 /* Folded stacks use ';' and newlines as separators: keep them out of names. */
@@ -359,7 +351,7 @@ static void add_inlined(struct cache_entry *e, struct modfile *f, uint64_t off)
 	e->nnames = 1 + n;
 }
 
-/* Fills e (its key aside) for offset off of f; 0, or -1 when out of memory. */
+/* Fills e for offset off of f; 0, or -1 when out of memory. */
 static int lookup(struct cache_entry *e, struct modfile *f, uint64_t off)
 {
 	char *full = symbol_name(f, off);
@@ -393,20 +385,24 @@ static struct cache_entry *entry(struct pg_symbolizer *s, const struct pg_module
 {
 	struct modfile *f = m ? get_file(s, m) : NULL;
 	uint64_t off;
+	uint32_t ref;
 	struct cache_entry *e;
 
 	if (!f)
 		return NULL;
 	off = addr - m->bias - (is_return_address ? 1 : 0);
-	if (!(e = cache_slot(f, off + 1)))
+	if ((ref = pg_hashmap_get(&f->map, off)))
+		return &f->cache[ref - 1];
+	if (cache_reserve(f) < 0)
 		return NULL;
-	if (!e->key) {
-		if (lookup(e, f, off) < 0)
-			return NULL;
-		e->key = off + 1;
-		f->used++;
+	e = memset(&f->cache[f->used], 0, sizeof *e);
+	if (lookup(e, f, off) < 0)
+		return NULL;
+	if (pg_hashmap_put(&f->map, off, (uint32_t)f->used + 1) < 0) {
+		entry_release(e);
+		return NULL;
 	}
-	return e;
+	return &f->cache[f->used++];
 }
 
 size_t pg_symbolize_frames(struct pg_symbolizer *s, const struct pg_module *m, uint64_t addr,

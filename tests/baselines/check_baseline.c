@@ -15,31 +15,10 @@
 
 #include "baseline.h"
 #include "error.h"
+#include "fixture.h"
 #include "folded.h"
 
 #define COMMIT "0123456789abcdef0123456789abcdef01234567"
-
-static struct pg_profile *folded(const char *text)
-{
-	struct pg_profile *p = NULL;
-
-	ck_assert_int_eq(pg_profile_new(&p), 0);
-	ck_assert_msg(pg_folded_parse(p, "test", text, strlen(text)) == 0, "%s", pg_error_last());
-	return p;
-}
-
-/* The profile as sorted folded text (caller frees). */
-static char *text_of(const struct pg_profile *p)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(pg_folded_write(p, f), 0);
-	fclose(f);
-	return buf;
-}
 
 /* A baseline with two benchmarks: "parse" measured in every way, "idle"
  * with memory not tracked. */
@@ -113,9 +92,9 @@ static struct pg_baseline *sample_baseline(void)
 	x->mem_runs[0] = mem_run(1.5, 37748736, 41000000, 9, 40894464, 3145728);
 	x->nmem_runs = 1;
 	ck_assert_int_eq(pg_baseline_bench_set_profile(x, PG_BASELINE_CPU,
-		folded("bench;main;parse;lex 250\nbench;main;parse 500\nbench;main 250\n"), 2, 0), 0);
+		fixture_folded("bench;main;parse;lex 250\nbench;main;parse 500\nbench;main 250\n"), 2, 0), 0);
 	ck_assert_int_eq(pg_baseline_bench_set_profile(x, PG_BASELINE_MEM_PEAK,
-		folded("bench;main;load;malloc 37748736\n"), 1, 0), 0);
+		fixture_folded("bench;main;load;malloc 37748736\n"), 1, 0), 0);
 
 	ck_assert_int_eq(pg_baseline_add_bench(&x, b, "idle"), 0);
 	x->command = calloc(2, sizeof *x->command);
@@ -181,13 +160,13 @@ START_TEST(baseline_roundtrip__keeps_metrics_and_stacks)
 	ck_assert_ptr_null(x->cpu.profile);
 	ck_assert_uint_eq(x->cpu.total, 1000);
 	ck_assert_int_eq(pg_baseline_bench_profile(&p, x, PG_BASELINE_CPU), 0);
-	char *got = text_of(p), *want = text_of(pg_baseline_find(b, "parse")->cpu.profile);
+	char *got = fixture_folded_text(p), *want = fixture_folded_text(pg_baseline_find(b, "parse")->cpu.profile);
 
 	ck_assert_str_eq(got, want);
 	free(got);
 	free(want);
 	ck_assert_int_eq(pg_baseline_bench_profile(&p, x, PG_BASELINE_MEM_PEAK), 0);
-	got = text_of(p);
+	got = fixture_folded_text(p);
 	ck_assert_str_eq(got, "bench;main;load;malloc 37748736\n");
 	free(got);
 
@@ -368,7 +347,7 @@ START_TEST(prune__folds_light_stacks_into_their_caller_and_says_how_much)
 	struct pg_baseline *b = NULL;
 	struct pg_baseline_bench *x = NULL;
 	/* 100000 in all: 0.01% is 10. */
-	struct pg_profile *p = folded("prog;main;work 99970\n"
+	struct pg_profile *p = fixture_folded("prog;main;work 99970\n"
 				      "prog;main;work;rare 5\n"
 				      "prog;main;work;rare2 4\n"
 				      "prog;main;other 21\n");
@@ -381,7 +360,7 @@ START_TEST(prune__folds_light_stacks_into_their_caller_and_says_how_much)
 	ck_assert_uint_eq(x->cpu.pruned.stacks, 2);
 	ck_assert_uint_eq(x->cpu.pruned.weight, 9);
 	ck_assert_double_eq(x->cpu.pruned.threshold, PG_BASELINE_PRUNE_DEFAULT);
-	got = text_of(x->cpu.profile);
+	got = fixture_folded_text(x->cpu.profile);
 	ck_assert_str_eq(got, "prog;main;other 21\nprog;main;work 99979\n");
 	free(got);
 	pg_baseline_free(b);
@@ -392,7 +371,7 @@ START_TEST(prune__a_chain_of_light_calls_ends_in_the_first_heavy_ancestor)
 {
 	struct pg_baseline *b = NULL;
 	struct pg_baseline_bench *x = NULL;
-	struct pg_profile *p = folded("prog;main 99990\n"
+	struct pg_profile *p = fixture_folded("prog;main 99990\n"
 				      "prog;main;a;b;c 3\n"
 				      "prog;main;a;b 3\n"
 				      "prog;main;a 3\n"
@@ -403,7 +382,7 @@ START_TEST(prune__a_chain_of_light_calls_ends_in_the_first_heavy_ancestor)
 	ck_assert_int_eq(pg_baseline_add_bench(&x, b, "x"), 0);
 	ck_assert_int_eq(pg_baseline_bench_set_profile(x, PG_BASELINE_CPU, p, 1, PG_BASELINE_PRUNE_DEFAULT), 0);
 	/* c and d fold into b (7), b into a (10), and a now holds 10 >= 10. */
-	got = text_of(x->cpu.profile);
+	got = fixture_folded_text(x->cpu.profile);
 	ck_assert_str_eq(got, "prog;main 99990\nprog;main;a 10\n");
 	free(got);
 	ck_assert_uint_eq(x->cpu.pruned.stacks, 3);
@@ -422,8 +401,8 @@ START_TEST(prune__a_program_root_is_never_folded)
 	ck_assert_int_eq(pg_baseline_new(&b), 0);
 	ck_assert_int_eq(pg_baseline_add_bench(&x, b, "x"), 0);
 	ck_assert_int_eq(pg_baseline_bench_set_profile(x, PG_BASELINE_CPU,
-		folded("big;main 1000000\nsmall 1\n"), 1, PG_BASELINE_PRUNE_DEFAULT), 0);
-	got = text_of(x->cpu.profile);
+		fixture_folded("big;main 1000000\nsmall 1\n"), 1, PG_BASELINE_PRUNE_DEFAULT), 0);
+	got = fixture_folded_text(x->cpu.profile);
 	ck_assert_str_eq(got, "big;main 1000000\nsmall 1\n");
 	free(got);
 	pg_baseline_free(b);
@@ -432,18 +411,18 @@ END_TEST
 
 START_TEST(merge_profiles__sums_cpu_and_averages_memory)
 {
-	struct pg_profile *runs[3] = { folded("p;main;f 10\np;main 1\n"), NULL, folded("p;main;f 20\np;main;g 3\n") };
+	struct pg_profile *runs[3] = { fixture_folded("p;main;f 10\np;main 1\n"), NULL, fixture_folded("p;main;f 20\np;main;g 3\n") };
 	struct pg_profile *m = NULL;
 	char *got;
 
 	ck_assert_int_eq(pg_baseline_merge_profiles(&m, runs, 3, 0), 0);
-	got = text_of(m);
+	got = fixture_folded_text(m);
 	ck_assert_str_eq(got, "p;main 1\np;main;f 30\np;main;g 3\n");
 	free(got);
 	pg_profile_free(m);
 	/* Averages over the profiles present (2), rounded to nearest. */
 	ck_assert_int_eq(pg_baseline_merge_profiles(&m, runs, 3, 1), 0);
-	got = text_of(m);
+	got = fixture_folded_text(m);
 	ck_assert_str_eq(got, "p;main 1\np;main;f 15\np;main;g 2\n");
 	free(got);
 	pg_profile_free(m);
@@ -549,11 +528,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fixture_run(suite());
 }

@@ -10,34 +10,15 @@
 #include <string.h>
 
 #include "error.h"
+#include "fixture.h"
 #include "folded.h"
 #include "profile.h"
 #include "stacktree.h"
 
-static struct pg_profile *folded(const char *text)
-{
-	struct pg_profile *p = NULL;
-
-	ck_assert_int_eq(pg_profile_new(&p), 0);
-	ck_assert_msg(pg_folded_parse(p, "test", text, strlen(text)) == 0, "%s", pg_error_last());
-	return p;
-}
-
-static char *text_of(const struct pg_profile *p)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-
-	ck_assert_int_eq(pg_folded_write(p, f), 0);
-	fclose(f);
-	return text;
-}
-
 START_TEST(test_encode_decode_round_trip)
 {
 	const char *in = "p;main;parse;field 30\np;main;parse 5\np;main;emit 10\nq;main 2\n";
-	struct pg_profile *p = folded(in), *back = NULL;
+	struct pg_profile *p = fixture_folded(in), *back = NULL;
 	struct pg_stacktree t;
 	const char **frames = NULL;
 	size_t nframes = 0, len = 0;
@@ -49,8 +30,8 @@ START_TEST(test_encode_decode_round_trip)
 	/* A shared prefix is written once: "main" twice (under p and q), not four times. */
 	ck_assert_uint_eq(nframes, 6);
 	ck_assert_int_eq(pg_stacktree_decode(&back, frames, nframes, text, len, "x.json", "cpu"), 0);
-	a = text_of(p);
-	b = text_of(back);
+	a = fixture_folded_text(p);
+	b = fixture_folded_text(back);
 	ck_assert_str_eq(a, b);
 	free(a);
 	free(b);
@@ -76,7 +57,7 @@ START_TEST(test_threads_are_merged)
 	ck_assert_int_eq(pg_profile_add_stack(p, f, 2, 2, 4), 0);
 	ck_assert_int_eq(pg_stacktree_build(&t, p), 0);
 	ck_assert_int_eq(pg_stacktree_to_profile(&back, &t), 0);
-	text = text_of(back);
+	text = fixture_folded_text(back);
 	ck_assert_str_eq(text, "main;work 7\n");
 	free(text);
 	pg_profile_free(back);
@@ -89,7 +70,7 @@ START_TEST(test_prune_folds_light_calls_into_the_first_heavy_caller)
 {
 	/* 1000 in all; c (2) and its caller b (own 3) are light at 1%: both
 	 * fold into a, which then holds 5 of its own. */
-	struct pg_profile *p = folded("p;a;b;c 2\np;a;b 3\np;a 95\np;d 900\n");
+	struct pg_profile *p = fixture_folded("p;a;b;c 2\np;a;b 3\np;a 95\np;d 900\n");
 	struct pg_profile *back = NULL;
 	struct pg_baseline_pruned stats;
 	struct pg_stacktree t;
@@ -100,7 +81,7 @@ START_TEST(test_prune_folds_light_calls_into_the_first_heavy_caller)
 	ck_assert_uint_eq(stats.stacks, 2);
 	ck_assert_uint_eq(stats.weight, 5);
 	ck_assert_int_eq(pg_stacktree_to_profile(&back, &t), 0);
-	text = text_of(back);
+	text = fixture_folded_text(back);
 	ck_assert_str_eq(text, "p;a 100\np;d 900\n");
 	ck_assert_uint_eq(pg_profile_total(back), 1000);
 	free(text);
@@ -136,17 +117,11 @@ int main(void)
 {
 	Suite *s = suite_create("stacktree");
 	TCase *tc = tcase_create("stacktree");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_encode_decode_round_trip);
 	tcase_add_test(tc, test_threads_are_merged);
 	tcase_add_test(tc, test_prune_folds_light_calls_into_the_first_heavy_caller);
 	tcase_add_test(tc, test_decode_refuses_broken_text_naming_the_call);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return fixture_run(s);
 }

@@ -16,6 +16,7 @@
 
 #include "baseline.h"
 #include "error.h"
+#include "fixture.h"
 #include "folded.h"
 #include "repo.h"
 #include "store.h"
@@ -486,11 +487,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fixture_run(suite());
 }

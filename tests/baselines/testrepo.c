@@ -7,11 +7,12 @@
 #include "testrepo.h"
 
 #include <check.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "fixture.h"
 
 static void ok(int rc, const char *what)
 {
@@ -27,26 +28,15 @@ const char *tr_tmpdir(const char *tag)
 	static char dirs[8][256];
 	static int next;
 	char *d = dirs[next++ % 8];
-	const char *base = getenv("TMPDIR");
 
-	snprintf(d, sizeof dirs[0], "%s/pg-%s.XXXXXX", base && *base ? base : "/tmp", tag);
-	ck_assert_ptr_nonnull(mkdtemp(d));
+	fixture_mkdtemp(d, sizeof dirs[0], tag);
 	return d;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
 }
 
 void tr_rmtree(const char *path)
 {
 	if (!getenv("PG_KEEP_TMP"))
-		nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		fixture_rmtree(path);
 }
 
 git_repository *tr_init(const char *path)

@@ -7,7 +7,6 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,38 +17,16 @@
 
 #include "afile.h"
 #include "error.h"
+#include "fixture.h"
 
-static char tmpdir[256];
-
-static void setup(void)
-{
-	const char *base = getenv("TMPDIR");
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/check_afile.XXXXXX", base && *base ? base : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void teardown(void)
-{
-	nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* tmpdir/<rel> in a static buffer (one at a time). */
+/* fixture_tmpdir/<rel> in a static buffer (one at a time). */
 static const char *in_tmp(const char *rel)
 {
 	static char path[4][512];
 	static int next;
 	char *p = path[next++ % 4];
 
-	snprintf(p, sizeof(path[0]), "%s/%s", tmpdir, rel);
+	snprintf(p, sizeof(path[0]), "%s/%s", fixture_tmpdir, rel);
 	return p;
 }
 
@@ -106,7 +83,7 @@ START_TEST(afile_commit__replaces_the_target)
 	data = slurp(path);
 	ck_assert_str_eq(data, "new contents");
 	free(data);
-	ck_assert_int_eq(count_temporaries(tmpdir), 0);
+	ck_assert_int_eq(count_temporaries(fixture_tmpdir), 0);
 	ck_assert_ptr_null(af.f);
 	ck_assert_ptr_null(af.tmp);
 }
@@ -148,7 +125,7 @@ START_TEST(afile_write_with__a_failed_render_keeps_the_old_file_and_its_error)
 	data = slurp(path);
 	ck_assert_str_eq(data, "old");
 	free(data);
-	ck_assert_int_eq(count_temporaries(tmpdir), 0);
+	ck_assert_int_eq(count_temporaries(fixture_tmpdir), 0);
 }
 END_TEST
 
@@ -172,7 +149,7 @@ START_TEST(afile_open__puts_the_temporary_next_to_the_target)
 	ck_assert(strncmp(af.tmp, path, strlen(path)) == 0);
 	ck_assert(strncmp(af.tmp + strlen(path), ".tmp.", 5) == 0);
 	ck_assert_int_eq(access(af.tmp, F_OK), 0);
-	ck_assert_int_eq(count_temporaries(tmpdir), 1);
+	ck_assert_int_eq(count_temporaries(fixture_tmpdir), 1);
 	pg_afile_abort(&af);
 }
 END_TEST
@@ -190,7 +167,7 @@ START_TEST(afile_abort__leaves_the_old_file_and_no_temporary)
 	data = slurp(path);
 	ck_assert_str_eq(data, "precious");
 	free(data);
-	ck_assert_int_eq(count_temporaries(tmpdir), 0);
+	ck_assert_int_eq(count_temporaries(fixture_tmpdir), 0);
 	/* Aborting twice (or after a commit) does nothing. */
 	pg_afile_abort(&af);
 }
@@ -205,7 +182,7 @@ START_TEST(afile_abort__creates_nothing_when_there_was_no_file)
 	fputs("x", af.f);
 	pg_afile_abort(&af);
 	ck_assert_int_eq(access(path, F_OK), -1);
-	ck_assert_int_eq(count_temporaries(tmpdir), 0);
+	ck_assert_int_eq(count_temporaries(fixture_tmpdir), 0);
 }
 END_TEST
 
@@ -273,7 +250,7 @@ START_TEST(afile_commit__reports_the_path_when_the_disk_is_full)
 	ck_assert_str_eq(data, "old");
 	free(data);
 	ck_assert_int_eq(access(tmp, F_OK), -1);
-	ck_assert_int_eq(count_temporaries(tmpdir), 0);
+	ck_assert_int_eq(count_temporaries(fixture_tmpdir), 0);
 	pg_afile_abort(&af);  /* safe after a failed commit */
 	free(tmp);
 }
@@ -302,7 +279,7 @@ START_TEST(afile_commit__reports_the_path_when_the_file_size_limit_is_hit)
 	ck_assert_int_lt(rc, 0);
 	ck_assert(strstr(pg_error_last(), path) != NULL);
 	ck_assert_int_eq(access(path, F_OK), -1);
-	ck_assert_int_eq(count_temporaries(tmpdir), 0);
+	ck_assert_int_eq(count_temporaries(fixture_tmpdir), 0);
 	free(big);
 }
 END_TEST
@@ -348,7 +325,7 @@ START_TEST(mkdirs__accepts_existing_directories_and_odd_slashes)
 {
 	struct stat st;
 
-	ck_assert_int_eq(pg_mkdirs(tmpdir), 0);
+	ck_assert_int_eq(pg_mkdirs(fixture_tmpdir), 0);
 	ck_assert_int_eq(pg_mkdirs(in_tmp("p//q/")), 0);
 	ck_assert_int_eq(pg_mkdirs(in_tmp("p/q")), 0);
 	ck_assert_int_eq(pg_mkdirs(in_tmp("p/./r/../s")), 0);
@@ -455,9 +432,9 @@ START_TEST(read_file__rejects_a_directory)
 {
 	char *data = NULL;
 
-	ck_assert_int_lt(pg_read_file(&data, NULL, tmpdir), 0);
+	ck_assert_int_lt(pg_read_file(&data, NULL, fixture_tmpdir), 0);
 	ck_assert(strstr(pg_error_last(), "Is a directory") != NULL);
-	ck_assert(strstr(pg_error_last(), tmpdir) != NULL);
+	ck_assert(strstr(pg_error_last(), fixture_tmpdir) != NULL);
 }
 END_TEST
 
@@ -465,7 +442,7 @@ static TCase *tcase(const char *name)
 {
 	TCase *tc = tcase_create(name);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_tmpdir_make, fixture_tmpdir_remove);
 	tcase_set_timeout(tc, 20);
 	return tc;
 }
@@ -517,11 +494,5 @@ static Suite *afile_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(afile_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_run(afile_suite());
 }

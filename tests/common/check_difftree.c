@@ -11,18 +11,10 @@
 
 #include "difftree.h"
 #include "error.h"
+#include "fixture.h"
 #include "folded.h"
 #include "funcdiff.h"
 #include "profile.h"
-
-static struct pg_profile *folded(const char *text)
-{
-	struct pg_profile *p = NULL;
-
-	ck_assert_int_eq(pg_profile_new(&p), 0);
-	ck_assert_msg(pg_folded_parse(p, "test", text, strlen(text)) == 0, "%s", pg_error_last());
-	return p;
-}
 
 /* The node reached by the path "a;b;c" from the root, or -1. */
 static long node_at(const struct pg_difftree *t, const char *path)
@@ -54,8 +46,8 @@ static long node_at(const struct pg_difftree *t, const char *path)
 
 START_TEST(test_both_sides_keep_their_exact_weights)
 {
-	struct pg_profile *b = folded("p;main;parse 30\np;main;emit 10\n");
-	struct pg_profile *a = folded("p;main;parse 90\np;main;emit 10\np;main;log 5\n");
+	struct pg_profile *b = fixture_folded("p;main;parse 30\np;main;emit 10\n");
+	struct pg_profile *a = fixture_folded("p;main;parse 90\np;main;emit 10\np;main;log 5\n");
 	struct pg_difftree *t = NULL;
 	long parse, log, main_;
 
@@ -85,8 +77,8 @@ END_TEST
 START_TEST(test_narrow_nodes_fold_in_both_shapes)
 {
 	/* rare is 1 of 1000 on both sides: below a 1% share, it is folded. */
-	struct pg_profile *b = folded("p;main;hot 999\np;main;rare 1\n");
-	struct pg_profile *a = folded("p;main;hot 1998\np;main;rare 2\n");
+	struct pg_profile *b = fixture_folded("p;main;hot 999\np;main;rare 1\n");
+	struct pg_profile *a = fixture_folded("p;main;hot 1998\np;main;rare 2\n");
 	struct pg_difftree *t = NULL;
 
 	ck_assert_int_eq(pg_difftree_build(&t, b, a, 0, 0.01), 0);
@@ -104,8 +96,8 @@ END_TEST
 
 START_TEST(test_names_are_interned_once_across_sides)
 {
-	struct pg_profile *b = folded("p;main;x 1\n");
-	struct pg_profile *a = folded("p;main;y 1\np;main;x 1\n");
+	struct pg_profile *b = fixture_folded("p;main;x 1\n");
+	struct pg_profile *a = fixture_folded("p;main;y 1\np;main;x 1\n");
 	struct pg_profile *names = NULL;
 	uint32_t *map[2] = { NULL, NULL };
 	pg_frame_id id;
@@ -126,8 +118,8 @@ END_TEST
 
 START_TEST(test_functions_by_change_with_recursion_counted_once)
 {
-	struct pg_profile *b = folded("p;main;f;f;f 10\np;main;g 10\n");
-	struct pg_profile *a = folded("p;main;f;f;f 10\np;main;g 40\n");
+	struct pg_profile *b = fixture_folded("p;main;f;f;f 10\np;main;g 10\n");
+	struct pg_profile *a = fixture_folded("p;main;f;f;f 10\np;main;g 40\n");
 	struct pg_diff_function *fn = NULL;
 	size_t n = 0;
 
@@ -161,17 +153,11 @@ int main(void)
 {
 	Suite *s = suite_create("difftree");
 	TCase *tc = tcase_create("difftree");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_both_sides_keep_their_exact_weights);
 	tcase_add_test(tc, test_narrow_nodes_fold_in_both_shapes);
 	tcase_add_test(tc, test_names_are_interned_once_across_sides);
 	tcase_add_test(tc, test_functions_by_change_with_recursion_counted_once);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return fixture_run(s);
 }

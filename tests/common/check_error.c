@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "fixture.h"
 
 START_TEST(error_set__returns_generic_and_formats_message)
 {
@@ -114,11 +115,5 @@ static Suite *error_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(error_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_run(error_suite());
 }

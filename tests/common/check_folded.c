@@ -5,41 +5,29 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "error.h"
+#include "fixture.h"
 #include "folded.h"
 #include "profile.h"
 
 static struct pg_profile *prof;
-static char tmpdir[256];
 
 static void setup(void)
 {
-	const char *base = getenv("TMPDIR");
-
 	ck_assert_int_eq(pg_profile_new(&prof), 0);
-	snprintf(tmpdir, sizeof(tmpdir), "%s/check_folded.XXXXXX", base && *base ? base : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
+	fixture_tmpdir_make();
 }
 
 static void teardown(void)
 {
 	pg_profile_free(prof);
 	prof = NULL;
-	nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_tmpdir_remove();
 }
 
 static int parse(const char *text)
@@ -52,19 +40,6 @@ static void assert_rejected(const char *text, size_t len, const char *message)
 {
 	ck_assert_int_eq(pg_folded_parse(prof, "cpu.folded", text, len), PG_EINVALID);
 	ck_assert_str_eq(pg_error_last(), message);
-}
-
-/* Writes prof into a string the caller frees. */
-static char *write_to_string(void)
-{
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(pg_folded_write(prof, f), 0);
-	ck_assert_int_eq(fclose(f), 0);
-	return out;
 }
 
 /* The weight of stack (frames joined with ';') summed over threads. */
@@ -347,7 +322,7 @@ START_TEST(folded_write__sorts_lines_by_byte_order)
 
 	/* "a!" sorts before "a;b" (0x21 < 0x3b) although frame "a" < "a!". */
 	ck_assert_int_eq(parse("b 1\na;b 2\na! 3\nB 4\na 5\n"), 0);
-	out = write_to_string();
+	out = fixture_folded_text(prof);
 	ck_assert_str_eq(out, "B 4\na 5\na! 3\na;b 2\nb 1\n");
 	free(out);
 }
@@ -364,7 +339,7 @@ START_TEST(folded_write__merges_stacks_that_differ_only_by_thread)
 	ck_assert_int_eq(pg_profile_add_stack(prof, f, 2, 101, 4), 0);
 	ck_assert_int_eq(pg_profile_add_stack(prof, f, 1, 100, 1), 0);
 	ck_assert_int_eq(pg_profile_add_stack(prof, f, 2, PG_TID_ANY, 5), 0);
-	out = write_to_string();
+	out = fixture_folded_text(prof);
 	ck_assert_str_eq(out, "main 1\nmain;work 12\n");
 	free(out);
 }
@@ -381,7 +356,7 @@ START_TEST(folded_write__sanitizes_names_that_would_break_the_format)
 		ck_assert_int_eq(pg_profile_add_stack(prof, &f[i], 1, 0, i + 1), 0);
 	}
 	ck_assert_int_eq(pg_profile_add_stack(prof, f, 9, 0, 100), 0);
-	out = write_to_string();
+	out = fixture_folded_text(prof);
 	ck_assert_str_eq(out,
 		"? 7\n"
 		"?? 8\n"
@@ -407,7 +382,7 @@ START_TEST(folded_write__merges_names_that_sanitize_alike)
 	ck_assert_int_eq(pg_profile_intern(&f[2], prof, "a\nb", 3), 0);
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(pg_profile_add_stack(prof, &f[i], 1, 0, 1u << i), 0);
-	out = write_to_string();
+	out = fixture_folded_text(prof);
 	ck_assert_str_eq(out, "a?b 7\n");
 	free(out);
 }
@@ -430,7 +405,7 @@ START_TEST(folded_write__output_always_parses_back)
 		ck_assert_int_eq(pg_profile_add_stack(prof, f, 3, c % 3, 1), 0);
 		ck_assert_int_eq(pg_profile_add_stack(prof, f + 1, 2, 0, 1), 0);
 	}
-	out = write_to_string();
+	out = fixture_folded_text(prof);
 	ck_assert_int_eq(pg_profile_new(&back), 0);
 	ck_assert_int_eq(pg_folded_parse(back, "written", out, strlen(out)), 0);
 	ck_assert_uint_eq(pg_profile_total(back), pg_profile_total(prof));
@@ -453,7 +428,7 @@ START_TEST(folded_write__round_trips_through_parse)
 	char *again;
 
 	ck_assert_int_eq(parse(text), 0);
-	out = write_to_string();
+	out = fixture_folded_text(prof);
 	/* The input was already sorted and merged: the same bytes come out. */
 	ck_assert_str_eq(out, text);
 
@@ -461,7 +436,7 @@ START_TEST(folded_write__round_trips_through_parse)
 	ck_assert_int_eq(pg_folded_parse(back, "out", out, strlen(out)), 0);
 	pg_profile_free(prof);
 	prof = back;
-	again = write_to_string();
+	again = fixture_folded_text(prof);
 	ck_assert_str_eq(again, out);
 	free(out);
 	free(again);
@@ -470,7 +445,7 @@ END_TEST
 
 START_TEST(folded_write__writes_nothing_for_an_empty_profile)
 {
-	char *out = write_to_string();
+	char *out = fixture_folded_text(prof);
 
 	ck_assert_str_eq(out, "");
 	free(out);
@@ -501,7 +476,7 @@ START_TEST(folded_write_file__creates_directories_and_reads_back)
 	char path[512];
 	struct pg_profile *back = NULL;
 
-	snprintf(path, sizeof(path), "%s/a/b/cpu.folded", tmpdir);
+	snprintf(path, sizeof(path), "%s/a/b/cpu.folded", fixture_tmpdir);
 	ck_assert_int_eq(parse("x;y 2\nx 1\n"), 0);
 	ck_assert_int_eq(pg_folded_write_file(prof, path), 0);
 	ck_assert_int_eq(pg_profile_new(&back), 0);
@@ -518,7 +493,7 @@ START_TEST(folded_write_file__names_the_path_when_it_fails)
 	char path[600];
 
 	/* A regular file where a directory is needed. */
-	snprintf(blocker, sizeof(blocker), "%s/file", tmpdir);
+	snprintf(blocker, sizeof(blocker), "%s/file", fixture_tmpdir);
 	write_text_file(blocker, "x");
 	snprintf(path, sizeof(path), "%s/sub/cpu.folded", blocker);
 	ck_assert_int_eq(parse("a 1\n"), 0);
@@ -533,7 +508,7 @@ START_TEST(folded_read_file__reports_a_missing_file)
 	char path[512];
 	char expect[600];
 
-	snprintf(path, sizeof(path), "%s/nope.folded", tmpdir);
+	snprintf(path, sizeof(path), "%s/nope.folded", fixture_tmpdir);
 	snprintf(expect, sizeof(expect), "cannot open '%s': No such file or directory", path);
 	ck_assert_int_lt(pg_folded_read_file(prof, path), 0);
 	ck_assert_str_eq(pg_error_last(), expect);
@@ -545,7 +520,7 @@ START_TEST(folded_read_file__names_the_file_in_parse_errors)
 	char path[512];
 	char expect[600];
 
-	snprintf(path, sizeof(path), "%s/bad.folded", tmpdir);
+	snprintf(path, sizeof(path), "%s/bad.folded", fixture_tmpdir);
 	write_text_file(path, "a 1\nb;c\n");
 	snprintf(expect, sizeof(expect), "'%s' line 2: missing weight", path);
 	ck_assert_int_eq(pg_folded_read_file(prof, path), PG_EINVALID);
@@ -557,7 +532,7 @@ START_TEST(folded_read_file__reads_stdin_for_dash)
 {
 	char path[512];
 
-	snprintf(path, sizeof(path), "%s/in.folded", tmpdir);
+	snprintf(path, sizeof(path), "%s/in.folded", fixture_tmpdir);
 	write_text_file(path, "s;t 4\ns 1\n");
 	/* The test runs in a child process: replacing its stdin is harmless. */
 	ck_assert_ptr_nonnull(freopen(path, "r", stdin));
@@ -571,7 +546,7 @@ START_TEST(folded_read_file__names_stdin_in_parse_errors)
 {
 	char path[512];
 
-	snprintf(path, sizeof(path), "%s/in.folded", tmpdir);
+	snprintf(path, sizeof(path), "%s/in.folded", fixture_tmpdir);
 	write_text_file(path, "\n\nno weight here;x\n");
 	ck_assert_ptr_nonnull(freopen(path, "r", stdin));
 	ck_assert_int_eq(pg_folded_read_file(prof, "-"), PG_EINVALID);
@@ -648,11 +623,5 @@ static Suite *folded_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(folded_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_run(folded_suite());
 }

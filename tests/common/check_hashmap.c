@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "hashmap.h"
 
 START_TEST(hashmap_get__finds_every_key_put_across_growth)
@@ -94,8 +95,6 @@ int main(void)
 {
 	Suite *s = suite_create("hashmap");
 	TCase *tc = tcase_create("map");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, hashmap_get__finds_every_key_put_across_growth);
@@ -103,9 +102,5 @@ int main(void)
 	tcase_add_test(tc, hashmap_init__rounds_up_to_a_power_of_two);
 	tcase_add_test(tc, hashmap_probe__tells_colliding_keys_apart_by_the_callers_comparison);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fixture_run(s);
 }

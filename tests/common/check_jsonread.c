@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "fixture.h"
 #include "jsonread.h"
 
 static cJSON *doc;
@@ -295,8 +296,6 @@ int main(void)
 {
 	Suite *s = suite_create("jsonread");
 	TCase *tc;
-	SRunner *sr;
-	int failed;
 
 	tc = tcase("errors");
 	tcase_add_test(tc, jsonread_fail__names_the_file_the_place_and_the_key);
@@ -320,9 +319,5 @@ int main(void)
 	tcase_add_test(tc, json_lenient__gives_the_fallback_for_a_wrong_type);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fixture_run(s);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "fixture.h"
 #include "profile.h"
 #include "pynames.h"
 
@@ -31,26 +32,6 @@ static pg_frame_id intern(const char *name)
 
 	ck_assert_int_eq(pg_profile_intern(&id, prof, name, strlen(name)), 0);
 	return id;
-}
-
-/* Adds the stack named by a folded-style string "a;b;c". */
-static void add(const char *stack, int32_t tid, uint64_t weight)
-{
-	pg_frame_id frames[64];
-	size_t depth = 0;
-	const char *start = stack;
-
-	for (;;) {
-		const char *semi = strchr(start, ';');
-		size_t len = semi ? (size_t)(semi - start) : strlen(start);
-
-		ck_assert_uint_lt(depth, 64);
-		ck_assert_int_eq(pg_profile_intern(&frames[depth++], prof, start, len), 0);
-		if (!semi)
-			break;
-		start = semi + 1;
-	}
-	ck_assert_int_eq(pg_profile_add_stack(prof, frames, depth, tid, weight), 0);
 }
 
 /* The weight of the stored stack "a;b;c" of thread tid, or -1 if absent. */
@@ -159,9 +140,9 @@ END_TEST
 
 START_TEST(profile_add_stack__merges_equal_stacks)
 {
-	add("main;parse;lex", 7, 2);
-	add("main;parse;lex", 7, 3);
-	add("main;parse;lex", 7, 5);
+	fixture_add(prof, "main;parse;lex", 7, 2);
+	fixture_add(prof, "main;parse;lex", 7, 3);
+	fixture_add(prof, "main;parse;lex", 7, 5);
 	ck_assert_uint_eq(pg_profile_stack_count(prof), 1);
 	ck_assert_int_eq(weight_of("main;parse;lex", 7), 10);
 }
@@ -184,10 +165,10 @@ END_TEST
 
 START_TEST(profile_add_stack__keeps_thread_distinct_stacks_apart)
 {
-	add("main;work", 1, 2);
-	add("main;work", 2, 3);
-	add("main;work", PG_TID_ANY, 4);
-	add("main;work", 2, 1);
+	fixture_add(prof, "main;work", 1, 2);
+	fixture_add(prof, "main;work", 2, 3);
+	fixture_add(prof, "main;work", PG_TID_ANY, 4);
+	fixture_add(prof, "main;work", 2, 1);
 	ck_assert_uint_eq(pg_profile_stack_count(prof), 3);
 	ck_assert_int_eq(weight_of("main;work", 1), 2);
 	ck_assert_int_eq(weight_of("main;work", 2), 4);
@@ -216,10 +197,10 @@ END_TEST
 
 START_TEST(profile_add_stack__keeps_prefix_and_reordered_stacks_apart)
 {
-	add("a;b", 0, 1);
-	add("a;b;c", 0, 2);
-	add("b;a", 0, 4);
-	add("a", 0, 8);
+	fixture_add(prof, "a;b", 0, 1);
+	fixture_add(prof, "a;b;c", 0, 2);
+	fixture_add(prof, "b;a", 0, 4);
+	fixture_add(prof, "a", 0, 8);
 	ck_assert_uint_eq(pg_profile_stack_count(prof), 4);
 	ck_assert_int_eq(weight_of("a;b", 0), 1);
 	ck_assert_int_eq(weight_of("a;b;c", 0), 2);
@@ -243,9 +224,9 @@ END_TEST
 
 START_TEST(profile_stack__returns_stacks_in_insertion_order)
 {
-	add("z", 0, 1);
-	add("a", 0, 2);
-	add("m;n", 3, 3);
+	fixture_add(prof, "z", 0, 1);
+	fixture_add(prof, "a", 0, 2);
+	fixture_add(prof, "m;n", 3, 3);
 	ck_assert_uint_eq(pg_profile_stack_count(prof), 3);
 	ck_assert_str_eq(pg_profile_frame_name(prof, pg_profile_stack(prof, 0)->frames[0]), "z");
 	ck_assert_str_eq(pg_profile_frame_name(prof, pg_profile_stack(prof, 1)->frames[0]), "a");
@@ -279,17 +260,17 @@ END_TEST
 START_TEST(profile_total__sums_every_weight)
 {
 	ck_assert_uint_eq(pg_profile_total(prof), 0);
-	add("a;b", 1, 10);
-	add("a;b", 2, 20);
-	add("a;b", 1, 5);
-	add("c", PG_TID_ANY, 7);
+	fixture_add(prof, "a;b", 1, 10);
+	fixture_add(prof, "a;b", 2, 20);
+	fixture_add(prof, "a;b", 1, 5);
+	fixture_add(prof, "c", PG_TID_ANY, 7);
 	ck_assert_uint_eq(pg_profile_total(prof), 42);
 }
 END_TEST
 
 START_TEST(profile_add_stack__rejects_a_total_that_would_overflow)
 {
-	add("a", 0, UINT64_MAX - 1);
+	fixture_add(prof, "a", 0, UINT64_MAX - 1);
 	pg_frame_id b = intern("b");
 
 	ck_assert_int_eq(pg_profile_add_stack(prof, &b, 1, 0, 2), PG_EINVALID);
@@ -297,7 +278,7 @@ START_TEST(profile_add_stack__rejects_a_total_that_would_overflow)
 	/* Nothing was added by the failed call. */
 	ck_assert_uint_eq(pg_profile_total(prof), UINT64_MAX - 1);
 	ck_assert_uint_eq(pg_profile_stack_count(prof), 1);
-	add("b", 0, 1);
+	fixture_add(prof, "b", 0, 1);
 	ck_assert_uint_eq(pg_profile_total(prof), UINT64_MAX);
 }
 END_TEST
@@ -338,9 +319,9 @@ START_TEST(hot_functions__counts_recursion_once_per_stack)
 	size_t n = 0;
 	const struct pg_hot_function *fib;
 
-	add("main;fib;fib;fib", 0, 10);
-	add("main;fib;fib;add", 0, 5);
-	add("main;other", 0, 1);
+	fixture_add(prof, "main;fib;fib;fib", 0, 10);
+	fixture_add(prof, "main;fib;fib;add", 0, 5);
+	fixture_add(prof, "main;other", 0, 1);
 	ck_assert_int_eq(pg_profile_hot_functions(&hot, &n, prof), 0);
 	fib = find_hot(hot, n, "fib");
 	ck_assert_ptr_nonnull(fib);
@@ -357,9 +338,9 @@ START_TEST(hot_functions__self_is_the_leaf_weight_across_threads)
 	struct pg_hot_function *hot = NULL;
 	size_t n = 0;
 
-	add("main;a;b", 1, 3);
-	add("main;a;b", 2, 4);
-	add("main;b;a", 1, 2);
+	fixture_add(prof, "main;a;b", 1, 3);
+	fixture_add(prof, "main;a;b", 2, 4);
+	fixture_add(prof, "main;b;a", 1, 2);
 	ck_assert_int_eq(pg_profile_hot_functions(&hot, &n, prof), 0);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_uint_eq(find_hot(hot, n, "b")->self, 7);
@@ -378,13 +359,13 @@ START_TEST(hot_functions__sorts_by_total_then_self_then_name)
 	 * a 5/1 follows them; f 3/3 before e 3/0; d 1/1 last. */
 	const char *expect[] = {"root", "x", "b", "c", "a", "f", "e", "d"};
 
-	add("root;x;c", 0, 3);
-	add("root;x;b", 0, 3);
-	add("root;c", 0, 2);
-	add("root;b", 0, 2);
-	add("root;a;d", 0, 1);
-	add("root;a", 0, 1);
-	add("root;a;e;f", 0, 3);
+	fixture_add(prof, "root;x;c", 0, 3);
+	fixture_add(prof, "root;x;b", 0, 3);
+	fixture_add(prof, "root;c", 0, 2);
+	fixture_add(prof, "root;b", 0, 2);
+	fixture_add(prof, "root;a;d", 0, 1);
+	fixture_add(prof, "root;a", 0, 1);
+	fixture_add(prof, "root;a;e;f", 0, 3);
 	ck_assert_int_eq(pg_profile_hot_functions(&hot, &n, prof), 0);
 	ck_assert_uint_eq(n, 8);
 	for (size_t i = 0; i < n; i++)
@@ -405,7 +386,7 @@ START_TEST(hot_functions__leaves_out_names_in_no_stack)
 	ck_assert_int_eq(pg_profile_hot_functions(&hot, &n, prof), 0);
 	ck_assert_uint_eq(n, 0);
 	free(hot);
-	add("main", 0, 1);
+	fixture_add(prof, "main", 0, 1);
 	ck_assert_int_eq(pg_profile_hot_functions(&hot, &n, prof), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(pg_profile_frame_name(prof, hot[0].frame), "main");
@@ -450,10 +431,10 @@ START_TEST(function_view__merges_lines_and_drops_interpreter_frames)
 	struct pg_hot_function *hot = NULL;
 	size_t n = 0;
 
-	add("python3;_start;Py_RunMain;main (ex.py:3);f (ex.py:10)", 0, 3);
-	add("python3;_start;Py_RunMain;main (ex.py:4);f (ex.py:11);_PyObject_MakeTpCall;encoder_call", 0, 2);
-	add("native;_start;main;work", 0, 5);
-	add("python3;_start;PyEval_EvalCode;_PyEval_EvalFrame [inlined];main (ex.py:5)", 0, 1);
+	fixture_add(prof, "python3;_start;Py_RunMain;main (ex.py:3);f (ex.py:10)", 0, 3);
+	fixture_add(prof, "python3;_start;Py_RunMain;main (ex.py:4);f (ex.py:11);_PyObject_MakeTpCall;encoder_call", 0, 2);
+	fixture_add(prof, "native;_start;main;work", 0, 5);
+	fixture_add(prof, "python3;_start;PyEval_EvalCode;_PyEval_EvalFrame [inlined];main (ex.py:5)", 0, 1);
 	ck_assert_int_eq(pg_pyname_function_view(&v, prof), 0);
 	ck_assert_uint_eq(pg_profile_total(v), 11);
 	ck_assert_int_eq(pg_profile_hot_functions(&hot, &n, v), 0);
@@ -519,11 +500,5 @@ static Suite *profile_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(profile_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_run(profile_suite());
 }

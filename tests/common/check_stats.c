@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "fixture.h"
 #include "stats.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -215,11 +216,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fixture_run(suite());
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "term.h"
 
 static const char *esc(const char *s)
@@ -72,8 +73,6 @@ int main(void)
 {
 	Suite *s = suite_create("term");
 	TCase *tc = tcase_create("term");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_printable_text_is_kept);
 	tcase_add_test(tc, test_control_characters_are_escaped);
@@ -81,9 +80,5 @@ int main(void)
 	tcase_add_test(tc, test_escape_cuts_to_fit_without_splitting_an_escape);
 	tcase_add_test(tc, test_puts_writes_what_escape_returns);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return fixture_run(s);
 }

@@ -17,6 +17,7 @@
 #include "baseline.h"
 #include "config.h"
 #include "error.h"
+#include "fixture.h"
 #include "folded.h"
 #include "gate.h"
 
@@ -43,15 +44,6 @@ static void setup(void)
 static void teardown(void)
 {
 	pg_config_release(&cfg);
-}
-
-static struct pg_profile *folded(const char *text)
-{
-	struct pg_profile *p;
-
-	ck_assert_int_eq(pg_profile_new(&p), 0);
-	ck_assert_msg(pg_folded_parse(p, "test", text, strlen(text)) == 0, "%s", pg_error_last());
-	return p;
 }
 
 struct spec {
@@ -100,10 +92,10 @@ static void build(struct pg_baseline_bench *b, const struct spec *s)
 	}
 	b->nmem_runs = s->nmem;
 	if (s->cpu_folded)
-		ck_assert_int_eq(pg_baseline_bench_set_profile(b, PG_BASELINE_CPU, folded(s->cpu_folded),
+		ck_assert_int_eq(pg_baseline_bench_set_profile(b, PG_BASELINE_CPU, fixture_folded(s->cpu_folded),
 							       (unsigned)s->nruns, 0), 0);
 	if (s->mem_folded)
-		ck_assert_int_eq(pg_baseline_bench_set_profile(b, PG_BASELINE_MEM_PEAK, folded(s->mem_folded),
+		ck_assert_int_eq(pg_baseline_bench_set_profile(b, PG_BASELINE_MEM_PEAK, fixture_folded(s->mem_folded),
 							       (unsigned)s->nmem, 0), 0);
 }
 
@@ -480,11 +472,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fixture_run(suite());
 }

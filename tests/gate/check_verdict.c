@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "fixture.h"
 #include "verdict.h"
 
 static struct pg_threshold thr(enum pg_metric m, const char *text)
@@ -325,11 +326,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fixture_run(suite());
 }

@@ -20,6 +20,7 @@
 #include "bench_runner.h"
 #include "config.h"
 #include "error.h"
+#include "fixture.h"
 
 static char work[256];
 
@@ -187,11 +188,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fixture_run(suite());
 }

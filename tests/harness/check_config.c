@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "fixture.h"
 
 static int load(struct pg_config *c, const char *json)
 {
@@ -323,11 +324,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fixture_run(suite());
 }

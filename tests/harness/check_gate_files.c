@@ -15,43 +15,20 @@
 #include "afile.h"
 #include "baseline.h"
 #include "error.h"
+#include "fixture.h"
 #include "folded.h"
 #include "gate_files.h"
 #include "profile.h"
 
 #define SUITE PG_FIXTURES "/example_suite"
 
-static char tmpdir[] = "/tmp/pg_check_gate_files.XXXXXX";
-
-static void setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
-	strcpy(tmpdir, "/tmp/pg_check_gate_files.XXXXXX");
-}
-
-static struct pg_baseline *load(const char *name)
-{
-	struct pg_baseline *b = NULL;
-
-	ck_assert_msg(pg_baseline_read_file(&b, name) == 0, "%s", pg_error_last());
-	return b;
-}
 
 static struct pg_baseline_bench *parse_of(struct pg_baseline *b)
 {
-	for (size_t i = 0; i < b->nbenches; i++)
-		if (!strcmp(b->benches[i].name, "parse"))
-			return &b->benches[i];
-	ck_abort_msg("no benchmark 'parse'");
-	return NULL;
+	struct pg_baseline_bench *bench = pg_baseline_find(b, "parse");
+
+	ck_assert_msg(bench != NULL, "no benchmark 'parse'");
+	return bench;
 }
 
 static int exists(const char *dir, const char *rel)
@@ -65,24 +42,24 @@ static int exists(const char *dir, const char *rel)
 
 START_TEST(test_a_compared_benchmark_gets_its_diffs_and_profile)
 {
-	struct pg_baseline *base = load(SUITE "/base.json"), *head = load(SUITE "/head.json");
+	struct pg_baseline *base = fixture_baseline(SUITE "/base.json"), *head = fixture_baseline(SUITE "/head.json");
 	struct pg_check_bench b = { .name = strdup("parse") };
 	struct pg_profile *cpu = NULL, *written = NULL;
 	char path[512];
 
-	ck_assert_msg(pg_gate_write_files(&b, parse_of(base), parse_of(head), tmpdir, "1257ac1404ff") == 0, "%s",
+	ck_assert_msg(pg_gate_write_files(&b, parse_of(base), parse_of(head), fixture_tmpdir, "1257ac1404ff") == 0, "%s",
 		      pg_error_last());
 	ck_assert_str_eq(b.diff_cpu, "parse/diff-cpu.html");
 	ck_assert_str_eq(b.diff_mem, "parse/diff-mem.html");
 	ck_assert_str_eq(b.profile, "parse/report.html");
-	ck_assert(exists(tmpdir, b.diff_cpu) && exists(tmpdir, b.diff_mem) && exists(tmpdir, b.profile));
+	ck_assert(exists(fixture_tmpdir, b.diff_cpu) && exists(fixture_tmpdir, b.diff_mem) && exists(fixture_tmpdir, b.profile));
 	/* cpu.folded holds the current runs' merged samples, as recorded. */
-	snprintf(path, sizeof path, "%s/parse/cpu.folded", tmpdir);
+	snprintf(path, sizeof path, "%s/parse/cpu.folded", fixture_tmpdir);
 	ck_assert_int_eq(pg_profile_new(&written), 0);
 	ck_assert_msg(pg_folded_read_file(written, path) == 0, "%s", pg_error_last());
 	ck_assert_int_eq(pg_baseline_bench_profile(&cpu, parse_of(head), PG_BASELINE_CPU), 0);
 	ck_assert_uint_eq(pg_profile_total(written), pg_profile_total(cpu));
-	ck_assert(exists(tmpdir, "parse/mem-peak.folded"));
+	ck_assert(exists(fixture_tmpdir, "parse/mem-peak.folded"));
 	pg_profile_free(written);
 	pg_check_bench_release(&b);
 	pg_baseline_free(base);
@@ -92,16 +69,16 @@ END_TEST
 
 START_TEST(test_without_a_baseline_only_the_profile_and_stale_diffs_go)
 {
-	struct pg_baseline *head = load(SUITE "/head.json");
+	struct pg_baseline *head = fixture_baseline(SUITE "/head.json");
 	struct pg_check_bench b = { .name = strdup("parse") };
 	char dir[512], stale[600];
 
 	/* A diff of an earlier check is in the folder. */
-	snprintf(dir, sizeof dir, "%s/parse", tmpdir);
+	snprintf(dir, sizeof dir, "%s/parse", fixture_tmpdir);
 	ck_assert_int_eq(mkdir(dir, 0755), 0);
 	snprintf(stale, sizeof stale, "%s/diff-cpu.html", dir);
 	ck_assert_int_eq(pg_write_file_atomic(stale, "old", 3), 0);
-	ck_assert_msg(pg_gate_write_files(&b, NULL, parse_of(head), tmpdir, "") == 0, "%s", pg_error_last());
+	ck_assert_msg(pg_gate_write_files(&b, NULL, parse_of(head), fixture_tmpdir, "") == 0, "%s", pg_error_last());
 	ck_assert_ptr_null(b.diff_cpu);
 	ck_assert_ptr_null(b.diff_mem);
 	ck_assert_str_eq(b.profile, "parse/report.html");
@@ -115,16 +92,10 @@ int main(void)
 {
 	Suite *s = suite_create("gate_files");
 	TCase *tc = tcase_create("gate_files");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_tmpdir_make, fixture_tmpdir_remove);
 	tcase_add_test(tc, test_a_compared_benchmark_gets_its_diffs_and_profile);
 	tcase_add_test(tc, test_without_a_baseline_only_the_profile_and_stale_diffs_go);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return fixture_run(s);
 }

@@ -16,25 +16,11 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fixture.h"
 #include "launch.h"
 
 extern char **environ;
 
-static char tmpdir[] = "/tmp/pg_check_launch.XXXXXX";
-
-static void setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
-	strcpy(tmpdir, "/tmp/pg_check_launch.XXXXXX");
-}
 
 static int run(struct pg_launch_result *r, char *const *argv, double timeout, const char *cwd, int out_fd)
 {
@@ -58,7 +44,7 @@ START_TEST(test_resolve_tells_missing_from_not_executable)
 	ck_assert_ptr_nonnull(strchr(out, '/'));
 	free(out);
 	ck_assert_int_eq(pg_launch_resolve(&out, "pg-no-such-program-here"), PG_ENOTFOUND);
-	snprintf(path, sizeof path, "%s/plain.txt", tmpdir);
+	snprintf(path, sizeof path, "%s/plain.txt", fixture_tmpdir);
 	fd = open(path, O_CREAT | O_WRONLY, 0644);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
@@ -76,7 +62,7 @@ START_TEST(test_dynamic_check)
 	ck_assert_msg(pg_launch_check_dynamic(sh) == 0, "%s", pg_error_last());
 	free(sh);
 	/* A script is as dynamic as its interpreter. */
-	snprintf(path, sizeof path, "%s/script", tmpdir);
+	snprintf(path, sizeof path, "%s/script", fixture_tmpdir);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
 	fputs("#!/bin/sh\nexit 0\n", f);
@@ -84,13 +70,13 @@ START_TEST(test_dynamic_check)
 	chmod(path, 0755);
 	ck_assert_msg(pg_launch_check_dynamic(path) == 0, "%s", pg_error_last());
 	/* Not ELF: exec decides (and fails with ENOEXEC), not this check. */
-	snprintf(path, sizeof path, "%s/data", tmpdir);
+	snprintf(path, sizeof path, "%s/data", fixture_tmpdir);
 	f = fopen(path, "w");
 	fputs("just text\n", f);
 	fclose(f);
 	ck_assert_int_eq(pg_launch_check_dynamic(path), 0);
 	/* A 32-bit ELF program is refused, naming it. */
-	snprintf(path, sizeof path, "%s/elf32", tmpdir);
+	snprintf(path, sizeof path, "%s/elf32", fixture_tmpdir);
 	f = fopen(path, "w");
 	fwrite("\x7f" "ELF\x01\x01\x01", 1, 7, f);
 	for (int i = 7; i < 128; i++)
@@ -115,14 +101,14 @@ START_TEST(test_exit_status_cwd_and_stdout)
 	ck_assert_int_eq(r.timed_out, 0);
 	ck_assert(r.wall_seconds >= 0);
 
-	snprintf(path, sizeof path, "%s/out", tmpdir);
+	snprintf(path, sizeof path, "%s/out", fixture_tmpdir);
 	fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0644);
-	ck_assert_int_eq(run(&r, pwd, 0, tmpdir, fd), 0);
+	ck_assert_int_eq(run(&r, pwd, 0, fixture_tmpdir, fd), 0);
 	n = pread(fd, buf, sizeof buf - 1, 0);
 	close(fd);
 	ck_assert_int_gt(n, 0);
 	buf[strcspn(buf, "\n")] = '\0';
-	ck_assert_str_eq(buf, tmpdir);
+	ck_assert_str_eq(buf, fixture_tmpdir);
 }
 END_TEST
 
@@ -150,7 +136,7 @@ START_TEST(test_timeout_ends_the_process_group)
 
 	/* A shell that ignores SIGTERM, with a grandchild in the background:
 	 * both must go. */
-	snprintf(path, sizeof path, "%s/pid", tmpdir);
+	snprintf(path, sizeof path, "%s/pid", fixture_tmpdir);
 	snprintf(script, sizeof script, "trap '' TERM; sleep 30 & echo $! > '%s'; sleep 30; wait", path);
 	char *const argv[] = { "sh", "-c", script, NULL };
 
@@ -182,10 +168,8 @@ int main(void)
 {
 	Suite *s = suite_create("launch");
 	TCase *tc = tcase_create("launch");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_tmpdir_make, fixture_tmpdir_remove);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_resolve_tells_missing_from_not_executable);
 	tcase_add_test(tc, test_dynamic_check);
@@ -193,9 +177,5 @@ int main(void)
 	tcase_add_test(tc, test_timeout_ends_the_process_group);
 	tcase_add_test(tc, test_cpu_time_is_reported);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return fixture_run(s);
 }

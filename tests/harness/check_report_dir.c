@@ -16,23 +16,9 @@
 
 #include "afile.h"
 #include "error.h"
+#include "fixture.h"
 #include "report_dir.h"
 
-static char tmpdir[] = "/tmp/pg_check_report_dir.XXXXXX";
-
-static void setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
-	strcpy(tmpdir, "/tmp/pg_check_report_dir.XXXXXX");
-}
 
 /* A report of one regressed benchmark whose function name is hostile. */
 static void make_report(struct pg_check_report *r)
@@ -84,7 +70,7 @@ static char *capture_stdout(void (*fn)(void *), void *arg)
 	char path[256];
 	int saved = dup(1), fd;
 
-	snprintf(path, sizeof path, "%s/stdout", tmpdir);
+	snprintf(path, sizeof path, "%s/stdout", fixture_tmpdir);
 	fflush(stdout);
 	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
 	ck_assert_int_ge(fd, 0);
@@ -101,14 +87,14 @@ START_TEST(test_a_symbolic_link_is_refused)
 {
 	char link[256], real[256];
 
-	snprintf(real, sizeof real, "%s/real", tmpdir);
-	snprintf(link, sizeof link, "%s/link", tmpdir);
+	snprintf(real, sizeof real, "%s/real", fixture_tmpdir);
+	snprintf(link, sizeof link, "%s/link", fixture_tmpdir);
 	ck_assert_int_eq(mkdir(real, 0755), 0);
 	ck_assert_int_eq(symlink(real, link), 0);
 	ck_assert_int_lt(pg_report_dir_refuse_link(link), 0);
 	ck_assert_ptr_nonnull(strstr(pg_error_last(), "link"));
 	ck_assert_int_eq(pg_report_dir_refuse_link(real), 0);
-	snprintf(real, sizeof real, "%s/not-yet", tmpdir);
+	snprintf(real, sizeof real, "%s/not-yet", fixture_tmpdir);
 	ck_assert_int_eq(pg_report_dir_refuse_link(real), 0);
 }
 END_TEST
@@ -121,7 +107,7 @@ START_TEST(test_the_four_files_are_written)
 	struct stat st;
 
 	make_report(&r);
-	snprintf(dir, sizeof dir, "%s/report", tmpdir);
+	snprintf(dir, sizeof dir, "%s/report", fixture_tmpdir);
 	ck_assert_int_eq(mkdir(dir, 0755), 0);
 	ck_assert_msg(pg_report_dir_write(&r, dir) == 0, "%s", pg_error_last());
 	for (size_t i = 0; i < 4; i++) {
@@ -151,10 +137,10 @@ START_TEST(test_publish_appends_the_summary_and_annotates_on_one_line)
 	char *out, *summary, *md;
 
 	make_report(&r);
-	snprintf(dir, sizeof dir, "%s/report", tmpdir);
+	snprintf(dir, sizeof dir, "%s/report", fixture_tmpdir);
 	ck_assert_int_eq(mkdir(dir, 0755), 0);
 	ck_assert_int_eq(pg_report_dir_write(&r, dir), 0);
-	snprintf(step, sizeof step, "%s/step-summary", tmpdir);
+	snprintf(step, sizeof step, "%s/step-summary", fixture_tmpdir);
 	ck_assert_int_eq(pg_write_file_atomic(step, "earlier step\n", 13), 0);
 	setenv("GITHUB_STEP_SUMMARY", step, 1);
 	setenv("GITHUB_ACTIONS", "true", 1);
@@ -208,18 +194,12 @@ int main(void)
 {
 	Suite *s = suite_create("report_dir");
 	TCase *tc = tcase_create("report_dir");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_tmpdir_make, fixture_tmpdir_remove);
 	tcase_add_test(tc, test_a_symbolic_link_is_refused);
 	tcase_add_test(tc, test_the_four_files_are_written);
 	tcase_add_test(tc, test_publish_appends_the_summary_and_annotates_on_one_line);
 	tcase_add_test(tc, test_terminal_summary_names_the_verdict_and_folder);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return fixture_run(s);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "records.h"
 #include "symbolize.h"
 
@@ -88,6 +89,42 @@ START_TEST(test_what_cannot_be_resolved_says_where_it_was)
 }
 END_TEST
 
+/* Thousands of offsets of one module (more than the cache's first table
+ * holds) asked twice: the second answers are the cached strings
+ * themselves, the same as the first, whatever growth came between. */
+START_TEST(test_the_cache_answers_again_across_its_growth)
+{
+	enum { N = 3000 };
+	struct pg_symbolizer *s = NULL;
+	struct pg_module m;
+	char path[4096];
+	const char **first = calloc(N, sizeof *first);
+	char **copies = calloc(N, sizeof *copies);
+	uint64_t addr = (uint64_t)(uintptr_t)&pg_test_marker_function;
+	int resolved;
+
+	ck_assert_ptr_nonnull(first);
+	ck_assert_ptr_nonnull(copies);
+	self_module(&m, path, sizeof path);
+	ck_assert_int_eq(pg_symbolizer_new(&s), 0);
+	for (int i = 0; i < N; i++) {
+		first[i] = pg_symbolize(s, &m, addr + 1 + (uint64_t)i * 16, 0, &resolved);
+		copies[i] = strdup(first[i]);
+	}
+	ck_assert_str_eq(first[0], "pg_test_marker_function");
+	for (int i = N; i-- > 0;) {
+		const char *again = pg_symbolize(s, &m, addr + 1 + (uint64_t)i * 16, 0, &resolved);
+
+		ck_assert_ptr_eq(again, first[i]);
+		ck_assert_str_eq(again, copies[i]);
+		free(copies[i]);
+	}
+	pg_symbolizer_free(s);
+	free(copies);
+	free(first);
+}
+END_TEST
+
 START_TEST(test_the_collector_is_recognised)
 {
 	struct pg_module m = { .path = "/usr/local/lib/profgate/libprofgate_collector.so" };
@@ -102,16 +139,12 @@ int main(void)
 {
 	Suite *s = suite_create("symbolize");
 	TCase *tc = tcase_create("symbolize");
-	SRunner *sr;
-	int failed;
 
+	tcase_set_timeout(tc, 60);  /* valgrind: thousands of DWARF lookups */
 	tcase_add_test(tc, test_a_function_of_ours_is_named);
 	tcase_add_test(tc, test_what_cannot_be_resolved_says_where_it_was);
+	tcase_add_test(tc, test_the_cache_answers_again_across_its_growth);
 	tcase_add_test(tc, test_the_collector_is_recognised);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return fixture_run(s);
 }

@@ -20,10 +20,9 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import unittest
 import xml.etree.ElementTree as ET
 
+import pgtest
 from pgtest import ProfgateTestCase
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -652,36 +651,5 @@ class BrokenStoreTest(HostileTestCase):
         self.assertEqual(leftovers(self.store), [])
 
 
-def main():
-    """Runs the tests named on the command line, or else every test of this
-    file except those CTest lists in PG_KNOWN_FAILING (as Class.method,
-    comma-separated), which it says loudly."""
-    if len(sys.argv) > 1:
-        unittest.main(verbosity=2)
-        return
-    known = {n.strip() for n in os.environ.get("PG_KNOWN_FAILING", "").split(",") if n.strip()}
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-
-    def flatten(s):
-        for t in s:
-            if isinstance(t, unittest.TestSuite):
-                yield from flatten(t)
-            else:
-                yield t
-    tests = list(flatten(suite))
-    ids = {t.id().split(".", 1)[1] for t in tests}
-    if known - ids:
-        print("PG_KNOWN_FAILING names tests that do not exist here: %s"
-              % ", ".join(sorted(known - ids)), file=sys.stderr)
-        sys.exit(1)
-    left_out = [t for t in tests if t.id().split(".", 1)[1] in known]
-    for t in left_out:
-        print("NOT RUN HERE (known failing, CTest runs it as integration/known_failing/%s): %s"
-              % (t.id().split(".", 1)[1], t.id()), file=sys.stderr)
-    result = unittest.TextTestRunner(verbosity=2).run(
-        unittest.TestSuite(t for t in tests if t not in left_out))
-    sys.exit(0 if result.wasSuccessful() else 1)
-
-
 if __name__ == "__main__":
-    main()
+    pgtest.main(__name__)

@@ -29,10 +29,9 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
-import unittest
 
+import pgtest
 from pgtest import ProfgateTestCase
 
 ALONE_TIMEOUT = 60
@@ -323,36 +322,5 @@ class SuspectedCasesTest(UnchangedTestCase):
                 shutil.rmtree(out, ignore_errors=True)
 
 
-def main():
-    """Runs the tests named on the command line, or else every test of this
-    file except those CTest lists in PG_KNOWN_FAILING (as Class.method,
-    comma-separated), which it says loudly."""
-    if len(sys.argv) > 1:
-        unittest.main(verbosity=2)
-        return
-    known = {n.strip() for n in os.environ.get("PG_KNOWN_FAILING", "").split(",") if n.strip()}
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-
-    def flatten(s):
-        for t in s:
-            if isinstance(t, unittest.TestSuite):
-                yield from flatten(t)
-            else:
-                yield t
-    tests = list(flatten(suite))
-    left_out = [t for t in tests if t.id().split(".", 1)[1] in known]
-    unknown = known - {t.id().split(".", 1)[1] for t in tests}
-    if unknown:
-        print("PG_KNOWN_FAILING names tests that do not exist here: %s" % ", ".join(sorted(unknown)),
-              file=sys.stderr)
-        sys.exit(1)
-    for t in left_out:
-        print("NOT RUN HERE (known failing, CTest runs it as integration/known_failing/%s): %s"
-              % (t.id().split(".", 1)[1], t.id()), file=sys.stderr)
-    result = unittest.TextTestRunner(verbosity=2).run(
-        unittest.TestSuite(t for t in tests if t not in left_out))
-    sys.exit(0 if result.wasSuccessful() else 1)
-
-
 if __name__ == "__main__":
-    main()
+    pgtest.main(__name__)

@@ -11,6 +11,7 @@
 
 #include "check_writers.h"
 #include "check_report_fixture.h"
+#include "fixture.h"
 
 START_TEST(html__table_links_and_sections)
 {
@@ -67,11 +68,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fixture_run(suite());
 }

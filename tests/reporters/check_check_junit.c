@@ -12,6 +12,7 @@
 
 #include "check_writers.h"
 #include "check_report_fixture.h"
+#include "fixture.h"
 
 static size_t count(const char *hay, const char *needle)
 {
@@ -102,11 +103,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fixture_run(suite());
 }

@@ -14,6 +14,7 @@
 
 #include "check_writers.h"
 #include "check_report_fixture.h"
+#include "fixture.h"
 
 /* The text with every code span (CommonMark: a run of n backticks up to
  * the next run of exactly n) replaced by "C", so that what remains is what
@@ -270,11 +271,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fixture_run(suite());
 }

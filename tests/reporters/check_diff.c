@@ -29,7 +29,6 @@
 
 static struct pg_profile *before, *after;
 static struct fixture_out out;
-static char *tmpdir;
 
 /* Hand-made: parse grows, emit shrinks, old_path is only in BEFORE and
  * new_path only in AFTER, rec recurses (through helper in AFTER). */
@@ -51,23 +50,17 @@ static void setup(void)
 {
 	before = fixture_folded(small_before);
 	after = fixture_folded(small_after);
-	tmpdir = strdup("/tmp/pg_check_diff.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	fixture_tmpdir_make();
 }
 
 static void teardown(void)
 {
-	char *cmd = NULL;
-
 	pg_profile_free(before);
 	pg_profile_free(after);
 	before = after = NULL;
 	free(out.text);
 	out.text = NULL;
-	if (asprintf(&cmd, "rm -rf '%s'", tmpdir) >= 0 && system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
-	free(cmd);
-	free(tmpdir);
+	fixture_tmpdir_remove();
 }
 
 static const struct pg_diff_function *find_fn(const struct pg_diff_function *fn, size_t n, const char *name)
@@ -479,13 +472,13 @@ START_TEST(diff_html__write_is_atomic_and_names_the_file)
 	char *path = NULL, *blocked = NULL, *text = NULL;
 	size_t len = 0;
 
-	ck_assert_int_ge(asprintf(&path, "%s/sub/dir/diff.html", tmpdir), 0);
+	ck_assert_int_ge(asprintf(&path, "%s/sub/dir/diff.html", fixture_tmpdir), 0);
 	ck_assert_msg(pg_diff_html_write(before, after, &o, path) == 0, "%s", pg_error_last());
 	ck_assert_int_eq(pg_read_file(&text, &len, path), 0);
 	ck_assert_ptr_nonnull(strstr(text, "</html>\n"));
 	free(text);
 	/* A file where a folder should be: the error names the path. */
-	ck_assert_int_ge(asprintf(&blocked, "%s/sub/dir/diff.html/x.html", tmpdir), 0);
+	ck_assert_int_ge(asprintf(&blocked, "%s/sub/dir/diff.html/x.html", fixture_tmpdir), 0);
 	ck_assert_int_lt(pg_diff_html_write(before, after, &o, blocked), 0);
 	ck_assert_ptr_nonnull(strstr(pg_error_last(), "diff.html"));
 	free(path);
@@ -714,7 +707,7 @@ START_TEST(diff_folded__lines_parse_as_stack_before_after)
 {
 	char *path = NULL, *text;
 
-	ck_assert_int_ge(asprintf(&path, "%s/out/diff.folded", tmpdir), 0);
+	ck_assert_int_ge(asprintf(&path, "%s/out/diff.folded", fixture_tmpdir), 0);
 	ck_assert_msg(pg_diff_folded_write(before, after, 0, path) == 0, "%s", pg_error_last());
 	text = read_folded(path);
 	ck_assert_str_eq(text,
@@ -735,7 +728,7 @@ START_TEST(diff_folded__normalize_rounds_scaled_before)
 {
 	char *path = NULL, *text;
 
-	ck_assert_int_ge(asprintf(&path, "%s/n.folded", tmpdir), 0);
+	ck_assert_int_ge(asprintf(&path, "%s/n.folded", fixture_tmpdir), 0);
 	ck_assert_msg(pg_diff_folded_write(before, after, 1, path) == 0, "%s", pg_error_last());
 	text = read_folded(path);
 	/* x1.125: 20 -> 22.5 -> 23, 15 -> 16.875 -> 17, 10 -> 11.25 -> 11. */
@@ -771,7 +764,7 @@ START_TEST(diff_folded__merges_threads_and_keeps_odd_names_parseable)
 	ck_assert_int_eq(pg_profile_add_stack(a, f, 3, PG_TID_ANY, 2), 0);
 	ck_assert_int_eq(pg_profile_intern(&f[1], a, "  ", 2), 0);
 	ck_assert_int_eq(pg_profile_add_stack(a, f, 2, PG_TID_ANY, 5), 0);
-	ck_assert_int_ge(asprintf(&path, "%s/odd.folded", tmpdir), 0);
+	ck_assert_int_ge(asprintf(&path, "%s/odd.folded", fixture_tmpdir), 0);
 	ck_assert_msg(pg_diff_folded_write(b, a, 0, path) == 0, "%s", pg_error_last());
 	text = read_folded(path);
 	ck_assert_str_eq(text, "p;?? 0 5\np;semi?colon;new?line 0 2\np;x 7 1\n");
@@ -786,7 +779,7 @@ START_TEST(diff_folded__names_an_unwritable_file)
 {
 	char *blocker = NULL, *path = NULL;
 
-	ck_assert_int_ge(asprintf(&blocker, "%s/file", tmpdir), 0);
+	ck_assert_int_ge(asprintf(&blocker, "%s/file", fixture_tmpdir), 0);
 	ck_assert_int_eq(pg_write_file_atomic(blocker, "x", 1), 0);
 	ck_assert_int_ge(asprintf(&path, "%s/d.folded", blocker), 0);
 	ck_assert_int_lt(pg_diff_folded_write(before, after, 0, path), 0);
@@ -854,11 +847,5 @@ static Suite *diff_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(diff_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_run(diff_suite());
 }

@@ -30,24 +30,6 @@
 
 #define SUITE PG_FIXTURES "/example_suite"
 
-static struct pg_baseline *load(const char *name)
-{
-	struct pg_baseline *b = NULL;
-	char *path = NULL;
-
-	ck_assert_int_ge(asprintf(&path, "%s/%s", SUITE, name), 0);
-	ck_assert_msg(pg_baseline_read_file(&b, path) == 0, "%s", pg_error_last());
-	free(path);
-	return b;
-}
-
-static struct pg_baseline_bench *bench_of(struct pg_baseline *b, const char *name)
-{
-	for (size_t i = 0; i < b->nbenches; i++)
-		if (!strcmp(b->benches[i].name, name))
-			return &b->benches[i];
-	return NULL;
-}
 
 /* The report check would make of head against base, with fixed header
  * fields (the version and paths are not what is being compared). */
@@ -74,7 +56,7 @@ static void make_report(struct pg_check_report *r, struct pg_baseline *base, str
 	for (size_t i = 0; i < cfg.nbenches; i++) {
 		const struct pg_bench_config *bc = &cfg.benches[i];
 
-		ck_assert_msg(pg_gate_compare(&r->benches[i], bench_of(base, bc->name), bench_of(head, bc->name),
+		ck_assert_msg(pg_gate_compare(&r->benches[i], pg_baseline_find(base, bc->name), pg_baseline_find(head, bc->name),
 					      bc->name, bc->thresholds, NULL, &o) == 0, "%s", pg_error_last());
 		r->nbenches++;
 	}
@@ -84,7 +66,7 @@ static void make_report(struct pg_check_report *r, struct pg_baseline *base, str
 
 START_TEST(test_writers_are_unchanged)
 {
-	struct pg_baseline *base = load("base.json"), *head = load("head.json");
+	struct pg_baseline *base = fixture_baseline(SUITE "/base.json"), *head = fixture_baseline(SUITE "/head.json");
 	struct pg_check_report r;
 	static const struct {
 		const char *name;
@@ -118,11 +100,11 @@ START_TEST(test_baselines_serialize_to_their_own_document)
 	static const char *const names[] = { "base.json", "head.json" };
 
 	for (size_t i = 0; i < 2; i++) {
-		struct pg_baseline *b = load(names[i]);
 		char *path = NULL, *want = NULL, *got = NULL;
 		size_t want_len = 0, got_len = 0;
 
 		ck_assert_int_ge(asprintf(&path, "%s/%s", SUITE, names[i]), 0);
+		struct pg_baseline *b = fixture_baseline(path);
 		ck_assert_msg(pg_read_file(&want, &want_len, path) == 0, "%s", pg_error_last());
 		ck_assert_msg(pg_baseline_serialize(&got, &got_len, b) == 0, "%s", pg_error_last());
 		cJSON *a = cJSON_ParseWithLength(want, want_len), *c = cJSON_ParseWithLength(got, got_len);
@@ -143,15 +125,9 @@ int main(void)
 {
 	Suite *s = suite_create("example_suite");
 	TCase *tc = tcase_create("example_suite");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_writers_are_unchanged);
 	tcase_add_test(tc, test_baselines_serialize_to_their_own_document);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return fixture_run(s);
 }

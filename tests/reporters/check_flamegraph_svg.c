@@ -180,11 +180,5 @@ static Suite *svg_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(svg_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_run(svg_suite());
 }

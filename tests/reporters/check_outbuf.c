@@ -201,11 +201,5 @@ static Suite *outbuf_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(outbuf_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_run(outbuf_suite());
 }

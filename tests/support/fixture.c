@@ -1,12 +1,15 @@
 /*
- * Helpers of the reporter tests (see fixture.h).
+ * Helpers of the Check suites (see fixture.h).
  */
 #define _GNU_SOURCE
 #include "fixture.h"
 
 #include <check.h>
+#include <errno.h>
+#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "afile.h"
 #include "error.h"
@@ -15,6 +18,58 @@
 #ifndef PG_FIXTURES
 #error "PG_FIXTURES must name tests/fixtures"
 #endif
+
+int fixture_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
+
+char fixture_tmpdir[128];
+
+void fixture_mkdtemp(char *dir, size_t size, const char *tag)
+{
+	const char *base = getenv("TMPDIR");
+	int n = snprintf(dir, size, "%s/pg_%s.XXXXXX", base && *base ? base : "/tmp", tag);
+
+	ck_assert_msg(n > 0 && (size_t)n < size, "temporary folder name too long");
+	ck_assert_msg(mkdtemp(dir) != NULL, "%s: %s", dir, strerror(errno));
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	if (remove(path) < 0) {
+		fprintf(stderr, "cannot remove %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int fixture_rmtree(const char *path)
+{
+	return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
+}
+
+void fixture_tmpdir_make(void)
+{
+	fixture_mkdtemp(fixture_tmpdir, sizeof fixture_tmpdir, program_invocation_short_name);
+}
+
+void fixture_tmpdir_remove(void)
+{
+	if (!fixture_tmpdir[0])
+		return;
+	ck_assert_msg(fixture_rmtree(fixture_tmpdir) == 0, "cannot remove %s", fixture_tmpdir);
+	fixture_tmpdir[0] = '\0';
+}
 
 void fixture_add(struct pg_profile *p, const char *stack, int32_t tid, uint64_t weight)
 {
@@ -40,8 +95,28 @@ struct pg_profile *fixture_folded(const char *text)
 	struct pg_profile *p = NULL;
 
 	ck_assert_int_eq(pg_profile_new(&p), 0);
-	ck_assert_msg(pg_folded_parse(p, "fixture", text, strlen(text)) == 0, "%s", pg_error_last());
+	ck_assert_msg(pg_folded_parse(p, "test", text, strlen(text)) == 0, "%s", pg_error_last());
 	return p;
+}
+
+char *fixture_folded_text(const struct pg_profile *p)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(pg_folded_write(p, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	return text;
+}
+
+struct pg_baseline *fixture_baseline(const char *path)
+{
+	struct pg_baseline *b = NULL;
+
+	ck_assert_msg(pg_baseline_read_file(&b, path) == 0, "%s", pg_error_last());
+	return b;
 }
 
 FILE *fixture_open(struct fixture_out *out)
