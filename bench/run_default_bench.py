@@ -10,6 +10,10 @@ Reported, medians over --runs rounds (each round: bare, default, --no-mem,
     target: the default within 2 points of --no-mem;
   - the wall time of the default's CPU run (profile.json) / the bare wall
     time measured in the same round; target: at most 1.05;
+  - the same ratio of CPU time (user + system: profile.json's cpu_seconds
+    against the bare run's rusage), which a loaded machine disturbs much
+    less than wall time: when the wall ratio is high and the CPU ratio is
+    not, the difference is waiting for a CPU, not profgate's work;
   - what --once's report says the tracker cost (share of samples).
 
 usage: bench/run_default_bench.py [--build DIR] [--runs N] [--rounds R] [--json FILE]
@@ -18,6 +22,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -48,17 +53,20 @@ def main():
     a = ap.parse_args()
     pg = os.path.join(a.build, "harness", "profgate")
     exe = os.path.join(a.build, "bench", "pg_alloc_cxx")
-    res = {"default": [], "no_mem": [], "once": [], "ratio": [], "bare": [], "once_note": None}
+    res = {"default": [], "no_mem": [], "once": [], "ratio": [], "cpu_ratio": [], "bare": [], "once_note": None}
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(a.runs):
             kinds = ["bare", "default", "no_mem", "once"]
             random.shuffle(kinds)
-            bare = cpu_run = None
+            bare = cpu_run = bare_cpu = cpu_run_cpu = None
             for k in kinds:
                 if k == "bare":
+                    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                     t = time.monotonic()
                     subprocess.run([exe, str(a.rounds)], check=True, stdout=subprocess.DEVNULL)
                     bare = time.monotonic() - t
+                    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    bare_cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
                     continue
                 out = os.path.join(tmp, k)
                 opts = {"default": [], "no_mem": ["--no-mem"], "once": ["--once"]}[k]
@@ -69,10 +77,12 @@ def main():
                     prof = json.load(f)
                 if k == "default":
                     cpu_run = prof["wall_seconds"]
+                    cpu_run_cpu = prof["cpu_seconds"]
                 if k == "once":
                     res["once_note"] = prof.get("runs")
             res["bare"].append(bare)
             res["ratio"].append(cpu_run / bare)
+            res["cpu_ratio"].append(cpu_run_cpu / bare_cpu)
     med = {k: statistics.median(v) for k, v in res.items() if isinstance(v, list)}
     out = {
         "operator_new_self_default": round(med["default"], 2),
@@ -80,7 +90,9 @@ def main():
         "operator_new_self_once": round(med["once"], 2),
         "gap_points": round(med["default"] - med["no_mem"], 2),
         "cpu_run_over_bare": round(med["ratio"], 3),
+        "cpu_run_cpu_over_bare": round(med["cpu_ratio"], 3),
         "bare_seconds": round(med["bare"], 2),
+        "load_average": os.getloadavg(),
         "once_note": res["once_note"],
     }
     print(json.dumps(out, indent=1))

@@ -31,11 +31,16 @@ static int intern_side(struct pg_profile *names, uint32_t **map, const struct pg
 		return pg_error_set("out of memory");
 	for (size_t id = 0; id < n; id++) {
 		const char *s = pg_profile_frame_name(p, (pg_frame_id)id);
+		char *ident = pg_frame_identity(s, strlen(s));
 		pg_frame_id m;
 		int rc;
 
-		/* One function whatever its clone suffix or inlining. */
-		if ((rc = pg_profile_intern(&m, names, s, pg_frame_identity_len(s, strlen(s)))) < 0)
+		/* One function whatever its clone suffix, inlining or lambda number. */
+		if (!ident)
+			return pg_error_set("out of memory");
+		rc = pg_profile_intern(&m, names, ident, strlen(ident));
+		free(ident);
+		if (rc < 0)
 			return rc;
 		(*map)[id] = m;
 	}

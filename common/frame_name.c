@@ -9,12 +9,23 @@
  * depth 0 look like brackets without being any: the symbol of an operator
  * ("operator<<", "operator()", "operator->"), the namespace
  * "(anonymous namespace)", and the lambda's "{lambda(int)#1}" (which is a
- * proper bracket and so harmless).
+ * proper bracket and so harmless). Before that scan, the parameter lists of
+ * the functions that are scopes inside the name are removed: a lambda in
+ * "Worker::run(int) const" would otherwise read "const::{lambda(int)#1}".
+ *
+ * A lambda's closure type is numbered by the compiler in the order of the
+ * lambdas of its scope ("{lambda(int)#2}" is the scope's second lambda), and
+ * the DWARF of an inlined lambda gives neither its number nor its signature.
+ * The identity therefore writes every closure type as "{lambda}": a lambda
+ * added above another does not rename it, and an inlined lambda is the same
+ * function as its out-of-line copy; lambdas of one scope are one function to
+ * the gate and the diff.
  */
 #define _GNU_SOURCE
 #include "frame_name.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +93,80 @@ static void take_clone_suffixes(char *s, char *suffix, size_t cap)
 	suffix[0] = '\0';
 	while (n-- > 0 && strlen(suffix) + strlen(found[n]) < cap)
 		strcat(suffix, found[n]);
+}
+
+/* Removes, in place, the parameter lists (and their "const", "volatile",
+ * "&", "&&") of the functions that are scopes of the name: the function a
+ * lambda or a local class is in ("Worker::run(int) const::{lambda(int)#1}"
+ * becomes "Worker::run::{lambda(int)#1}"), wherever it appears, also inside
+ * template arguments. A parenthesis group is such a list when "::" follows
+ * it; "(anonymous namespace)" is a name and stays. */
+static void drop_scope_params(char *s)
+{
+	static const char *const quals[] = { " const", " volatile", " &&", " &", "&&", "&" };
+	size_t o = 0;
+
+	for (size_t i = 0; s[i];) {
+		size_t j = skip_operator(s, i);
+
+		if (j != i) {  /* "operator()" is a name, not a parameter list */
+			while (i < j)
+				s[o++] = s[i++];
+			continue;
+		}
+		if (s[i] == '(' && strncmp(s + i, anon_ns, sizeof anon_ns - 1)) {
+			size_t k = i + 1, q;
+			int d = 1;
+
+			while (s[k] && d > 0) {
+				d += s[k] == '(';
+				d -= s[k] == ')';
+				k++;
+			}
+			for (q = k; d == 0;) {
+				size_t w = 0;
+
+				for (size_t n = 0; n < sizeof quals / sizeof quals[0] && !w; n++)
+					if (!strncmp(s + q, quals[n], strlen(quals[n])) && !is_ident(s[q + strlen(quals[n])]))
+						w = strlen(quals[n]);
+				if (!w)
+					break;
+				q += w;
+			}
+			if (d == 0 && s[q] == ':' && s[q + 1] == ':') {
+				i = q;
+				continue;
+			}
+		}
+		s[o++] = s[i++];
+	}
+	s[o] = '\0';
+}
+
+/* GCC's DWARF names a closure type "<lambda(const Record&)>" inside the
+ * names of template instances; written in place as the demangler's braces,
+ * "{lambda(const Record&)}", so that it is not taken for template
+ * arguments (nor collapsed) and has the identity of any other lambda. */
+static void dwarf_lambdas(char *s)
+{
+	for (char *p = s; (p = strstr(p, "::<lambda(")); ) {
+		char *q = p + 9;
+		int d = 0;
+
+		for (; *q; q++) {
+			d += *q == '(';
+			d -= *q == ')';
+			if (d == 0)
+				break;
+		}
+		if (*q != ')' || q[1] != '>') {
+			p += 10;
+			continue;
+		}
+		p[2] = '{';
+		q[1] = '}';
+		p = q + 2;
+	}
 }
 
 /* The name part of a demangled function: [*start, *end). 0 if none. */
@@ -199,6 +284,8 @@ char *pg_frame_display_name(const char *full)
 	if (!s)
 		return NULL;
 	take_clone_suffixes(s, suffix, sizeof suffix);
+	drop_scope_params(s);
+	dwarf_lambdas(s);
 	if (!find_name(s, &start, &end)) {
 		start = 0;
 		end = strlen(s);
@@ -249,7 +336,9 @@ static size_t strip_one_clone(const char *name, size_t len)
 	return len;
 }
 
-size_t pg_frame_identity_len(const char *name, size_t len)
+/* The length of name[0..len) without a trailing PG_FRAME_INLINED_MARK and
+ * clone suffixes. */
+static size_t identity_prefix(const char *name, size_t len)
 {
 	size_t mark = sizeof PG_FRAME_INLINED_MARK - 1;
 
@@ -262,6 +351,66 @@ size_t pg_frame_identity_len(const char *name, size_t len)
 			return len;
 		len = n;
 	}
+}
+
+/* If s + i starts a closure type "{lambda(SIG)#N}" (or "{lambda}", or
+ * "{lambda(SIG)}" from DWARF) or an unnamed type
+ * "{unnamed type#N}", the index just past its '}' (braces counted: a
+ * signature can name another lambda); else i. *lambda tells which. */
+static size_t skip_unnamed(const char *s, size_t i, size_t len, int *lambda)
+{
+	static const char lam[] = "{lambda", unn[] = "{unnamed type#";
+	size_t k;
+	int d = 0;
+
+	if (len - i >= sizeof lam - 1 && !memcmp(s + i, lam, sizeof lam - 1))
+		*lambda = 1;
+	else if (len - i >= sizeof unn - 1 && !memcmp(s + i, unn, sizeof unn - 1))
+		*lambda = 0;
+	else
+		return i;
+	for (k = i; k < len; k++) {
+		d += s[k] == '{';
+		d -= s[k] == '}';
+		if (d == 0)
+			return k + 1;
+	}
+	return i;  /* unterminated: left as it is */
+}
+
+char *pg_frame_identity(const char *name, size_t len)
+{
+	char *out;
+	size_t o = 0;
+
+	len = identity_prefix(name, len);
+	if (!(out = malloc(len + 1)))
+		return NULL;
+	for (size_t i = 0; i < len;) {
+		int lambda;
+		size_t j = skip_unnamed(name, i, len, &lambda);
+
+		if (j != i) {
+			const char *w = lambda ? "{lambda}" : "{unnamed type}";
+
+			memcpy(out + o, w, strlen(w));
+			o += strlen(w);
+			i = j;
+			continue;
+		}
+		out[o++] = name[i++];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int pg_frame_same_identity(const char *a, const char *identity)
+{
+	char *ia = pg_frame_identity(a, strlen(a));
+	int same = ia && !strcmp(ia, identity);
+
+	free(ia);
+	return same;
 }
 
 int pg_frame_is_runtime(const char *name)
@@ -311,22 +460,19 @@ int pg_profile_by_identity(struct pg_profile **out, const struct pg_profile *p, 
 		int marked = len > mark && !strcmp(s + len - mark, PG_FRAME_INLINED_MARK);
 		int inl = inlined == PG_INLINED_KEEP && marked;
 		char *kept = NULL;
+		char *ident = pg_frame_identity(s, len);
 
 		drop[id] = inlined == PG_INLINED_DROP && marked;
-		if (inl) {
-			/* the identity of the function, then the mark again */
-			size_t n = pg_frame_identity_len(s, len);
-
-			if (!(kept = malloc(n + mark + 1))) {
-				rc = pg_error_set("out of memory");
-				goto done;
-			}
-			memcpy(kept, s, n);
-			memcpy(kept + n, PG_FRAME_INLINED_MARK, mark + 1);
+		/* kept: the identity of the function, then the mark again */
+		if (!ident || (inl && asprintf(&kept, "%s%s", ident, PG_FRAME_INLINED_MARK) < 0)) {
+			free(ident);
+			rc = pg_error_set("out of memory");
+			goto done;
 		}
 		rc = inl ? pg_profile_intern(&map[id], q, kept, strlen(kept))
-			 : pg_profile_intern(&map[id], q, s, pg_frame_identity_len(s, len));
+			 : pg_profile_intern(&map[id], q, ident, strlen(ident));
 		free(kept);
+		free(ident);
 		if (rc < 0)
 			goto done;
 	}

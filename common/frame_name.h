@@ -2,8 +2,8 @@
  * The rules for frame names that every part applies alike: the display
  * name the symbolizer gives a C++ function (its qualified name without
  * return type and parameter list, templates kept), the identity under which
- * the gate and the diff compare functions (without GCC clone suffixes and
- * the inlined marker), and the frames that are runtime plumbing rather than
+ * the gate and the diff compare functions (without GCC clone suffixes, the
+ * inlined marker and lambda numbers), and the frames that are runtime plumbing rather than
  * the program's own functions. docs/folded.md describes them for users.
  */
 #ifndef PG_FRAME_NAME_H
@@ -28,11 +28,17 @@
  * caller frees. */
 char *pg_frame_display_name(const char *full);
 
-/* The length of the prefix of name[0..len) that identifies the function:
+/* The name under which comparisons know the function of name[0..len):
  * without a trailing PG_FRAME_INLINED_MARK and GCC clone suffixes
  * (".part.N", ".isra.N", ".constprop.N", ".cold", ".lto_priv.N", in any
- * sequence). */
-size_t pg_frame_identity_len(const char *name, size_t len);
+ * sequence), closure types written "{lambda}" (without signature and
+ * number: "main::{lambda(int)#2}::operator()" is "main::{lambda}::operator()")
+ * and unnamed types "{unnamed type}". NULL when out of memory; the caller
+ * frees. */
+char *pg_frame_identity(const char *name, size_t len);
+
+/* Whether the identity of a is identity (0 also when out of memory). */
+int pg_frame_same_identity(const char *a, const char *identity);
 
 /* Whether name (an identity) is runtime plumbing that is on the stack of
  * every sample of a process or thread (_start, __libc_start_main,

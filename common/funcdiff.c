@@ -23,7 +23,6 @@ double pg_diff_before_scale(const struct pg_profile *before, const struct pg_pro
 struct fn_acc {
 	uint64_t self[2], total[2];
 	uint32_t seen[2];   /* index + 1 of the last stack of that side that counted it */
-	const char *name;
 };
 
 /* Every function of either side with unscaled weights, in no order. */
@@ -35,7 +34,8 @@ int pg_diff_functions_raw(struct pg_diff_function **out, size_t *count,
 	uint32_t *map[2] = {NULL, NULL};
 	struct fn_acc *acc = NULL;
 	struct pg_diff_function *fn = NULL;
-	size_t n, kept = 0;
+	size_t n, kept = 0, pool = 0;
+	char *at;
 	int rc;
 
 	*out = NULL;
@@ -43,18 +43,9 @@ int pg_diff_functions_raw(struct pg_diff_function **out, size_t *count,
 	if ((rc = pg_diff_names(&names, map, before, after)) < 0)
 		return rc;
 	n = pg_profile_frame_count(names);
-	acc = calloc(n ? n : 1, sizeof(*acc));
-	fn = malloc((n ? n : 1) * sizeof(*fn));
-	if (!acc || !fn) {
+	if (!(acc = calloc(n ? n : 1, sizeof(*acc)))) {
 		rc = pg_error_set("out of memory");
 		goto done;
-	}
-	/* Names borrowed from AFTER where it has them, else from BEFORE. */
-	for (int k = PG_DIFF_AFTER; k >= PG_DIFF_BEFORE; k--) {
-		for (size_t id = 0; id < pg_profile_frame_count(side[k]); id++) {
-			if (!acc[map[k][id]].name)
-				acc[map[k][id]].name = pg_profile_frame_name(side[k], (pg_frame_id)id);
-		}
 	}
 	for (int k = 0; k < 2; k++) {
 		for (size_t s = 0; s < pg_profile_stack_count(side[k]); s++) {
@@ -73,17 +64,31 @@ int pg_diff_functions_raw(struct pg_diff_function **out, size_t *count,
 			acc[map[k][st->frames[st->depth - 1]]].self[k] += st->weight;
 		}
 	}
-	/* A name interned but in no stack is no function of either. */
+	/* Each function by its identity (the name the two sides were matched
+	 * by: "f" for f.part.0 and "f [inlined]", "main::{lambda}::operator()"
+	 * for all of main's lambdas), kept after the array in one block. A name
+	 * interned but in no stack is no function of either. */
+	for (size_t u = 0; u < n; u++)
+		if (acc[u].seen[0] || acc[u].seen[1])
+			pool += strlen(pg_profile_frame_name(names, (pg_frame_id)u)) + 1;
+	if (!(fn = malloc((n ? n : 1) * sizeof(*fn) + pool))) {
+		rc = pg_error_set("out of memory");
+		goto done;
+	}
+	at = (char *)(fn + (n ? n : 1));
 	for (size_t u = 0; u < n; u++) {
 		const struct fn_acc *a = &acc[u];
+		const char *name = pg_profile_frame_name(names, (pg_frame_id)u);
 
 		if (!a->seen[0] && !a->seen[1])
 			continue;
+		memcpy(at, name, strlen(name) + 1);
 		fn[kept++] = (struct pg_diff_function){
-			a->name,
+			at,
 			(double)a->self[PG_DIFF_BEFORE], (double)a->self[PG_DIFF_AFTER],
 			(double)a->total[PG_DIFF_BEFORE], (double)a->total[PG_DIFF_AFTER],
 		};
+		at += strlen(name) + 1;
 	}
 	*out = fn;
 	*count = kept;

@@ -13,7 +13,7 @@
  * for total, as the leaf for self; weights of BEFORE already scaled when
  * normalize was asked for. */
 struct pg_diff_function {
-	const char *name;       /* borrowed from the profiles */
+	const char *name;       /* its identity (frame_name.h); in the block of the array */
 	double self_before, self_after;
 	double total_before, total_after;
 };

@@ -295,7 +295,7 @@ static int own_shares(struct named **out, size_t *count, const struct pg_profile
 			const char *name = pg_profile_frame_name(p, st->frames[d - 1]);
 			size_t len = strlen(name);
 
-			if (!(v[m].name = strndup(name, pg_frame_identity_len(name, len)))) {
+			if (!(v[m].name = pg_frame_identity(name, len))) {
 				for (size_t j = 0; j < m; j++)
 					free((char *)v[j].name);
 				free(v);
@@ -342,14 +342,6 @@ static void named_free(struct named *v, size_t n)
 	free(v);
 }
 
-/* Whether a (any frame name) is the function whose identity is name. */
-static int same_identity(const char *a, const char *name)
-{
-	size_t n = strlen(name);
-
-	return pg_frame_identity_len(a, strlen(a)) == n && !strncmp(a, name, n);
-}
-
 /* Whether the function called name (an identity) gets a row of the
  * hot-path gate: runtime frames never do, nor frames on (nearly) every
  * stack of either side, whose inclusive share cannot move; the others when
@@ -378,7 +370,7 @@ static size_t function_runs(double *out, const struct pg_baseline_bench *b, cons
 	size_t n = 0;
 
 	for (size_t k = 0; k < b->nhot; k++) {
-		if (!same_identity(b->hot[k].name, name))
+		if (!pg_frame_same_identity(b->hot[k].name, name))
 			continue;
 		for (size_t i = 0; i < b->nruns; i++)
 			if (b->runs[i].functions)
@@ -422,16 +414,20 @@ static int functions_gate(struct pg_check_bench *out, size_t *cap, struct pg_bas
 
 		for (size_t k = 0; k < b->nhot; k++) {
 			const char *hn = b->hot[k].name;
-			size_t j = 0, len = pg_frame_identity_len(hn, strlen(hn));
+			char *ident = pg_frame_identity(hn, strlen(hn));
+			size_t j = 0;
 
-			while (j < nnames && !(strlen(names[j]) == len && !strncmp(names[j], hn, len)))
-				j++;
-			if (j < nnames)
-				continue;
-			if (!(names[nnames] = strndup(hn, len))) {
+			if (!ident) {
 				rc = pg_error_set("out of memory");
 				goto done;
 			}
+			while (j < nnames && strcmp(names[j], ident))
+				j++;
+			if (j < nnames) {
+				free(ident);
+				continue;
+			}
+			names[nnames] = ident;
 			if (worth_a_row(names[nnames], mb, nmb, ma, nma, ob, nob, oa, noa))
 				nnames++;
 			else

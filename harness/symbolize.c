@@ -231,9 +231,10 @@ static char *symbol_name(struct modfile *f, uint64_t off)
 
 /* The name of a function's DIE qualified by the scopes that contain its
  * declaration: namespaces, classes, and for a lambda's operator() the
- * function it is in ("sort_by_score::{lambda}::operator()"). For DIEs
- * without a linkage name: GCC gives none to many instantiated templates
- * and to lambdas. NULL if the DIE has no name. */
+ * function it is in, itself qualified ("Worker::run::{lambda}::operator()";
+ * the closure type has no name in DWARF, so neither signature nor number).
+ * For DIEs without a linkage name: GCC gives none to many instantiated
+ * templates and to lambdas. NULL if the DIE has no name. */
 static char *qualified_name(Dwarf_Die *die)
 {
 	Dwarf_Die decl = *die, next, *scopes = NULL;
@@ -242,7 +243,7 @@ static char *qualified_name(Dwarf_Die *die)
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f;
-	int n;
+	int n, from;
 
 	/* The abstract instance, then the declaration in its class. */
 	for (int hops = 0; hops < 8; hops++) {
@@ -254,8 +255,23 @@ static char *qualified_name(Dwarf_Die *die)
 	if (!(name = dwarf_diename(&decl)) || !*name || !(f = open_memstream(&out, &len)))
 		return NULL;
 	n = dwarf_getscopes_die(&decl, &scopes);
-	/* scopes[0] is decl itself, then its parents up to the unit. */
-	for (int i = n - 1; i >= 1; i--) {
+	/* scopes[0] is decl itself, then its parents up to the unit. The
+	 * innermost function among them (the one a lambda is in) is named
+	 * with its own scopes: its DIE is often a definition outside its class. */
+	from = n - 1;
+	for (int i = 1; i < n; i++) {
+		char *in;
+
+		if (dwarf_tag(&scopes[i]) != DW_TAG_subprogram)
+			continue;
+		if ((in = qualified_name(&scopes[i]))) {
+			fprintf(f, "%s::", in);
+			free(in);
+		}
+		from = i - 1;
+		break;
+	}
+	for (int i = from; i >= 1; i--) {
 		const char *sn = dwarf_diename(&scopes[i]);
 
 		switch (dwarf_tag(&scopes[i])) {
@@ -266,10 +282,6 @@ static char *qualified_name(Dwarf_Die *die)
 		case DW_TAG_structure_type:
 		case DW_TAG_union_type:
 			fprintf(f, "%s::", sn ? sn : "{lambda}");
-			break;
-		case DW_TAG_subprogram:
-			if (sn)
-				fprintf(f, "%s::", sn);
 			break;
 		default:
 			break;

@@ -531,6 +531,7 @@
     parent.appendChild(panel);
     cmp.listeners.push(function () { self.render(); });
     L.settings.listeners.push(function () { self.render(); });
+    L.settings.labelListeners.push(function () { self.render(); });
     this.render();
   }
 
@@ -557,7 +558,10 @@
       const tr = el('tr');
       tr.title = 'Click to find ' + x.r.name + ' in the graph';
       const name = el('td', 'name');
-      name.appendChild(el('span', 'pg-fn-name', x.r.name));
+      const shown = L.labelName(x.r.name);
+      const span = el('span', 'pg-fn-name', shown);
+      if (shown !== x.r.name) span.title = x.r.name;
+      name.appendChild(span);
       tr.appendChild(name);
       tr.appendChild(el('td', 'num', u.short(x.sb)));
       tr.appendChild(el('td', 'num', u.short(x.sa)));

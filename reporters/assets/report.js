@@ -375,10 +375,65 @@
   // ------------------------------------------------------------------
   // Shared settings: the runtime-frames toggle applies to every tab.
 
-  const settings = { hide: true, listeners: [] };
+  const settings = { hide: true, listeners: [], templates: true, labelListeners: [] };
   function setHide(on) {
     settings.hide = on;
     for (const f of settings.listeners) f();
+  }
+
+  // The "Collapse templates" toggle (on by default): labels, crumbs and the
+  // diff's table show every template argument list as <…>
+  // ("std::vector<…>::_M_realloc_insert<…>"); hover, search and profile.json
+  // keep the whole name. Only the labels change: nothing is rebuilt.
+  function setTemplates(on) {
+    settings.templates = on;
+    for (const f of settings.labelListeners) f();
+  }
+
+  // name with its template argument lists (the outermost ones, whatever is
+  // inside) written <…>. A list opens with a '<' right after an identifier
+  // ("vector<") or after an operator and a space ("operator<< <"); other
+  // '<' are text ("a < b", "<module>", "operator<", "operator->"). A list
+  // too short to gain ("<T>") stays.
+  const OPERATOR_CHARS = '<>=!+-*/%^&|~,[]';
+  const IDENT = /[A-Za-z0-9_$]/;
+  function collapseTemplates(name) {
+    if (name.indexOf('<') < 0) return name;
+    let out = '', depth = 0, start = 0, afterOperator = false;
+    for (let i = 0; i < name.length;) {
+      const c = name[i];
+      if (depth === 0 && name.startsWith('operator', i) && (i === 0 || !IDENT.test(name[i - 1])) &&
+          !IDENT.test(name[i + 8] || '')) {
+        let j = i + 8;
+        while (j < name.length && OPERATOR_CHARS.indexOf(name[j]) >= 0) j++;
+        out += name.slice(i, j);
+        afterOperator = j > i + 8 && name[j] === ' ' && name[j + 1] === '<';
+        i = j;
+        continue;
+      }
+      if (c === '<' && (depth > 0 || (i > 0 && IDENT.test(name[i - 1])) || afterOperator)) {
+        if (depth === 0) start = i;
+        depth++;
+      } else if (c === '>' && depth > 0) {
+        depth--;
+        if (depth === 0) out += i - start - 1 > 1 ? '<…>' : name.slice(start, i + 1);
+      } else if (depth === 0) {
+        out += c;
+      }
+      if (c !== ' ') afterOperator = false;
+      i++;
+    }
+    return depth > 0 ? out + name.slice(start) : out;
+  }
+  const collapsedNames = new Map();
+  function labelName(name) {
+    if (!settings.templates) return name;
+    let s = collapsedNames.get(name);
+    if (s === undefined) {
+      s = collapseTemplates(name);
+      collapsedNames.set(name, s);
+    }
+    return s;
   }
 
   function checkbox(label, checked, title, onChange) {
@@ -479,6 +534,11 @@
       'and profgate\'s own frames; their time stays in their callers', setHide);
     this.hideBox = hide.box;
     bar.appendChild(hide.label);
+    const tpl = checkbox('Collapse templates', settings.templates,
+      'Write template argument lists as <…> in the labels (std::vector<…>::push_back); ' +
+      'hover a frame for its whole name', setTemplates);
+    this.templatesBox = tpl.box;
+    bar.appendChild(tpl.label);
 
     // A differential graph has no threads to filter (opts.threads false).
     this.threadSelect = null;
@@ -531,6 +591,10 @@
     settings.listeners.push(function () {
       self.hideBox.checked = settings.hide;
       if (self.visible) self.rebuild(true); else self.stale = true;
+    });
+    settings.labelListeners.push(function () {
+      self.templatesBox.checked = settings.templates;
+      if (self.visible) { self.draw(); self.updateCrumbs(); } else self.stale = true;
     });
     this.rebuild(false);
   }
@@ -788,7 +852,7 @@
         ctx.fillRect(x, y, Math.max(w, 0.5), ROW - 1);
       }
       if (w > 3 * cw) {
-        const label = fitLabel(nm === ROOT_NAME ? this.rootLabel() : prof.nameOf(nm), w, cw);
+        const label = fitLabel(nm === ROOT_NAME ? this.rootLabel() : labelName(prof.nameOf(nm)), w, cw);
         if (label) {
           ctx.fillStyle = hit ? '#ffffff' : this.textFill(node, fill);
           ctx.fillText(label, x + 3, y + ROW / 2 + 0.5);
@@ -839,9 +903,10 @@
     shown.forEach(function (node, i) {
       if (i) self.crumbs.appendChild(el('span', 'pg-crumb-sep', '›'));
       if (node === -1) { self.crumbs.appendChild(el('span', 'pg-crumb-gap', '…')); return; }
-      const b = el('button', 'pg-crumb', node === 0 ? 'all' : self.prof.nameOf(v.name[node]));
+      const full = node === 0 ? 'all' : self.prof.nameOf(v.name[node]);
+      const b = el('button', 'pg-crumb', labelName(full));
       b.type = 'button';
-      b.title = node === 0 ? 'Show everything' : 'Zoom to this frame';
+      b.title = node === 0 ? 'Show everything' : 'Zoom to ' + full;
       b.addEventListener('click', function () { self.setZoom(node); });
       self.crumbs.appendChild(b);
     });
@@ -1092,6 +1157,9 @@
       self.paths.clear();
       if (self.visible) self.draw();
     });
+    settings.labelListeners.push(function () {
+      if (self.visible) self.draw();
+    });
   }
 
   // The frames of a base node, root first (the program's frame included),
@@ -1250,7 +1318,7 @@
           const w = b - a;
           ctx.fillRect(plotX + a, rowY, Math.max(w - (w > 3 ? 1 : 0), 1), TL_ROW - 1);
           if (w > 3 * cw) {
-            const label = fitLabel(name, w, cw);
+            const label = fitLabel(labelName(name), w, cw);
             if (label) {
               ctx.fillStyle = '#111';
               ctx.fillText(label, plotX + a + 3, rowY + TL_ROW / 2);
@@ -1684,7 +1752,7 @@
   window.__pgLib = {
     el: el, fmtInt: fmtInt, fmtBytes: fmtBytes, fmtSeconds: fmtSeconds, fmtPct: fmtPct,
     button: button, checkbox: checkbox, showTooltip: showTooltip, hideTooltip: hideTooltip, tooltip: tooltip,
-    settings: settings, Profile: Profile, FlameGraph: FlameGraph, ROOT_NAME: ROOT_NAME, MERGED_NAME: MERGED_NAME,
+    settings: settings, labelName: labelName, collapseTemplates: collapseTemplates, Profile: Profile, FlameGraph: FlameGraph, ROOT_NAME: ROOT_NAME, MERGED_NAME: MERGED_NAME,
     isRuntimeFrame: isRuntimeFrame,
   };
   const dataElement = document.getElementById('pg-data');

@@ -33,6 +33,15 @@ before(async () => {
   files.ratioSvg = path.join(work, 'ratio31.svg');
   files.sleeper = path.join(work, 'sleeper-wall.html');
   files.hostile = path.join(work, 'hostile.html');
+  files.templates = path.join(work, 'templates.html');
+  // C++ display names as the symbolizer writes them (templates kept).
+  const cxx = path.join(work, 'templates.folded');
+  fs.writeFileSync(cxx, [
+    'main;std::vector<int, std::allocator<int> >::_M_realloc_insert<int const&>;operator new 450',
+    'main;score_all;weighted_score<Record> [inlined] 300',
+    'main;std::operator<< <std::char_traits<char> > 250',
+  ].join('\n') + '\n');
+  profgate(['flamegraph', cxx, '-o', files.templates]);
   profgate(['flamegraph', ratio, '-o', files.ratio]);
   profgate(['flamegraph', ratio, '-o', files.ratioSvg]);
   profgate(['flamegraph', sleeper, '--kind', 'wall', '-o', files.sleeper]);
@@ -278,6 +287,51 @@ test('hostile frame names stay text everywhere', async () => {
   assert.equal(state.markup, 1, 'only the report\'s own script element');
   assert.equal(state.scripts, 2);
   assert.equal(state.title, '<img src=x onerror="window.__x=7"> — profgate');
+});
+
+test('template argument lists are collapsed in labels and crumbs by default, a toggle shows them, hover keeps them', async () => {
+  const { page } = br;
+  await openReport(page, files.templates);
+  const box = page.locator('section.pg-panel:not([hidden]) label.pg-check', { hasText: 'Collapse templates' })
+    .locator('input');
+  assert.equal(await box.isChecked(), true, 'collapsed by default');
+  // The labels are canvas text: record what the next redraws write.
+  await page.evaluate(() => {
+    window.__texts = [];
+    const fill = CanvasRenderingContext2D.prototype.fillText;
+    CanvasRenderingContext2D.prototype.fillText = function (t, ...rest) {
+      window.__texts.push(String(t));
+      return fill.call(this, t, ...rest);
+    };
+  });
+  const drawn = () => page.evaluate(() => window.__texts.splice(0));
+  await box.uncheck();
+  let texts = await drawn();
+  assert.ok(texts.includes('std::vector<int, std::allocator<int> >::_M_realloc_insert<int const&>'), texts.join(' | '));
+  assert.ok(texts.includes('weighted_score<Record> [inlined]'), texts.join(' | '));
+  await shot(page, 'flamegraph-templates-expanded');
+  await box.check();
+  texts = await drawn();
+  assert.ok(texts.includes('std::vector<…>::_M_realloc_insert<…>'), texts.join(' | '));
+  assert.ok(texts.includes('weighted_score<…> [inlined]'), texts.join(' | '));
+  assert.ok(texts.includes('std::operator<< <…>'), texts.join(' | '));
+  assert.ok(texts.includes('operator new'));
+  assert.ok(!texts.some((t) => t.includes('allocator')), 'no argument list left');
+  // Hover: the whole name, whatever the labels show.
+  await hover(page, 'std::vector<int, std::allocator<int> >::_M_realloc_insert<int const&>');
+  assert.equal(await page.locator('.pg-tooltip .pg-tt-name').textContent(),
+    'std::vector<int, std::allocator<int> >::_M_realloc_insert<int const&>');
+  await shot(page, 'flamegraph-templates-hover');
+  // Zoomed in: the crumb is collapsed too, its title has the whole name.
+  const at = await locate(page, 'weighted_score<Record> [inlined]');
+  await page.mouse.click(at.x, at.y);
+  const crumb = page.locator('section.pg-panel:not([hidden]) .pg-crumb').last();
+  assert.equal(await crumb.textContent(), 'weighted_score<…> [inlined]');
+  assert.equal(await crumb.getAttribute('title'), 'Zoom to weighted_score<Record> [inlined]');
+  await box.uncheck();
+  assert.equal(await crumb.textContent(), 'weighted_score<Record> [inlined]');
+  await box.check();
+  await page.keyboard.press('Escape');
 });
 
 test('the static SVG zooms on click, searches, and shows details', async () => {

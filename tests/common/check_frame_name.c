@@ -82,8 +82,12 @@ END_TEST
 
 static void identity_is(const char *name, const char *want)
 {
-	ck_assert_uint_eq(pg_frame_identity_len(name, strlen(name)), strlen(want));
-	ck_assert(!strncmp(name, want, strlen(want)));
+	char *got = pg_frame_identity(name, strlen(name));
+
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got, want);
+	ck_assert(pg_frame_same_identity(name, want));
+	free(got);
 }
 
 START_TEST(identity__strips_clone_suffixes_and_inlined_mark)
@@ -98,6 +102,64 @@ START_TEST(identity__strips_clone_suffixes_and_inlined_mark)
 	identity_is("version.2", "version.2");     /* not a clone suffix */
 	identity_is("x.part", "x.part");
 	identity_is(".part.0", ".part.0");         /* never down to nothing */
+}
+END_TEST
+
+/* What g++ 12 writes for lambdas (from nm | c++filt of a test program):
+ * the function a lambda is in loses its parameter list and qualifiers in
+ * the display name (before, "Worker::run(int) const::{lambda(int)#1}"
+ * displayed as "const::{lambda(int)#1}", the same as a lambda in another
+ * lambda). */
+START_TEST(display__lambdas_in_member_functions_lambdas_and_templates)
+{
+	display_is("Worker::run(int) const::{lambda(int)#1}::operator()(int) const",
+		   "Worker::run::{lambda(int)#1}::operator()");
+	display_is("main::{lambda()#3}::operator()() const::{lambda(int)#1}::operator()(int) const",
+		   "main::{lambda()#3}::operator()::{lambda(int)#1}::operator()");
+	display_is("ns::helper(std::vector<int, std::allocator<int> >&)::{lambda(int)#1}::operator()(int) const",
+		   "ns::helper::{lambda(int)#1}::operator()");
+	display_is("void call_n<Worker::run(int) const::{lambda(int)#1}>(int, Worker::run(int) const::{lambda(int)#1})",
+		   "call_n<Worker::run::{lambda(int)#1}>");
+	display_is("void call_n<main::{lambda()#3}::operator()() const::{lambda(int)#1}>(int, main::{lambda()#3}::"
+		   "operator()() const::{lambda(int)#1}) [clone .constprop.0]",
+		   "call_n<main::{lambda()#3}::operator()::{lambda(int)#1}>.constprop.0");
+	display_is("std::_Function_handler<void (int), ns::helper(std::vector<int, std::allocator<int> >&)::{lambda(int)#1}>"
+		   "::_M_invoke(std::_Any_data const&, int&&)",
+		   "std::_Function_handler<void (int), ns::helper::{lambda(int)#1}>::_M_invoke");
+	display_is("S::f() &&::{lambda()#1}::operator()() const", "S::f::{lambda()#1}::operator()");
+	/* GCC's DWARF name of a template instance written with a lambda */
+	display_is("__ops::_Iter_comp_iter<sort_by_score(std::vector<Record>&)::<lambda(const Record&, const Record&)> >",
+		   "__ops::_Iter_comp_iter<sort_by_score::{lambda(const Record&, const Record&)} >");
+	/* the DWARF name of a lambda inlined in a lambda has no parameter lists */
+	display_is("main::{lambda}::operator()::{lambda}::operator()", "main::{lambda}::operator()::{lambda}::operator()");
+	/* function types and pointers in template arguments are no scopes */
+	display_is("std::function<void (int)>::operator()(int) const", "std::function<void (int)>::operator()");
+	display_is("apply<void (*)(int)>(void (*)(int))", "apply<void (*)(int)>");
+	display_is("(anonymous namespace)::f(int)::{lambda()#1}::operator()() const",
+		   "(anonymous namespace)::f::{lambda()#1}::operator()");
+}
+END_TEST
+
+/* A lambda's number counts the lambdas before it in its scope, and an
+ * inlined lambda's DWARF name has neither number nor signature: the
+ * identity has neither. */
+START_TEST(identity__lambdas_without_number_or_signature)
+{
+	identity_is("main::{lambda(int)#2}::operator()", "main::{lambda}::operator()");
+	identity_is("main::{lambda(int)#1}::operator()", "main::{lambda}::operator()");
+	identity_is("main::{lambda()#3}::operator()::{lambda(int)#1}::operator() [inlined]",
+		    "main::{lambda}::operator()::{lambda}::operator()");
+	identity_is("call_n<main::{lambda(int)#2}>.constprop.0", "call_n<main::{lambda}>");
+	identity_is("sort_by_score::{lambda}::operator() [inlined]", "sort_by_score::{lambda}::operator()");
+	identity_is("sort_by_score::{lambda(Record const&, Record const&)#1}::operator()",
+		    "sort_by_score::{lambda}::operator()");
+	/* a signature naming another closure type: braces counted */
+	identity_is("f::{lambda(f::{lambda(int)#1})#2}::operator()", "f::{lambda}::operator()");
+	identity_is("_Iter_comp_iter<sort_by_score::{lambda(const Record&, const Record&)} > [inlined]",
+		    "_Iter_comp_iter<sort_by_score::{lambda} >");
+	identity_is("g::{unnamed type#1}::h", "g::{unnamed type}::h");
+	identity_is("broken::{lambda(int", "broken::{lambda(int");
+	ck_assert(!pg_frame_same_identity("main::{lambda(int)#1}::operator()", "main"));
 }
 END_TEST
 
@@ -160,6 +222,8 @@ static Suite *suite(void)
 
 	tcase_add_test(t, display__drops_return_type_and_parameters_keeps_templates);
 	tcase_add_test(t, display__operators_lambdas_and_anonymous_namespaces);
+	tcase_add_test(t, display__lambdas_in_member_functions_lambdas_and_templates);
+	tcase_add_test(t, identity__lambdas_without_number_or_signature);
 	tcase_add_test(t, display__clone_suffix_kept_as_plain_suffix);
 	tcase_add_test(t, display__long_templates_collapse_from_the_innermost);
 	suite_add_tcase(s, t);

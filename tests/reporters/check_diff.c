@@ -123,11 +123,40 @@ START_TEST(diff_functions__keep_a_function_only_in_before)
 
 	ck_assert_int_eq(pg_diff_functions(&fn, &n, before, after, 0), 0);
 	expect_fn(fn, n, "old_path", 15, 0, 15, 0);
-	/* Its name is borrowed from BEFORE. */
-	ck_assert_ptr_eq(find_fn(fn, n, "old_path")->name,
-			 pg_profile_frame_name(before, 5));
-	/* A name both have is AFTER's. */
-	ck_assert_ptr_eq(find_fn(fn, n, "prog")->name, pg_profile_frame_name(after, 0));
+	/* Its name outlives the profiles: it is in the array's block. */
+	ck_assert_ptr_ne(find_fn(fn, n, "old_path")->name, pg_profile_frame_name(before, 5));
+	free(fn);
+}
+END_TEST
+
+/* A function is one row under its identity, named by it: a clone, an
+ * inlined copy and a lambda whatever its number. */
+START_TEST(diff_functions__named_by_identity)
+{
+	struct pg_profile *b = NULL, *a = NULL;
+	struct pg_diff_function *fn = NULL;
+	pg_frame_id ids[2];
+	size_t n = 0;
+
+	ck_assert_int_eq(pg_profile_new(&b), 0);
+	ck_assert_int_eq(pg_profile_new(&a), 0);
+	ck_assert_int_eq(pg_profile_intern(&ids[0], b, "main", 4), 0);
+	ck_assert_int_eq(pg_profile_intern(&ids[1], b, "compress.part.0", 15), 0);
+	ck_assert_int_eq(pg_profile_add_stack(b, ids, 2, 1, 10), 0);
+	ck_assert_int_eq(pg_profile_intern(&ids[1], b, "main::{lambda(int)#1}::operator()", 33), 0);
+	ck_assert_int_eq(pg_profile_add_stack(b, ids, 2, 1, 4), 0);
+	ck_assert_int_eq(pg_profile_intern(&ids[0], a, "main", 4), 0);
+	ck_assert_int_eq(pg_profile_intern(&ids[1], a, "compress [inlined]", 18), 0);
+	ck_assert_int_eq(pg_profile_add_stack(a, ids, 2, 1, 7), 0);
+	ck_assert_int_eq(pg_profile_intern(&ids[1], a, "main::{lambda(int)#2}::operator()", 33), 0);
+	ck_assert_int_eq(pg_profile_add_stack(a, ids, 2, 1, 5), 0);
+	ck_assert_int_eq(pg_diff_functions(&fn, &n, b, a, 0), 0);
+	pg_profile_free(b);
+	pg_profile_free(a);
+	ck_assert_uint_eq(n, 3);
+	expect_fn(fn, n, "main", 0, 0, 14, 12);
+	expect_fn(fn, n, "compress", 10, 7, 10, 7);
+	expect_fn(fn, n, "main::{lambda}::operator()", 4, 5, 4, 5);
 	free(fn);
 }
 END_TEST
@@ -799,6 +828,7 @@ static Suite *diff_suite(void)
 	tcase_add_test(tc, diff_functions__match_hand_computed_answers);
 	tcase_add_test(tc, diff_functions__count_recursion_once_per_stack);
 	tcase_add_test(tc, diff_functions__keep_a_function_only_in_before);
+	tcase_add_test(tc, diff_functions__named_by_identity);
 	tcase_add_test(tc, diff_functions__sort_by_change_of_total_then_name);
 	tcase_add_test(tc, diff_functions__normalize_scales_before_to_after_total);
 	tcase_add_test(tc, diff_functions__of_empty_profiles);
