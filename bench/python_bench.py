@@ -5,7 +5,8 @@ what reading the frames costs, and whether it survives, per CPython version.
   shares      Sciagraph's example (bench/python/sciagraph.py): inclusive shares
               of dumps and deepcopy_list relative to main, profgate's CPU
               samples against cProfile's cumulative times of the same program
-              (target: within 5 points).
+              (target: within 5 points) and against each step timed with
+              perf_counter and process_time in an unprofiled run.
   memory      the same example, default allocator: profgate's peak heap against
               tracemalloc's peak (target: within 5%), and the share of the bytes
               at the peak attributed to main at the l.append(list(range(i)))
@@ -14,9 +15,19 @@ what reading the frames costs, and whether it survives, per CPython version.
               at 999 Hz, with Python frames and with PROFGATE_PYTHON=0 (native
               frames only), runs paired and alternated: median wall-time ratio
               (target: at most 1 point more).
-  robustness  N runs of tests/targets/python/stress.py (threads starting and
-              ending, generators, exceptions, recursion, imports in threads)
-              under profgate: no crash, no hang, the same output as without.
+  memcost     the same example's memory run (profgate run --no-cpu: the run,
+              symbolizing and the report) against heaptrack's with
+              PYTHONMALLOC=malloc (heaptrack sees no pymalloc object
+              otherwise), profgate with its default (Python's allocator
+              domains wrapped) and with PYTHONMALLOC=malloc, runs paired and
+              alternated: median ratios of wall and of CPU time (user + system
+              of every process; on a loaded machine the wall time mostly
+              says how long the run waited for a core) (target: at most 2).
+              Needs heaptrack (apt-get install heaptrack).
+  robustness  N runs (default 200) of tests/targets/python/stress.py (threads
+              starting and ending, generators, exceptions, recursion, imports
+              in threads) under profgate, CPU, wall and memory modes in turn:
+              no crash, no hang, the same output as without.
 
 Pythons: Debian's /usr/bin/python3.11 and the pyenv builds of 3.11-3.13 that
 exist here. Usage: python_bench.py [--only PART] [--runs N] [--pairs N]
@@ -26,6 +37,7 @@ import argparse
 import glob
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -95,23 +107,26 @@ for (file, line, name), (cc, nc, tt, ct, callers) in st.stats.items():
 print(cum)
 """
 
-# The same work timed without a profiler (CPU time of each step): cProfile's
-# per-call cost inflates call-heavy code (deepcopy makes millions of Python
-# calls, dumps one), so this is the reference that measures profgate itself.
+# The same work timed without a profiler, each step of main on its own
+# (perf_counter: wall time; process_time: CPU time): cProfile's per-call cost
+# inflates call-heavy code (deepcopy makes millions of Python calls, dumps
+# one), so this is the reference that measures profgate itself.
 TIMED = r"""
 import json, sys, time
 sys.argv = ["sciagraph.py"]
 import sciagraph
-t0 = time.process_time()
+clocks = {"wall": time.perf_counter, "cpu": time.process_time}
+t = [{k: c() for k, c in clocks.items()}]
 l = []
 for i in range(sciagraph.N):
     l.append(list(range(i)))
-t1 = time.process_time()
+t.append({k: c() for k, c in clocks.items()})
 s = json.dumps(l)
-t2 = time.process_time()
+t.append({k: c() for k, c in clocks.items()})
 c = sciagraph.deepcopy_list(l)
-t3 = time.process_time()
-print({"main": t3 - t0, "dumps": t2 - t1, "deepcopy_list": t3 - t2})
+t.append({k: c() for k, c in clocks.items()})
+print({k: {"main": t[3][k] - t[0][k], "dumps": t[2][k] - t[1][k], "deepcopy_list": t[3][k] - t[2][k]}
+       for k in clocks})
 """
 
 TRACEMALLOC = r"""
@@ -124,26 +139,39 @@ print(tracemalloc.get_traced_memory()[1])
 """
 
 
-def part_shares(py, tmp):
-    cp = subprocess.run([py, "-c", CPROFILE], capture_output=True, text=True, cwd=BENCH, check=True)
-    cum = eval(cp.stdout.strip())  # a dict printed by the snippet above
-    ref = {k: 100.0 * cum[k] / cum["main"] for k in ("dumps", "deepcopy_list")}
-    tp = subprocess.run([py, "-c", TIMED], capture_output=True, text=True, cwd=BENCH, check=True)
-    tcum = eval(tp.stdout.strip())
-    timed = {k: 100.0 * tcum[k] / tcum["main"] for k in ("dumps", "deepcopy_list")}
-    p, _ = profgate_run(os.path.join(tmp, "cpu"), [py, "sciagraph.py"], ["--no-mem"])
-    if p.returncode != 0:
-        return "profgate failed: %s" % p.stderr[-300:]
-    st = folded(os.path.join(tmp, "cpu", "cpu.folded"))
-    main = inclusive(st, "main (sciagraph.py:")
-    got = {"dumps": 100.0 * inclusive(st, "dumps (json/__init__.py:") / main,
-           "deepcopy_list": 100.0 * inclusive(st, "deepcopy_list (sciagraph.py:") / main}
-    worst = max(abs(got[k] - ref[k]) for k in got)
-    tworst = max(abs(got[k] - timed[k]) for k in got)
-    return ("dumps %.1f%% (cProfile %.1f%%, timed %.1f%%), deepcopy_list %.1f%% (cProfile %.1f%%, "
-            "timed %.1f%%): worst %.1f points from cProfile (%s), %.1f from timed" % (
-                got["dumps"], ref["dumps"], timed["dumps"], got["deepcopy_list"], ref["deepcopy_list"],
-                timed["deepcopy_list"], worst, "met" if worst <= 5 else "NOT met", tworst))
+def part_shares(py, tmp, rounds=3):
+    """Each of the three measured `rounds` times, medians kept."""
+    cps, timed, got = [], [], []
+    for _ in range(rounds):
+        cp = subprocess.run([py, "-c", CPROFILE], capture_output=True, text=True, cwd=BENCH, check=True)
+        cps.append(eval(cp.stdout.strip()))  # a dict printed by the snippet above
+        tp = subprocess.run([py, "-c", TIMED], capture_output=True, text=True, cwd=BENCH, check=True)
+        timed.append(eval(tp.stdout.strip()))
+        p, _ = profgate_run(os.path.join(tmp, "cpu"), [py, "sciagraph.py"], ["--no-mem"])
+        if p.returncode != 0:
+            return "profgate failed: %s" % p.stderr[-300:]
+        st = folded(os.path.join(tmp, "cpu", "cpu.folded"))
+        main = inclusive(st, "main (sciagraph.py:")
+        got.append({"dumps": 100.0 * inclusive(st, "dumps (json/__init__.py:") / main,
+                    "deepcopy_list": 100.0 * inclusive(st, "deepcopy_list (sciagraph.py:") / main})
+    keys = ("dumps", "deepcopy_list")
+    med = lambda rows, k: statistics.median(r[k] for r in rows)
+    share = lambda d, k: 100.0 * d[k] / d["main"]
+    pg = {k: med(got, k) for k in keys}
+    cprof = {k: statistics.median(share(c, k) for c in cps) for k in keys}
+    wall = {k: statistics.median(share(t["wall"], k) for t in timed) for k in keys}
+    cpu = {k: statistics.median(share(t["cpu"], k) for t in timed) for k in keys}
+    worst = max(abs(pg[k] - cprof[k]) for k in keys)
+    tworst = max(abs(pg[k] - cpu[k]) for k in keys)
+    # How much cProfile slows each step down against the unprofiled wall time.
+    slow = {k: statistics.median(c[k] for c in cps) / statistics.median(t["wall"][k] for t in timed)
+            for k in ("main",) + keys}
+    return ("profgate dumps %.1f%%, deepcopy_list %.1f%% of main; unprofiled CPU %.1f%%, %.1f%% (wall "
+            "%.1f%%, %.1f%%); cProfile %.1f%%, %.1f%% (it runs dumps x%.2f, deepcopy_list x%.2f, main x%.2f "
+            "slower): %.1f points from cProfile (%s), %.1f from unprofiled CPU; medians of %d" % (
+                pg["dumps"], pg["deepcopy_list"], cpu["dumps"], cpu["deepcopy_list"], wall["dumps"],
+                wall["deepcopy_list"], cprof["dumps"], cprof["deepcopy_list"], slow["dumps"],
+                slow["deepcopy_list"], slow["main"], worst, "met" if worst <= 5 else "NOT met", tworst, rounds))
 
 
 def append_line():
@@ -198,26 +226,81 @@ def part_overhead(py, tmp, pairs):
                 statistics.median(walls["py"]), statistics.median(walls["native"])))
 
 
+# Robustness runs cycle through the three ways a profile is taken: CPU
+# sampling, wall-clock sampling of every thread, allocation tracking (which
+# also wraps Python's allocator domains).
+ROBUSTNESS_MODES = (("cpu", ["--no-mem"]), ("wall", ["--mode", "wall", "--no-mem"]), ("memory", ["--no-cpu"]))
+
+
+def timed_cpu(cmd, env=None, cwd=BENCH):
+    """Wall seconds and CPU seconds (user + system of cmd and its children)."""
+    before = os.times()
+    start = time.monotonic()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=cwd,
+                   env=dict(os.environ, **(env or {})))
+    wall = time.monotonic() - start
+    after = os.times()
+    return wall, (after.children_user - before.children_user) + (after.children_system - before.children_system)
+
+
+def part_memcost(py, tmp, pairs, n=1500):
+    if not shutil.which("heaptrack"):
+        return "not measured: heaptrack is not installed (apt-get install heaptrack)"
+    malloc = {"PYTHONMALLOC": "malloc"}
+    runs = {
+        "heaptrack": lambda: timed_cpu(["heaptrack", "-o", os.path.join(tmp, "ht"), py, "sciagraph.py", str(n)],
+                                       malloc),
+        "profgate": lambda: timed_cpu([PROFGATE, "run", "-q", "--no-cpu", "-o", os.path.join(tmp, "pm"), "--",
+                                       py, "sciagraph.py", str(n)]),
+        "profgate_malloc": lambda: timed_cpu([PROFGATE, "run", "-q", "--no-cpu", "-o", os.path.join(tmp, "pmm"),
+                                              "--env", "PYTHONMALLOC=malloc", "--", py, "sciagraph.py", str(n)]),
+    }
+    got = {k: [] for k in runs}
+    for i in range(pairs):
+        order = list(runs) if i % 2 == 0 else list(reversed(list(runs)))
+        for k in order:
+            got[k].append(runs[k]())
+    ratio = lambda k, j: statistics.median(a[j] / b[j] for a, b in zip(got[k], got["heaptrack"]))
+    med = lambda k, j: statistics.median(r[j] for r in got[k])
+    return ("N=%d, %d rounds: heaptrack %.2f s wall, %.2f s CPU; profgate %.2f s, %.2f s (x%.2f wall, x%.2f "
+            "CPU; %s); profgate with PYTHONMALLOC=malloc %.2f s, %.2f s (x%.2f wall, x%.2f CPU; %s)" % (
+                n, pairs, med("heaptrack", 0), med("heaptrack", 1),
+                med("profgate", 0), med("profgate", 1), ratio("profgate", 0), ratio("profgate", 1),
+                "met" if max(ratio("profgate", 0), ratio("profgate", 1)) <= 2 else "NOT met",
+                med("profgate_malloc", 0), med("profgate_malloc", 1), ratio("profgate_malloc", 0),
+                ratio("profgate_malloc", 1),
+                "met" if max(ratio("profgate_malloc", 0), ratio("profgate_malloc", 1)) <= 2 else "NOT met"))
+
+
 def part_robustness(py, tmp, runs):
     ref = subprocess.run([py, STRESS], capture_output=True, text=True, check=True).stdout
     bad = []
+    done = {name: 0 for name, _ in ROBUSTNESS_MODES}
+    secs = {name: [] for name, _ in ROBUSTNESS_MODES}
     start = time.monotonic()
     for i in range(runs):
+        mode, options = ROBUSTNESS_MODES[i % len(ROBUSTNESS_MODES)]
+        done[mode] += 1
         try:
-            p, _ = profgate_run(os.path.join(tmp, "rob"), [py, STRESS], ["--no-mem"], timeout=120)
+            p, took = profgate_run(os.path.join(tmp, "rob"), [py, STRESS], options, timeout=300)
         except subprocess.TimeoutExpired:
-            bad.append("run %d: hung (killed after 120 s)" % (i + 1))
+            bad.append("run %d (%s): hung (killed after 300 s)" % (i + 1, mode))
             continue
+        secs[mode].append(took)
         if p.returncode != 0 or p.stdout != ref:
-            bad.append("run %d: exit %d, %s" % (i + 1, p.returncode,
-                                               "same output" if p.stdout == ref else "different output"))
-    return "%d runs in %.0f s: %s" % (runs, time.monotonic() - start,
-                                     "no crash, no hang, same output" if not bad else "; ".join(bad[:5]))
+            bad.append("run %d (%s): exit %d, %s: %s" % (
+                i + 1, mode, p.returncode, "same output" if p.stdout == ref else "different output",
+                p.stderr.strip().splitlines()[-1:] if p.stderr.strip() else "no stderr"))
+    counts = ", ".join("%d %s (median %.1f s)" % (done[m], m, statistics.median(secs[m]) if secs[m] else 0)
+                       for m, _ in ROBUSTNESS_MODES)
+    return "%d runs in %.0f s [%s]: %s" % (
+        runs, time.monotonic() - start, counts,
+        "no crash, no hang, same output" if not bad else "%d bad: %s" % (len(bad), "; ".join(bad[:5])))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--only", choices=["shares", "memory", "overhead", "robustness"])
+    ap.add_argument("--only", choices=["shares", "memory", "memcost", "overhead", "robustness"])
     ap.add_argument("--runs", type=int, default=200, help="robustness runs per Python")
     ap.add_argument("--pairs", type=int, default=9, help="overhead pairs per Python")
     ap.add_argument("--python", help="only this interpreter")
@@ -227,13 +310,15 @@ def main():
     pys = [(n, p) for n, p in pythons() if not a.python or p == a.python or n == a.python]
     for name, py in pys:
         with tempfile.TemporaryDirectory(prefix="pg-pybench-") as tmp:
-            for part in ("shares", "memory", "overhead", "robustness"):
+            for part in ("shares", "memory", "memcost", "overhead", "robustness"):
                 if a.only and part != a.only:
                     continue
                 if part == "shares":
                     res = part_shares(py, tmp)
                 elif part == "memory":
                     res = part_memory(py, tmp)
+                elif part == "memcost":
+                    res = part_memcost(py, tmp, max(3, a.pairs // 2))
                 elif part == "overhead":
                     res = part_overhead(py, tmp, a.pairs)
                 else:

@@ -506,6 +506,32 @@ static uint32_t line_of(uintptr_t code, int64_t index)
 	return 0;
 }
 
+/* Lines already decoded, per thread: decoding walks the line table from its
+ * start, and the same few (code, instruction) pairs come back at every
+ * allocation and sample. A slot packs the code id (16 bits; CODE_CAP fits),
+ * the instruction index and the line (24 bits each) into one word, so that
+ * a signal landing while this thread writes a slot reads either the old
+ * word or the new one. */
+#define LINE_CACHE_SLOTS 512u
+static __thread uint64_t t_lines[LINE_CACHE_SLOTS] __attribute__((tls_model("initial-exec")));
+
+_Static_assert(CODE_CAP <= 65536u, "code ids must fit the line cache's 16 bits");
+
+static uint32_t line_cached(uint32_t id, uintptr_t code, int64_t index)
+{
+	if (!id || index < 0 || index >= (1 << 24))
+		return line_of(code, index);
+	uint64_t key = (uint64_t)id << 48 | (uint64_t)index << 24;
+	uint64_t *slot = &t_lines[((uint32_t)id * 0x9e3779b1u ^ (uint32_t)index * 0x85ebca6bu) >> 23];
+	uint64_t v = *(volatile uint64_t *)slot;
+	if ((v & ~(uint64_t)0xffffff) == key)
+		return (uint32_t)(v & 0xffffff);
+	uint32_t line = line_of(code, index);
+	if (line < (1u << 24))
+		*(volatile uint64_t *)slot = key | line;
+	return line;
+}
+
 struct pyframe {
 	uint64_t word;       /* pg_frame_python(), 0 for a frame not shown */
 	uint8_t ends_run;    /* the last (outermost) frame of one native evaluator call */
@@ -554,7 +580,12 @@ static int walk(struct pyframe *out, int cap, void *ts)
 		int64_t index = ((int64_t)instr - (int64_t)(code + (uintptr_t)L->co_code_adaptive)) / 2;
 		int first_traceable = RD(int, code + (uintptr_t)L->co_firsttraceable);
 		int incomplete = owner != OWNER_GENERATOR && index < first_traceable;
-		out[n].word = incomplete ? 0 : pg_frame_python(code_id(code), line_of(code, index));
+		if (incomplete) {
+			out[n].word = 0;
+		} else {
+			uint32_t id = code_id(code);
+			out[n].word = pg_frame_python(id, line_cached(id, code, index));
+		}
 		out[n].ends_run = L->f_is_entry >= 0 && RD(uint8_t, frame + (uintptr_t)L->f_is_entry);
 		n++;
 		frame = prev;

@@ -9,6 +9,13 @@
  * compilation unit that contain it (dwarf_getscopes), innermost first, whose
  * DW_TAG_inlined_subroutine entries each name an inlined call. Names follow
  * common/frame_name.h: display names, inlined ones marked.
+ *
+ * dwarf_getscopes starts from the unit's root each time: for a unit like
+ * CPython's ceval.c, thousands of top-level entries per address, and a
+ * memory profile of a Python program has thousands of distinct addresses in
+ * it. So each unit's functions are listed once with their address ranges
+ * (dwarf_getfuncs), an address descends from its function's DIE, and the
+ * names of inlined functions are kept by the DIE they are instances of.
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -40,6 +47,18 @@ struct cache_entry {
 	int resolved;
 };
 
+/* An address range of a function's code, and its DIE. */
+struct func_range {
+	Dwarf_Addr low, high;   /* [low, high) */
+	Dwarf_Die die;
+};
+
+/* The functions of one unit, sorted by low. */
+struct unit_funcs {
+	struct func_range *ranges;
+	size_t count, cap;
+};
+
 struct modfile {
 	char *path;
 	unsigned char build_id[64];
@@ -50,6 +69,15 @@ struct modfile {
 	struct cache_entry *cache;  /* the offsets looked up, in order */
 	size_t used, cap;
 	struct pg_hashmap map;      /* offset -> index + 1 in cache */
+	/* The functions of each unit looked into, by the unit DIE's offset + 1. */
+	struct pg_hashmap unit_map;
+	struct unit_funcs *units;
+	size_t nunits, capunits;
+	/* The name of each inlined function, by its abstract DIE's offset + 1
+	 * (NULL: it has none). */
+	struct pg_hashmap origin_map;
+	char **origin_names;
+	size_t norigins, caporigins;
 };
 
 struct pg_symbolizer {
@@ -93,6 +121,14 @@ void pg_symbolizer_free(struct pg_symbolizer *s)
 			entry_release(&f->cache[j]);
 		free(f->cache);
 		pg_hashmap_release(&f->map);
+		pg_hashmap_release(&f->unit_map);
+		for (size_t j = 0; j < f->nunits; j++)
+			free(f->units[j].ranges);
+		free(f->units);
+		pg_hashmap_release(&f->origin_map);
+		for (size_t j = 0; j < f->norigins; j++)
+			free(f->origin_names[j]);
+		free(f->origin_names);
 		if (f->dwfl)
 			dwfl_end(f->dwfl);
 		free(f->path);
@@ -317,37 +353,194 @@ static char *inlined_name(Dwarf_Die *die)
 	return out;
 }
 
+/* inlined_name() of die, through f's cache of names by abstract DIE; a
+ * copy the caller frees, or NULL. */
+static char *inlined_name_cached(struct modfile *f, Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die origin;
+	uint64_t key;
+	uint32_t ref;
+	char *name;
+
+	if (!dwarf_attr(die, DW_AT_abstract_origin, &attr) || !dwarf_formref_die(&attr, &origin)) {
+		name = inlined_name(die);
+		if (name)
+			sanitize(name);
+		return name;
+	}
+	key = (uint64_t)dwarf_dieoffset(&origin) + 1;
+	if ((ref = pg_hashmap_get(&f->origin_map, key)) != 0)
+		return f->origin_names[ref - 1] ? strdup(f->origin_names[ref - 1]) : NULL;
+	name = inlined_name(die);
+	if (name)
+		sanitize(name);
+	if (f->norigins == f->caporigins) {
+		size_t ncap = f->caporigins ? f->caporigins * 2 : 64;
+		char **v = realloc(f->origin_names, ncap * sizeof *v);
+		if (!v)
+			return name;
+		f->origin_names = v;
+		f->caporigins = ncap;
+	}
+	char *kept = name ? strdup(name) : NULL;
+	if ((name && !kept) || pg_hashmap_put(&f->origin_map, key, (uint32_t)f->norigins + 1) < 0) {
+		free(kept);
+		return name;
+	}
+	f->origin_names[f->norigins++] = kept;
+	return name;
+}
+
+/* The inlined calls at pc inside the function whose DIE is fn, outermost
+ * first, into out (at most max; the outermost are kept): descend through
+ * the children that contain pc, as dwarf_getscopes does from the unit. */
+static int inlined_in(Dwarf_Die *fn, Dwarf_Addr pc, Dwarf_Die *out, int max)
+{
+	Dwarf_Die cur = *fn, child;
+	int n = 0;
+
+	while (n < max && dwarf_child(&cur, &child) == 0) {
+		int found = 0;
+
+		do {
+			if (dwarf_haspc(&child, pc) == 1) {
+				found = 1;
+				break;
+			}
+		} while (dwarf_siblingof(&child, &child) == 0);
+		if (!found)
+			break;
+		if (dwarf_tag(&child) == DW_TAG_inlined_subroutine)
+			out[n++] = child;
+		cur = child;
+	}
+	return n;
+}
+
+/* dwarf_getfuncs callback: adds the function's ranges to the unit's list. */
+static int add_func(Dwarf_Die *die, void *arg)
+{
+	struct unit_funcs *u = arg;
+	Dwarf_Addr base, low, high;
+	ptrdiff_t it = 0;
+
+	while ((it = dwarf_ranges(die, it, &base, &low, &high)) > 0) {
+		if (u->count == u->cap) {
+			size_t ncap = u->cap ? u->cap * 2 : 64;
+			struct func_range *v = realloc(u->ranges, ncap * sizeof *v);
+			if (!v)
+				return DWARF_CB_ABORT;
+			u->ranges = v;
+			u->cap = ncap;
+		}
+		u->ranges[u->count++] = (struct func_range){ low, high, *die };
+	}
+	return DWARF_CB_OK;
+}
+
+static int by_low(const void *a, const void *b)
+{
+	const struct func_range *x = a, *y = b;
+
+	return x->low < y->low ? -1 : x->low > y->low;
+}
+
+/* The DIE of the function of unit cu whose code contains pc, into *fn;
+ * -1 when none does or the unit cannot be listed. */
+static int find_func(struct modfile *f, Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *fn)
+{
+	uint64_t key = (uint64_t)dwarf_dieoffset(cu) + 1;
+	uint32_t ref = pg_hashmap_get(&f->unit_map, key);
+	struct unit_funcs *u;
+
+	if (!ref) {
+		if (f->nunits == f->capunits) {
+			size_t ncap = f->capunits ? f->capunits * 2 : 16;
+			struct unit_funcs *v = realloc(f->units, ncap * sizeof *v);
+			if (!v)
+				return -1;
+			f->units = v;
+			f->capunits = ncap;
+		}
+		u = &f->units[f->nunits];
+		memset(u, 0, sizeof *u);
+		if (dwarf_getfuncs(cu, add_func, u, 0) < 0 ||
+		    pg_hashmap_put(&f->unit_map, key, (uint32_t)f->nunits + 1) < 0) {
+			free(u->ranges);
+			return -1;
+		}
+		if (u->count)
+			qsort(u->ranges, u->count, sizeof *u->ranges, by_low);
+		ref = (uint32_t)++f->nunits;
+	}
+	u = &f->units[ref - 1];
+	/* the last range starting at or before pc */
+	size_t lo = 0, hi = u->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (u->ranges[mid].low <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || pc >= u->ranges[lo - 1].high)
+		return -1;
+	*fn = u->ranges[lo - 1].die;
+	return 0;
+}
+
+/* The inlined calls at pc from dwarf_getscopes over the whole unit: for an
+ * address no listed function contains. Only the innermost call is found
+ * this way (dwarf_getscopes continues from an inlined call to the scopes of
+ * its abstract definition, not to the function it was inlined into). */
+static int inlined_from_unit(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *out, int max)
+{
+	Dwarf_Die *scopes = NULL;
+	int nscopes = dwarf_getscopes(cu, pc, &scopes), n = 0;
+
+	for (int i = 0; i < nscopes && n < max; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+
+		if (tag == DW_TAG_subprogram)
+			break;
+		if (tag == DW_TAG_inlined_subroutine)
+			out[n++] = scopes[i];
+	}
+	free(scopes);
+	/* innermost first: turn it around */
+	for (int i = 0; i < n / 2; i++) {
+		Dwarf_Die t = out[i];
+		out[i] = out[n - 1 - i];
+		out[n - 1 - i] = t;
+	}
+	return n;
+}
+
 /* Fills e->names[1..] with the calls inlined at off, outermost first. */
 static void add_inlined(struct cache_entry *e, struct modfile *f, uint64_t off)
 {
-	Dwarf_Addr bias = 0, addr;
-	Dwarf_Die *cu, *scopes = NULL;
+	Dwarf_Addr bias = 0, addr, pc;
+	Dwarf_Die *cu, dies[MAX_INLINED], fn;
 	char *inl[MAX_INLINED];
 	size_t n = 0;
-	int nscopes;
+	int ndies;
 
 	dwfl_module_getelf(f->mod, &bias);
 	addr = off + bias;
 	if (!(cu = dwfl_module_addrdie(f->mod, addr, &bias)))
 		return;
-	nscopes = dwarf_getscopes(cu, addr - bias, &scopes);
-	for (int i = 0; i < nscopes; i++) {
-		int tag = dwarf_tag(&scopes[i]);
-		char *name;
+	pc = addr - bias;
+	if (find_func(f, cu, pc, &fn) == 0)
+		ndies = inlined_in(&fn, pc, dies, MAX_INLINED);
+	else
+		ndies = inlined_from_unit(cu, pc, dies, MAX_INLINED);
+	for (int i = 0; i < ndies; i++) {
+		char *name = inlined_name_cached(f, &dies[i]);
 
-		if (tag == DW_TAG_subprogram)
-			break;
-		if (tag != DW_TAG_inlined_subroutine || !(name = inlined_name(&scopes[i])))
-			continue;
-		if (n == MAX_INLINED) {  /* keep the outermost: drop the innermost kept */
-			free(inl[0]);
-			memmove(inl, inl + 1, (n - 1) * sizeof *inl);
-			n--;
-		}
-		sanitize(name);
-		inl[n++] = name;
+		if (name)
+			inl[n++] = name;
 	}
-	free(scopes);
 	if (n == 0)
 		return;
 	char **v = realloc(e->names, (1 + n) * sizeof *v);
@@ -357,9 +550,8 @@ static void add_inlined(struct cache_entry *e, struct modfile *f, uint64_t off)
 		return;
 	}
 	e->names = v;
-	/* scopes run innermost first */
 	for (size_t k = 0; k < n; k++)
-		v[1 + k] = inl[n - 1 - k];
+		v[1 + k] = inl[k];
 	e->nnames = 1 + n;
 }
 

@@ -2,8 +2,9 @@
  * Tests of harness/symbolize.c on this very program: an address inside a
  * function of ours is named after it (also as a return address just past a
  * call), an address outside every symbol of a known module is
- * "[module+0xOFFSET]", one of no module "[unknown]", and the collector is
- * recognised as profgate's own.
+ * "[module+0xOFFSET]", one of no module "[unknown]", the whole chain of
+ * calls inlined at an address is named (not only the innermost), and the
+ * collector is recognised as profgate's own.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -23,6 +24,37 @@ __attribute__((noinline)) int pg_test_marker_function(int x)
 {
 	__asm__ volatile("" : : "r"(x) : "memory");
 	return x * 3 + 1;
+}
+
+/* Two levels of inlining: the call in pg_test_inner returns into
+ * pg_test_inner, inlined into pg_test_middle, inlined into pg_test_outer. */
+static uint64_t inner_return;
+
+__attribute__((noinline)) static void pg_test_note_return(void)
+{
+	inner_return = (uint64_t)(uintptr_t)__builtin_return_address(0);
+	__asm__ volatile("" : : : "memory");
+}
+
+static inline __attribute__((always_inline)) void pg_test_inner(void)
+{
+	pg_test_note_return();
+	__asm__ volatile("" : : : "memory");
+}
+
+static inline __attribute__((always_inline)) void pg_test_middle(void)
+{
+	pg_test_inner();
+	__asm__ volatile("" : : : "memory");
+}
+
+int pg_test_outer(void);
+
+__attribute__((noinline)) int pg_test_outer(void)
+{
+	pg_test_middle();
+	__asm__ volatile("" : : : "memory");
+	return 1;
 }
 
 /* This executable as the collector would record it: its path and load bias. */
@@ -125,6 +157,31 @@ START_TEST(test_the_cache_answers_again_across_its_growth)
 }
 END_TEST
 
+START_TEST(test_every_inlined_call_is_named)
+{
+	struct pg_symbolizer *s = NULL;
+	struct pg_module m;
+	char path[4096];
+	const char *const *names;
+	int resolved = 0;
+	size_t n;
+
+	ck_assert_int_eq(pg_test_outer(), 1);
+	self_module(&m, path, sizeof path);
+	ck_assert_int_eq(pg_symbolizer_new(&s), 0);
+	/* Twice: the second time from the unit's cached list of functions. */
+	for (int round = 0; round < 2; round++) {
+		n = pg_symbolize_frames(s, &m, inner_return, 1, &names, &resolved);
+		ck_assert_int_eq(resolved, 1);
+		ck_assert_uint_eq(n, 3);
+		ck_assert_str_eq(names[0], "pg_test_outer");
+		ck_assert_str_eq(names[1], "pg_test_middle [inlined]");
+		ck_assert_str_eq(names[2], "pg_test_inner [inlined]");
+	}
+	pg_symbolizer_free(s);
+}
+END_TEST
+
 START_TEST(test_the_collector_is_recognised)
 {
 	struct pg_module m = { .path = "/usr/local/lib/profgate/libprofgate_collector.so" };
@@ -144,6 +201,7 @@ int main(void)
 	tcase_add_test(tc, test_a_function_of_ours_is_named);
 	tcase_add_test(tc, test_what_cannot_be_resolved_says_where_it_was);
 	tcase_add_test(tc, test_the_cache_answers_again_across_its_growth);
+	tcase_add_test(tc, test_every_inlined_call_is_named);
 	tcase_add_test(tc, test_the_collector_is_recognised);
 	suite_add_tcase(s, tc);
 	return fixture_run(s);
