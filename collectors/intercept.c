@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "collector.h"
@@ -718,6 +720,15 @@ PG_EXPORT int unshare(int flags)
 		RESOLVE(real_unshare, "unshare");
 	int stopped = (flags & (CLONE_NEWUSER | CLONE_FS)) ? pg_collector_thread_stop() : 0;
 	int rc = real_unshare(flags);
+	/* pthread_join returns when the kernel clears the thread's tid, a
+	 * moment before it leaves the thread group: until then the process is
+	 * not single-threaded and the call fails with EINVAL (seen on a loaded
+	 * machine). Up to 200 ms for the collector's thread to be gone. */
+	for (int i = 0; stopped && rc < 0 && errno == EINVAL && i < 200; i++) {
+		struct timespec ms = { 0, 1000000 };
+		syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ms, NULL);
+		rc = real_unshare(flags);
+	}
 	int saved = errno;
 	if (stopped)
 		pg_collector_thread_restart();
