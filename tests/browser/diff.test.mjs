@@ -270,8 +270,16 @@ test('hostile frame names and title stay text', async () => {
     assert.equal(await page.locator('.pg-tooltip .pg-tt-name').textContent(), name, 'the tooltip shows the name as text');
   }
   await shot(page, 'diff-hostile-hover');
+  // The table's labels collapse what looks like a template argument list
+  // ("__x=2</script>" reads as one): with the toggle off it shows the names
+  // whole, as text.
+  const collapse = page.locator(`${PANEL} label.pg-check`, { hasText: 'Collapse templates' });
+  await collapse.click();
   const cells = await page.locator('table.pg-fn-table tbody td.name').allTextContents();
   assert.ok(cells.includes(names[0]) && cells.includes(names[1]), 'the table shows them as text');
+  await collapse.click();
+  const collapsed = await page.locator('table.pg-fn-table tbody td.name').allTextContents();
+  assert.ok(collapsed.includes('</script><script>window.__x=2<…>'), 'and collapsed, still as text');
   const img = await locate(page, names[0]);
   await page.mouse.click(img.x, img.y);
   const crumb = page.locator(`${PANEL} .pg-crumb`).last();
