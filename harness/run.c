@@ -1052,7 +1052,7 @@ static int is_root_name(const struct pg_run_result *r, const char *name)
 int pg_run_is_allocator_frame(const char *name)
 {
 	static const char *const prefixes[] = {
-		"operator new", "malloc", "calloc", "realloc", "reallocarray", "free",
+		"operator new", "operator new[]", "malloc", "calloc", "realloc", "reallocarray", "free",
 		"posix_memalign", "aligned_alloc", "memalign", "valloc", "pvalloc",
 		"mmap", "mmap64", "mremap", "__libc_", "strdup", "strndup", "__strdup", "__strndup",
 		"PyMem_", "_PyMem_", "PyObject_Malloc", "PyObject_Calloc", "PyObject_Realloc",
