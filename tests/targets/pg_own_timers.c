@@ -162,10 +162,15 @@ int main(int argc, char **argv)
 	double cpu = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0, user = user_seconds() - user0;
 
 	/* ITIMER_VIRTUAL counts user CPU time only; the others as their clock. */
-	ok &= check("itimer_real", alrm_ticks, wall * HZ, 0.7);
-	ok &= check_between("itimer_virtual", vtalrm_ticks, user * HZ, cpu * HZ, 0.7);
-	ok &= check("timer_monotonic", usr1_ticks, wall * HZ, 0.9);
-	ok &= check("timer_process_cpu", usr2_ticks, cpu * HZ, 0.9);
+	if (seconds > 0) {
+		ok &= check("itimer_real", alrm_ticks, wall * HZ, 0.7);
+		ok &= check_between("itimer_virtual", vtalrm_ticks, user * HZ, cpu * HZ, 0.7);
+		ok &= check("timer_monotonic", usr1_ticks, wall * HZ, 0.9);
+		ok &= check("timer_process_cpu", usr2_ticks, cpu * HZ, 0.9);
+	} else {
+		printf("itimer_real=%ld\nitimer_virtual=%ld\ntimer_monotonic=%ld\ntimer_process_cpu=%ld\n",
+		       alrm_ticks, vtalrm_ticks, usr1_ticks, usr2_ticks);
+	}
 
 	/* Synchronous signals: blocked, armed, collected with sigwaitinfo. */
 	if (!wait_phase)
