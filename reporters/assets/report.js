@@ -1002,15 +1002,19 @@
 
   FlameGraph.prototype.hide = function () { this.visible = false; };
 
-  // For the browser tests and for scripting: a point inside the first drawn
+  // For the browser tests and for scripting: a point inside the widest drawn
   // frame whose name is exactly `name` ("all" for the root), in viewport
   // coordinates, scrolled into view; null if none is drawn.
   FlameGraph.prototype.locate = function (name) {
     const b = this.boxes, v = this.view;
-    for (let i = 0; i < b.x.length; i++) {
-      const node = b.node[i];
-      if (node < 0 || b.w[i] < 2) continue;
+    let i = -1;
+    for (let k = 0; k < b.x.length; k++) {
+      const node = b.node[k];
+      if (node < 0 || b.w[k] < 2) continue;
       if ((node === 0 ? 'all' : this.prof.nameOf(v.name[node])) !== name) continue;
+      if (i < 0 || b.w[k] > b.w[i]) i = k;
+    }
+    if (i >= 0) {
       const y = this.yOf(b.row[i]);
       const wrap = this.wrap;
       if (y < wrap.scrollTop || y + ROW > wrap.scrollTop + wrap.clientHeight - 12) {
