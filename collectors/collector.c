@@ -2,11 +2,15 @@
  * libprofgate_collector.so: start-up, the per-process record file, the table
  * of sampled threads and the collector's own thread that drains their rings
  * into the file every 20 ms (and, in wall mode, signals the threads).
+ * libprofgate_collector_cpu.so is built from the same files without the
+ * allocation tracker (PG_COLLECTOR_CPU_ONLY): PROFGATE_MEM is ignored there.
  *
  * Settings come from the environment that `profgate run` sets:
  *   PROFGATE_RAW_DIR  folder for the record files (required; unset = inert)
  *   PROFGATE_HZ       samples per second per thread
  *   PROFGATE_MODE     cpu | wall | none
+ *   PROFGATE_MEM      1: track allocations (PROFGATE_MEM_SAMPLE: mean bytes
+ *                     between sampled ones, 0 = every one)
  *   PROFGATE_FOLLOW   1: forked and exec'd children are profiled too
  */
 #define _GNU_SOURCE
@@ -818,8 +822,14 @@ __attribute__((constructor)) static void pg_init(int argc, char **argv, char **e
 	const char *mode = getenv("PROFGATE_MODE");
 	pg.mode = !mode || !strcmp(mode, "cpu") ? PG_MODE_CPU
 		: !strcmp(mode, "wall") ? PG_MODE_WALL : PG_MODE_NONE;
+#ifdef PG_COLLECTOR_CPU_ONLY
+	/* No tracker in this library; profgate preloads the full one for a
+	 * memory run (harness/run.c). */
+	pg.mem = 0;
+#else
 	const char *mem = getenv("PROFGATE_MEM");
 	pg.mem = mem && !strcmp(mem, "1");
+#endif
 	const char *mem_sample = getenv("PROFGATE_MEM_SAMPLE");
 	pg.mem_sample = mem_sample ? strtoull(mem_sample, NULL, 10) : 0;
 	/* Read once here: getenv() later, in another thread, could meet the

@@ -167,7 +167,11 @@ PG_HIDDEN void pg_unwind_block_for_fork(void);
 PG_HIDDEN void pg_unwind_allow_after_fork(void);
 PG_HIDDEN void pg_unwind_after_fork_child(void);
 
-/* tracker.c */
+/* tracker.c (and pymem.c, which records through it). The CPU-only library
+ * (PG_COLLECTOR_CPU_ONLY, libprofgate_collector_cpu.so) has neither file:
+ * there the tracker is never active and its hooks compile to nothing, so
+ * the rest of the collector reads the same in both libraries. */
+#ifndef PG_COLLECTOR_CPU_ONLY
 PG_HIDDEN void pg_tracker_start(uint64_t sample_bytes);
 PG_HIDDEN int pg_tracker_active(void);
 PG_HIDDEN void pg_tracker_pause(void);
@@ -189,6 +193,23 @@ PG_HIDDEN void pg_pymem_maybe_install(void);
 PG_HIDDEN int pg_tracker_lock_held(void);
 PG_HIDDEN uint64_t pg_tracker_own_resident(void);
 PG_HIDDEN uint64_t pg_tracker_rss_peak_without_own(void);
+#else
+static inline void pg_tracker_start(uint64_t sample_bytes) { (void)sample_bytes; }
+static inline int pg_tracker_active(void) { return 0; }
+static inline void pg_tracker_pause(void) {}
+static inline void pg_tracker_resume(void) {}
+static inline size_t pg_tracker_snapshot(int in_signal) { (void)in_signal; return 0; }
+static inline void pg_tracker_heap_point(unsigned char *buf, size_t *len, size_t cap)
+{
+	(void)buf, (void)len, (void)cap;
+}
+static inline void pg_tracker_after_fork_child(int keep) { (void)keep; }
+static inline void pg_tracker_atfork_prepare(void) {}
+static inline void pg_tracker_atfork_parent(void) {}
+static inline int pg_tracker_lock_held(void) { return 0; }
+static inline uint64_t pg_tracker_own_resident(void) { return 0; }
+static inline uint64_t pg_tracker_rss_peak_without_own(void) { return 0; }
+#endif
 
 /* fds.c */
 PG_HIDDEN void pg_sys_close(int fd);

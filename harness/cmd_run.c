@@ -1,7 +1,9 @@
 /*
  * `profgate run [options] -- COMMAND [ARG...]`: profile one command.
  *
- * The command runs with libprofgate_collector.so preloaded; every process
+ * The command runs with a collector preloaded (libprofgate_collector.so for
+ * a run that tracks memory, libprofgate_collector_cpu.so, which leaves the
+ * allocator alone, for one that samples only: harness/run.c); every process
  * image it becomes (fork, exec) writes its own record file into a private
  * folder of the output directory. Once the command has ended, the records
  * are symbolized and merged into cpu.folded (and wall.folded in wall mode),
@@ -226,8 +228,20 @@ int cmd_run(int argc, char **argv)
 			in_at = lseek(0, 0, SEEK_CUR);
 	}
 	struct pg_run_request first = req;
-	if (two)
+	if (two) {
+		/* The memory run's collector is known to be there before the
+		 * CPU run is spent (a PROFGATE_COLLECTOR naming the CPU-only
+		 * library is refused for it). */
+		char *full = NULL;
+		if (pg_run_find_collector(&full, 1) < 0) {
+			pg_report_error("run", "%s", pg_error_last());
+			free(out_dir);
+			pg_opt_release(&run_command, &o);
+			return PG_EXIT_PROFGATE_FAILED;
+		}
+		free(full);
 		first.mem = 0;
+	}
 	if (pg_run_profile(&r, &first) < 0) {
 		pg_report_error("run", "%s", pg_error_last());
 		rc = r.status;

@@ -2,6 +2,14 @@
  * pg_run_profile(): launch with the collector preloaded, then read, symbolize
  * and merge the records of every process image into profiles. Shared by
  * `profgate run` and the benchmark runner.
+ *
+ * Which collector: libprofgate_collector.so (sampler and allocation tracker)
+ * for a run that tracks memory; for any other run (CPU or wall sampling:
+ * the CPU run of the default two, --no-mem, --mode wall, check's timing
+ * runs) libprofgate_collector_cpu.so from the same folder, which interposes
+ * nothing of the allocator, or the full library with its tracker off when
+ * the CPU-only one is not there. Where the full library is looked for, and
+ * what PROFGATE_COLLECTOR does: pg_run_find_collector() below.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -37,10 +45,25 @@
 #define PG_COLLECTOR_INSTALLED "/usr/local/lib/profgate/libprofgate_collector.so"
 #endif
 
-/* The collector sits next to the profgate that runs: build tree
- * (build/harness/profgate, build/lib/profgate/) and installed tree
- * (prefix/bin/profgate, prefix/lib/profgate/) alike. */
-int pg_run_find_collector(char **out)
+#define PG_COLLECTOR_CPU_NAME "libprofgate_collector_cpu.so"
+
+/* Two collector libraries are built from collectors/: libprofgate_collector.so
+ * (the sampler and the allocation tracker) and libprofgate_collector_cpu.so
+ * (the sampler alone: nothing of the allocator interposed, so that a run
+ * without memory tracking does not pay for malloc wrappers it leaves idle).
+ *
+ * The full library is found first, where the first of these has it:
+ *   1. $PROFGATE_COLLECTOR (symlinks resolved; an unreadable one is an error);
+ *   2. ../lib/profgate/ from the running profgate (build and install trees:
+ *      build/harness/profgate beside build/lib/profgate/, prefix/bin/profgate
+ *      beside prefix/lib/profgate/);
+ *   3. the path it is installed to (PG_COLLECTOR_INSTALLED).
+ * A run that tracks memory preloads it. Any other run (CPU or wall sampling
+ * alone) preloads libprofgate_collector_cpu.so from the same folder when it
+ * is there, else the full library, whose tracker then stays off. A
+ * PROFGATE_COLLECTOR naming the CPU-only library itself is taken for those
+ * runs and refused for a memory run. */
+static int find_full_collector(char **out)
 {
 	const char *env = getenv("PROFGATE_COLLECTOR");
 	if (env && *env) {
@@ -67,6 +90,42 @@ int pg_run_find_collector(char **out)
 		return (*out = strdup(PG_COLLECTOR_INSTALLED)) ? 0 : pg_error_set("out of memory");
 	return pg_error_set("cannot find libprofgate_collector.so next to profgate or in '%s' "
 			    "(set PROFGATE_COLLECTOR)", PG_COLLECTOR_INSTALLED);
+}
+
+int pg_run_find_collector(char **out, int track_mem)
+{
+	char *full = NULL;
+	int err = find_full_collector(&full);
+	if (err < 0)
+		return err;
+	const char *slash = strrchr(full, '/');
+	size_t dirlen = slash ? (size_t)(slash + 1 - full) : 0;
+	if (!strcmp(full + dirlen, PG_COLLECTOR_CPU_NAME)) {
+		if (!track_mem) {
+			*out = full;
+			return 0;
+		}
+		err = pg_error_set("PROFGATE_COLLECTOR: '%s' is the collector without the allocation "
+				   "tracker; name libprofgate_collector.so (the CPU-only one is "
+				   "taken from its folder)", full);
+		free(full);
+		return err;
+	}
+	if (!track_mem) {
+		char *cpu = NULL;
+		if (asprintf(&cpu, "%.*s%s", (int)dirlen, full, PG_COLLECTOR_CPU_NAME) < 0) {
+			free(full);
+			return pg_error_set("out of memory");
+		}
+		if (access(cpu, R_OK) == 0) {
+			free(full);
+			*out = cpu;
+			return 0;
+		}
+		free(cpu);
+	}
+	*out = full;
+	return 0;
 }
 
 extern char **environ;
@@ -868,7 +927,7 @@ int pg_run_profile(struct pg_run_result *out, const struct pg_run_request *req)
 	}
 	if ((err = pg_launch_check_dynamic(prog)) < 0)
 		goto done;
-	if ((err = pg_run_find_collector(&collector)) < 0)
+	if ((err = pg_run_find_collector(&collector, req->mem)) < 0)
 		goto done;
 	struct stat st;
 	if (req->cwd && (stat(req->cwd, &st) < 0 || !S_ISDIR(st.st_mode))) {

@@ -160,7 +160,8 @@ const struct pg_run_file *pg_run_file(size_t i);
 /* "perf-task-clock", ...; NULL for none. */
 const char *pg_run_source_name(int source);
 
-/* The collector library next to the running profgate. */
-int pg_run_find_collector(char **out);
+/* The collector library to preload (rules in run.c): the full one when
+ * track_mem, else the CPU-only one from the same folder if it is there. */
+int pg_run_find_collector(char **out, int track_mem);
 
 #endif

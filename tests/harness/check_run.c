@@ -3,8 +3,9 @@
  * allocator frames that peak sites look through, the sampler names, moving
  * memory measurements and lost profiles between two results, full names,
  * finding the collector ($PROFGATE_COLLECTOR, else next to the running
- * program), and pg_run_profile()/pg_run_write_dir() with the real collector
- * on the target programs of tests/targets ($PG_TARGETS).
+ * program; the CPU-only library beside it for runs without memory
+ * tracking), and pg_run_profile()/pg_run_write_dir() with the real
+ * collector on the target programs of tests/targets ($PG_TARGETS).
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -239,6 +240,17 @@ END_TEST
 
 /* ---- finding the collector ---- */
 
+/* The CPU-only library that the build puts beside the full one. */
+static char *cpu_sibling_of(const char *full)
+{
+	char *out = NULL;
+	const char *slash = strrchr(full, '/');
+
+	ck_assert_ptr_nonnull(slash);
+	ck_assert_int_ge(asprintf(&out, "%.*s/libprofgate_collector_cpu.so", (int)(slash - full), full), 0);
+	return out;
+}
+
 START_TEST(find_collector__takes_PROFGATE_COLLECTOR_resolved)
 {
 	char link[256], *out = NULL, *real = realpath(getenv("PROFGATE_COLLECTOR"), NULL);
@@ -247,9 +259,73 @@ START_TEST(find_collector__takes_PROFGATE_COLLECTOR_resolved)
 	snprintf(link, sizeof link, "%s/collector.so", fixture_tmpdir);
 	ck_assert_int_eq(symlink(real, link), 0);
 	setenv("PROFGATE_COLLECTOR", link, 1);
-	ck_assert_msg(pg_run_find_collector(&out) == 0, "%s", pg_error_last());
+	ck_assert_msg(pg_run_find_collector(&out, 1) == 0, "%s", pg_error_last());
 	ck_assert_str_eq(out, real);  /* the link resolved: the child's LD_PRELOAD is absolute */
 	free(out);
+	/* Without memory tracking: the CPU-only library from the folder of the
+	 * file the variable names (the build's, after the link). */
+	char *cpu = cpu_sibling_of(real);
+	ck_assert_msg(access(cpu, R_OK) == 0, "the build has no %s", cpu);
+	ck_assert_msg(pg_run_find_collector(&out, 0) == 0, "%s", pg_error_last());
+	ck_assert_str_eq(out, cpu);
+	free(out);
+	free(cpu);
+	free(real);
+}
+END_TEST
+
+/* A full library with no CPU-only one beside it serves every run (its
+ * tracker off when not asked for); one put beside it is taken for runs
+ * without memory tracking. */
+START_TEST(find_collector__the_full_library_alone_serves_both_kinds_of_run)
+{
+	char full[256], cpu[256], *out = NULL, *data = NULL;
+	char *real = realpath(getenv("PROFGATE_COLLECTOR"), NULL);
+	size_t len = 0;
+
+	ck_assert_ptr_nonnull(real);
+	snprintf(full, sizeof full, "%s/libprofgate_collector.so", fixture_tmpdir);
+	snprintf(cpu, sizeof cpu, "%s/libprofgate_collector_cpu.so", fixture_tmpdir);
+	ck_assert_msg(pg_read_file(&data, &len, real) == 0, "%s", pg_error_last());
+	ck_assert_msg(pg_write_file_atomic(full, data, len) == 0, "%s", pg_error_last());
+	free(data);
+	setenv("PROFGATE_COLLECTOR", full, 1);
+	ck_assert_msg(pg_run_find_collector(&out, 1) == 0, "%s", pg_error_last());
+	ck_assert_str_eq(out, full);
+	free(out);
+	ck_assert_msg(pg_run_find_collector(&out, 0) == 0, "%s", pg_error_last());
+	ck_assert_str_eq(out, full);
+	free(out);
+
+	char *build_cpu = cpu_sibling_of(real);
+	ck_assert_int_eq(symlink(build_cpu, cpu), 0);
+	ck_assert_msg(pg_run_find_collector(&out, 0) == 0, "%s", pg_error_last());
+	ck_assert_str_eq(out, cpu);
+	free(out);
+	ck_assert_msg(pg_run_find_collector(&out, 1) == 0, "%s", pg_error_last());
+	ck_assert_str_eq(out, full);
+	free(out);
+	free(build_cpu);
+	free(real);
+}
+END_TEST
+
+START_TEST(find_collector__PROFGATE_COLLECTOR_naming_the_cpu_library_is_refused_for_memory)
+{
+	char *out = NULL, *real = realpath(getenv("PROFGATE_COLLECTOR"), NULL);
+
+	ck_assert_ptr_nonnull(real);
+	char *cpu = cpu_sibling_of(real);
+	setenv("PROFGATE_COLLECTOR", cpu, 1);
+	ck_assert_msg(pg_run_find_collector(&out, 0) == 0, "%s", pg_error_last());
+	ck_assert_str_eq(out, cpu);
+	free(out);
+	out = NULL;
+	ck_assert_int_lt(pg_run_find_collector(&out, 1), 0);
+	ck_assert_ptr_null(out);
+	ck_assert_msg(strstr(pg_error_last(), "PROFGATE_COLLECTOR") && strstr(pg_error_last(), cpu) &&
+		      strstr(pg_error_last(), "libprofgate_collector.so"), "%s", pg_error_last());
+	free(cpu);
 	free(real);
 }
 END_TEST
@@ -260,7 +336,7 @@ START_TEST(find_collector__a_missing_PROFGATE_COLLECTOR_is_an_error_naming_it)
 
 	snprintf(path, sizeof path, "%s/no-such-collector.so", fixture_tmpdir);
 	setenv("PROFGATE_COLLECTOR", path, 1);
-	ck_assert_int_lt(pg_run_find_collector(&out), 0);
+	ck_assert_int_lt(pg_run_find_collector(&out, 1), 0);
 	ck_assert_ptr_null(out);
 	ck_assert_msg(strstr(pg_error_last(), "PROFGATE_COLLECTOR") && strstr(pg_error_last(), path),
 		      "error does not name the variable and '%s': %s", path, pg_error_last());
@@ -279,10 +355,11 @@ static void copy_self(const char *dst)
 	free(data);
 }
 
-/* Runs "prog --find-collector" with PROFGATE_COLLECTOR set to env_value
- * (NULL: unset); returns its output (the path found or the error) and its
- * exit status in *status. */
-static char *find_collector_in(const char *prog, const char *env_value, int *status)
+/* Runs "prog --find-collector" (for a memory run; "--find-collector-cpu"
+ * for a run without memory when cpu) with PROFGATE_COLLECTOR set to
+ * env_value (NULL: unset); returns its output (the path found or the error)
+ * and its exit status in *status. */
+static char *find_collector_in(const char *prog, const char *env_value, int cpu, int *status)
 {
 	int fds[2];
 	static char buf[4096];
@@ -299,7 +376,7 @@ static char *find_collector_in(const char *prog, const char *env_value, int *sta
 			setenv("PROFGATE_COLLECTOR", env_value, 1);
 		else
 			unsetenv("PROFGATE_COLLECTOR");
-		execl(prog, prog, "--find-collector", (char *)NULL);
+		execl(prog, prog, cpu ? "--find-collector-cpu" : "--find-collector", (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
@@ -330,7 +407,7 @@ START_TEST(find_collector__next_to_the_program_without_PROFGATE_COLLECTOR)
 
 	/* Not there yet: the installed one if it exists, else an error that
 	 * says what to set. */
-	char *got = find_collector_in(prog, NULL, &status);
+	char *got = find_collector_in(prog, NULL, 0, &status);
 	if (access(PG_COLLECTOR_INSTALLED, R_OK) == 0) {
 		ck_assert_int_eq(status, 0);
 		ck_assert_str_eq(got, PG_COLLECTOR_INSTALLED "\n");
@@ -344,12 +421,20 @@ START_TEST(find_collector__next_to_the_program_without_PROFGATE_COLLECTOR)
 	ck_assert_int_eq(symlink(real, so), 0);
 	char want[PATH_MAX + 2];
 	snprintf(want, sizeof want, "%s\n", real);
-	got = find_collector_in(prog, NULL, &status);
+	got = find_collector_in(prog, NULL, 0, &status);
 	ck_assert_msg(status == 0, "%s", got);
 	ck_assert_str_eq(got, want);
-	got = find_collector_in(prog, "", &status);
+	got = find_collector_in(prog, "", 0, &status);
 	ck_assert_msg(status == 0, "%s", got);
 	ck_assert_str_eq(got, want);
+	/* A run without memory: the CPU-only library of the same folder (the
+	 * build's: the link above is resolved first). */
+	char *cpu = cpu_sibling_of(real);
+	snprintf(want, sizeof want, "%s\n", cpu);
+	got = find_collector_in(prog, NULL, 1, &status);
+	ck_assert_msg(status == 0, "%s", got);
+	ck_assert_str_eq(got, want);
+	free(cpu);
 	free(real);
 }
 END_TEST
@@ -592,6 +677,57 @@ START_TEST(profile__tracks_the_heap_exactly)
 }
 END_TEST
 
+/* pg_malloc_where under one kind of run: the line it appended (where the
+ * allocator functions resolve, which collector is mapped). */
+static char *malloc_where(int cpu, int wall, int mem, int *tracked)
+{
+	static char line[4096];
+	char out[300], *text = NULL;
+	size_t len = 0;
+
+	snprintf(out, sizeof out, "%s/where", fixture_tmpdir);
+	unlink(out);
+	char *argv[] = { (char *)target("pg_malloc_where"), out, NULL };
+	struct pg_run_request req = request(argv, cpu, mem);
+	struct pg_run_result r;
+
+	req.wall = wall;
+	ck_assert_msg(pg_run_profile(&r, &req) == 0, "%s", pg_error_last());
+	ck_assert_int_eq(r.status, 0);
+	*tracked = r.mem_tracked;
+	pg_run_result_release(&r);
+	ck_assert_msg(pg_read_file(&text, &len, out) == 0, "%s", pg_error_last());
+	snprintf(line, sizeof line, "%.*s", (int)len, text);
+	free(text);
+	return line;
+}
+
+/* A run without memory tracking preloads the CPU-only collector: malloc
+ * and the rest resolve to libc, as without profgate. A memory run still
+ * preloads the full one, whose wrappers the calls reach. */
+START_TEST(profile__only_a_memory_run_interposes_the_allocator)
+{
+	static const char *const libc_side = "malloc=libc.so.6 free=libc.so.6 calloc=libc.so.6 "
+		"realloc=libc.so.6 posix_memalign=libc.so.6 aligned_alloc=libc.so.6 mmap=libc.so.6 "
+		"munmap=libc.so.6 loaded=libprofgate_collector_cpu.so\n";
+	static const char *const wrapped = "malloc=libprofgate_collector.so free=libprofgate_collector.so "
+		"calloc=libprofgate_collector.so realloc=libprofgate_collector.so "
+		"posix_memalign=libprofgate_collector.so aligned_alloc=libprofgate_collector.so "
+		"mmap=libprofgate_collector.so munmap=libprofgate_collector.so "
+		"loaded=libprofgate_collector.so\n";
+	int tracked;
+
+	ck_assert_str_eq(malloc_where(1, 0, 0, &tracked), libc_side);  /* CPU (--no-mem, check's runs) */
+	ck_assert_int_eq(tracked, 0);
+	ck_assert_str_eq(malloc_where(1, 1, 0, &tracked), libc_side);  /* wall */
+	ck_assert_int_eq(tracked, 0);
+	ck_assert_str_eq(malloc_where(0, 0, 1, &tracked), wrapped);    /* the memory run */
+	ck_assert_int_eq(tracked, 1);
+	ck_assert_str_eq(malloc_where(1, 0, 1, &tracked), wrapped);    /* --once */
+	ck_assert_int_eq(tracked, 1);
+}
+END_TEST
+
 START_TEST(profile__names_cxx_functions_in_full)
 {
 	char *argv[] = { (char *)target("pg_cxx"), NULL };
@@ -753,6 +889,8 @@ static Suite *run_suite(void)
 	tcase_add_checked_fixture(t, setup, fixture_tmpdir_remove);
 	tcase_add_test(t, find_collector__takes_PROFGATE_COLLECTOR_resolved);
 	tcase_add_test(t, find_collector__a_missing_PROFGATE_COLLECTOR_is_an_error_naming_it);
+	tcase_add_test(t, find_collector__the_full_library_alone_serves_both_kinds_of_run);
+	tcase_add_test(t, find_collector__PROFGATE_COLLECTOR_naming_the_cpu_library_is_refused_for_memory);
 	tcase_add_test(t, find_collector__next_to_the_program_without_PROFGATE_COLLECTOR);
 	suite_add_tcase(s, t);
 
@@ -764,6 +902,7 @@ static Suite *run_suite(void)
 	tcase_add_test(t, profile__a_missing_or_unrunnable_program_is_127_or_126);
 	tcase_add_test(t, profile__a_missing_folder_to_run_in_is_an_error_naming_it);
 	tcase_add_test(t, profile__tracks_the_heap_exactly);
+	tcase_add_test(t, profile__only_a_memory_run_interposes_the_allocator);
 	tcase_add_test(t, profile__names_cxx_functions_in_full);
 	tcase_add_test(t, write_dir__a_cpu_run_writes_its_three_files_and_nothing_else);
 	tcase_add_test(t, write_dir__a_memory_run_adds_the_memory_files);
@@ -777,10 +916,10 @@ int main(int argc, char **argv)
 {
 	/* The copy made by find_collector__next_to_the_program_...: report
 	 * what pg_run_find_collector() finds from where this program is. */
-	if (argc == 2 && !strcmp(argv[1], "--find-collector")) {
+	if (argc == 2 && (!strcmp(argv[1], "--find-collector") || !strcmp(argv[1], "--find-collector-cpu"))) {
 		char *out = NULL;
 
-		if (pg_run_find_collector(&out) < 0) {
+		if (pg_run_find_collector(&out, strcmp(argv[1], "--find-collector-cpu") != 0) < 0) {
 			printf("%s\n", pg_error_last());
 			return 1;
 		}
