@@ -8,15 +8,19 @@
 # installed. The run paths are DT_RPATH (--disable-new-dtags), not RUNPATH:
 # only DT_RPATH is also searched for the dependencies of those libraries
 # (libgit2's own, libunwind's liblzma). In the .deb, lib/profgate/ holds the
-# collector alone and the libraries come from the package's dependencies.
-# The build tree is linked with the same run paths (build/harness/../lib/profgate
-# holds the collector, as the installed tree does), so that install copies the
+# two collectors alone (libprofgate_collector.so and the CPU-only
+# libprofgate_collector_cpu.so) and the libraries come from the package's
+# dependencies. The build tree is linked with the same run paths
+# (build/harness/../lib/profgate holds the collectors, as the installed tree
+# does), so that install copies the
 # files as they are: otherwise CMake gives the build tree a run path ending in
 # an empty entry, which the loader reads as the current directory.
 set_target_properties(profgate PROPERTIES INSTALL_RPATH "\$ORIGIN/../lib/profgate" BUILD_WITH_INSTALL_RPATH ON)
-set_target_properties(profgate_collector PROPERTIES INSTALL_RPATH "\$ORIGIN" BUILD_WITH_INSTALL_RPATH ON)
 target_link_options(profgate PRIVATE -Wl,--disable-new-dtags)
-target_link_options(profgate_collector PRIVATE -Wl,--disable-new-dtags)
+foreach(collector IN ITEMS profgate_collector profgate_collector_cpu)
+  set_target_properties(${collector} PROPERTIES INSTALL_RPATH "\$ORIGIN" BUILD_WITH_INSTALL_RPATH ON)
+  target_link_options(${collector} PRIVATE -Wl,--disable-new-dtags)
+endforeach()
 
 set(CPACK_PACKAGE_NAME profgate)
 set(CPACK_PACKAGE_VENDOR "profgate")

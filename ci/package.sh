@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds profgate's release packages into dist/:
-#   dist/profgate_VERSION_ARCH.deb                 CPack; installs /usr/bin/profgate and
-#                                                  /usr/lib/profgate/libprofgate_collector.so;
+#   dist/profgate_VERSION_ARCH.deb                 CPack; installs /usr/bin/profgate and, in
+#                                                  /usr/lib/profgate/, libprofgate_collector.so and
+#                                                  libprofgate_collector_cpu.so (the CPU-only collector);
 #                                                  `apt-get install ./profgate_*.deb` pulls the libraries
 #   dist/profgate-VERSION-linux-ARCH-OSID.tar.gz   a relocatable tree: bin/profgate, lib/profgate/ with
-#                                                  the collector and the shared libraries both need
+#                                                  the collectors and the shared libraries they need
 #                                                  (all but glibc's, libgcc_s and libstdc++), so it runs
 #                                                  unpacked anywhere, on this system or a newer one
 #                                                  (OSID: the build system, e.g. debian12)
@@ -28,20 +29,21 @@ done
 # The .deb's prefix is /usr; the tarball's tree is relocatable whatever the prefix.
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPG_TESTS=OFF \
   -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
-cmake --build "$build" -j"$(nproc)" --target profgate profgate_collector >/dev/null
+cmake --build "$build" -j"$(nproc)" --target profgate profgate_collector profgate_collector_cpu >/dev/null
 
 # install_tree DIR: the installed files, plus the libraries they load that a
-# machine may lack, next to the collector (found through the run paths set
+# machine may lack, next to the collectors (found through the run paths set
 # in ci/cpack.cmake).
 install_tree() {
   local dir=$1
   rm -rf "$dir"
   cmake --install "$build" --prefix "$dir" >/dev/null
   local libdir="$dir/lib/profgate" lib
+  local loaded=("$dir/bin/profgate" "$libdir/libprofgate_collector.so" "$libdir/libprofgate_collector_cpu.so")
   # ldd lists the whole closure; glibc's own libraries, libgcc_s and
   # libstdc++ are left to the system (every system has them, and glibc's
   # must match the system's loader).
-  ldd "$dir/bin/profgate" "$libdir/libprofgate_collector.so" |
+  ldd "${loaded[@]}" |
     awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u |
     while read -r lib; do
       case "$(basename "$lib")" in
@@ -52,9 +54,9 @@ install_tree() {
     done
   # The tree must not depend on anything else it was built against: every
   # library ldd finds through the system now would be missing elsewhere.
-  if ldd "$dir/bin/profgate" "$libdir/libprofgate_collector.so" | grep -q 'not found'; then
+  if ldd "${loaded[@]}" | grep -q 'not found'; then
     echo "ci/package.sh: the installed tree misses libraries:" >&2
-    ldd "$dir/bin/profgate" "$libdir/libprofgate_collector.so" >&2
+    ldd "${loaded[@]}" >&2
     exit 1
   fi
 }

@@ -4,7 +4,9 @@ in a folder, entered with chroot.
 
 - The relocatable tarball, unpacked under /opt of the fresh root with none of
   its libraries installed there, profiles an example benchmark: the CLI finds
-  the collector next to itself and both load the libraries they carry.
+  the collectors next to itself and they load the libraries they carry; the
+  CPU run preloads the CPU-only collector (malloc stays libc's), the memory
+  run the full one.
 - The .deb, installed with apt-get (which brings its dependencies from
   Debian's mirror), runs `profgate record` and `profgate check` of the
   example suite (examples/profgate.json, with the example programs of this
@@ -143,6 +145,17 @@ class PackageTest(unittest.TestCase):
                                 "-- build/examples/bench_parse 200000 && cat /tmp/prof/cpu.folded")
         self.assertEqual(code, 0, "the unpacked tarball's profgate failed in a fresh Debian 12 root:\n%s" % out)
         self.assertIn("parse_field", out, "the profile of bench_parse does not name parse_field():\n%s" % out[-3000:])
+        # Both collectors ship, and the CPU run takes the one that leaves
+        # malloc to libc (the memory run the full one).
+        shutil.copy(os.path.join(self.build, "tests", "targets", "pg_malloc_where"), os.path.join(self.root, "work"))
+        code, out = self.chroot("ls /opt/elsewhere/lib/profgate/ && /opt/elsewhere/bin/profgate run -q "
+                                "-o /tmp/where-prof -- /work/pg_malloc_where /tmp/where && cat /tmp/where")
+        self.assertEqual(code, 0, out)
+        self.assertIn("libprofgate_collector_cpu.so\n", out)
+        self.assertIn("malloc=libc.so.6 ", out)
+        self.assertIn(" loaded=libprofgate_collector_cpu.so\n", out)
+        self.assertIn("malloc=libprofgate_collector.so ", out)
+        self.assertIn(" loaded=libprofgate_collector.so\n", out)
 
     def test_deb_installs_with_apt_and_checks_the_example_suite(self):
         shutil.copy(self.deb, os.path.join(self.root, "tmp"))
@@ -150,9 +163,11 @@ class PackageTest(unittest.TestCase):
         code, out = self.chroot("apt-get update -q && apt-get install -y -q --no-install-recommends %s" % deb,
                                 timeout=900)
         self.assertEqual(code, 0, "apt-get could not install the .deb in a fresh Debian 12 root:\n%s" % out[-6000:])
-        code, out = self.chroot("command -v profgate && profgate --version")
+        code, out = self.chroot("command -v profgate && profgate --version && ls /usr/lib/profgate/")
         self.assertEqual(code, 0, out)
         self.assertIn("/usr/bin/profgate", out)
+        self.assertIn("libprofgate_collector.so\n", out)
+        self.assertIn("libprofgate_collector_cpu.so\n", out)
         src = self.install_examples()
         code, out = self.chroot(
             "cd %s && git init -q && git add -A && git -c user.name=ci -c user.email=ci@localhost "

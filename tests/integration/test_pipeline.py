@@ -1235,6 +1235,7 @@ class PipelineTest(ProfgateTestCase):
         # The tree carries the libraries it loads, found through its run path.
         libs = os.listdir(os.path.join(store, key, "lib", "profgate"))
         self.assertIn("libprofgate_collector.so", libs)
+        self.assertIn("libprofgate_collector_cpu.so", libs)
         self.assertTrue(any(l.startswith("libgit2.so") for l in libs), libs)
         self.assertTrue(any(l.startswith("libunwind.so") for l in libs), libs)
 
