@@ -30,8 +30,10 @@ import time
 
 def collector_env(build, raw, mode="cpu", mem=True):
     """What `profgate run` puts in the program's environment, with a record
-    folder we keep: the record files are what the collector wrote."""
-    lib = os.path.join(build, "lib", "profgate", "libprofgate_collector.so")
+    folder we keep: the record files are what the collector wrote. Without
+    memory tracking, the collector without the tracker, as profgate picks."""
+    lib = os.path.join(build, "lib", "profgate",
+                       "libprofgate_collector.so" if mem else "libprofgate_collector_cpu.so")
     return dict(os.environ, LD_PRELOAD=lib, PROFGATE_RAW_DIR=raw, PROFGATE_MODE=mode,
                 PROFGATE_HZ="999", PROFGATE_MEM="1" if mem else "0")
 

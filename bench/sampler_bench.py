@@ -155,14 +155,15 @@ def main():
     # profiled runs in a shuffled order each round, so that all see the same
     # load. The floor is the bare program with a do-nothing perf task-clock
     # event at the same rate: what the timer interrupts alone cost on this
-    # machine. "collector" is the program with libprofgate_collector.so
-    # preloaded as `profgate run` sets it up, without the harness around it
-    # (no start of profgate, no symbolizing, no writing).
+    # machine. "collector" is the program with libprofgate_collector_cpu.so
+    # (the collector without the allocation tracker) preloaded as `profgate
+    # run --no-mem` sets it up, without the harness around it (no start of
+    # profgate, no symbolizing, no writing).
     if "overhead" in parts:
         millions = calibrate(fixed, a.seconds)
         progress(f"overhead: {millions} M iterations for a ~{a.seconds:.1f} s bare run")
         kinds = ("bare", "floor", "signal", "collector", "profiled")
-        collector = os.path.abspath(os.path.join(a.build, "lib", "profgate", "libprofgate_collector.so"))
+        collector = os.path.abspath(os.path.join(a.build, "lib", "profgate", "libprofgate_collector_cpu.so"))
         post = []
         rows = {k: [] for k in kinds}
         cpu = {k: [] for k in kinds}
