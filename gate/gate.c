@@ -427,10 +427,10 @@ static int paired_share_verdict(struct pg_check_metric *m, const struct pg_verdi
 	m->p_value = NAN;
 	m->repeats_needed = 0;
 	if (asprintf(&note, "%zu sampled pairs: its share changed by %+.1f points a pair on average "
-		     "[%+.1f, %+.1f]; the low end (one-sided 99.5%%) above 0 with the change beyond the "
-		     "threshold is a regression, the high end (one-sided 95%%) below the threshold none%s",
-		     ps.n, ps.change, ps.lo, ps.hi,
-		     m->verdict == PG_VERDICT_INCONCLUSIVE ? "; neither holds" : "") < 0)
+		     "[%+.1f, %+.1f]; beyond the threshold with the low end (one-sided 99.5%%) above 0 is a "
+		     "regression%s", ps.n, ps.change, ps.lo, ps.hi,
+		     m->verdict == PG_VERDICT_INCONCLUSIVE ? "; beyond it, but the pairs do not show it is not "
+							    "noise" : "") < 0)
 		return pg_error_set("out of memory");
 	free(m->note);
 	m->note = note;

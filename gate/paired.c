@@ -193,11 +193,9 @@ enum pg_paired_call pg_paired_share_decide(const struct pg_paired_share *s, doub
 {
 	if (s->n == 0 || isnan(s->change))
 		return PG_PAIRED_UNDECIDED;
-	if (s->change > threshold && s->lo > 0)
-		return PG_PAIRED_REGRESSED;
-	if (s->hi < threshold)
-		return PG_PAIRED_UNCHANGED;
-	return PG_PAIRED_UNDECIDED;
+	if (s->change > threshold)
+		return s->lo > 0 ? PG_PAIRED_REGRESSED : PG_PAIRED_UNDECIDED;
+	return PG_PAIRED_UNCHANGED;
 }
 
 void pg_paired_log_ratios(double *out, const double *base, const double *head, size_t n)

@@ -267,8 +267,9 @@ START_TEST(share__enumerated_answers)
 	ck_assert_double_eq_tol(s.lo, 11 - 2.5758293 * se, 1e-5);
 	ck_assert_double_eq_tol(s.hi, 11 + 1.6448536 * se, 1e-5);
 	ck_assert_int_eq(pg_paired_share_decide(&s, 5), PG_PAIRED_REGRESSED);
-	ck_assert_int_eq(pg_paired_share_decide(&s, 11.5), PG_PAIRED_UNDECIDED);
-	ck_assert_int_eq(pg_paired_share_decide(&s, 15), PG_PAIRED_UNCHANGED);
+	ck_assert_int_eq(pg_paired_share_decide(&s, 10.9), PG_PAIRED_REGRESSED);
+	/* Within the threshold: unchanged, though hi (13.6) is beyond it. */
+	ck_assert_int_eq(pg_paired_share_decide(&s, 11.5), PG_PAIRED_UNCHANGED);
 
 	/* Pairs that disagree: the spread (standard error 6) decides, and a
 	 * mean change of 6 points is not shown to be one. */
