@@ -477,7 +477,11 @@ START_TEST(profile__passes_the_exit_status_and_samples_the_work)
 	ck_assert_ptr_nonnull(pg_run_source_name(r.source));
 	/* 50 ms at 999 Hz: about 50 samples, all in the one process. */
 	ck_assert_uint_gt(r.samples, 10);
-	ck_assert_uint_eq(pg_profile_total(r.cpu), r.cpu_samples);
+	/* Every on-CPU stack is in the profile; a stack weighs more than one
+	 * sample when it stands for a timer overrun or for several periods of
+	 * kernel time (its [kernel] twin), as a loaded machine makes happen. */
+	ck_assert_uint_ge(pg_profile_total(r.cpu), r.cpu_samples);
+	ck_assert_uint_le(pg_profile_total(r.cpu), 2 * r.cpu_samples);
 	ck_assert_msg(weight_with(r.cpu, "exit_code_work") * 2 > pg_profile_total(r.cpu),
 		      "exit_code_work has %llu of %llu samples",
 		      (unsigned long long)weight_with(r.cpu, "exit_code_work"),
