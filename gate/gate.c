@@ -542,7 +542,7 @@ static double metric_median(const struct pg_check_bench *b, const char *metric, 
 }
 
 static int explain_functions(struct pg_check_bench *out, const struct pg_profile *pb,
-			     const struct pg_profile *pa, size_t max)
+			     const struct pg_profile *pa, size_t max, const struct pg_gate_opts *o)
 {
 	struct pg_diff_function *d = NULL;
 	struct pg_check_function *f = NULL;
@@ -550,7 +550,8 @@ static int explain_functions(struct pg_check_bench *out, const struct pg_profile
 	const char **rb = NULL, **ra = NULL;
 	size_t nd = 0, nf = 0, nrb = 0, nra = 0;
 	uint64_t tb = pg_profile_total(pb), ta = pg_profile_total(pa);
-	double cpu_b = metric_median(out, "cpu", 0), cpu_a = metric_median(out, "cpu", 1);
+	double cpu_b = o->cpu_before > 0 ? o->cpu_before : metric_median(out, "cpu", 0);
+	double cpu_a = o->cpu_after > 0 ? o->cpu_after : metric_median(out, "cpu", 1);
 	int rc;
 
 	if (tb == 0 || ta == 0 || isnan(cpu_b) || isnan(cpu_a))
@@ -938,7 +939,7 @@ int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseli
 	if (id[0] && id[1] &&
 	    ((rc = pg_profile_by_identity(&own[0], cpu_b, PG_INLINED_DROP)) < 0 ||
 	     (rc = pg_profile_by_identity(&own[1], cpu_a, PG_INLINED_DROP)) < 0 ||
-	     (rc = explain_functions(out, own[0], own[1], o.max_functions)) < 0))
+	     (rc = explain_functions(out, own[0], own[1], o.max_functions, &o)) < 0))
 		goto done;
 	if ((rc = explain_stacks(out, id[2], id[3], o.max_stacks)) < 0 || (rc = busy_machine_guard(out, &o)) < 0)
 		goto done;

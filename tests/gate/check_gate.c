@@ -153,6 +153,17 @@ START_TEST(compare__regression_in_one_function_names_it)
 	ck_assert_uint_eq(out.runs_before, 5);
 	ck_assert_uint_eq(out.mem_runs_after, 2);
 	pg_check_bench_release(&out);
+
+	/* Interleaved mode gives the CPU seconds per run from its timing
+	 * pairs: the shares are turned into seconds with those. */
+	o.cpu_before = 2.0;
+	o.cpu_after = 2.5;
+	ck_assert_int_eq(pg_gate_compare(&out, &before, &after, cfg.benches[0].name, cfg.benches[0].thresholds,
+					 NULL, &o), 0);
+	ck_assert_str_eq(out.functions[0].name, "hot_path");
+	ck_assert_double_eq_tol(out.functions[0].self_before, 0.8 * 2.0, 1e-9);
+	ck_assert_double_eq_tol(out.functions[0].self_after, 5.0 / 6 * 2.5, 1e-9);
+	pg_check_bench_release(&out);
 	pg_baseline_bench_release(&before);
 	pg_baseline_bench_release(&after);
 }

@@ -196,6 +196,24 @@ class InterleavedTest(ProfgateTestCase):
         self.assertIn("within noise", diff)
         self.assert_no_worktree()
 
+    def test_regression_no_function_explains_gets_more_sampled_pairs(self):
+        # At 40 Hz a sampled run has a handful of samples: no function's
+        # change is significant from the first 2 sampled pairs, so the
+        # regression gets up to repeat (6) of them.
+        self.write_config(defaults={"repeat": 6, "mem_repeat": 1, "warmup": 1, "timeout": 60, "hz": 40,
+                                    "max_repeat": 12,
+                                    "thresholds": {"wall": "off", "cpu": "30%", "function": "off",
+                                                   "peak_rss": "off"}})
+        git(self.repo, "commit", "-q", "-am", "40 Hz")
+        self.commit_change("three times the work in changed_part", scale=300)
+        result = self.check(expect=1)
+        self.assertRegex(result.stderr, r"\[1/1\] work  explaining: sampled pair 3/6 \((base|head) first\)")
+        report, _ = self.report()
+        runs = report["benchmarks"][0]["runs"]
+        self.assertGreaterEqual(runs["current"], 3, runs)
+        self.assertEqual(runs["current"], runs["baseline"], runs)
+        self.assertLessEqual(runs["current"], 6, runs)
+
     def function_gate_config(self):
         """The hot-path gate alone (timing off), 3 sampled pairs of runs
         with about 400 samples each."""
