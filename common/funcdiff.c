@@ -115,6 +115,19 @@ int pg_diff_function_compare(const void *va, const void *vb, void *vscale)
 	return strcmp(a->name, b->name);
 }
 
+/* By |self_after - self_before * scale| descending, then by name. */
+int pg_diff_function_compare_self(const void *va, const void *vb, void *vscale)
+{
+	const struct pg_diff_function *a = va, *b = vb;
+	double scale = *(const double *)vscale;
+	double da = fabs(a->self_after - a->self_before * scale);
+	double db = fabs(b->self_after - b->self_before * scale);
+
+	if (da != db)
+		return da < db ? 1 : -1;
+	return strcmp(a->name, b->name);
+}
+
 int pg_diff_functions(struct pg_diff_function **out, size_t *count,
 		      const struct pg_profile *before, const struct pg_profile *after, int normalize)
 {
@@ -128,7 +141,7 @@ int pg_diff_functions(struct pg_diff_function **out, size_t *count,
 		(*out)[i].total_before *= scale;
 	}
 	scale = 1.0;  /* already applied */
-	qsort_r(*out, *count, sizeof(**out), pg_diff_function_compare, &scale);
+	qsort_r(*out, *count, sizeof(**out), pg_diff_function_compare_self, &scale);
 	return 0;
 }
 
