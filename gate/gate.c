@@ -11,7 +11,8 @@
  * - a function's inclusive CPU share: each timing run's share, kept for the
  *   benchmark's hot functions; a function hot on one side only gets, on the
  *   other, its share of that side's merged profile in every run (0 if it
- *   does not appear at all);
+ *   does not appear at all); in interleaved mode (opts->paired) decided
+ *   from the pairs' differences, not by a rank test of the runs;
  * - a function's bytes at the heap peak: the merged (averaged) peak stacks,
  *   by the function that called the allocator (peak_sites, docs/profile-json.md).
  */
@@ -19,6 +20,7 @@
 #include "gate.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +28,7 @@
 #include "error.h"
 #include "frame_name.h"
 #include "funcdiff.h"
+#include "paired.h"
 #include "pynames.h"
 #include "stats.h"
 #include "verdict.h"
@@ -380,10 +383,58 @@ static size_t function_runs(double *out, const struct pg_baseline_bench *b, cons
 	return n;
 }
 
+/* Interleaved mode: m's verdict from the pairs of runs (run i of each
+ * side measured together), replacing the rank test's. */
+static int paired_share_verdict(struct pg_check_metric *m, const struct pg_verdict_input *in,
+				const struct pg_baseline_bench *baseline, const struct pg_baseline_bench *current)
+{
+	size_t n = in->nbefore < in->nafter ? in->nbefore : in->nafter;
+	double *sb = calloc(n + 1, sizeof *sb), *sa = calloc(n + 1, sizeof *sa);
+	struct pg_paired_share ps;
+	char *note = NULL;
+
+	if (!sb || !sa) {
+		free(sb);
+		free(sa);
+		return pg_error_set("out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		sb[i] = (double)baseline->runs[i].samples;
+		sa[i] = (double)current->runs[i].samples;
+	}
+	pg_paired_share(&ps, in->before, in->after, sb, sa, n);
+	free(sb);
+	free(sa);
+	if (in->threshold->kind == PG_THRESHOLD_OFF || ps.n == 0)
+		return 0;
+	switch (pg_paired_share_decide(&ps, pg_verdict_limit(in->threshold, m->before))) {
+	case PG_PAIRED_REGRESSED:
+		m->verdict = PG_VERDICT_REGRESSED;
+		break;
+	case PG_PAIRED_UNCHANGED:
+		m->verdict = PG_VERDICT_UNCHANGED;
+		break;
+	default:
+		m->verdict = PG_VERDICT_INCONCLUSIVE;
+	}
+	m->exact = 0;
+	m->p_value = NAN;
+	m->repeats_needed = 0;
+	if (asprintf(&note, "%zu sampled pairs: its share changed by %+.1f points a pair on average "
+		     "[%+.1f, %+.1f]; the low end (one-sided 99.5%%) above 0 with the change beyond the "
+		     "threshold is a regression, the high end (one-sided 95%%) below the threshold none%s",
+		     ps.n, ps.change, ps.lo, ps.hi,
+		     m->verdict == PG_VERDICT_INCONCLUSIVE ? "; neither holds" : "") < 0)
+		return pg_error_set("out of memory");
+	free(m->note);
+	m->note = note;
+	return 0;
+}
+
 static int functions_gate(struct pg_check_bench *out, size_t *cap, struct pg_baseline_bench *baseline,
 			  struct pg_baseline_bench *current, const struct pg_threshold *th,
 			  const struct pg_profile *pb, const struct pg_profile *pa,
-			  const struct pg_profile *raw_b, const struct pg_profile *raw_a, double alpha)
+			  const struct pg_profile *raw_b, const struct pg_profile *raw_a, double alpha, int paired)
 {
 	struct named *mb = NULL, *ma = NULL, *ob = NULL, *oa = NULL;
 	struct pg_profile *vb = NULL, *va = NULL;
@@ -443,6 +494,9 @@ static int functions_gate(struct pg_check_bench *out, size_t *cap, struct pg_bas
 			goto done;
 		}
 		if ((rc = pg_verdict_decide(m, &in)) < 0)
+			goto done;
+		if (paired && in.nbefore == baseline->nruns && in.nafter == current->nruns &&
+		    (rc = paired_share_verdict(m, &in, baseline, current)) < 0)
 			goto done;
 	}
 	rc = 0;
@@ -870,7 +924,7 @@ int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseli
 	    (mem_b && (rc = pg_profile_by_identity(&id[2], mem_b, PG_INLINED_KEEP)) < 0) ||
 	    (mem_a && (rc = pg_profile_by_identity(&id[3], mem_a, PG_INLINED_KEEP)) < 0))
 		goto done;
-	if ((rc = functions_gate(out, &cap, baseline, current, th, id[0], id[1], cpu_b, cpu_a, o.alpha)) < 0 ||
+	if ((rc = functions_gate(out, &cap, baseline, current, th, id[0], id[1], cpu_b, cpu_a, o.alpha, o.paired)) < 0 ||
 	    (rc = heap_gate(out, &cap, baseline, current, th, id[2], id[3], &o)) < 0)
 		goto done;
 	/* "What grew" names the functions whose code grew: inlined code is

@@ -177,7 +177,7 @@ static int measure_one(struct ctx *x, const struct pg_bench_config *bc, const st
 	const struct pg_check_interleaved *a = x->a;
 	struct pg_check_bench *cb = &x->rep.benches[x->rep.nbenches];
 	struct pg_gate_opts gopts = { .alpha = PG_VERDICT_ALPHA, .is_allocator = pg_run_is_allocator_frame,
-				      .machine_idle = NAN, .machine_others = NAN };
+				      .machine_idle = NAN, .machine_others = NAN, .paired = 1 };
 	struct pg_pairs_result res;
 	/* Sampled pairs: a third of repeat, at least 2 (the per-function test
 	 * needs a spread across pairs). Function shares are decided from them,

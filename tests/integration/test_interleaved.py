@@ -153,6 +153,43 @@ class InterleavedTest(ProfgateTestCase):
         self.assertIn("within noise", diff)
         self.assert_no_worktree()
 
+    def function_gate_config(self):
+        """The hot-path gate alone (timing off), 3 sampled pairs of runs
+        with about 400 samples each."""
+        self.write_config(benchmarks=[{"name": "work", "run": ["./out/work", "150000000"]}],
+                          defaults={"repeat": 7, "mem_repeat": 1, "warmup": 1, "timeout": 60,
+                                    "thresholds": {"wall": "off", "cpu": "off", "function": "5pp",
+                                                   "peak_rss": "off"}})
+        git(self.repo, "commit", "-q", "-am", "the hot-path gate")
+
+    def function_rows(self):
+        report, _ = self.report()
+        return {m["function"]: m for m in report["benchmarks"][0]["metrics"]
+                if m["metric"] == "function"}
+
+    def test_function_shares_are_decided_from_the_sampled_pairs(self):
+        self.function_gate_config()
+        # changed_part goes from half the samples to three quarters.
+        self.commit_change("three times the work in changed_part", scale=300)
+        self.check(expect=1)
+        rows = self.function_rows()
+        self.assertIn("changed_part", rows, rows)
+        row = rows["changed_part"]
+        self.assertEqual(row["verdict"], "regressed", row)
+        self.assertIn("3 sampled pairs", row["note"])
+        self.assertEqual(len(row["baseline_runs"]), 3)
+        # steady_part's share fell by as much: not a regression, not an
+        # improvement.
+        self.assertEqual(rows["steady_part"]["verdict"], "unchanged", rows["steady_part"])
+
+    def test_function_shares_of_an_unchanged_branch_pass(self):
+        self.function_gate_config()
+        self.commit_change("docs only")
+        self.check(expect=0)
+        rows = self.function_rows()
+        self.assertEqual(rows["changed_part"]["verdict"], "unchanged", rows["changed_part"])
+        self.assertIn("3 sampled pairs", rows["changed_part"]["note"])
+
     def test_base_build_failing_is_inconclusive_with_its_stderr(self):
         # The base cannot build; the change fixes it.
         git(self.repo, "checkout", "-q", "main")
