@@ -102,30 +102,30 @@ done:
 	return rc;
 }
 
-/* By |total_after - total_before * scale| descending, then by name. */
-int pg_diff_function_compare(const void *va, const void *vb, void *vscale)
+/* The larger change first (da and db are sizes of change), then by name. */
+static int by_change(double da, double db, const struct pg_diff_function *a, const struct pg_diff_function *b)
 {
-	const struct pg_diff_function *a = va, *b = vb;
-	double scale = *(const double *)vscale;
-	double da = fabs(a->total_after - a->total_before * scale);
-	double db = fabs(b->total_after - b->total_before * scale);
-
 	if (da != db)
 		return da < db ? 1 : -1;
 	return strcmp(a->name, b->name);
 }
 
-/* By |self_after - self_before * scale| descending, then by name. */
+int pg_diff_function_compare(const void *va, const void *vb, void *vscale)
+{
+	const struct pg_diff_function *a = va, *b = vb;
+	double scale = *(const double *)vscale;
+
+	return by_change(fabs(a->total_after - a->total_before * scale),
+			 fabs(b->total_after - b->total_before * scale), a, b);
+}
+
 int pg_diff_function_compare_self(const void *va, const void *vb, void *vscale)
 {
 	const struct pg_diff_function *a = va, *b = vb;
 	double scale = *(const double *)vscale;
-	double da = fabs(a->self_after - a->self_before * scale);
-	double db = fabs(b->self_after - b->self_before * scale);
 
-	if (da != db)
-		return da < db ? 1 : -1;
-	return strcmp(a->name, b->name);
+	return by_change(fabs(a->self_after - a->self_before * scale),
+			 fabs(b->self_after - b->self_before * scale), a, b);
 }
 
 int pg_diff_functions(struct pg_diff_function **out, size_t *count,
