@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "error.h"
 #include "frame_name.h"
 #include "funcdiff.h"
@@ -36,15 +37,8 @@
 
 static struct pg_check_metric *add_metric(struct pg_check_bench *b, size_t *cap)
 {
-	if (b->nmetrics == *cap) {
-		size_t n = *cap ? *cap * 2 : 16;
-		struct pg_check_metric *m = realloc(b->metrics, n * sizeof *m);
-
-		if (!m)
-			return NULL;
-		b->metrics = m;
-		*cap = n;
-	}
+	if (PG_ARRAY_RESERVE(b->metrics, *cap, b->nmetrics + 1) < 0)
+		return NULL;
 	memset(&b->metrics[b->nmetrics], 0, sizeof *b->metrics);
 	return &b->metrics[b->nmetrics++];
 }
