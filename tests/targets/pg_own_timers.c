@@ -175,7 +175,7 @@ int main(int argc, char **argv)
 		ok &= check("timer_process_cpu", usr2_ticks, cpu * HZ, 0.9);
 	} else {
 		printf("itimer_real=%ld\nitimer_virtual=%ld\ntimer_monotonic=%ld\ntimer_process_cpu=%ld\n",
-		       alrm_ticks, vtalrm_ticks, usr1_ticks, usr2_ticks);
+		       (long)alrm_ticks, (long)vtalrm_ticks, (long)usr1_ticks, (long)usr2_ticks);
 	}
 
 	/* Synchronous signals: blocked, armed, collected with sigwaitinfo. */
