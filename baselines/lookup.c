@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "error.h"
 #include "hashmap.h"
 #include "repo_git.h"
@@ -97,15 +98,11 @@ static int oidset_add(struct oidset *s, const git_oid *id)
 		return 0;
 	if (!s->map.slots && (rc = pg_hashmap_init(&s->map, 256)) < 0)
 		return rc;
-	if (s->count == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 128;
-		git_oid *nv = s->count < UINT32_MAX / 2 ? realloc(s->v, ncap * sizeof *nv) : NULL;
-
-		if (!nv)
-			return pg_error_set("out of memory");
-		s->v = nv;
-		s->cap = ncap;
-	}
+	/* The map refers to entries by a 32-bit index. */
+	if (s->count >= UINT32_MAX / 2)
+		return pg_error_set("out of memory");
+	if ((rc = PG_ARRAY_RESERVE(s->v, s->cap, s->count + 1)) < 0)
+		return rc;
 	if ((rc = pg_hashmap_add(&s->map, (uint32_t)key, key, (uint32_t)s->count + 1)) < 0)
 		return rc;
 	git_oid_cpy(&s->v[s->count++], id);
@@ -148,17 +145,8 @@ static int reachable(struct oidset *out, git_repository *git, const git_oid *fro
 					break;
 				if (rc == 0)
 					continue;
-				if (n == cap) {
-					size_t ncap = cap ? cap * 2 : 256;
-					git_oid *nt = realloc(todo, ncap * sizeof *nt);
-
-					if (!nt) {
-						rc = pg_error_set("out of memory");
-						break;
-					}
-					todo = nt;
-					cap = ncap;
-				}
+				if ((rc = PG_ARRAY_RESERVE(todo, cap, n + 1)) < 0)
+					break;
 				git_oid_cpy(&todo[n++], p);
 			}
 			git_commit_free(c);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "error.h"
 
 int pg_store_merge_text(char **out, const char *new_text, size_t new_len,
@@ -90,17 +91,8 @@ struct pg_store_entry *pg_store_entry_push(struct pg_store_entry **v, size_t *n,
 {
 	struct pg_store_entry *e;
 
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 32;
-		struct pg_store_entry *nv = realloc(*v, ncap * sizeof *nv);
-
-		if (!nv) {
-			pg_error_set("out of memory");
-			return NULL;
-		}
-		*v = nv;
-		*cap = ncap;
-	}
+	if (PG_ARRAY_RESERVE(*v, *cap, *n + 1) < 0)
+		return NULL;
 	e = &(*v)[(*n)++];
 	memset(e, 0, sizeof *e);
 	return e;

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "error.h"
 #include "repo_git.h"
 
@@ -82,17 +83,8 @@ static int load_ids(struct pg_store *s)
 			goto done;
 		}
 		while ((rc = git_note_next(&note_id, &annotated, it)) == 0) {
-			if (n == cap) {
-				size_t ncap = cap ? cap * 2 : 64;
-				git_oid *nv = realloc(v, ncap * sizeof *nv);
-
-				if (!nv) {
-					rc = pg_error_set("out of memory");
-					goto done;
-				}
-				v = nv;
-				cap = ncap;
-			}
+			if ((rc = PG_ARRAY_RESERVE(v, cap, n + 1)) < 0)
+				goto done;
 			git_oid_cpy(&v[n++], &annotated);
 		}
 		if (rc != GIT_ITEROVER) {

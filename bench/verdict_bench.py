@@ -51,35 +51,12 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+import pgtest  # noqa: E402
+from pgtest import WORK_BUILD_SH, work_c, write_file  # noqa: E402
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
-           "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.com",
-           "GIT_CONFIG_NOSYSTEM": "1"}
-
-WORK_C = r"""
-#include <stdlib.h>
-#ifndef SCALE
-#define SCALE 100
-#endif
-volatile double sink;
-__attribute__((noinline)) void steady_part(long n)
-{ double s = 0; for (long i = 0; i < n; i++) s += i * 0.5; sink = s; }
-__attribute__((noinline)) void changed_part(long n)
-{ double s = 0; for (long i = 0; i < n; i++) s += i * 0.25; sink = s; }
-int main(void)
-{
-	long n = 40000000;
-	steady_part(n);
-	changed_part(n * SCALE / 100);
-	return 0;
-}
-"""
-
-BUILD_SH = """#!/bin/sh
-set -e
-mkdir -p out
-cc -O1 -g -fno-omit-frame-pointer -fno-inline -o out/work work.c
-"""
+# steady_part() and changed_part() of pgtest's work program: this many steps each.
+WORK_STEPS = "40000000"
 
 EXAMPLES_BUILD_SH = """#!/bin/sh
 set -e
@@ -99,11 +76,10 @@ while True:
 
 
 def git(repo, *args):
-    r = subprocess.run(["git", "-C", repo] + list(args), env=dict(os.environ, **GIT_ENV),
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
-    if r.returncode:
-        raise SystemExit("git %s: %s" % (" ".join(args), r.stderr))
-    return r.stdout.strip()
+    try:
+        return pgtest.git(repo, *args, timeout=120)
+    except AssertionError as e:
+        raise SystemExit(str(e))
 
 
 class Hog:
@@ -116,18 +92,11 @@ class Hog:
         self.p.wait()
 
 
-def write(path, text, mode=None):
-    with open(path, "w") as f:
-        f.write(text)
-    if mode:
-        os.chmod(path, mode)
-
-
 def config(threshold, build):
     c = {"store": ".baselines", "base": "main",
          "defaults": {"repeat": 5, "mem_repeat": 1, "warmup": 1, "timeout": 120,
                       "thresholds": {"wall": threshold, "cpu": threshold, "function": "off"}},
-         "benchmarks": [{"name": "work", "run": ["./out/work"]}]}
+         "benchmarks": [{"name": "work", "run": ["./out/work", WORK_STEPS]}]}
     if build:
         c["build"] = {"run": ["./build.sh"]}
     return c
@@ -136,17 +105,17 @@ def config(threshold, build):
 def make_repo(path):
     os.makedirs(path)
     git(path, "init", "-q", "-b", "main")
-    write(os.path.join(path, "work.c"), WORK_C)
-    write(os.path.join(path, "build.sh"), BUILD_SH, 0o755)
-    write(os.path.join(path, ".gitignore"), "out/\n.baselines/\nreport*/\n")
+    write_file(os.path.join(path, "work.c"), work_c())
+    write_file(os.path.join(path, "build.sh"), WORK_BUILD_SH, 0o755)
+    write_file(os.path.join(path, ".gitignore"), "out/\n.baselines/\nreport*/\n")
     for name, thr in (("t5", "5%"), ("t2", "2%")):
-        write(os.path.join(path, "profgate-%s.json" % name), json.dumps(config(thr, True), indent=1))
+        write_file(os.path.join(path, "profgate-%s.json" % name), json.dumps(config(thr, True), indent=1))
     git(path, "add", "-A")
     git(path, "commit", "-q", "-m", "base")
     for branch, scale in (("same", 100), ("plus10", 120), ("plus5", 110)):
         git(path, "checkout", "-q", "-b", branch, "main")
-        write(os.path.join(path, "work.c"), WORK_C.replace("#define SCALE 100", "#define SCALE %d" % scale))
-        write(os.path.join(path, "NOTES"), branch + "\n")
+        write_file(os.path.join(path, "work.c"), work_c(scale))
+        write_file(os.path.join(path, "NOTES"), branch + "\n")
         git(path, "add", "-A")
         git(path, "commit", "-q", "-m", branch)
     git(path, "checkout", "-q", "main")
@@ -213,18 +182,18 @@ def cost(profgate, tmp, rounds):
     git(repo, "init", "-q", "-b", "main")
     for f in ("bench_parse.c", "bench_threads.c"):
         shutil.copy(os.path.join(ROOT, "examples", f), os.path.join(repo, "examples", f))
-    write(os.path.join(repo, "build.sh"), EXAMPLES_BUILD_SH, 0o755)
-    write(os.path.join(repo, ".gitignore"), "build/\n.profgate/\nreport*/\n")
+    write_file(os.path.join(repo, "build.sh"), EXAMPLES_BUILD_SH, 0o755)
+    write_file(os.path.join(repo, ".gitignore"), "build/\n.profgate/\nreport*/\n")
     with open(os.path.join(ROOT, "examples", "profgate.json")) as f:
         c = json.load(f)
     c["store"] = "../.profgate/baselines"
     c["base"] = "main"
     c["build"] = {"run": ["../build.sh"], "cwd": ".."}
-    write(os.path.join(repo, "examples", "profgate.json"), json.dumps(c, indent=1))
+    write_file(os.path.join(repo, "examples", "profgate.json"), json.dumps(c, indent=1))
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "examples")
     git(repo, "checkout", "-q", "-b", "change")
-    write(os.path.join(repo, "NOTES"), "a change\n")
+    write_file(os.path.join(repo, "NOTES"), "a change\n")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "change")
     cfg = "examples/profgate.json"

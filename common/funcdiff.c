@@ -102,17 +102,30 @@ done:
 	return rc;
 }
 
-/* By |total_after - total_before * scale| descending, then by name. */
+/* The larger change first (da and db are sizes of change), then by name. */
+static int by_change(double da, double db, const struct pg_diff_function *a, const struct pg_diff_function *b)
+{
+	if (da != db)
+		return da < db ? 1 : -1;
+	return strcmp(a->name, b->name);
+}
+
 int pg_diff_function_compare(const void *va, const void *vb, void *vscale)
 {
 	const struct pg_diff_function *a = va, *b = vb;
 	double scale = *(const double *)vscale;
-	double da = fabs(a->total_after - a->total_before * scale);
-	double db = fabs(b->total_after - b->total_before * scale);
 
-	if (da != db)
-		return da < db ? 1 : -1;
-	return strcmp(a->name, b->name);
+	return by_change(fabs(a->total_after - a->total_before * scale),
+			 fabs(b->total_after - b->total_before * scale), a, b);
+}
+
+int pg_diff_function_compare_self(const void *va, const void *vb, void *vscale)
+{
+	const struct pg_diff_function *a = va, *b = vb;
+	double scale = *(const double *)vscale;
+
+	return by_change(fabs(a->self_after - a->self_before * scale),
+			 fabs(b->self_after - b->self_before * scale), a, b);
 }
 
 int pg_diff_functions(struct pg_diff_function **out, size_t *count,
@@ -128,7 +141,7 @@ int pg_diff_functions(struct pg_diff_function **out, size_t *count,
 		(*out)[i].total_before *= scale;
 	}
 	scale = 1.0;  /* already applied */
-	qsort_r(*out, *count, sizeof(**out), pg_diff_function_compare, &scale);
+	qsort_r(*out, *count, sizeof(**out), pg_diff_function_compare_self, &scale);
 	return 0;
 }
 

@@ -18,8 +18,10 @@ struct pg_diff_function {
 	double total_before, total_after;
 };
 
-/* Every function of either profile, sorted by |total_after - total_before|
- * descending (then by name); *out is freed by the caller with free(). */
+/* Every function of either profile, sorted by the change of self weight,
+ * |self_after - self_before| descending (then by name): where the time or
+ * the bytes went (by total, main and the program's root would come first);
+ * *out is freed by the caller with free(). */
 int pg_diff_functions(struct pg_diff_function **out, size_t *count,
 		      const struct pg_profile *before, const struct pg_profile *after, int normalize);
 
@@ -32,8 +34,10 @@ double pg_diff_before_scale(const struct pg_profile *before, const struct pg_pro
 int pg_diff_functions_raw(struct pg_diff_function **out, size_t *count,
 			  const struct pg_profile *before, const struct pg_profile *after);
 
-/* qsort_r comparator: by |total_after - total_before * *(double *)vscale|
- * descending, then by name. */
+/* qsort_r comparators: by |total_after - total_before * *(double *)vscale|,
+ * and by |self_after - self_before * *(double *)vscale|, descending, then by
+ * name. */
 int pg_diff_function_compare(const void *va, const void *vb, void *vscale);
+int pg_diff_function_compare_self(const void *va, const void *vb, void *vscale);
 
 #endif

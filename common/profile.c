@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "error.h"
 #include "hashmap.h"
 #include "frame_name.h"
@@ -162,29 +163,6 @@ static uint64_t hash_bytes(const void *data, size_t len, uint64_t seed)
 	return h;
 }
 
-/* Grows *array (of elem-sized items, *cap of them) to hold at least need. */
-static int grow_array(void **array, size_t *cap, size_t need, size_t elem)
-{
-	size_t new_cap = *cap ? *cap : 16;
-	void *bigger;
-
-	if (need <= *cap)
-		return 0;
-	while (new_cap < need) {
-		if (new_cap > SIZE_MAX / 2)
-			return pg_error_set("profile too large");
-		new_cap *= 2;
-	}
-	if (new_cap > SIZE_MAX / elem)
-		return pg_error_set("profile too large");
-	bigger = realloc(*array, new_cap * elem);
-	if (!bigger)
-		return pg_error_set("out of memory");
-	*array = bigger;
-	*cap = new_cap;
-	return 0;
-}
-
 int pg_profile_new(struct pg_profile **out)
 {
 	struct pg_profile *p = calloc(1, sizeof(*p));
@@ -247,7 +225,7 @@ int pg_profile_intern(pg_frame_id *out, struct pg_profile *p, const char *name, 
 	if (len >= UINT32_MAX - sizeof(stored_len))
 		return pg_error_set("frame name too long (%zu bytes)", len);
 	names = p->names;
-	rc = grow_array(&names, &p->name_cap, p->name_count + 1, sizeof(*p->names));
+	rc = pg_array_reserve(&names, &p->name_cap, p->name_count + 1, sizeof(*p->names));
 	p->names = names;
 	if (rc < 0)
 		return rc;
@@ -333,7 +311,7 @@ int pg_profile_add_stack_at(size_t *index_out, struct pg_profile *p, const pg_fr
 	if (p->stack_count >= UINT32_MAX - 1)
 		return pg_error_set("too many distinct stacks");
 	stacks = p->stacks;
-	rc = grow_array(&stacks, &p->stack_cap, p->stack_count + 1, sizeof(*p->stacks));
+	rc = pg_array_reserve(&stacks, &p->stack_cap, p->stack_count + 1, sizeof(*p->stacks));
 	p->stacks = stacks;
 	if (rc < 0)
 		return rc;

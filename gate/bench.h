@@ -87,7 +87,7 @@ struct pg_baseline_bench {
 	char *host_fingerprint;    /* of the machine that ran it */
 	int dirty;                 /* recorded from a working tree with changes */
 	unsigned hz;
-	unsigned repeat, mem_repeat, warmup;  /* as configured */
+	unsigned repeat, mem_repeat, warmup;  /* as run (the runs planned, once they all ran) */
 	uint64_t mem_sample;       /* allocation sampling of the memory runs; 0: exact */
 	double *warmup_wall;       /* wall seconds of each warm-up run */
 	size_t nwarmup;

@@ -11,7 +11,8 @@
  * - a function's inclusive CPU share: each timing run's share, kept for the
  *   benchmark's hot functions; a function hot on one side only gets, on the
  *   other, its share of that side's merged profile in every run (0 if it
- *   does not appear at all);
+ *   does not appear at all); in interleaved mode (opts->paired) decided
+ *   from the pairs' differences, not by a rank test of the runs;
  * - a function's bytes at the heap peak: the merged (averaged) peak stacks,
  *   by the function that called the allocator (peak_sites, docs/profile-json.md).
  */
@@ -19,12 +20,15 @@
 #include "gate.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "error.h"
 #include "frame_name.h"
 #include "funcdiff.h"
+#include "paired.h"
 #include "pynames.h"
 #include "stats.h"
 #include "verdict.h"
@@ -33,15 +37,8 @@
 
 static struct pg_check_metric *add_metric(struct pg_check_bench *b, size_t *cap)
 {
-	if (b->nmetrics == *cap) {
-		size_t n = *cap ? *cap * 2 : 16;
-		struct pg_check_metric *m = realloc(b->metrics, n * sizeof *m);
-
-		if (!m)
-			return NULL;
-		b->metrics = m;
-		*cap = n;
-	}
+	if (PG_ARRAY_RESERVE(b->metrics, *cap, b->nmetrics + 1) < 0)
+		return NULL;
 	memset(&b->metrics[b->nmetrics], 0, sizeof *b->metrics);
 	return &b->metrics[b->nmetrics++];
 }
@@ -386,10 +383,58 @@ static size_t function_runs(double *out, const struct pg_baseline_bench *b, cons
 	return n;
 }
 
+/* Interleaved mode: m's verdict from the pairs of runs (run i of each
+ * side measured together), replacing the rank test's. */
+static int paired_share_verdict(struct pg_check_metric *m, const struct pg_verdict_input *in,
+				const struct pg_baseline_bench *baseline, const struct pg_baseline_bench *current)
+{
+	size_t n = in->nbefore < in->nafter ? in->nbefore : in->nafter;
+	double *sb = calloc(n + 1, sizeof *sb), *sa = calloc(n + 1, sizeof *sa);
+	struct pg_paired_share ps;
+	char *note = NULL;
+
+	if (!sb || !sa) {
+		free(sb);
+		free(sa);
+		return pg_error_set("out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		sb[i] = (double)baseline->runs[i].samples;
+		sa[i] = (double)current->runs[i].samples;
+	}
+	pg_paired_share(&ps, in->before, in->after, sb, sa, n);
+	free(sb);
+	free(sa);
+	if (in->threshold->kind == PG_THRESHOLD_OFF || ps.n == 0)
+		return 0;
+	switch (pg_paired_share_decide(&ps, pg_verdict_limit(in->threshold, m->before))) {
+	case PG_PAIRED_REGRESSED:
+		m->verdict = PG_VERDICT_REGRESSED;
+		break;
+	case PG_PAIRED_UNCHANGED:
+		m->verdict = PG_VERDICT_UNCHANGED;
+		break;
+	default:
+		m->verdict = PG_VERDICT_INCONCLUSIVE;
+	}
+	m->exact = 0;
+	m->p_value = NAN;
+	m->repeats_needed = 0;
+	if (asprintf(&note, "%zu sampled pairs: its share changed by %+.1f points a pair on average "
+		     "[%+.1f, %+.1f]; beyond the threshold with the low end (one-sided 99.5%%) above 0 is a "
+		     "regression%s", ps.n, ps.change, ps.lo, ps.hi,
+		     m->verdict == PG_VERDICT_INCONCLUSIVE ? "; beyond it, but the pairs do not show it is not "
+							    "noise" : "") < 0)
+		return pg_error_set("out of memory");
+	free(m->note);
+	m->note = note;
+	return 0;
+}
+
 static int functions_gate(struct pg_check_bench *out, size_t *cap, struct pg_baseline_bench *baseline,
 			  struct pg_baseline_bench *current, const struct pg_threshold *th,
 			  const struct pg_profile *pb, const struct pg_profile *pa,
-			  const struct pg_profile *raw_b, const struct pg_profile *raw_a, double alpha)
+			  const struct pg_profile *raw_b, const struct pg_profile *raw_a, double alpha, int paired)
 {
 	struct named *mb = NULL, *ma = NULL, *ob = NULL, *oa = NULL;
 	struct pg_profile *vb = NULL, *va = NULL;
@@ -450,6 +495,9 @@ static int functions_gate(struct pg_check_bench *out, size_t *cap, struct pg_bas
 		}
 		if ((rc = pg_verdict_decide(m, &in)) < 0)
 			goto done;
+		if (paired && in.nbefore == baseline->nruns && in.nafter == current->nruns &&
+		    (rc = paired_share_verdict(m, &in, baseline, current)) < 0)
+			goto done;
 	}
 	rc = 0;
 done:
@@ -488,7 +536,7 @@ static double metric_median(const struct pg_check_bench *b, const char *metric, 
 }
 
 static int explain_functions(struct pg_check_bench *out, const struct pg_profile *pb,
-			     const struct pg_profile *pa, size_t max)
+			     const struct pg_profile *pa, size_t max, const struct pg_gate_opts *o)
 {
 	struct pg_diff_function *d = NULL;
 	struct pg_check_function *f = NULL;
@@ -496,7 +544,8 @@ static int explain_functions(struct pg_check_bench *out, const struct pg_profile
 	const char **rb = NULL, **ra = NULL;
 	size_t nd = 0, nf = 0, nrb = 0, nra = 0;
 	uint64_t tb = pg_profile_total(pb), ta = pg_profile_total(pa);
-	double cpu_b = metric_median(out, "cpu", 0), cpu_a = metric_median(out, "cpu", 1);
+	double cpu_b = o->cpu_before > 0 ? o->cpu_before : metric_median(out, "cpu", 0);
+	double cpu_a = o->cpu_after > 0 ? o->cpu_after : metric_median(out, "cpu", 1);
 	int rc;
 
 	if (tb == 0 || ta == 0 || isnan(cpu_b) || isnan(cpu_a))
@@ -876,7 +925,7 @@ int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseli
 	    (mem_b && (rc = pg_profile_by_identity(&id[2], mem_b, PG_INLINED_KEEP)) < 0) ||
 	    (mem_a && (rc = pg_profile_by_identity(&id[3], mem_a, PG_INLINED_KEEP)) < 0))
 		goto done;
-	if ((rc = functions_gate(out, &cap, baseline, current, th, id[0], id[1], cpu_b, cpu_a, o.alpha)) < 0 ||
+	if ((rc = functions_gate(out, &cap, baseline, current, th, id[0], id[1], cpu_b, cpu_a, o.alpha, o.paired)) < 0 ||
 	    (rc = heap_gate(out, &cap, baseline, current, th, id[2], id[3], &o)) < 0)
 		goto done;
 	/* "What grew" names the functions whose code grew: inlined code is
@@ -884,7 +933,7 @@ int pg_gate_compare(struct pg_check_bench *out, struct pg_baseline_bench *baseli
 	if (id[0] && id[1] &&
 	    ((rc = pg_profile_by_identity(&own[0], cpu_b, PG_INLINED_DROP)) < 0 ||
 	     (rc = pg_profile_by_identity(&own[1], cpu_a, PG_INLINED_DROP)) < 0 ||
-	     (rc = explain_functions(out, own[0], own[1], o.max_functions)) < 0))
+	     (rc = explain_functions(out, own[0], own[1], o.max_functions, &o)) < 0))
 		goto done;
 	if ((rc = explain_stacks(out, id[2], id[3], o.max_stacks)) < 0 || (rc = busy_machine_guard(out, &o)) < 0)
 		goto done;

@@ -40,6 +40,14 @@ struct pg_gate_opts {
 	 * that other processes kept busy, is inconclusive: the runs may have
 	 * waited for a CPU. NAN when unknown (0 others: nobody else ran). */
 	double machine_idle, machine_others;
+	/* The sides' timing runs are pairs, run i of each measured together
+	 * (interleaved mode): a function's share is decided from the pairs'
+	 * differences (pg_paired_share), not by a rank test of the runs. */
+	int paired;
+	/* CPU seconds per run of each side that "what grew" turns shares into
+	 * (interleaved mode: from the timing pairs, which are many more than
+	 * the sampled runs); 0: the medians of the runs compared. */
+	double cpu_before, cpu_after;
 };
 
 /* The hot-path gate has a row for a function only when its self time is

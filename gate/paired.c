@@ -153,6 +153,51 @@ enum pg_paired_call pg_paired_decide(const struct pg_paired *p, double threshold
 	return PG_PAIRED_UNDECIDED;
 }
 
+void pg_paired_share(struct pg_paired_share *out, const double *base, const double *head,
+		     const double *samples_base, const double *samples_head, size_t n)
+{
+	double sum = 0, pooled = 0, vb = 0, ve = 0, nb = 0, nh = 0;
+
+	memset(out, 0, sizeof *out);
+	out->change = out->se = out->lo = out->hi = NAN;
+	for (size_t i = 0; i < n; i++) {
+		if (!(samples_base[i] > 0) || !(samples_head[i] > 0) || isnan(base[i]) || isnan(head[i]))
+			continue;
+		sum += head[i] - base[i];
+		pooled += base[i] * samples_base[i] + head[i] * samples_head[i];
+		nb += samples_base[i];
+		nh += samples_head[i];
+		out->n++;
+	}
+	if (out->n == 0)
+		return;
+	out->change = sum / (double)out->n;
+	pooled /= 100.0 * (nb + nh);
+	for (size_t i = 0; i < n; i++) {
+		if (!(samples_base[i] > 0) || !(samples_head[i] > 0) || isnan(base[i]) || isnan(head[i]))
+			continue;
+		double d = head[i] - base[i] - out->change;
+
+		vb += pooled * (1 - pooled) * (1 / samples_base[i] + 1 / samples_head[i]);
+		ve += d * d;
+	}
+	/* In points: the binomial variance is of fractions. */
+	vb *= 100.0 * 100.0 / ((double)out->n * (double)out->n);
+	ve = out->n > 1 ? ve / ((double)(out->n - 1) * (double)out->n) : 0;
+	out->se = sqrt(vb > ve ? vb : ve);
+	out->lo = out->change - pg_stats_normal_quantile(1 - PG_PAIRED_ALPHA_CHANGE) * out->se;
+	out->hi = out->change + pg_stats_normal_quantile(1 - PG_PAIRED_ALPHA_WITHIN) * out->se;
+}
+
+enum pg_paired_call pg_paired_share_decide(const struct pg_paired_share *s, double threshold)
+{
+	if (s->n == 0 || isnan(s->change))
+		return PG_PAIRED_UNDECIDED;
+	if (s->change > threshold)
+		return s->lo > 0 ? PG_PAIRED_REGRESSED : PG_PAIRED_UNDECIDED;
+	return PG_PAIRED_UNCHANGED;
+}
+
 void pg_paired_log_ratios(double *out, const double *base, const double *head, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -90,6 +90,40 @@ void pg_paired_log_ratios(double *out, const double *base, const double *head, s
 double pg_paired_detectable(const double *r, size_t nr, size_t n, double alpha);
 
 /*
+ * A function's inclusive share in interleaved mode (the hot-path gate's
+ * "function" metric): its share of each side's samples, in percent, in each
+ * sampled pair, and each run's sample count. The change is the mean of the
+ * pairs' differences (head - base, percentage points); its standard error
+ * the larger of what sampling alone gives (binomial, from the counts and the
+ * pooled share) and what the pairs' spread shows, as in pg_paired_frames.
+ * Its bounds are the normal approximation's at the rule's two one-sided
+ * levels. Pairing is what decides it: a machine that makes a function
+ * heavier (page faults under memory pressure) makes it heavier on both
+ * sides of a pair, while a rank test of the runs alone sees only that its
+ * share moved.
+ */
+struct pg_paired_share {
+	size_t n;        /* pairs with samples on both sides */
+	double change;   /* mean difference, points; NaN when n is 0 */
+	double se;       /* its standard error, points */
+	double lo;       /* lower bound at one-sided PG_PAIRED_ALPHA_CHANGE */
+	double hi;       /* upper bound at one-sided PG_PAIRED_ALPHA_WITHIN */
+};
+void pg_paired_share(struct pg_paired_share *out, const double *base, const double *head,
+		     const double *samples_base, const double *samples_head, size_t n);
+
+/* The rule for a share, threshold in points: regressed when the change is
+ * beyond it and lo above 0; undecided when the change is beyond it but lo
+ * is not; else unchanged (a share that fell is never an improvement:
+ * another function's share rose). Unlike wall and CPU time, a share within
+ * the threshold is not asked to show hi below it: as in stored-baseline
+ * mode, the hot-path gate's "unchanged" is the change within the threshold.
+ * Showing that for every hot function would take more sampled runs than
+ * the timing verdict needs (a share of 35% from 650 samples a run is known
+ * to +-1.9 points from 2 pairs, so hi reaches 5 points at a change of 2). */
+enum pg_paired_call pg_paired_share_decide(const struct pg_paired_share *s, double threshold);
+
+/*
  * Per-frame test of the differential flame graph: for each frame, its share
  * of each side's samples in each sampled pair. A frame's change is
  * significant when a z-test of the mean difference of its shares rejects

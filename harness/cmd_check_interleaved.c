@@ -177,15 +177,18 @@ static int measure_one(struct ctx *x, const struct pg_bench_config *bc, const st
 	const struct pg_check_interleaved *a = x->a;
 	struct pg_check_bench *cb = &x->rep.benches[x->rep.nbenches];
 	struct pg_gate_opts gopts = { .alpha = PG_VERDICT_ALPHA, .is_allocator = pg_run_is_allocator_frame,
-				      .machine_idle = NAN, .machine_others = NAN };
+				      .machine_idle = NAN, .machine_others = NAN, .paired = 1 };
 	struct pg_pairs_result res;
 	/* Sampled pairs: a third of repeat, at least 2 (the per-function test
 	 * needs a spread across pairs). Function shares are decided from them,
 	 * but the timing verdict is not, so they need not be many. */
 	unsigned sampled = (bc->repeat + 2) / 3 < 2 ? 2 : (bc->repeat + 2) / 3;
+	/* A regression gets up to twice as many (at least repeat) when no
+	 * function's change is significant yet: its report should say where. */
+	unsigned explain = 2 * sampled > bc->repeat ? 2 * sampled : bc->repeat;
 	struct pg_pairs_opts po = {
 		.base = base_bc, .head = bc, .work_dir = x->work_dir, .progress = a->quiet ? NULL : stderr,
-		.index = index + 1, .count = a->ntodo, .sampled_pairs = sampled,
+		.index = index + 1, .count = a->ntodo, .sampled_pairs = sampled, .explain_pairs = explain,
 		.mem_pairs = bc->mem_repeat, .adaptive = 1, .alpha = PG_VERDICT_ALPHA, .seed = &x->seed,
 	};
 	char label[16], *message = NULL;
@@ -214,6 +217,12 @@ static int measure_one(struct ctx *x, const struct pg_bench_config *bc, const st
 	}
 	res.base.bench.dirty = 0;
 	res.head.bench.dirty = a->dirty;
+	/* "What grew" in CPU seconds per run: the base's median over the
+	 * timing pairs, the head's the same times the paired estimate. */
+	if (res.base.n > 0 && !isnan(res.cpu.estimate)) {
+		gopts.cpu_before = pg_stats_median(res.base.cpu, res.base.n);
+		gopts.cpu_after = gopts.cpu_before * exp(res.cpu.estimate);
+	}
 	rc = pg_gate_compare(cb, &res.base.bench, &res.head.bench, bc->name, bc->thresholds, NULL, &gopts);
 	x->rep.nbenches++;
 	unsigned max_pairs = bc->max_repeat > pg_interleave_first_pairs(bc) ?

@@ -108,7 +108,8 @@ static const struct pg_opt_command diff_command = {
 	.nspecs = PG_OPT_COUNT(diff_options),
 	.after = "Functions are compared without GCC clone suffixes (.part.N, .isra.N, ...) and\n"
 		 "inlined marks. The table printed lists the top " STR(TOP_FUNCTIONS) " functions by change of\n"
-		 "total (inclusive) weight; the HTML's by change of self weight.\n\n"
+		 "self weight, as the HTML's does (by total, main and the program's root would\n"
+		 "top it).\n\n"
 		 "exit status: 0 written; 2 usage or input error.\n",
 };
 
@@ -259,8 +260,10 @@ static void format_weight(char *out, size_t size, double v, int bytes)
 	pg_format_weight(out, size, v, bytes, 1);
 }
 
-/* "+600 (+50.0%)", "-1.00 KiB (-100%)", "+5 (new)", "0". */
-static void format_delta(char *out, size_t size, double before, double after, int bytes)
+/* "+600 (+50.0%)", "-1.00 KiB (-100%)", "+5 (new)", "0"; "new" only when
+ * the function was not there at all (!was_there), else no percentage of
+ * nothing. */
+static void format_delta(char *out, size_t size, double before, double after, int was_there, int bytes)
 {
 	double d = after - before;
 	char w[48];
@@ -270,8 +273,10 @@ static void format_delta(char *out, size_t size, double before, double after, in
 		return;
 	}
 	format_weight(w, sizeof(w), fabs(d), bytes);
-	if (before == 0)
+	if (before == 0 && !was_there)
 		snprintf(out, size, "%c%s (new)", d > 0 ? '+' : '-', w);
+	else if (before == 0)
+		snprintf(out, size, "%c%s", d > 0 ? '+' : '-', w);
 	else if (after == 0)
 		snprintf(out, size, "-%s (-100%%)", w);
 	else
@@ -290,7 +295,7 @@ static void print_table(const struct pg_diff_function *fn, size_t count, const s
 
 	format_weight(tb, sizeof(tb), (double)sum_b, bytes);
 	format_weight(ta, sizeof(ta), (double)sum_a, bytes);
-	format_delta(delta, sizeof(delta), (double)sum_b, (double)sum_a, bytes);
+	format_delta(delta, sizeof(delta), (double)sum_b, (double)sum_a, 0, bytes);
 	printf("%s %s: BEFORE %s, AFTER %s, change %s\n", kind, bytes ? "bytes" : "samples", tb, ta, delta);
 	if (normalize)
 		printf("BEFORE scaled by %.4g to AFTER's total\n", scale);
@@ -299,7 +304,7 @@ static void print_table(const struct pg_diff_function *fn, size_t count, const s
 		return;
 	}
 	pg_format_commas(tb, sizeof(tb), count);
-	printf("top %zu of %s functions by change of total weight (%s):\n\n", shown, tb, bytes ? "bytes" : "samples");
+	printf("top %zu of %s functions by change of self weight (%s):\n\n", shown, tb, bytes ? "bytes" : "samples");
 	for (size_t i = 0; i < shown; i++) {
 		size_t w = terminal_name(name, fn[i].name, NAME_COLUMNS_MAX);
 
@@ -307,7 +312,7 @@ static void print_table(const struct pg_diff_function *fn, size_t count, const s
 			width = w;
 	}
 	printf("%-*s  %12s  %12s  %12s  %12s  %s\n", (int)width, "function", "self before", "self after",
-	       "total before", "total after", "delta");
+	       "total before", "total after", "self change");
 	for (size_t i = 0; i < shown; i++) {
 		const struct pg_diff_function *f = &fn[i];
 		char sb[48], sa[48];
@@ -317,7 +322,7 @@ static void print_table(const struct pg_diff_function *fn, size_t count, const s
 		format_weight(sa, sizeof(sa), f->self_after, bytes);
 		format_weight(tb, sizeof(tb), f->total_before, bytes);
 		format_weight(ta, sizeof(ta), f->total_after, bytes);
-		format_delta(delta, sizeof(delta), f->total_before, f->total_after, bytes);
+		format_delta(delta, sizeof(delta), f->self_before, f->self_after, f->total_before > 0, bytes);
 		printf("%s%*s  %12s  %12s  %12s  %12s  %s\n", name, (int)(width - w), "", sb, sa, tb, ta, delta);
 	}
 }

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "array.h"
 #include "check_json_read.h"
 #include "check_writers.h"
 #include "cmds.h"
@@ -404,15 +405,8 @@ static int copy_tree(const char *src, const char *dst, int depth)
 	while ((e = readdir(d)) != NULL) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		if (n == cap) {
-			char **grown = realloc(names, (cap = cap ? 2 * cap : 16) * sizeof *names);
-
-			if (!grown) {
-				rc = pg_error_set("out of memory");
-				break;
-			}
-			names = grown;
-		}
+		if ((rc = PG_ARRAY_RESERVE(names, cap, n + 1)) < 0)
+			break;
 		if (!(names[n] = strdup(e->d_name))) {
 			rc = pg_error_set("out of memory");
 			break;

@@ -198,6 +198,46 @@ done:
 	return rc;
 }
 
+/* The "run" member of o: an argv, no shell, at least the program. Its
+ * elements are copied into *out (NULL-terminated, owned by the caller even on
+ * failure, *nout counting what is there). hint tells a user what to write.
+ * With dir, a relative program path with a '/' in it is made relative to dir
+ * (the config's folder); without, the strings are kept as written. */
+static int read_argv(char ***out, int *nout, struct pg_jsonread *c, const cJSON *o, const char *hint,
+		     const char *dir)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "run");
+	char got[64];
+
+	if (!v)
+		return pg_jsonread_fail(c, NULL, "no \"run\" (%s)", hint);
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) < 1) {
+		pg_json_describe(got, sizeof got, v);
+		return pg_jsonread_fail(c, "run", "expected a non-empty array of strings (the program and its "
+			    "arguments; no shell), got %s", got);
+	}
+	*out = calloc((size_t)cJSON_GetArraySize(v) + 1, sizeof **out);
+	if (!*out)
+		return pg_error_set("out of memory");
+	for (const cJSON *a = v->child; a; a = a->next) {
+		char **slot = &(*out)[*nout];
+
+		if (!cJSON_IsString(a) || (*nout == 0 && !a->valuestring[0])) {
+			pg_json_describe(got, sizeof got, a);
+			return pg_jsonread_fail(c, "run", "element %d: expected %s, got %s", *nout,
+				    *nout ? "a string" : "a program name or path", got);
+		}
+		if (dir && *nout == 0 && a->valuestring[0] != '/' && strchr(a->valuestring, '/'))
+			*slot = join(dir, a->valuestring);
+		else
+			*slot = strdup(a->valuestring);
+		if (!*slot)
+			return pg_error_set("out of memory");
+		++*nout;
+	}
+	return 0;
+}
+
 static const char *const bench_keys[] = {
 	"name", "run", "cwd", "env", "repeat", "mem_repeat", "warmup", "timeout", "hz",
 	"mem_sample", "max_repeat", "max_seconds", "thresholds", NULL,
@@ -236,35 +276,9 @@ static int read_bench(struct pg_bench_config *b, struct pg_jsonread *c, const cJ
 	if ((rc = pg_jsonread_check_keys(c, o, bench_keys)) < 0)
 		return rc;
 
-	v = cJSON_GetObjectItemCaseSensitive(o, "run");
-	if (!v)
-		return pg_jsonread_fail(c, NULL, "no \"run\" (the program and its arguments, e.g. [\"./bench\", \"--size\", \"10\"])");
-	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) < 1) {
-		pg_json_describe(got, sizeof got, v);
-		return pg_jsonread_fail(c, "run", "expected a non-empty array of strings (the program and its "
-			    "arguments; no shell), got %s", got);
-	}
-	int n = cJSON_GetArraySize(v);
-
-	b->run = calloc((size_t)n + 1, sizeof *b->run);
-	if (!b->run)
-		return pg_error_set("out of memory");
-	for (const cJSON *a = v->child; a; a = a->next) {
-		if (!cJSON_IsString(a) || (b->nrun == 0 && !a->valuestring[0])) {
-			pg_json_describe(got, sizeof got, a);
-			return pg_jsonread_fail(c, "run", "element %d: expected %s, got %s", b->nrun,
-				    b->nrun ? "a string" : "a program name or path", got);
-		}
-		const char *arg = a->valuestring;
-
-		/* A relative program path is relative to the config's folder. */
-		if (b->nrun == 0 && arg[0] != '/' && strchr(arg, '/'))
-			b->run[b->nrun] = join(cfg->dir, arg);
-		else
-			b->run[b->nrun] = strdup(arg);
-		if (!b->run[b->nrun++])
-			return pg_error_set("out of memory");
-	}
+	if ((rc = read_argv(&b->run, &b->nrun, c, o,
+			     "the program and its arguments, e.g. [\"./bench\", \"--size\", \"10\"]", cfg->dir)) < 0)
+		return rc;
 
 	char *cwd = NULL;
 
@@ -309,26 +323,9 @@ static int read_build(struct pg_build_config *b, struct pg_jsonread *c, const cJ
 	snprintf(c->where, sizeof c->where, "build");
 	if ((rc = pg_jsonread_check_keys(c, o, build_keys)) < 0)
 		return rc;
-	v = cJSON_GetObjectItemCaseSensitive(o, "run");
-	if (!v)
-		return pg_jsonread_fail(c, NULL, "no \"run\" (the build command and its arguments, e.g. [\"make\", \"-j2\"])");
-	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) < 1) {
-		pg_json_describe(got, sizeof got, v);
-		return pg_jsonread_fail(c, "run", "expected a non-empty array of strings (the program and its "
-			    "arguments; no shell), got %s", got);
-	}
-	b->run = calloc((size_t)cJSON_GetArraySize(v) + 1, sizeof *b->run);
-	if (!b->run)
-		return pg_error_set("out of memory");
-	for (const cJSON *a = v->child; a; a = a->next) {
-		if (!cJSON_IsString(a) || (b->nrun == 0 && !a->valuestring[0])) {
-			pg_json_describe(got, sizeof got, a);
-			return pg_jsonread_fail(c, "run", "element %d: expected %s, got %s", b->nrun,
-				    b->nrun ? "a string" : "a program name or path", got);
-		}
-		if (!(b->run[b->nrun++] = strdup(a->valuestring)))
-			return pg_error_set("out of memory");
-	}
+	if ((rc = read_argv(&b->run, &b->nrun, c, o,
+			     "the build command and its arguments, e.g. [\"make\", \"-j2\"]", NULL)) < 0)
+		return rc;
 	if ((rc = pg_jsonread_string(&b->cwd, c, o, "cwd", PG_JSONREAD_NONEMPTY)) < 0)
 		return rc;
 	if (!b->cwd && !(b->cwd = strdup(".")))

@@ -661,6 +661,74 @@ done:
 	return rc;
 }
 
+/* One pair of runs under the collector (sampled, or memory when mem), the
+ * order random per two pairs and balanced within them (*first carries the
+ * order). 0 when both ran or one failed (out->failure set). */
+static int collector_pair(struct pg_pairs_result *out, struct pg_bench_session *sess[2],
+			  struct pg_bench_outcome outcome[2], const struct pg_pairs_opts *o, int mem, unsigned p,
+			  unsigned n, unsigned *first, const char *what)
+{
+	static const char *const side_name[2] = { "base", "head" };
+	int rc;
+
+	*first = p % 2 == 0 ? (unsigned)(next_random(o->seed) & 1) : !*first;
+	for (unsigned k = 0; k < 2; k++) {
+		unsigned s = k ^ *first;
+
+		if ((rc = pg_bench_session_run(sess[s], mem)) < 0)
+			return rc;
+		if (pg_bench_session_failed(sess[s])) {
+			int sig = pg_launch_last_interrupt();
+
+			/* Killed by the interrupt profgate passed on: not its failure. */
+			if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
+				out->signal = sig;
+			if (asprintf(&out->failure, "%s: %s", side_name[s], outcome[s].failure) < 0)
+				out->failure = NULL;
+			if (!out->failure)
+				out->failure = strdup("failed");
+			out->stderr_tail = outcome[s].stderr_tail;
+			outcome[s].stderr_tail = NULL;
+			return 0;
+		}
+	}
+	if (o->progress)
+		fprintf(o->progress, "[%zu/%zu] %s  %s pair %u/%u (%s first)\n", o->index, o->count,
+			o->head->name, what, p + 1, n, side_name[*first]);
+	return 0;
+}
+
+/* Whether wall or CPU time regressed by the paired rule. */
+static int timing_regressed(const struct pg_pairs_result *r, const struct pg_bench_config *c)
+{
+	double tw = pg_interleave_relative_threshold(&c->thresholds[PG_METRIC_WALL],
+						     pg_stats_median(r->base.wall, r->base.n));
+	double tc = pg_interleave_relative_threshold(&c->thresholds[PG_METRIC_CPU],
+						     pg_stats_median(r->base.cpu, r->base.n));
+
+	return (!isnan(tw) && pg_paired_decide(&r->wall, tw) == PG_PAIRED_REGRESSED) ||
+	       (!isnan(tc) && pg_paired_decide(&r->cpu, tc) == PG_PAIRED_REGRESSED);
+}
+
+static int any_significant(const struct pg_pairs_result *r)
+{
+	for (size_t i = 0; i < r->nfunctions; i++)
+		if (r->significant[i])
+			return 1;
+	return 0;
+}
+
+static void release_functions(struct pg_pairs_result *r)
+{
+	for (size_t i = 0; i < r->nfunctions; i++)
+		free(r->functions[i]);
+	free(r->functions);
+	free(r->significant);
+	r->functions = NULL;
+	r->significant = NULL;
+	r->nfunctions = 0;
+}
+
 int pg_interleave_measure(struct pg_pairs_result *out, const struct pg_pairs_opts *o)
 {
 	const struct pg_bench_config *side_cfg[2] = { o->base, o->head };
@@ -670,7 +738,7 @@ int pg_interleave_measure(struct pg_pairs_result *out, const struct pg_pairs_opt
 	struct pg_bench_outcome outcome[2] = { 0 };
 	size_t cap[2] = { 0, 0 };
 	double start = now(), w, c;
-	unsigned first = 0, n0, nmax, warmed;
+	unsigned first = 0, n0, nmax, warmed, sampled_cap;
 	int rc = 0;
 
 	memset(out, 0, sizeof *out);
@@ -678,6 +746,7 @@ int pg_interleave_measure(struct pg_pairs_result *out, const struct pg_pairs_opt
 	n0 = o->adaptive ? pg_interleave_first_pairs(o->head) : o->fixed_pairs;
 	nmax = o->adaptive && o->head->max_repeat > n0 ? o->head->max_repeat : n0;
 	warmed = o->sampled_pairs + o->mem_pairs;
+	sampled_cap = o->explain_pairs > o->sampled_pairs ? o->explain_pairs : o->sampled_pairs;
 
 	/* Memory and sampled runs first, interleaved the same way: each is a
 	 * whole run of the program, so they also warm both sides up (files in
@@ -691,49 +760,20 @@ int pg_interleave_measure(struct pg_pairs_result *out, const struct pg_pairs_opt
 				goto done;
 			}
 			if ((rc = pg_bench_session_start(&sess[s], &sides[s]->bench, &outcome[s], side_cfg[s],
-							 o->work_dir, NULL, o->sampled_pairs, o->mem_pairs)) < 0)
+							 o->work_dir, NULL, sampled_cap, o->mem_pairs)) < 0)
 				goto done;
 		}
 		for (int mem = 1; mem >= 0; mem--) {
 			unsigned n = mem ? o->mem_pairs : o->sampled_pairs;
 
-			for (unsigned p = 0; p < n; p++) {
-				first = p % 2 == 0 ? (unsigned)(next_random(o->seed) & 1) : !first;
-				for (unsigned k = 0; k < 2; k++) {
-					unsigned s = k ^ first;
-
-					if ((rc = pg_bench_session_run(sess[s], mem)) < 0)
-						goto done;
-					if (pg_bench_session_failed(sess[s])) {
-						int sig = pg_launch_last_interrupt();
-
-						/* Killed by the interrupt profgate passed on: not its failure. */
-						if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
-							out->signal = sig;
-						if (asprintf(&out->failure, "%s: %s", side_name[s], outcome[s].failure) < 0)
-							out->failure = NULL;
-						if (!out->failure)
-							out->failure = strdup("failed");
-						out->stderr_tail = outcome[s].stderr_tail;
-						outcome[s].stderr_tail = NULL;
-						goto done;
-					}
-				}
-				if (o->progress)
-					fprintf(o->progress, "[%zu/%zu] %s  %s pair %u/%u (%s first)\n", o->index,
-						o->count, o->head->name, mem ? "memory" : "sampled", p + 1, n,
-						side_name[first]);
-			}
+			for (unsigned p = 0; p < n; p++)
+				if ((rc = collector_pair(out, sess, outcome, o, mem, p, n, &first,
+							 mem ? "memory" : "sampled")) < 0 || out->failure)
+					goto done;
 		}
 		if (o->sampled_pairs >= 1 && (rc = test_functions(out, sess[0], sess[1], o->sampled_pairs,
 								  o->alpha)) < 0)
 			goto done;
-		for (unsigned s = 0; s < 2; s++) {
-			rc = pg_bench_session_finish(sess[s]);
-			sess[s] = NULL;
-			if (rc < 0)
-				goto done;
-		}
 	}
 	/* The rest of the warm-up, each side in turn. */
 	for (unsigned i = warmed; i < o->head->warmup; i++) {
@@ -783,6 +823,29 @@ int pg_interleave_measure(struct pg_pairs_result *out, const struct pg_pairs_opt
 			fputc('\n', o->progress);
 			fflush(o->progress);
 		}
+	}
+	/* A timing regression that no function's change explains yet: more
+	 * sampled pairs, two at a time, until one does or explain_pairs. */
+	if (o->sampled_pairs >= 1 && sampled_cap > o->sampled_pairs && timing_regressed(out, o->head) &&
+	    !any_significant(out)) {
+		for (unsigned p = o->sampled_pairs; p < sampled_cap; p++) {
+			if ((rc = collector_pair(out, sess, outcome, o, 0, p, sampled_cap, &first,
+						 "explaining: sampled")) < 0 || out->failure)
+				goto done;
+			if ((p + 1 - o->sampled_pairs) % 2 && p + 1 < sampled_cap)
+				continue;
+			release_functions(out);
+			if ((rc = test_functions(out, sess[0], sess[1], p + 1, o->alpha)) < 0)
+				goto done;
+			if (any_significant(out))
+				break;
+		}
+	}
+	for (unsigned s = 0; s < 2; s++) {
+		rc = pg_bench_session_finish(sess[s]);
+		sess[s] = NULL;
+		if (rc < 0)
+			goto done;
 	}
 
 	out->ok = 1;

@@ -80,6 +80,11 @@ struct pg_pairs_opts {
 	FILE *progress;          /* NULL: quiet */
 	size_t index, count;     /* this benchmark's number, of how many */
 	unsigned sampled_pairs;  /* sampled runs per side; 0: none */
+	/* When wall or CPU time regressed and no function's change is
+	 * significant across the sampled pairs, sampled pairs are added until
+	 * one is, up to this many in all (0, or not above sampled_pairs: none
+	 * added). Only a regression pays for them. */
+	unsigned explain_pairs;
 	unsigned mem_pairs;      /* memory runs per side */
 	int adaptive;            /* add pairs until decided; 0: exactly fixed_pairs */
 	unsigned fixed_pairs;

@@ -9,25 +9,9 @@
 #include <string.h>
 
 #include "afile.h"
+#include "array.h"
 #include "error.h"
 #include "records.h"
-
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t n = *cap ? *cap * 2 : 16;
-	while (n < need)
-		n *= 2;
-	if (n > SIZE_MAX / elem)
-		return pg_error_set("out of memory");
-	void *p = realloc(*arr, n * elem);
-	if (!p)
-		return pg_error_set("out of memory");
-	*arr = p;
-	*cap = n;
-	return 0;
-}
 
 static int read_process(struct pg_proc *p, const char *payload, size_t len)
 {
@@ -77,7 +61,7 @@ static int read_module(struct pg_proc *p, struct pg_modmap *map, size_t *cap,
 	    rec.build_id_len > len - sizeof rec - rec.path_len || rec.nseg > 8 ||
 	    payload[sizeof rec + rec.path_len - 1] != '\0')
 		return pg_error_setc(PG_EINVALID, "'%s': malformed module record", p->file);
-	if (grow((void **)&map->mods, cap, map->count + 1, sizeof *map->mods) < 0)
+	if (PG_ARRAY_RESERVE(map->mods, *cap, map->count + 1) < 0)
 		return -1;
 	struct pg_module *m = &map->mods[map->count];
 	memset(m, 0, sizeof *m);
@@ -106,7 +90,7 @@ static int read_pycode(struct pg_proc *p, size_t *cap, const char *payload, size
 	    q[rec.qualname_len - 1] != '\0' || f[rec.filename_len - 1] != '\0')
 		return pg_error_setc(PG_EINVALID, "'%s': malformed python code record", p->file);
 	if (rec.id >= p->npycodes) {
-		if (grow((void **)&p->pycodes, cap, (size_t)rec.id + 1, sizeof *p->pycodes) < 0)
+		if (PG_ARRAY_RESERVE(p->pycodes, *cap, (size_t)rec.id + 1) < 0)
 			return -1;
 		memset(p->pycodes + p->npycodes, 0, ((size_t)rec.id + 1 - p->npycodes) * sizeof *p->pycodes);
 		p->npycodes = (size_t)rec.id + 1;
@@ -197,7 +181,7 @@ int pg_records_read(struct pg_proc *out, const char *path)
 				goto done;
 			}
 			memcpy(&ms, payload, sizeof ms);
-			if ((err = grow((void **)&out->maps, &maps_cap, out->nmaps + 1, sizeof *out->maps)) < 0)
+			if ((err = PG_ARRAY_RESERVE(out->maps, maps_cap, out->nmaps + 1)) < 0)
 				goto done;
 			cur_map = &out->maps[out->nmaps++];
 			memset(cur_map, 0, sizeof *cur_map);
@@ -228,8 +212,7 @@ int pg_records_read(struct pg_proc *out, const char *path)
 					}
 				break;
 			}
-			if ((err = grow((void **)&out->threads, &threads_cap, out->nthreads + 1,
-					sizeof *out->threads)) < 0)
+			if ((err = PG_ARRAY_RESERVE(out->threads, threads_cap, out->nthreads + 1)) < 0)
 				goto done;
 			struct pg_thread_info *ti = &out->threads[out->nthreads++];
 			ti->tid = t.tid;
@@ -249,8 +232,7 @@ int pg_records_read(struct pg_proc *out, const char *path)
 				err = pg_error_setc(PG_EINVALID, "'%s': sample record with bad frame count", path);
 				goto done;
 			}
-			if ((err = grow((void **)&out->samples, &samples_cap, out->nsamples + 1,
-					sizeof *out->samples)) < 0)
+			if ((err = PG_ARRAY_RESERVE(out->samples, samples_cap, out->nsamples + 1)) < 0)
 				goto done;
 			struct pg_sample *ps = &out->samples[out->nsamples++];
 			ps->tid = s.tid;
@@ -288,8 +270,7 @@ int pg_records_read(struct pg_proc *out, const char *path)
 				err = pg_error_setc(PG_EINVALID, "'%s': memory stack with bad frame count", path);
 				goto done;
 			}
-			if ((err = grow((void **)&out->mem_stacks, &mem_cap, out->nmem_stacks + 1,
-					sizeof *out->mem_stacks)) < 0)
+			if ((err = PG_ARRAY_RESERVE(out->mem_stacks, mem_cap, out->nmem_stacks + 1)) < 0)
 				goto done;
 			struct pg_mem_stack *m = &out->mem_stacks[out->nmem_stacks++];
 			m->peak_bytes = ms.peak_bytes;
@@ -326,7 +307,7 @@ int pg_records_read(struct pg_proc *out, const char *path)
 		case PG_REC_HEAP:
 			if (len < sizeof(struct pg_rec_heap))
 				break;
-			if ((err = grow((void **)&out->heap, &heap_cap, out->nheap + 1, sizeof *out->heap)) < 0)
+			if ((err = PG_ARRAY_RESERVE(out->heap, heap_cap, out->nheap + 1)) < 0)
 				goto done;
 			memcpy(&out->heap[out->nheap++], payload, sizeof *out->heap);
 			break;

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "array.h"
 #include "error.h"
 #include "frame_name.h"
 #include "hashmap.h"
@@ -132,14 +133,10 @@ extern char **environ;
 
 static int env_push(char ***env, size_t *n, size_t *cap, char *entry)
 {
-	if (*n + 2 > *cap) {
-		size_t nc = *cap ? *cap * 2 : 64;
-		char **ne = realloc(*env, nc * sizeof *ne);
-		if (!ne)
-			return pg_error_set("out of memory");
-		*env = ne;
-		*cap = nc;
-	}
+	int rc = PG_ARRAY_RESERVE(*env, *cap, *n + 2);
+
+	if (rc < 0)
+		return rc;
 	(*env)[(*n)++] = entry;
 	(*env)[*n] = NULL;
 	return 0;
@@ -300,18 +297,7 @@ struct addr_cache {
 /* Room for n more frame ids in c->ids. */
 static int reserve_ids(struct addr_cache *c, size_t n)
 {
-	if (c->nids + n > c->capids) {
-		size_t ncap = c->capids ? c->capids * 2 : 1024;
-		pg_frame_id *v;
-
-		while (ncap < c->nids + n)
-			ncap *= 2;
-		if (!(v = realloc(c->ids, ncap * sizeof *v)))
-			return pg_error_set("out of memory");
-		c->ids = v;
-		c->capids = ncap;
-	}
-	return 0;
+	return PG_ARRAY_RESERVE(c->ids, c->capids, c->nids + n);
 }
 
 /* The entry of key, found or else added empty (*added set); NULL when out of
@@ -323,16 +309,8 @@ static struct addr_entry *addr_entry(struct addr_cache *c, uint64_t key, int *ad
 	*added = !ref;
 	if (ref)
 		return &c->v[ref - 1];
-	if (c->used == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 512;
-		struct addr_entry *v = realloc(c->v, ncap * sizeof *v);
-
-		if (!v)
-			return NULL;
-		c->v = v;
-		c->cap = ncap;
-	}
-	if (pg_hashmap_put(&c->map, key, (uint32_t)c->used + 1) < 0)
+	if (PG_ARRAY_RESERVE(c->v, c->cap, c->used + 1) < 0 ||
+	    pg_hashmap_put(&c->map, key, (uint32_t)c->used + 1) < 0)
 		return NULL;
 	c->v[c->used] = (struct addr_entry){ .key = key };
 	return &c->v[c->used++];
@@ -364,15 +342,11 @@ static int note_full_name(struct pg_run_result *r, struct pg_symbolizer *sym, co
 	if ((err = pg_profile_intern(&id, r->full_keys, display, strlen(display))) < 0)
 		return err;
 	if (id >= r->nfull) {
-		size_t n = r->nfull ? r->nfull * 2 : 256;
-		while (n <= id)
-			n *= 2;
-		char **v = realloc(r->full_names, n * sizeof *v);
-		if (!v)
-			return pg_error_set("out of memory");
-		memset(v + r->nfull, 0, (n - r->nfull) * sizeof *v);
-		r->full_names = v;
-		r->nfull = n;
+		size_t had = r->nfull;
+
+		if ((err = PG_ARRAY_RESERVE(r->full_names, r->nfull, (size_t)id + 1)) < 0)
+			return err;
+		memset(r->full_names + had, 0, (r->nfull - had) * sizeof *r->full_names);
 	}
 	if (!r->full_names[id] && !(r->full_names[id] = strdup(full)))
 		return pg_error_set("out of memory");

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "frame_name.h"
 #include "hashmap.h"
 #include "symbolize.h"
@@ -174,14 +175,8 @@ static struct modfile *get_file(struct pg_symbolizer *s, const struct pg_module 
 		    !memcmp(f->build_id, m->build_id, m->build_id_len))
 			return f;
 	}
-	if (s->count == s->cap) {
-		size_t n = s->cap ? s->cap * 2 : 16;
-		struct modfile *nf = realloc(s->files, n * sizeof *nf);
-		if (!nf)
-			return NULL;
-		s->files = nf;
-		s->cap = n;
-	}
+	if (PG_ARRAY_RESERVE(s->files, s->cap, s->count + 1) < 0)
+		return NULL;
 	struct modfile *f = &s->files[s->count];
 	memset(f, 0, sizeof *f);
 	f->path = strdup(m->path);
@@ -209,16 +204,7 @@ static struct modfile *get_file(struct pg_symbolizer *s, const struct pg_module 
 /* Room for one more entry in f->cache; -1 when out of memory. */
 static int cache_reserve(struct modfile *f)
 {
-	if (f->used == f->cap) {
-		size_t ncap = f->cap ? f->cap * 2 : 256;
-		struct cache_entry *v = realloc(f->cache, ncap * sizeof *v);
-
-		if (!v)
-			return -1;
-		f->cache = v;
-		f->cap = ncap;
-	}
-	return 0;
+	return PG_ARRAY_RESERVE(f->cache, f->cap, f->used + 1) < 0 ? -1 : 0;
 }
 
 /* Folded stacks use ';' and newlines as separators: keep them out of names. */
@@ -375,14 +361,8 @@ static char *inlined_name_cached(struct modfile *f, Dwarf_Die *die)
 	name = inlined_name(die);
 	if (name)
 		sanitize(name);
-	if (f->norigins == f->caporigins) {
-		size_t ncap = f->caporigins ? f->caporigins * 2 : 64;
-		char **v = realloc(f->origin_names, ncap * sizeof *v);
-		if (!v)
-			return name;
-		f->origin_names = v;
-		f->caporigins = ncap;
-	}
+	if (PG_ARRAY_RESERVE(f->origin_names, f->caporigins, f->norigins + 1) < 0)
+		return name;
 	char *kept = name ? strdup(name) : NULL;
 	if ((name && !kept) || pg_hashmap_put(&f->origin_map, key, (uint32_t)f->norigins + 1) < 0) {
 		free(kept);
@@ -426,14 +406,8 @@ static int add_func(Dwarf_Die *die, void *arg)
 	ptrdiff_t it = 0;
 
 	while ((it = dwarf_ranges(die, it, &base, &low, &high)) > 0) {
-		if (u->count == u->cap) {
-			size_t ncap = u->cap ? u->cap * 2 : 64;
-			struct func_range *v = realloc(u->ranges, ncap * sizeof *v);
-			if (!v)
-				return DWARF_CB_ABORT;
-			u->ranges = v;
-			u->cap = ncap;
-		}
+		if (PG_ARRAY_RESERVE(u->ranges, u->cap, u->count + 1) < 0)
+			return DWARF_CB_ABORT;
 		u->ranges[u->count++] = (struct func_range){ low, high, *die };
 	}
 	return DWARF_CB_OK;
@@ -455,14 +429,8 @@ static int find_func(struct modfile *f, Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die 
 	struct unit_funcs *u;
 
 	if (!ref) {
-		if (f->nunits == f->capunits) {
-			size_t ncap = f->capunits ? f->capunits * 2 : 16;
-			struct unit_funcs *v = realloc(f->units, ncap * sizeof *v);
-			if (!v)
-				return -1;
-			f->units = v;
-			f->capunits = ncap;
-		}
+		if (PG_ARRAY_RESERVE(f->units, f->capunits, f->nunits + 1) < 0)
+			return -1;
 		u = &f->units[f->nunits];
 		memset(u, 0, sizeof *u);
 		if (dwarf_getfuncs(cu, add_func, u, 0) < 0 ||

@@ -317,16 +317,10 @@ static int compare_keep(const void *va, const void *vb, void *vscale)
 	return pg_diff_function_compare(&((const struct fn_keep *)va)->f, &((const struct fn_keep *)vb)->f, vscale);
 }
 
-/* By |self_after - self_before * scale| descending, then by name. */
 static int compare_keep_self(const void *va, const void *vb, void *vscale)
 {
-	const struct pg_diff_function *a = &((const struct fn_keep *)va)->f, *b = &((const struct fn_keep *)vb)->f;
-	double scale = *(const double *)vscale;
-	double da = fabs(a->self_after - a->self_before * scale), db = fabs(b->self_after - b->self_before * scale);
-
-	if (da != db)
-		return da < db ? 1 : -1;
-	return strcmp(a->name, b->name);
+	return pg_diff_function_compare_self(&((const struct fn_keep *)va)->f, &((const struct fn_keep *)vb)->f,
+					     vscale);
 }
 
 /* The most changed functions of both modes (weights normalized or not), by

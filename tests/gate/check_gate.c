@@ -153,6 +153,17 @@ START_TEST(compare__regression_in_one_function_names_it)
 	ck_assert_uint_eq(out.runs_before, 5);
 	ck_assert_uint_eq(out.mem_runs_after, 2);
 	pg_check_bench_release(&out);
+
+	/* Interleaved mode gives the CPU seconds per run from its timing
+	 * pairs: the shares are turned into seconds with those. */
+	o.cpu_before = 2.0;
+	o.cpu_after = 2.5;
+	ck_assert_int_eq(pg_gate_compare(&out, &before, &after, cfg.benches[0].name, cfg.benches[0].thresholds,
+					 NULL, &o), 0);
+	ck_assert_str_eq(out.functions[0].name, "hot_path");
+	ck_assert_double_eq_tol(out.functions[0].self_before, 0.8 * 2.0, 1e-9);
+	ck_assert_double_eq_tol(out.functions[0].self_after, 5.0 / 6 * 2.5, 1e-9);
+	pg_check_bench_release(&out);
 	pg_baseline_bench_release(&before);
 	pg_baseline_bench_release(&after);
 }
@@ -209,6 +220,56 @@ START_TEST(compare__share_rising_beyond_threshold_fails_the_hot_path_gate)
 	ck_assert_int_eq(out.verdict, PG_VERDICT_REGRESSED);
 	/* no memory runs: nothing measured, nothing decided */
 	ck_assert_int_eq(find(&out, "peak_heap", NULL)->verdict, PG_VERDICT_NOT_CHECKED);
+	pg_check_bench_release(&out);
+	pg_baseline_bench_release(&before);
+	pg_baseline_bench_release(&after);
+}
+END_TEST
+
+START_TEST(compare__paired_shares_decide_in_interleaved_mode)
+{
+	/* Two sampled pairs, 1000 samples a run; the machine moved parse's
+	 * share by 10 points from one pair to the other, on both sides. */
+	static const char *const hot[] = { "main", "parse", "other" };
+	static const double sh_b[] = { 1, .45, .50, 1, .55, .40 };
+	static const double sh_up[] = { 1, .505, .45, 1, .605, .35 };      /* +5.5 points in each pair */
+	static const double sh_split[] = { 1, .46, .49, 1, .66, .29 };     /* +1 and +11 */
+	const char *folded = "prog;main;parse 500\nprog;main;other 450\nprog;main 50\n";
+	struct pg_baseline_bench before, after;
+	struct pg_check_bench out;
+	struct spec sb = { wall_b, wall_b, 2, hot, 3, sh_b, NULL, 0, folded, NULL };
+	struct spec sa = { wall_b, wall_b, 2, hot, 3, sh_up, NULL, 0, folded, NULL };
+	struct pg_gate_opts paired = { .alpha = 0.05, .machine_idle = NAN, .machine_others = NAN, .paired = 1 };
+	const struct pg_check_metric *m;
+
+	build(&before, &sb);
+	build(&after, &sa);
+	/* A rank test of 2 runs against 2 can never reject (p >= 1/3). */
+	ck_assert_int_eq(pg_gate_compare(&out, &before, &after, cfg.benches[0].name, cfg.benches[0].thresholds,
+					 NULL, NULL), 0);
+	m = find(&out, "function", "parse");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(m->verdict, PG_VERDICT_INCONCLUSIVE);
+	pg_check_bench_release(&out);
+	/* The pairs agree, beyond what 1000 samples a run could make up. */
+	ck_assert_int_eq(pg_gate_compare(&out, &before, &after, cfg.benches[0].name, cfg.benches[0].thresholds,
+					 NULL, &paired), 0);
+	m = find(&out, "function", "parse");
+	ck_assert_int_eq(m->verdict, PG_VERDICT_REGRESSED);
+	ck_assert_ptr_nonnull(strstr(m->note, "2 sampled pairs"));
+	ck_assert_int_eq(out.verdict, PG_VERDICT_REGRESSED);
+	/* other fell by 5 points in each pair: no regression, and no
+	 * improvement either (parse took its share). */
+	ck_assert_int_eq(find(&out, "function", "other")->verdict, PG_VERDICT_UNCHANGED);
+	pg_check_bench_release(&out);
+	pg_baseline_bench_release(&after);
+
+	/* Pairs that disagree (+1, +11): not shown either way. */
+	sa.shares = sh_split;
+	build(&after, &sa);
+	ck_assert_int_eq(pg_gate_compare(&out, &before, &after, cfg.benches[0].name, cfg.benches[0].thresholds,
+					 NULL, &paired), 0);
+	ck_assert_int_eq(find(&out, "function", "parse")->verdict, PG_VERDICT_INCONCLUSIVE);
 	pg_check_bench_release(&out);
 	pg_baseline_bench_release(&before);
 	pg_baseline_bench_release(&after);
@@ -453,6 +514,7 @@ static Suite *suite(void)
 	tcase_add_test(t, compare__regression_in_one_function_names_it);
 	tcase_add_test(t, compare__identical_runs_are_unchanged);
 	tcase_add_test(t, compare__share_rising_beyond_threshold_fails_the_hot_path_gate);
+	tcase_add_test(t, compare__paired_shares_decide_in_interleaved_mode);
 	tcase_add_test(t, compare__new_allocation_site_fails_the_memory_gate);
 	tcase_add_test(t, compare__restructuring_into_threads_gives_rows_only_for_working_functions);
 	tcase_add_test(t, compare__threshold_off_is_not_checked);

@@ -250,6 +250,66 @@ START_TEST(frames__holm_corrects_for_the_number_of_frames)
 }
 END_TEST
 
+START_TEST(share__enumerated_answers)
+{
+	/* Two pairs, 1000 samples each run: base 40% and 42%, head 50% and
+	 * 54%. Differences 10 and 12: mean 11, their spread gives a standard
+	 * error of 1; sampling gives sqrt(p(1-p) * 2/1000 / 2) with the pooled
+	 * p = 0.465, 1.577 points, the larger. */
+	const double base[2] = { 40, 42 }, head[2] = { 50, 54 }, n[2] = { 1000, 1000 };
+	struct pg_paired_share s;
+	double se = 100 * sqrt(0.465 * 0.535 * 2.0 / 1000 / 2);
+
+	pg_paired_share(&s, base, head, n, n, 2);
+	ck_assert_uint_eq(s.n, 2);
+	ck_assert_double_eq_tol(s.change, 11, 1e-12);
+	ck_assert_double_eq_tol(s.se, se, 1e-9);
+	ck_assert_double_eq_tol(s.lo, 11 - 2.5758293 * se, 1e-5);
+	ck_assert_double_eq_tol(s.hi, 11 + 1.6448536 * se, 1e-5);
+	ck_assert_int_eq(pg_paired_share_decide(&s, 5), PG_PAIRED_REGRESSED);
+	ck_assert_int_eq(pg_paired_share_decide(&s, 10.9), PG_PAIRED_REGRESSED);
+	/* Within the threshold: unchanged, though hi (13.6) is beyond it. */
+	ck_assert_int_eq(pg_paired_share_decide(&s, 11.5), PG_PAIRED_UNCHANGED);
+
+	/* Pairs that disagree: the spread (standard error 6) decides, and a
+	 * mean change of 6 points is not shown to be one. */
+	const double head2[2] = { 40, 54 };
+
+	pg_paired_share(&s, base, head2, n, n, 2);
+	ck_assert_double_eq_tol(s.change, 6, 1e-12);
+	ck_assert_double_eq_tol(s.se, 6, 1e-12);
+	ck_assert_int_eq(pg_paired_share_decide(&s, 5), PG_PAIRED_UNDECIDED);
+}
+END_TEST
+
+START_TEST(share__a_machine_effect_on_both_sides_is_no_change)
+{
+	/* The function's share swings by 10 points from pair to pair (the
+	 * machine's doing), the same on both sides of each pair: unchanged
+	 * at 5 points, where the runs' medians differ by 10. */
+	const double base[3] = { 30, 40, 50 }, head[3] = { 30.5, 40.2, 49.9 }, n[3] = { 3000, 3000, 3000 };
+	struct pg_paired_share s;
+
+	pg_paired_share(&s, base, head, n, n, 3);
+	ck_assert(fabs(s.change) < 0.5);
+	ck_assert_int_eq(pg_paired_share_decide(&s, 5), PG_PAIRED_UNCHANGED);
+	/* A fall is never a regression, and not an improvement either. */
+	const double fell[3] = { 10, 20, 30 };
+
+	pg_paired_share(&s, base, fell, n, n, 3);
+	ck_assert_int_eq(pg_paired_share_decide(&s, 5), PG_PAIRED_UNCHANGED);
+	/* A pair without samples on a side does not count. */
+	const double none[3] = { 0, 3000, 3000 };
+
+	pg_paired_share(&s, base, head, n, none, 3);
+	ck_assert_uint_eq(s.n, 2);
+	pg_paired_share(&s, base, head, none, none, 1);
+	ck_assert_uint_eq(s.n, 0);
+	ck_assert(isnan(s.change));
+	ck_assert_int_eq(pg_paired_share_decide(&s, 5), PG_PAIRED_UNDECIDED);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("paired");
@@ -268,6 +328,10 @@ static Suite *suite(void)
 	t = tcase_create("frames");
 	tcase_add_test(t, frames__only_a_consistent_change_beyond_sampling_noise_is_significant);
 	tcase_add_test(t, frames__holm_corrects_for_the_number_of_frames);
+	suite_add_tcase(s, t);
+	t = tcase_create("shares");
+	tcase_add_test(t, share__enumerated_answers);
+	tcase_add_test(t, share__a_machine_effect_on_both_sides_is_no_change);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -112,7 +112,7 @@ static const struct bad bad_configs[] = {
 	{ "[1]", "top level", "expected an object" },
 	{ "{\"benchmarks\": [1]}", "benchmarks[0]", "expected an object" },
 	/* run: an argv, no shell */
-	{ "{\"benchmarks\": [{\"name\": \"a\"}]}", "benchmarks[0] (\"a\")", "no \"run\"" },
+	{ "{\"benchmarks\": [{\"name\": \"a\"}]}", "benchmarks[0] (\"a\")", "no \"run\" (the program" },
 	{ "{\"benchmarks\": [{\"name\": \"a\", \"run\": \"./x --y\"}]}", "benchmarks[0] (\"a\").run", "no shell" },
 	{ "{\"benchmarks\": [{\"name\": \"a\", \"run\": []}]}", "benchmarks[0] (\"a\").run", "non-empty array" },
 	{ "{\"benchmarks\": [{\"name\": \"a\", \"run\": [\"./x\", 3]}]}", "benchmarks[0] (\"a\").run", "element 1" },
@@ -142,8 +142,11 @@ static const struct bad bad_configs[] = {
 	{ "{\"defaults\": {\"thresholds\": {\"wall\": \"ten\"}}, \"benchmarks\": []}", "defaults.thresholds.wall", "not a threshold" },
 	/* build and compare (interleaved mode) */
 	{ "{\"build\": [\"make\"], \"benchmarks\": []}", "build", "expected an object" },
-	{ "{\"build\": {}, \"benchmarks\": []}", "build", "no \"run\"" },
+	{ "{\"build\": {}, \"benchmarks\": []}", "build", "no \"run\" (the build command" },
 	{ "{\"build\": {\"run\": \"make -j2\"}, \"benchmarks\": []}", "build.run", "no shell" },
+	{ "{\"build\": {\"run\": []}, \"benchmarks\": []}", "build.run", "non-empty array" },
+	{ "{\"build\": {\"run\": [\"make\", 3]}, \"benchmarks\": []}", "build.run", "element 1: expected a string" },
+	{ "{\"build\": {\"run\": [\"\"]}, \"benchmarks\": []}", "build.run", "element 0: expected a program" },
 	{ "{\"build\": {\"run\": [\"make\"], \"jobs\": 2}, \"benchmarks\": []}", "build", "unknown key 'jobs'" },
 	{ "{\"build\": {\"run\": [\"make\"], \"timeout\": \"1h\"}, \"benchmarks\": []}", "build.timeout", "seconds" },
 	{ "{\"build\": {\"run\": [\"make\"], \"env\": {\"CC\": 1}}, \"benchmarks\": []}", "build.env.CC", "expected a string" },

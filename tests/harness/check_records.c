@@ -66,6 +66,13 @@ static void process(struct stream *s)
 	record(s, PG_REC_PROCESS, &p, sizeof p, strings, sizeof strings);
 }
 
+/* A stream as the collector starts one: the magic, then the process. */
+static void begin_process(struct stream *s)
+{
+	begin(s);
+	process(s);
+}
+
 /* A snapshot of generation gen holding one module, path, mapped at
  * [start, end) with load bias `bias` and build id 0xab 0xcd. */
 static void modules(struct stream *s, uint32_t gen, const char *path, uint64_t start, uint64_t end,
@@ -137,35 +144,21 @@ static void mem_end(struct stream *s, uint64_t seq)
 	record(s, PG_REC_MEM_END, &e, sizeof e, NULL, 0);
 }
 
-/* The stream's first len bytes written to a file of the test's folder. */
-static char path[sizeof fixture_tmpdir + 32];
-
-static const char *save(const struct stream *s, size_t len)
-{
-	FILE *f;
-
-	snprintf(path, sizeof path, "%s/rec.bin", fixture_tmpdir);
-	f = fopen(path, "wb");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(s->data, 1, len, f), len);
-	ck_assert_int_eq(fclose(f), 0);
-	return path;
-}
-
-/* Reads the stream, which must be read without error. */
+/* Reads the stream's first len bytes, which must be read without error. */
 static void read_ok(struct pg_proc *p, const struct stream *s, size_t len)
 {
-	int rc = pg_records_read(p, save(s, len));
+	int rc = pg_records_read(p, fixture_write("rec.bin", s->data, len));
 
 	ck_assert_msg(rc == 0, "%s", pg_error_last());
 }
 
-/* Reads the stream, which must be refused with PG_EINVALID and a message
- * naming the file and holding `what`. */
+/* Reads the stream's first len bytes, which must be refused with
+ * PG_EINVALID and a message naming the file and holding `what`. */
 static void read_refused(const struct stream *s, size_t len, const char *what)
 {
 	struct pg_proc p;
-	int rc = pg_records_read(&p, save(s, len));
+	const char *path = fixture_write("rec.bin", s->data, len);
+	int rc = pg_records_read(&p, path);
 
 	ck_assert_int_eq(rc, PG_EINVALID);
 	ck_assert_msg(strstr(pg_error_last(), path) != NULL, "no file name in: %s", pg_error_last());
@@ -181,8 +174,7 @@ START_TEST(test_native_samples_threads_and_modules_are_read)
 	const struct pg_module *m;
 	struct pg_rec_end end = { .time_ns = 9000, .samples = 1, .threads = 1, .exit_code = 3 };
 
-	begin(&s);
-	process(&s);
+	begin_process(&s);
 	modules(&s, 1, "/usr/bin/prog", 0x400000, 0x402000, 0x400000);
 	thread(&s, 100, 0, "main");
 	thread(&s, 101, PG_THREAD_RESCANNED, "worker");
@@ -246,8 +238,7 @@ START_TEST(test_a_later_snapshot_holds_modules_loaded_later)
 	struct stream s;
 	struct pg_proc p;
 
-	begin(&s);
-	process(&s);
+	begin_process(&s);
 	modules(&s, 1, "/usr/bin/prog", 0x400000, 0x402000, 0x400000);
 	modules(&s, 2, "/usr/lib/libplugin.so", 0x7f0000000000, 0x7f0000010000, 0x7f0000000000);
 	read_ok(&p, &s, s.len);
@@ -272,8 +263,7 @@ START_TEST(test_python_frames_and_their_code_records_are_read)
 				      .walks = 1, .frames = 2, .codes = 2, .reason_len = 1 };
 	const struct pg_pycode *c;
 
-	begin(&s);
-	process(&s);
+	begin_process(&s);
 	record(&s, PG_REC_PYINFO, &info, sizeof info, "", 1);
 	pycode(&s, 3, "Parser.parse", "/src/app/parser.py", 10);
 	pycode(&s, 7, "<module>", "/src/app/main.py", 1);
@@ -318,8 +308,7 @@ START_TEST(test_the_last_python_record_wins)
 	struct pg_rec_pyinfo off = { .status = PG_PY_OFF, .version = "3.12.1", .faults = 4,
 				     .reason_len = sizeof reason };
 
-	begin(&s);
-	process(&s);
+	begin_process(&s);
 	record(&s, PG_REC_PYINFO, &on, sizeof on, "", 1);
 	record(&s, PG_REC_PYINFO, &off, sizeof off, reason, sizeof reason);
 	read_ok(&p, &s, s.len);
@@ -338,8 +327,7 @@ START_TEST(test_a_file_cut_inside_a_record_keeps_the_whole_records_before)
 	const uint64_t a[] = { 0x401000 }, b[] = { 0x401010, 0x401020 };
 	size_t after_first;
 
-	begin(&s);
-	process(&s);
+	begin_process(&s);
 	sample(&s, 100, 1, a, 1);
 	after_first = s.len;
 	sample(&s, 100, 1, b, 2);
@@ -372,8 +360,7 @@ START_TEST(test_records_of_an_unknown_type_are_skipped)
 	const uint64_t a[] = { 0x401000 }, b[] = { 0x401010 };
 	const char future[40] = "a newer collector's record";
 
-	begin(&s);
-	process(&s);
+	begin_process(&s);
 	sample(&s, 100, 1, a, 1);
 	record(&s, 99, future, sizeof future, NULL, 0);
 	record(&s, 0, future, 8, NULL, 0);
@@ -394,8 +381,7 @@ START_TEST(test_a_record_size_off_the_8_byte_grid_is_corrupt)
 	struct pg_rec_hdr bad = { PG_REC_SAMPLE, 20 };
 	char msg[64];
 
-	begin(&s);
-	process(&s);
+	begin_process(&s);
 	sample(&s, 100, 1, a, 1);
 	snprintf(msg, sizeof msg, "corrupt record at byte %zu", s.len);
 	put(&s, &bad, sizeof bad);
@@ -434,8 +420,7 @@ START_TEST(test_what_is_not_a_record_stream_is_refused_naming_the_file)
 	free(s.data);
 
 	/* Two process records. */
-	begin(&s);
-	process(&s);
+	begin_process(&s);
 	process(&s);
 	read_refused(&s, s.len, "second process record");
 	free(s.data);
@@ -451,33 +436,28 @@ START_TEST(test_malformed_records_are_refused)
 	struct pg_rec_pycode c = { .id = 1, .qualname_len = 4, .filename_len = 4 };
 	struct pg_rec_process pr = { .pid = 1, .argc = 1, .strings_len = 8 };
 
-	begin(&s);
-	process(&s);
+	begin_process(&s);
 	sample(&s, 100, 1, frames, PG_REC_MAX_FRAMES + 1);
 	read_refused(&s, s.len, "sample record with bad frame count");
 	free(s.data);
 
-	begin(&s);
-	process(&s);
+	begin_process(&s);
 	record(&s, PG_REC_SAMPLE, &liar, sizeof liar, frames, 2 * sizeof *frames);  /* says 4, holds 2 */
 	read_refused(&s, s.len, "sample record with bad frame count");
 	free(s.data);
 
-	begin(&s);
-	process(&s);
+	begin_process(&s);
 	record(&s, PG_REC_MODULE, &m, sizeof m, "/lib", 5);
 	read_refused(&s, s.len, "module record outside a snapshot");
 	free(s.data);
 
-	begin(&s);
-	process(&s);
+	begin_process(&s);
 	modules(&s, 1, "/usr/bin/prog", 0x400000, 0x402000, 0x400000);
 	record(&s, PG_REC_MODULE, &m, sizeof m, "/libX", 5);  /* the path's NUL missing */
 	read_refused(&s, s.len, "malformed module record");
 	free(s.data);
 
-	begin(&s);
-	process(&s);
+	begin_process(&s);
 	record(&s, PG_REC_PYCODE, &c, sizeof c, "abcdx.py", 8);  /* neither name ends in NUL */
 	read_refused(&s, s.len, "malformed python code record");
 	free(s.data);
@@ -494,8 +474,7 @@ START_TEST(test_the_last_complete_memory_snapshot_is_kept)
 	struct stream s;
 	struct pg_proc p;
 
-	begin(&s);
-	process(&s);
+	begin_process(&s);
 	mem_begin(&s, 1, 1000, 2);
 	mem_stack(&s, 1, 600, 0x401000);
 	mem_stack(&s, 1, 400, 0x401100);
@@ -521,8 +500,7 @@ START_TEST(test_the_last_complete_memory_snapshot_is_kept)
 	free(s.data);
 
 	/* With only the unfinished one there is no snapshot at all. */
-	begin(&s);
-	process(&s);
+	begin_process(&s);
 	mem_begin(&s, 1, 1000, 1);
 	mem_stack(&s, 1, 1000, 0x401000);
 	read_ok(&p, &s, s.len);
@@ -540,8 +518,7 @@ START_TEST(test_heap_points_are_read_in_order)
 	struct pg_rec_heap h1 = { .time_ns = 10, .heap_bytes = 100, .rss_bytes = 4096 };
 	struct pg_rec_heap h2 = { .time_ns = 20, .heap_bytes = 300, .rss_bytes = 8192, .is_peak = 1 };
 
-	begin(&s);
-	process(&s);
+	begin_process(&s);
 	record(&s, PG_REC_HEAP, &h1, sizeof h1, NULL, 0);
 	record(&s, PG_REC_HEAP, &h2, sizeof h2, NULL, 0);
 	read_ok(&p, &s, s.len);

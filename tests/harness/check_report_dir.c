@@ -55,15 +55,6 @@ static void make_report(struct pg_check_report *r)
 	r->exit_code = 1;
 }
 
-static char *slurp(const char *path)
-{
-	char *text = NULL;
-	size_t len = 0;
-
-	ck_assert_msg(pg_read_file(&text, &len, path) == 0, "%s", pg_error_last());
-	return text;
-}
-
 /* What fn writes to stdout, captured through a file. */
 static char *capture_stdout(void (*fn)(void *), void *arg)
 {
@@ -80,7 +71,7 @@ static char *capture_stdout(void (*fn)(void *), void *arg)
 	fflush(stdout);
 	dup2(saved, 1);
 	close(saved);
-	return slurp(path);
+	return fixture_read(path);
 }
 
 START_TEST(test_a_symbolic_link_is_refused)
@@ -148,9 +139,9 @@ START_TEST(test_publish_appends_the_summary_and_annotates_on_one_line)
 	out = capture_stdout(publish, &a);
 	unsetenv("GITHUB_STEP_SUMMARY");
 	unsetenv("GITHUB_ACTIONS");
-	summary = slurp(step);
+	summary = fixture_read(step);
 	snprintf(step, sizeof step, "%s/summary.md", dir);
-	md = slurp(step);
+	md = fixture_read(step);
 	ck_assert(!strncmp(summary, "earlier step\n", 13));
 	/* summary.md as it is, and a line break before the next step's. */
 	ck_assert_int_eq(strncmp(summary + 13, md, strlen(md)), 0);

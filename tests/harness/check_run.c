@@ -10,7 +10,6 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -468,26 +467,6 @@ static struct pg_run_request request(char **argv, int cpu, int mem)
 	return req;
 }
 
-/* The names in dir, sorted, joined by spaces. */
-static char *listing(const char *dir)
-{
-	struct dirent **names = NULL;
-	int n = scandir(dir, &names, NULL, alphasort);
-	char *out = calloc(1, 4096);
-
-	ck_assert_msg(n >= 0, "cannot list '%s'", dir);
-	for (int i = 0; i < n; i++) {
-		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..")) {
-			if (*out)
-				strcat(out, " ");
-			strncat(out, names[i]->d_name, 4096 - strlen(out) - 2);
-		}
-		free(names[i]);
-	}
-	free(names);
-	return out;
-}
-
 static uint64_t weight_with(const struct pg_profile *p, const char *frame)
 {
 	uint64_t w = 0;
@@ -523,15 +502,49 @@ static uint64_t weight_at_leaf(const struct pg_profile *p, const char *leaf)
 
 static cJSON *read_json(const char *dir, const char *name)
 {
-	char path[512], *text = NULL;
-	size_t len;
+	char *text = fixture_read(fixture_path(dir, name));
+	cJSON *j = cJSON_Parse(text);
 
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	ck_assert_msg(pg_read_file(&text, &len, path) == 0, "%s", pg_error_last());
-	cJSON *j = cJSON_ParseWithLength(text, len);
-	ck_assert_msg(j, "%s does not parse", path);
+	ck_assert_msg(j, "%s/%s does not parse", dir, name);
 	free(text);
 	return j;
+}
+
+/* Asserts that dir/name holds p in folded form, as it is. */
+static void expect_folded_file(const char *dir, const char *name, const struct pg_profile *p)
+{
+	char *text = fixture_read(fixture_path(dir, name)), *want = fixture_folded_text(p);
+
+	ck_assert_str_eq(text, want);
+	free(text);
+	free(want);
+}
+
+/* Asserts that dir holds the files named in want (sorted, space-separated)
+ * and nothing else. */
+static void expect_files(const char *dir, const char *want)
+{
+	char *names = fixture_listing(dir);
+
+	ck_assert_str_eq(names, want);
+	free(names);
+}
+
+/* Profiling req fails with r.status `status` and an error naming `named`. */
+static void profile_fails(const struct pg_run_request *req, int status, const char *named)
+{
+	struct pg_run_result r;
+
+	ck_assert_int_lt(pg_run_profile(&r, req), 0);
+	ck_assert_int_eq(r.status, status);
+	ck_assert_msg(strstr(pg_error_last(), named), "'%s' not in: %s", named, pg_error_last());
+	pg_run_result_release(&r);
+}
+
+/* Profiles req into r, which must succeed. */
+static void profile_ok(struct pg_run_result *r, const struct pg_run_request *req)
+{
+	ck_assert_msg(pg_run_profile(r, req) == 0, "%s", pg_error_last());
 }
 
 static double json_number(const cJSON *o, const char *a, const char *b)
@@ -550,7 +563,7 @@ START_TEST(profile__passes_the_exit_status_and_samples_the_work)
 	struct pg_run_request req = request(argv, 1, 0);
 	struct pg_run_result r;
 
-	ck_assert_msg(pg_run_profile(&r, &req) == 0, "%s", pg_error_last());
+	profile_ok(&r, &req);
 	ck_assert_int_eq(r.status, 3);
 	ck_assert_int_eq(r.mem_tracked, 0);
 	ck_assert_ptr_null(r.mem_peak);
@@ -562,7 +575,11 @@ START_TEST(profile__passes_the_exit_status_and_samples_the_work)
 	ck_assert_ptr_nonnull(pg_run_source_name(r.source));
 	/* 50 ms at 999 Hz: about 50 samples, all in the one process. */
 	ck_assert_uint_gt(r.samples, 10);
-	ck_assert_uint_eq(pg_profile_total(r.cpu), r.cpu_samples);
+	/* Every on-CPU stack is in the profile; a stack weighs more than one
+	 * sample when it stands for a timer overrun or for several periods of
+	 * kernel time (its [kernel] twin), as a loaded machine makes happen. */
+	ck_assert_uint_ge(pg_profile_total(r.cpu), r.cpu_samples);
+	ck_assert_uint_le(pg_profile_total(r.cpu), 2 * r.cpu_samples);
 	ck_assert_msg(weight_with(r.cpu, "exit_code_work") * 2 > pg_profile_total(r.cpu),
 		      "exit_code_work has %llu of %llu samples",
 		      (unsigned long long)weight_with(r.cpu, "exit_code_work"),
@@ -578,7 +595,7 @@ START_TEST(profile__passes_the_exit_status_and_samples_the_work)
 	ck_assert_uint_gt(r.ntimeline, 0);
 	ck_assert_uint_eq(r.nlost_profiles, 0);
 	/* The raw records are gone from the work folder. */
-	char *left = listing(req.work_dir);
+	char *left = fixture_listing(req.work_dir);
 	ck_assert_msg(!*left, "left in the work folder: %s", left);
 	free(left);
 	pg_run_result_release(&r);
@@ -591,7 +608,7 @@ START_TEST(profile__a_crash_is_128_plus_the_signal_with_its_profile)
 	struct pg_run_request req = request(argv, 1, 0);
 	struct pg_run_result r;
 
-	ck_assert_msg(pg_run_profile(&r, &req) == 0, "%s", pg_error_last());
+	profile_ok(&r, &req);
 	ck_assert_int_eq(r.status, 128 + SIGSEGV);
 	ck_assert_uint_gt(weight_with(r.cpu, "crash_work"), 50);  /* 0.3 s of it */
 	pg_run_result_release(&r);
@@ -603,7 +620,6 @@ START_TEST(profile__a_missing_or_unrunnable_program_is_127_or_126)
 	char missing[300], plain[300];
 	char *argv_missing[] = { missing, NULL }, *argv_plain[] = { plain, NULL };
 	char *argv_name[] = { "pg-no-such-program-anywhere", NULL };
-	struct pg_run_result r;
 
 	snprintf(missing, sizeof missing, "%s/no-such-program", fixture_tmpdir);
 	snprintf(plain, sizeof plain, "%s/not-executable", fixture_tmpdir);
@@ -611,22 +627,13 @@ START_TEST(profile__a_missing_or_unrunnable_program_is_127_or_126)
 	ck_assert_int_eq(chmod(plain, 0644), 0);
 
 	struct pg_run_request req = request(argv_missing, 1, 0);
-	ck_assert_int_lt(pg_run_profile(&r, &req), 0);
-	ck_assert_int_eq(r.status, PG_EXIT_NOT_FOUND);
-	ck_assert_msg(strstr(pg_error_last(), missing), "%s", pg_error_last());
-	pg_run_result_release(&r);
+	profile_fails(&req, PG_EXIT_NOT_FOUND, missing);
 
 	req = request(argv_name, 1, 0);
-	ck_assert_int_lt(pg_run_profile(&r, &req), 0);
-	ck_assert_int_eq(r.status, PG_EXIT_NOT_FOUND);
-	ck_assert_msg(strstr(pg_error_last(), "pg-no-such-program-anywhere"), "%s", pg_error_last());
-	pg_run_result_release(&r);
+	profile_fails(&req, PG_EXIT_NOT_FOUND, "pg-no-such-program-anywhere");
 
 	req = request(argv_plain, 1, 0);
-	ck_assert_int_lt(pg_run_profile(&r, &req), 0);
-	ck_assert_int_eq(r.status, PG_EXIT_CANNOT_EXEC);
-	ck_assert_msg(strstr(pg_error_last(), plain), "%s", pg_error_last());
-	pg_run_result_release(&r);
+	profile_fails(&req, PG_EXIT_CANNOT_EXEC, plain);
 }
 END_TEST
 
@@ -634,15 +641,11 @@ START_TEST(profile__a_missing_folder_to_run_in_is_an_error_naming_it)
 {
 	char *argv[] = { (char *)target("pg_exit_code"), "0", NULL };
 	struct pg_run_request req = request(argv, 1, 0);
-	struct pg_run_result r;
 	char cwd[300];
 
 	snprintf(cwd, sizeof cwd, "%s/no-such-folder", fixture_tmpdir);
 	req.cwd = cwd;
-	ck_assert_int_lt(pg_run_profile(&r, &req), 0);
-	ck_assert_int_eq(r.status, PG_EXIT_PROFGATE_FAILED);
-	ck_assert_msg(strstr(pg_error_last(), cwd), "%s", pg_error_last());
-	pg_run_result_release(&r);
+	profile_fails(&req, PG_EXIT_PROFGATE_FAILED, cwd);
 }
 END_TEST
 
@@ -652,7 +655,7 @@ START_TEST(profile__tracks_the_heap_exactly)
 	struct pg_run_request req = request(argv, 0, 1);
 	struct pg_run_result r;
 
-	ck_assert_msg(pg_run_profile(&r, &req) == 0, "%s", pg_error_last());
+	profile_ok(&r, &req);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_msg(r.mem_tracked, "memory not tracked: %s", r.mem_note ? r.mem_note : "(no note)");
 	ck_assert_uint_eq(r.mem_sample, 0);
@@ -734,7 +737,7 @@ START_TEST(profile__names_cxx_functions_in_full)
 	struct pg_run_request req = request(argv, 1, 0);
 	struct pg_run_result r;
 
-	ck_assert_msg(pg_run_profile(&r, &req) == 0, "%s", pg_error_last());
+	profile_ok(&r, &req);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_uint_gt(weight_with(r.cpu, "pgt::Cruncher::crunch"), 0);
 	ck_assert_ptr_nonnull(pg_run_full_name(&r, "pgt::Cruncher::crunch"));
@@ -754,11 +757,9 @@ START_TEST(write_dir__a_cpu_run_writes_its_three_files_and_nothing_else)
 	char dir[300];
 
 	snprintf(dir, sizeof dir, "%s/out/profile", fixture_tmpdir);
-	ck_assert_msg(pg_run_profile(&r, &req) == 0, "%s", pg_error_last());
+	profile_ok(&r, &req);
 	ck_assert_msg(pg_run_write_dir(&r, &req, dir) == 0, "%s", pg_error_last());
-	char *names = listing(dir);
-	ck_assert_str_eq(names, "cpu.folded profile.json report.html");  /* no temporary left */
-	free(names);
+	expect_files(dir, "cpu.folded profile.json report.html");  /* no temporary left */
 
 	cJSON *j = read_json(dir, "profile.json");
 	ck_assert_int_eq((int)json_number(j, "exit", "code"), 5);
@@ -777,13 +778,7 @@ START_TEST(write_dir__a_cpu_run_writes_its_three_files_and_nothing_else)
 	cJSON_Delete(j);
 
 	/* cpu.folded holds the CPU profile as it is. */
-	char path[400], *text = NULL, *want = fixture_folded_text(r.cpu);
-	size_t len;
-	snprintf(path, sizeof path, "%s/cpu.folded", dir);
-	ck_assert_int_eq(pg_read_file(&text, &len, path), 0);
-	ck_assert_str_eq(text, want);
-	free(text);
-	free(want);
+	expect_folded_file(dir, "cpu.folded", r.cpu);
 	pg_run_result_release(&r);
 }
 END_TEST
@@ -796,12 +791,10 @@ START_TEST(write_dir__a_memory_run_adds_the_memory_files)
 	char dir[300];
 
 	snprintf(dir, sizeof dir, "%s/profile", fixture_tmpdir);
-	ck_assert_msg(pg_run_profile(&r, &req) == 0, "%s", pg_error_last());
+	profile_ok(&r, &req);
 	ck_assert(r.mem_tracked);
 	ck_assert_msg(pg_run_write_dir(&r, &req, dir) == 0, "%s", pg_error_last());
-	char *names = listing(dir);
-	ck_assert_str_eq(names, "cpu.folded mem-leaks.folded mem-peak.folded profile.json report.html");
-	free(names);
+	expect_files(dir, "cpu.folded mem-leaks.folded mem-peak.folded profile.json report.html");
 
 	cJSON *j = read_json(dir, "profile.json");
 	ck_assert_int_eq((int)json_number(j, "exit", "code"), 0);
@@ -817,13 +810,8 @@ START_TEST(write_dir__a_memory_run_adds_the_memory_files)
 	ck_assert_int_eq((int64_t)json_number(cJSON_GetArrayItem(sites, 0), "bytes", NULL), 2 * N_MEM);
 	cJSON_Delete(j);
 
-	char path[400], *text = NULL, *want = fixture_folded_text(r.mem_peak);
-	size_t len;
-	snprintf(path, sizeof path, "%s/mem-peak.folded", dir);
-	ck_assert_int_eq(pg_read_file(&text, &len, path), 0);
-	ck_assert_str_eq(text, want);
-	free(text);
-	free(want);
+	expect_folded_file(dir, "mem-peak.folded", r.mem_peak);
+	expect_folded_file(dir, "mem-leaks.folded", r.mem_leaks);
 	pg_run_result_release(&r);
 }
 END_TEST
@@ -839,13 +827,12 @@ START_TEST(write_dir__wall_mode_adds_wall_folded_and_replaces_old_files)
 	snprintf(dir, sizeof dir, "%s/profile", fixture_tmpdir);
 	snprintf(old, sizeof old, "%s/profile.json", dir);
 	ck_assert_int_eq(pg_write_file_atomic(old, "stale", 5), 0);
-	ck_assert_msg(pg_run_profile(&r, &req) == 0, "%s", pg_error_last());
+	profile_ok(&r, &req);
 	ck_assert_ptr_nonnull(r.wall);
 	ck_assert_str_eq(pg_run_source_name(r.source), "wall-clock");
 	ck_assert_msg(pg_run_write_dir(&r, &req, dir) == 0, "%s", pg_error_last());
-	char *names = listing(dir);
-	ck_assert_str_eq(names, "cpu.folded profile.json report.html wall.folded");
-	free(names);
+	expect_files(dir, "cpu.folded profile.json report.html wall.folded");
+	expect_folded_file(dir, "wall.folded", r.wall);
 	cJSON *j = read_json(dir, "profile.json");  /* the new one */
 	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(j, "cpu"), "mode")), "wall");

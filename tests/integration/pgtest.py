@@ -61,6 +61,67 @@ def has_frame(frames, name):
     return any(frame_is(f, name) for f in frames)
 
 
+# ---- throwaway git repositories ----------------------------------------------
+# (bench scripts import these too: keep them free of unittest state)
+
+# Who commits, and no system git configuration to change what git does.
+GIT_ENV = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
+           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
+           "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def git(repo, *args, timeout=60):
+    """`git -C repo args...` with GIT_ENV; its stdout, stripped. A failure
+    raises AssertionError with git's stderr."""
+    env = dict(os.environ, **GIT_ENV)
+    result = subprocess.run(["git", "-C", repo] + list(args), env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, timeout=timeout)
+    if result.returncode != 0:
+        raise AssertionError("git %s failed: %s" % (" ".join(args), result.stderr))
+    return result.stdout.strip()
+
+
+def write_file(path, text, mode=None):
+    with open(path, "w") as f:
+        f.write(text)
+    if mode:
+        os.chmod(path, mode)
+
+
+# A program of two functions of equal work, steady_part() and changed_part(),
+# n steps each (argv[1], default 15,000,000); SCALE_B scales the second in
+# percent (100 = equal). work_c(scale) is its source, WORK_BUILD_SH the build
+# script that compiles it into out/work with $CC (default cc).
+_WORK_C = r"""
+#include <stdlib.h>
+#ifndef SCALE_B
+#define SCALE_B 100
+#endif
+volatile double sink;
+__attribute__((noinline)) void steady_part(long n)
+{ double s = 0; for (long i = 0; i < n; i++) s += i * 0.5; sink = s; }
+__attribute__((noinline)) void changed_part(long n)
+{ double s = 0; for (long i = 0; i < n; i++) s += i * 0.25; sink = s; }
+int main(int argc, char **argv)
+{
+	long n = argc > 1 ? atol(argv[1]) : 15000000;
+	steady_part(n);
+	changed_part(n * SCALE_B / 100);
+	return 0;
+}
+"""
+
+WORK_BUILD_SH = """#!/bin/sh
+set -e
+mkdir -p out
+${CC:-cc} -O1 -g -fno-omit-frame-pointer -fno-inline -o out/work work.c
+"""
+
+
+def work_c(scale=100):
+    return _WORK_C.replace("#define SCALE_B 100", "#define SCALE_B %d" % scale)
+
+
 class Result:
     """What one profgate invocation did."""
 

@@ -35,21 +35,9 @@ import re
 import subprocess
 import unittest
 
-from pgtest import ProfgateTestCase
+from pgtest import GIT_ENV, git, ProfgateTestCase
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
-           "GIT_CONFIG_NOSYSTEM": "1"}
 REPORT_FILES = ("summary.md", "result.json", "junit.xml", "index.html")
-
-
-def git(repo, *args):
-    env = dict(os.environ, **GIT_ENV)
-    result = subprocess.run(["git", "-C", repo] + list(args), env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, timeout=60)
-    if result.returncode != 0:
-        raise AssertionError("git %s failed: %s" % (" ".join(args), result.stderr))
-    return result.stdout.strip()
 
 
 class CheckTest(ProfgateTestCase):

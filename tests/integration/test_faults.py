@@ -25,23 +25,10 @@ import threading
 import time
 
 import pgtest
-from pgtest import RUN_TIMEOUT, ProfgateTestCase, Result, has_frame, processes_with_arg
+from pgtest import GIT_ENV, RUN_TIMEOUT, git, has_frame, processes_with_arg, ProfgateTestCase, Result
 
 MIB = 1 << 20
 GIB = 1 << 30
-
-GIT_ENV = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
-           "GIT_CONFIG_NOSYSTEM": "1"}
-
-
-def git(repo, *args):
-    env = dict(os.environ, **GIT_ENV)
-    result = subprocess.run(["git", "-C", repo] + list(args), env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, timeout=60)
-    if result.returncode != 0:
-        raise AssertionError("git %s failed: %s" % (" ".join(args), result.stderr))
-    return result.stdout.strip()
 
 
 def by_leaf(folded):

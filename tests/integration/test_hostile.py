@@ -23,7 +23,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 
 import pgtest
-from pgtest import ProfgateTestCase
+from pgtest import GIT_ENV, git, ProfgateTestCase
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -52,19 +52,6 @@ HOSTILE_FRAMES = [
 # Markup that must never come out of a name: as long as '<' is escaped,
 # "onerror=" and the like are harmless text.
 MARKUP = ("<img", "<script", "</script", "<svg", "<b>", "<!--", "<![cdata[", "]]>")
-
-GIT_ENV = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
-           "GIT_CONFIG_NOSYSTEM": "1"}
-
-
-def git(repo, *args):
-    env = dict(os.environ, **GIT_ENV)
-    result = subprocess.run(["git", "-C", repo] + list(args), env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, timeout=60)
-    if result.returncode != 0:
-        raise AssertionError("git %s failed: %s" % (" ".join(args), result.stderr))
-    return result.stdout.strip()
 
 
 def markup_counts(text):

@@ -25,46 +25,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pgtest import ProfgateTestCase, RUN_TIMEOUT  # noqa: E402
-
-GIT_ENV = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
-           "GIT_CONFIG_NOSYSTEM": "1"}
-
-# Two functions of equal work; SCALE_B scales the second (100 = equal).
-WORK_C = r"""
-#include <stdlib.h>
-#ifndef SCALE_B
-#define SCALE_B 100
-#endif
-volatile double sink;
-__attribute__((noinline)) void steady_part(long n)
-{ double s = 0; for (long i = 0; i < n; i++) s += i * 0.5; sink = s; }
-__attribute__((noinline)) void changed_part(long n)
-{ double s = 0; for (long i = 0; i < n; i++) s += i * 0.25; sink = s; }
-int main(int argc, char **argv)
-{
-	long n = argc > 1 ? atol(argv[1]) : 15000000;
-	steady_part(n);
-	changed_part(n * SCALE_B / 100);
-	return 0;
-}
-"""
-
-BUILD_SH = """#!/bin/sh
-set -e
-mkdir -p out
-${CC:-cc} -O1 -g -fno-omit-frame-pointer -fno-inline -o out/work work.c
-"""
-
-
-def git(repo, *args):
-    env = dict(os.environ, **GIT_ENV)
-    result = subprocess.run(["git", "-C", repo] + list(args), env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, timeout=60)
-    if result.returncode != 0:
-        raise AssertionError("git %s failed: %s" % (" ".join(args), result.stderr))
-    return result.stdout.strip()
+from pgtest import ProfgateTestCase, RUN_TIMEOUT, WORK_BUILD_SH, git, work_c, write_file  # noqa: E402
 
 
 class InterleavedTest(ProfgateTestCase):
@@ -77,8 +38,8 @@ class InterleavedTest(ProfgateTestCase):
         os.makedirs(self.scratch)
         self.out = os.path.join(self.tmp, "report")
         git(self.repo, "init", "-q", "-b", "main")
-        self.write("work.c", WORK_C)
-        self.write("build.sh", BUILD_SH, mode=0o755)
+        self.write("work.c", work_c())
+        self.write("build.sh", WORK_BUILD_SH, mode=0o755)
         self.write(".gitignore", "out/\n")
         self.write_config()
         git(self.repo, "add", "-A")
@@ -87,11 +48,7 @@ class InterleavedTest(ProfgateTestCase):
     # -- helpers --------------------------------------------------------------
 
     def write(self, name, text, mode=None):
-        path = os.path.join(self.repo, name)
-        with open(path, "w") as f:
-            f.write(text)
-        if mode:
-            os.chmod(path, mode)
+        write_file(os.path.join(self.repo, name), text, mode)
 
     def config(self, benchmarks=None, **top):
         config = {"build": {"run": ["./build.sh"], "env": {"CC": os.environ.get("PG_CC", "cc")}},
@@ -110,7 +67,7 @@ class InterleavedTest(ProfgateTestCase):
     def commit_change(self, message, scale=None, files=None):
         git(self.repo, "checkout", "-q", "-B", "change")
         if scale is not None:
-            self.write("work.c", WORK_C.replace("#define SCALE_B 100", "#define SCALE_B %d" % scale))
+            self.write("work.c", work_c(scale))
         for name, text in (files or {}).items():
             self.write(name, text)
         self.write("change.txt", message + "\n")
@@ -196,12 +153,67 @@ class InterleavedTest(ProfgateTestCase):
         self.assertIn("within noise", diff)
         self.assert_no_worktree()
 
+    def test_regression_no_function_explains_gets_more_sampled_pairs(self):
+        # At 40 Hz a sampled run has a handful of samples: no function's
+        # change is significant from the first 2 sampled pairs, so the
+        # regression gets up to repeat (6) of them.
+        self.write_config(defaults={"repeat": 6, "mem_repeat": 1, "warmup": 1, "timeout": 60, "hz": 40,
+                                    "max_repeat": 12,
+                                    "thresholds": {"wall": "off", "cpu": "30%", "function": "off",
+                                                   "peak_rss": "off"}})
+        git(self.repo, "commit", "-q", "-am", "40 Hz")
+        self.commit_change("three times the work in changed_part", scale=300)
+        result = self.check(expect=1)
+        self.assertRegex(result.stderr, r"\[1/1\] work  explaining: sampled pair 3/6 \((base|head) first\)")
+        report, _ = self.report()
+        runs = report["benchmarks"][0]["runs"]
+        self.assertGreaterEqual(runs["current"], 3, runs)
+        self.assertEqual(runs["current"], runs["baseline"], runs)
+        self.assertLessEqual(runs["current"], 6, runs)
+
+    def function_gate_config(self):
+        """The hot-path gate alone (timing off), 3 sampled pairs of runs
+        with about 400 samples each."""
+        self.write_config(benchmarks=[{"name": "work", "run": ["./out/work", "150000000"]}],
+                          defaults={"repeat": 7, "mem_repeat": 1, "warmup": 1, "timeout": 60,
+                                    "thresholds": {"wall": "off", "cpu": "off", "function": "5pp",
+                                                   "peak_rss": "off"}})
+        git(self.repo, "commit", "-q", "-am", "the hot-path gate")
+
+    def function_rows(self):
+        report, _ = self.report()
+        return {m["function"]: m for m in report["benchmarks"][0]["metrics"]
+                if m["metric"] == "function"}
+
+    def test_function_shares_are_decided_from_the_sampled_pairs(self):
+        self.function_gate_config()
+        # changed_part goes from half the samples to three quarters.
+        self.commit_change("three times the work in changed_part", scale=300)
+        self.check(expect=1)
+        rows = self.function_rows()
+        self.assertIn("changed_part", rows, rows)
+        row = rows["changed_part"]
+        self.assertEqual(row["verdict"], "regressed", row)
+        self.assertIn("3 sampled pairs", row["note"])
+        self.assertEqual(len(row["baseline_runs"]), 3)
+        # steady_part's share fell by as much: not a regression, not an
+        # improvement.
+        self.assertEqual(rows["steady_part"]["verdict"], "unchanged", rows["steady_part"])
+
+    def test_function_shares_of_an_unchanged_branch_pass(self):
+        self.function_gate_config()
+        self.commit_change("docs only")
+        self.check(expect=0)
+        rows = self.function_rows()
+        self.assertEqual(rows["changed_part"]["verdict"], "unchanged", rows["changed_part"])
+        self.assertIn("3 sampled pairs", rows["changed_part"]["note"])
+
     def test_base_build_failing_is_inconclusive_with_its_stderr(self):
         # The base cannot build; the change fixes it.
         git(self.repo, "checkout", "-q", "main")
-        self.write("work.c", "#error the base does not build\n" + WORK_C)
+        self.write("work.c", "#error the base does not build\n" + work_c())
         git(self.repo, "commit", "-q", "-am", "broken")
-        self.commit_change("fixed", files={"work.c": WORK_C})
+        self.commit_change("fixed", files={"work.c": work_c()})
         result = self.check(expect=3)
         self.assertIn("the base does not build", result.stderr)
         self.assertIn("build.sh", result.stderr)
@@ -211,7 +223,7 @@ class InterleavedTest(ProfgateTestCase):
         self.assert_no_worktree()
 
     def test_head_build_failing_is_an_error(self):
-        self.commit_change("broken", files={"work.c": "#error the head does not build\n" + WORK_C})
+        self.commit_change("broken", files={"work.c": "#error the head does not build\n" + work_c()})
         result = self.check(expect=2)
         self.assertIn("the head does not build", result.stderr)
         self.assert_no_worktree()

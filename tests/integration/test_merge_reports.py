@@ -24,29 +24,16 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import unittest
 import urllib.parse
 
-from pgtest import ProfgateTestCase
+from pgtest import git, ProfgateTestCase
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
-           "GIT_CONFIG_NOSYSTEM": "1"}
 REPORT_FILES = ("summary.md", "result.json", "junit.xml", "index.html")
 BENCH_FILES = ("diff-cpu.html", "diff-mem.html", "report.html", "cpu.folded", "mem-peak.folded")
 # Config order; shard 1/2 gets s0, s2, s4 and shard 2/2 s1, s3.
 NAMES = ["s0", "s1", "s2", "s3", "s4"]
 REGRESSED = "s1"  # PG_GROW=1 on the branch: a third 256 KiB block, +50% peak heap
-
-
-def git(repo, *args):
-    env = dict(os.environ, **GIT_ENV)
-    result = subprocess.run(["git", "-C", repo] + list(args), env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, timeout=60)
-    if result.returncode != 0:
-        raise AssertionError("git %s failed: %s" % (" ".join(args), result.stderr))
-    return result.stdout.strip()
 
 
 class MergeReportsTest(ProfgateTestCase):

@@ -13,21 +13,9 @@ import re
 import subprocess
 import unittest
 
-from pgtest import ProfgateTestCase
+from pgtest import git, ProfgateTestCase
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
-           "GIT_CONFIG_NOSYSTEM": "1"}
 PROGRESS = re.compile(r"^\[(\d+)/(\d+)\] (\S+)  (warmup|run|mem) (\d+)/(\d+)  \d+\.\d\d s$")
-
-
-def git(repo, *args):
-    env = dict(os.environ, **GIT_ENV)
-    result = subprocess.run(["git", "-C", repo] + list(args), env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, timeout=60)
-    if result.returncode != 0:
-        raise AssertionError("git %s failed: %s" % (" ".join(args), result.stderr))
-    return result.stdout.strip()
 
 
 class RecordTest(ProfgateTestCase):

@@ -144,12 +144,20 @@ class DiffCommandTest(unittest.TestCase):
         self.assertNotIn("http", re.sub(r"https?://www\.w3\.org/[^\"']*", "", html).replace("http-equiv", ""))
         # The table: hand-computed, recursion counted once.
         self.assertIn("cpu samples: BEFORE 80, AFTER 90, change +10 (+12.5%)", r.stdout)
+        self.assertIn("functions by change of self weight (samples):", r.stdout)
         rows = table_rows(r.stdout)
-        self.assertEqual(list(rows)[:3], ["lex", "old_path", "parse"], r.stdout)
+        # By the change of self weight, as the HTML table: by total, parse
+        # (self 10 -> 10, total 40 -> 55) would stand before emit, and main
+        # and prog (no self weight) before rec.
+        self.assertEqual(list(rows), ["lex", "old_path", "emit", "new_path", "rec", "helper", "main", "parse",
+                                      "prog"], r.stdout)
         self.assertEqual(rows["lex"], ["30", "45", "30", "45", "+15 (+50.0%)"])
         self.assertEqual(rows["old_path"], ["15", "0", "15", "0", "-15 (-100%)"])
         self.assertEqual(rows["new_path"], ["0", "12", "0", "12", "+12 (new)"])
         self.assertEqual(rows["rec"], ["5", "15", "5", "15", "+10 (+200.0%)"])
+        self.assertEqual(rows["parse"], ["10", "10", "40", "55", "0"])
+        # helper is new (total 0 -> 10) but never a leaf: no self change.
+        self.assertEqual(rows["helper"], ["0", "0", "0", "10", "0"])
         self.assertIn("wrote diff.html", r.stdout)
 
     def test_normalize_and_title(self):

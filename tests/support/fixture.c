@@ -5,6 +5,7 @@
 #include "fixture.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdlib.h>
@@ -69,6 +70,59 @@ void fixture_tmpdir_remove(void)
 		return;
 	ck_assert_msg(fixture_rmtree(fixture_tmpdir) == 0, "cannot remove %s", fixture_tmpdir);
 	fixture_tmpdir[0] = '\0';
+}
+
+const char *fixture_path(const char *dir, const char *name)
+{
+	static char paths[4][1024];
+	static unsigned next;
+	char *p = paths[next++ % 4];
+	int n = snprintf(p, sizeof paths[0], "%s/%s", dir, name);
+
+	ck_assert_msg(n > 0 && (size_t)n < sizeof paths[0], "path too long: %s/%s", dir, name);
+	return p;
+}
+
+char *fixture_read(const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+
+	ck_assert_msg(pg_read_file(&text, &len, path) == 0, "%s", pg_error_last());
+	return text;
+}
+
+const char *fixture_write(const char *name, const void *data, size_t len)
+{
+	const char *path = fixture_path(fixture_tmpdir, name);
+	FILE *f = fopen(path, "wb");
+
+	ck_assert_msg(f, "cannot create %s: %s", path, strerror(errno));
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+	return path;
+}
+
+char *fixture_listing(const char *dir)
+{
+	struct dirent **names = NULL;
+	int n = scandir(dir, &names, NULL, alphasort);
+	char *out = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&out, &size);
+
+	ck_assert_msg(n >= 0, "cannot list '%s': %s", dir, strerror(errno));
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0, first = 1; i < n; i++) {
+		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..")) {
+			fprintf(f, "%s%s", first ? "" : " ", names[i]->d_name);
+			first = 0;
+		}
+		free(names[i]);
+	}
+	free(names);
+	ck_assert_int_eq(fclose(f), 0);
+	return out;
 }
 
 void fixture_add(struct pg_profile *p, const char *stack, int32_t tid, uint64_t weight)

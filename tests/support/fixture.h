@@ -1,7 +1,8 @@
 /*
  * Shared by the Check suites of every layer: running a suite, a private
  * temporary folder per test, small profiles from folded text and back,
- * stored baselines read from a file, rendering into memory
+ * files of a test read, written and listed, stored baselines read from a
+ * file, rendering into memory
  * (open_memstream), and comparing the result with a file of
  * tests/fixtures/expected/. Set PG_UPDATE_EXPECTED=1 to rewrite the
  * expected files from the current output (then review the diff).
@@ -33,6 +34,18 @@ void fixture_mkdtemp(char *dir, size_t size, const char *tag);
 /* Removes path with everything under it (links, not what they point to);
  * 0, or -1 after saying on stderr what could not be removed. */
 int fixture_rmtree(const char *path);
+
+/* Files of a test: fixture_path() is dir/name in one of a few rotating
+ * static buffers (good for the next few calls); fixture_read() is a whole
+ * file, NUL-terminated, asserting that it reads (the caller frees it);
+ * fixture_write() puts len bytes of data in fixture_tmpdir/name and returns
+ * its path (a rotating buffer, as fixture_path's); fixture_listing() is
+ * the names in dir but . and .., sorted and joined by single spaces (the
+ * caller frees it). */
+const char *fixture_path(const char *dir, const char *name);
+char *fixture_read(const char *path);
+const char *fixture_write(const char *name, const void *data, size_t len);
+char *fixture_listing(const char *dir);
 
 /* Adds "a;b;c" (frames root first, split on ';') with weight for thread tid. */
 void fixture_add(struct pg_profile *p, const char *stack, int32_t tid, uint64_t weight);
