@@ -31,6 +31,7 @@
 #include "config.h"
 #include "error.h"
 #include "gate.h"
+#include "machine.h"
 #include "gate_files.h"
 #include "lookup.h"
 #include "repo.h"
@@ -173,54 +174,6 @@ static int parse_args(struct check_opts *o, int argc, char **argv)
 		return -1;
 	}
 	return 0;
-}
-
-/* What the whole machine and this process tree had used of the CPUs at
- * one moment, to tell afterwards how busy other processes kept it. */
-struct machine_sample {
-	double busy, idle, total;  /* seconds of all CPUs, from /proc/stat */
-	double ours;               /* CPU seconds of profgate and its waited-for children */
-	int ok;
-};
-
-static void machine_sample(struct machine_sample *s)
-{
-	unsigned long long v[8] = { 0 };
-	struct rusage self, children;
-	double tick = (double)sysconf(_SC_CLK_TCK);
-	FILE *f = fopen("/proc/stat", "r");
-
-	memset(s, 0, sizeof *s);
-	if (!f)
-		return;
-	/* cpu user nice system idle iowait irq softirq steal ... */
-	int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
-		       &v[5], &v[6], &v[7]);
-
-	fclose(f);
-	if (n < 5 || !(tick > 0) || getrusage(RUSAGE_SELF, &self) || getrusage(RUSAGE_CHILDREN, &children))
-		return;
-	s->busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / tick;
-	s->idle = (double)(v[3] + v[4]) / tick;
-	s->total = s->busy + s->idle;
-	s->ours = (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + children.ru_utime.tv_sec +
-			   children.ru_stime.tv_sec) +
-		  (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec + children.ru_utime.tv_usec +
-			   children.ru_stime.tv_usec) / 1e6;
-	s->ok = 1;
-}
-
-/* Shares of all CPUs' time between a and b: idle, and used by others. */
-static void machine_busy(double *idle, double *others, const struct machine_sample *a,
-			 const struct machine_sample *b)
-{
-	double total = b->total - a->total;
-
-	*idle = *others = NAN;
-	if (!a->ok || !b->ok || !(total > 0))
-		return;
-	*idle = (b->idle - a->idle) / total;
-	*others = fmax(0, (b->busy - a->busy) - (b->ours - a->ours)) / total;
 }
 
 static char *xstrdup(const char *s)
@@ -468,7 +421,7 @@ int cmd_check(int argc, char **argv)
 		struct pg_bench_outcome outcome = { 0 };
 		struct pg_baseline_bench *before = baseline ? pg_baseline_find(baseline, bc->name) : NULL;
 		struct pg_check_bench *cb = &rep.benches[rep.nbenches];
-		struct machine_sample m_start, m_end;
+		struct pg_machine_sample m_start, m_end;
 		char *message = NULL;
 		int ran;
 
@@ -479,10 +432,10 @@ int cmd_check(int argc, char **argv)
 			goto done;
 		}
 		bench.dirty = rep.dirty;
-		machine_sample(&m_start);
+		pg_machine_sample(&m_start);
 		err = pg_bench_run(&bench, &outcome, bc, work_dir, &progress);
-		machine_sample(&m_end);
-		machine_busy(&gopts.machine_idle, &gopts.machine_others, &m_start, &m_end);
+		pg_machine_sample(&m_end);
+		pg_machine_busy(&gopts.machine_idle, &gopts.machine_others, &m_start, &m_end);
 		if (err < 0) {
 			pg_report_error("check", "benchmark '%s': %s", bc->name, pg_error_last());
 			pg_baseline_bench_release(&bench);

@@ -67,6 +67,11 @@ int pg_bench_config_rebase(struct pg_bench_config *out, const struct pg_bench_co
 			   const char *to_root);
 void pg_bench_config_copy_release(struct pg_bench_config *b);
 
+/* A timing pair is measured again when other processes used this much
+ * more of all CPUs' time during one of its two runs than during the other
+ * (0.2: a neighbour busy on one of two CPUs for part of a run). */
+#define PG_PAIR_CONTENTION_GAP 0.2
+
 /* What one side measured. */
 struct pg_side_runs {
 	double *wall, *cpu;    /* timing runs, pair i at index i */
@@ -106,6 +111,7 @@ struct pg_pairs_result {
 	unsigned char *significant;
 	size_t nfunctions;
 	double seconds;
+	unsigned redone;         /* timing pairs measured again (PG_PAIR_CONTENTION_GAP) */
 };
 void pg_pairs_result_release(struct pg_pairs_result *r);
 
