@@ -69,7 +69,8 @@ void pg_bench_config_copy_release(struct pg_bench_config *b);
 
 /* A timing pair is measured again when other processes used this much
  * more of all CPUs' time during one of its two runs than during the other
- * (0.2: a neighbour busy on one of two CPUs for part of a run). */
+ * (0.2: a neighbour busy on one of two CPUs for part of a run), at most
+ * max_repeat / 3 times per benchmark. */
 #define PG_PAIR_CONTENTION_GAP 0.2
 
 /* What one side measured. */
