@@ -113,7 +113,7 @@ static double *copy_runs(const double *v, size_t n)
 /* Wall or CPU time of b from the pairs: the paired rule decides. */
 static int paired_metric(struct pg_check_bench *b, const char *name, const struct pg_threshold *t,
 			 const struct pg_paired *p, const double *ratios, const double *base, const double *head,
-			 size_t n, unsigned max_pairs, unsigned redone)
+			 size_t n, unsigned max_pairs)
 {
 	struct pg_check_metric *m = find_metric(b, name);
 	double thr;
@@ -162,15 +162,12 @@ static int paired_metric(struct pg_check_bench *b, const char *name, const struc
 				break;
 			}
 	}
-	char again[96] = "";
-
-	if (redone)
-		snprintf(again, sizeof again, ", %u more measured again (other processes' load changed within "
-			 "the pair)", redone);
-	if (asprintf(&m->note, "%zu interleaved pairs%s%s: Hodges-Lehmann estimate of the log ratios; the "
+	if (asprintf(&m->note, "%zu interleaved pairs%s: Hodges-Lehmann estimate of the log ratios%s; the "
 		     "Wilcoxon signed-rank interval's low end (one-sided 99.5%%) above 0 is a regression, its "
 		     "high end (one-sided 95%%) below the threshold none%s", n,
-		     n >= max_pairs ? " (max_repeat)" : "", again,
+		     n >= max_pairs ? " (max_repeat)" : "",
+		     p->adjusted ? ", adjusted for how much busier other processes kept the CPUs during one run "
+				   "of a pair than during the other" : "",
 		     m->verdict == PG_VERDICT_INCONCLUSIVE ? "; neither holds yet" : "") < 0)
 		m->note = NULL;
 	return 0;
@@ -235,10 +232,10 @@ static int measure_one(struct ctx *x, const struct pg_bench_config *bc, const st
 
 	if (rc == 0)
 		rc = paired_metric(cb, "wall", &bc->thresholds[PG_METRIC_WALL], &res.wall, res.wall_ratios,
-				   res.base.wall, res.head.wall, res.base.n, max_pairs, res.redone);
+				   res.base.wall, res.head.wall, res.base.n, max_pairs);
 	if (rc == 0)
 		rc = paired_metric(cb, "cpu", &bc->thresholds[PG_METRIC_CPU], &res.cpu, res.cpu_ratios,
-				   res.base.cpu, res.head.cpu, res.base.n, max_pairs, res.redone);
+				   res.base.cpu, res.head.cpu, res.base.n, max_pairs);
 	if (rc == 0) {
 		for (size_t i = 0; i < cb->nfunctions; i++)
 			for (size_t k = 0; k < res.nfunctions; k++)

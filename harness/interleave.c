@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "array.h"
 #include "bench_runner.h"
 #include "error.h"
 #include "launch.h"
@@ -478,6 +479,7 @@ void pg_pairs_result_release(struct pg_pairs_result *r)
 	free(r->stderr_tail);
 	free(r->wall_ratios);
 	free(r->cpu_ratios);
+	free(r->load);
 	for (size_t i = 0; i < r->nfunctions; i++)
 		free(r->functions[i]);
 	free(r->functions);
@@ -515,27 +517,32 @@ static int plain_run(struct pg_pairs_result *res, double *wall, double *cpu, con
 	return 0;
 }
 
-static int push(struct pg_side_runs *s, double wall, double cpu, size_t *cap)
+/* A timing pair: each side's wall and CPU seconds, and the load
+ * difference. The five arrays grow together; *cap is their capacity. */
+static int push_pair(struct pg_pairs_result *out, const double wall[2], const double cpu[2], double load,
+		     size_t *cap)
 {
-	if (s->n == *cap) {
-		size_t nc = *cap ? 2 * *cap : 32;
-		double *w = realloc(s->wall, nc * sizeof *w), *c;
+	double **arrays[5] = { &out->base.wall, &out->base.cpu, &out->head.wall, &out->head.cpu, &out->load };
+	size_t n = out->base.n, c = *cap;
+	int rc;
 
-		if (!w)
-			return pg_error_set("out of memory");
-		s->wall = w;
-		if (!(c = realloc(s->cpu, nc * sizeof *c)))
-			return pg_error_set("out of memory");
-		s->cpu = c;
-		*cap = nc;
+	for (unsigned i = 0; i < 5; i++) {
+		c = *cap;
+		if ((rc = pg_array_reserve((void **)arrays[i], &c, n + 1, sizeof(double))) < 0)
+			return rc;
 	}
-	s->wall[s->n] = wall;
-	s->cpu[s->n] = cpu;
-	s->n++;
+	*cap = c;
+	out->base.wall[n] = wall[0];
+	out->base.cpu[n] = cpu[0];
+	out->head.wall[n] = wall[1];
+	out->head.cpu[n] = cpu[1];
+	out->load[n] = load;
+	out->base.n = out->head.n = n + 1;
 	return 0;
 }
 
-static int stats_of(struct pg_paired *p, double **ratios, const double *base, const double *head, size_t n)
+static int stats_of(struct pg_paired *p, double **ratios, const double *base, const double *head,
+		    const double *load, size_t n)
 {
 	double *r = realloc(*ratios, (n ? n : 1) * sizeof *r);
 
@@ -543,7 +550,7 @@ static int stats_of(struct pg_paired *p, double **ratios, const double *base, co
 		return pg_error_set("out of memory");
 	*ratios = r;
 	pg_paired_log_ratios(r, base, head, n);
-	return pg_paired_estimate(p, r, n);
+	return pg_paired_estimate_adjusted(p, r, load, n);
 }
 
 static void put_change(FILE *f, const char *metric, const struct pg_paired *p)
@@ -555,6 +562,8 @@ static void put_change(FILE *f, const char *metric, const struct pg_paired *p)
 		fprintf(f, " [%+.1f%%, %+.1f%%]", 100 * expm1(p->lo), 100 * expm1(p->hi));
 	else if (isfinite(p->hi))
 		fprintf(f, " [-inf, %+.1f%%]", 100 * expm1(p->hi));
+	if (p->adjusted)
+		fputs(" (load-adjusted)", f);
 }
 
 /* Whether every checked timing metric is decided. */
@@ -737,7 +746,7 @@ int pg_interleave_measure(struct pg_pairs_result *out, const struct pg_pairs_opt
 	struct pg_side_runs *sides[2] = { &out->base, &out->head };
 	struct pg_bench_session *sess[2] = { NULL, NULL };
 	struct pg_bench_outcome outcome[2] = { 0 };
-	size_t cap[2] = { 0, 0 };
+	size_t cap = 0;
 	double start = now(), w, c;
 	unsigned first = 0, n0, nmax, warmed, sampled_cap;
 	int rc = 0;
@@ -802,42 +811,29 @@ int pg_interleave_measure(struct pg_pairs_result *out, const struct pg_pairs_opt
 		first = p % 2 == 0 ? (unsigned)(next_random(o->seed) & 1) : !first;
 		double pw[2], pc[2], others[2];
 
-		for (;;) {
-			for (unsigned k = 0; k < 2; k++) {
-				unsigned s = k ^ first;
-				struct pg_machine_sample m0, m1;
-				double idle;
+		for (unsigned k = 0; k < 2; k++) {
+			unsigned s = k ^ first;
+			struct pg_machine_sample m0, m1;
+			double idle;
 
-				pg_machine_sample(&m0);
-				if ((rc = plain_run(out, &pw[s], &pc[s], side_cfg[s], side_name[s], "run", p + 1)) < 0 ||
-				    out->failure)
-					goto done;
-				pg_machine_sample(&m1);
-				pg_machine_busy(&idle, &others[s], &m0, &m1);
-			}
-			/* Other processes kept the machine busier during one run of
-			 * the pair than during the other (a neighbour started or
-			 * stopped): the pair measures them, not the change. Measured
-			 * again, at most a third of max_repeat times per benchmark: a
-			 * benchmark as long as the neighbour's bursts straddles one
-			 * in nearly every pair, and redoing them all would only
-			 * triple its cost. Whether a pair is redone does not depend
-			 * on which side is which, so the pairs kept stay as likely to
-			 * lean either way. */
-			if (!(fabs(others[0] - others[1]) > PG_PAIR_CONTENTION_GAP) || out->redone >= nmax / 3)
-				break;
-			out->redone++;
-			if (o->progress)
-				fprintf(o->progress, "[%zu/%zu] %s  pair %u measured again: other processes used "
-					"%.0f%% of the CPUs during the base's run, %.0f%% during the head's\n",
-					o->index, o->count, o->head->name, p + 1, 100 * others[0], 100 * others[1]);
-		}
-		for (unsigned s = 0; s < 2; s++)
-			if ((rc = push(sides[s], pw[s], pc[s], &cap[s])) < 0)
+			pg_machine_sample(&m0);
+			if ((rc = plain_run(out, &pw[s], &pc[s], side_cfg[s], side_name[s], "run", p + 1)) < 0 ||
+			    out->failure)
 				goto done;
-		if ((rc = stats_of(&out->wall, &out->wall_ratios, out->base.wall, out->head.wall,
+			pg_machine_sample(&m1);
+			pg_machine_busy(&idle, &others[s], &m0, &m1);
+		}
+		/* A neighbour busy during one run of the pair and not the other
+		 * makes that side look slower, whatever the code does: the
+		 * estimates are adjusted for the difference (paired.h). */
+		double load = isnan(others[0]) || isnan(others[1]) ? 0 : others[1] - others[0];
+
+		if ((rc = push_pair(out, pw, pc, load, &cap)) < 0)
+			goto done;
+		if ((rc = stats_of(&out->wall, &out->wall_ratios, out->base.wall, out->head.wall, out->load,
 				   out->base.n)) < 0 ||
-		    (rc = stats_of(&out->cpu, &out->cpu_ratios, out->base.cpu, out->head.cpu, out->base.n)) < 0)
+		    (rc = stats_of(&out->cpu, &out->cpu_ratios, out->base.cpu, out->head.cpu, out->load,
+				   out->base.n)) < 0)
 			goto done;
 		if (o->progress) {
 			fprintf(o->progress, "[%zu/%zu] %s  pair %u/%u (%s first)", o->index, o->count, o->head->name,

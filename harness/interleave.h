@@ -13,7 +13,9 @@
  *   every two pairs (AB BA or BA AB), each a fresh process, after warm-up
  *   runs of each side. Pairs are added, two at a time, until the paired
  *   rule (paired.h) decides every checked timing metric, or max_repeat
- *   pairs, or max_seconds.
+ *   pairs, or max_seconds. Around each run profgate reads how busy other
+ *   processes kept the machine; the estimates are adjusted for the
+ *   difference between a pair's two runs when it explains their spread.
  * - Memory runs (the allocation tracker) and sampled runs (the CPU
  *   sampler, for the hot functions and the flame graphs) are interleaved
  *   the same way, separately, before the timing pairs, whose warm-up they
@@ -67,12 +69,6 @@ int pg_bench_config_rebase(struct pg_bench_config *out, const struct pg_bench_co
 			   const char *to_root);
 void pg_bench_config_copy_release(struct pg_bench_config *b);
 
-/* A timing pair is measured again when other processes used this much
- * more of all CPUs' time during one of its two runs than during the other
- * (0.2: a neighbour busy on one of two CPUs for part of a run), at most
- * max_repeat / 3 times per benchmark. */
-#define PG_PAIR_CONTENTION_GAP 0.2
-
 /* What one side measured. */
 struct pg_side_runs {
 	double *wall, *cpu;    /* timing runs, pair i at index i */
@@ -106,13 +102,17 @@ struct pg_pairs_result {
 	int signal;              /* a run died of SIGINT, SIGTERM or SIGHUP: profgate was interrupted */
 	struct pg_paired wall, cpu;   /* the log ratios' estimates and intervals */
 	double *wall_ratios, *cpu_ratios;  /* per pair, log(head / base) */
+	/* Per pair, how much more of all CPUs' time other processes used
+	 * during the head's run than during the base's (machine.h; 0 when not
+	 * measured): the covariate the estimates are adjusted for
+	 * (pg_paired_estimate_adjusted). */
+	double *load;
 	/* Functions tested across the sampled pairs: name and whether the
 	 * change of its inclusive samples is significant (Holm-corrected). */
 	char **functions;
 	unsigned char *significant;
 	size_t nfunctions;
 	double seconds;
-	unsigned redone;         /* timing pairs measured again (PG_PAIR_CONTENTION_GAP) */
 };
 void pg_pairs_result_release(struct pg_pairs_result *r);
 

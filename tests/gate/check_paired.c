@@ -2,8 +2,9 @@
  * Tests of gate/paired.c: the signed-rank distribution against counts made
  * by enumerating every sign pattern, the Hodges-Lehmann estimate and its
  * Wilcoxon interval against enumerated answers, the decision rule, a
- * simulation with a known shift (coverage and bias), and the per-frame test
- * of the differential flame graph.
+ * simulation with a known shift (coverage and bias), the estimate adjusted
+ * for other processes' load (its levels, and the spread it removes), and the
+ * per-frame test of the differential flame graph.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -186,6 +187,115 @@ START_TEST(simulation__known_shift_is_covered_and_found)
 }
 END_TEST
 
+START_TEST(adjusted__without_a_measured_covariate_is_the_plain_estimate)
+{
+	const double r[10] = { 0.03, -0.01, 0.02, 0.05, 0.00, 0.04, -0.02, 0.01, 0.06, 0.02 };
+	const double zero[10] = { 0 };
+	const double one[10] = { 0.3 };  /* a single pair measured: nothing to fit */
+	struct pg_paired plain, adj;
+
+	ck_assert_int_eq(pg_paired_estimate(&plain, r, 10), 0);
+	for (int k = 0; k < 3; k++) {
+		const double *x = k == 0 ? NULL : k == 1 ? zero : one;
+
+		ck_assert_int_eq(pg_paired_estimate_adjusted(&adj, r, x, 10), 0);
+		ck_assert_int_eq(adj.adjusted, 0);
+		ck_assert_double_eq_tol(adj.estimate, plain.estimate, EPS);
+		ck_assert_double_eq_tol(adj.lo, plain.lo, EPS);
+		ck_assert_double_eq_tol(adj.hi, plain.hi, EPS);
+		ck_assert_double_eq_tol(adj.hi_change, plain.hi_change, EPS);
+	}
+	/* Below PG_PAIRED_ADJUST_MIN pairs the covariate is not used either. */
+	const double x[6] = { 0.4, -0.3, 0.2, -0.4, 0.3, -0.2 };
+	const double rx[6] = { 0.41, -0.29, 0.21, -0.38, 0.31, -0.2 };
+
+	ck_assert_int_eq(pg_paired_estimate(&plain, rx, 6), 0);
+	ck_assert_int_eq(pg_paired_estimate_adjusted(&adj, rx, x, 6), 0);
+	ck_assert_int_eq(adj.adjusted, 0);
+	ck_assert_double_eq_tol(adj.hi, plain.hi, EPS);
+}
+END_TEST
+
+/* A neighbour's load explains most of the spread: the adjusted bounds are
+ * narrow around the true change; the plain ones are not. */
+START_TEST(adjusted__a_load_that_explains_the_spread_narrows_the_bounds)
+{
+	const double change = log(1.05);
+	const size_t n = 15;
+	double r[15], x[15];
+	struct pg_paired plain, adj;
+
+	rng_state = 12345;
+	for (size_t i = 0; i < n; i++) {
+		x[i] = (uniform() - 0.5) * 0.8;
+		r[i] = change + 1.1 * x[i] + laplace(0.005);
+	}
+	ck_assert_int_eq(pg_paired_estimate(&plain, r, n), 0);
+	ck_assert_int_eq(pg_paired_estimate_adjusted(&adj, r, x, n), 0);
+	ck_assert_int_eq(adj.adjusted, 1);
+	ck_assert_msg(adj.lo < change && change < adj.hi, "[%g, %g] misses %g", adj.lo, adj.hi, change);
+	ck_assert_msg(adj.hi - adj.lo < 0.03, "adjusted [%g, %g]", adj.lo, adj.hi);
+	ck_assert_msg(plain.hi - plain.lo > 0.1, "plain [%g, %g]", plain.lo, plain.hi);
+	ck_assert_double_eq_tol(adj.estimate, change, 0.01);
+	/* +5% against a 2% threshold: regressed with the adjustment; the plain
+	 * rule does not see it. */
+	ck_assert_int_eq(pg_paired_decide(&adj, 0.02), PG_PAIRED_REGRESSED);
+	ck_assert_int_ne(pg_paired_decide(&plain, 0.02), PG_PAIRED_REGRESSED);
+}
+END_TEST
+
+/* The adjusted bounds keep their levels when nothing changed, whether the
+ * covariate explains the noise or not, with heavy-tailed noise: swapping a
+ * pair's sides (the random order) leaves the fitted slope alone. */
+START_TEST(adjusted__simulation_keeps_the_levels)
+{
+	const size_t n = 9, trials = 1500;
+	double r[9], x[9];
+	struct pg_paired p;
+
+	rng_state = 777;
+	for (int informative = 0; informative < 2; informative++) {
+		size_t lo_above = 0, hi_below = 0, adjusted = 0;
+
+		for (size_t t = 0; t < trials; t++) {
+			for (size_t i = 0; i < n; i++) {
+				x[i] = (uniform() - 0.5) * 0.8;
+				r[i] = (informative ? 1.0 * x[i] : 0) + laplace(0.02);
+			}
+			ck_assert_int_eq(pg_paired_estimate_adjusted(&p, r, x, n), 0);
+			lo_above += p.lo > 0;
+			hi_below += p.hi < 0;
+			adjusted += (size_t)p.adjusted;
+		}
+		/* Levels 0.5% (lo) and 5% (hi; 4.9% exactly for 9 pairs): 1500
+		 * trials give about 7 +- 3 and 73 +- 8. */
+		ck_assert_msg(lo_above <= 16, "informative %d: lo > 0 in %zu of %zu", informative, lo_above, trials);
+		ck_assert_msg(hi_below >= 45 && hi_below <= 100, "informative %d: hi < 0 in %zu of %zu", informative,
+			      hi_below, trials);
+		if (informative)
+			ck_assert_uint_ge(adjusted, trials * 9 / 10);
+		else
+			ck_assert_uint_le(adjusted, trials / 4);
+	}
+	/* The head's runs mostly the busier ones: the slope and a change cannot
+	 * be told apart, and the bounds widen rather than miss. */
+	size_t lo_above = 0, hi_below = 0;
+
+	for (size_t t = 0; t < trials; t++) {
+		for (size_t i = 0; i < n; i++) {
+			x[i] = 0.3 + (uniform() - 0.5) * 0.8;
+			r[i] = 1.0 * x[i] + laplace(0.02);
+		}
+		/* The change is 0 once the load is taken out. */
+		ck_assert_int_eq(pg_paired_estimate_adjusted(&p, r, x, n), 0);
+		lo_above += p.lo > 0;
+		hi_below += p.hi < 0;
+	}
+	ck_assert_msg(lo_above <= 16, "skewed: lo > 0 in %zu of %zu", lo_above, trials);
+	ck_assert_msg(hi_below <= 100, "skewed: hi < 0 in %zu of %zu", hi_below, trials);
+}
+END_TEST
+
 START_TEST(detectable__shrinks_with_pairs)
 {
 	double r[40];
@@ -324,6 +434,9 @@ static Suite *suite(void)
 	tcase_set_timeout(t, 30);
 	tcase_add_test(t, simulation__known_shift_is_covered_and_found);
 	tcase_add_test(t, detectable__shrinks_with_pairs);
+	tcase_add_test(t, adjusted__without_a_measured_covariate_is_the_plain_estimate);
+	tcase_add_test(t, adjusted__a_load_that_explains_the_spread_narrows_the_bounds);
+	tcase_add_test(t, adjusted__simulation_keeps_the_levels);
 	suite_add_tcase(s, t);
 	t = tcase_create("frames");
 	tcase_add_test(t, frames__only_a_consistent_change_beyond_sampling_noise_is_significant);
