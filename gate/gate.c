@@ -407,16 +407,7 @@ static int paired_share_verdict(struct pg_check_metric *m, const struct pg_verdi
 	free(sa);
 	if (in->threshold->kind == PG_THRESHOLD_OFF || ps.n == 0)
 		return 0;
-	switch (pg_paired_share_decide(&ps, pg_verdict_limit(in->threshold, m->before))) {
-	case PG_PAIRED_REGRESSED:
-		m->verdict = PG_VERDICT_REGRESSED;
-		break;
-	case PG_PAIRED_UNCHANGED:
-		m->verdict = PG_VERDICT_UNCHANGED;
-		break;
-	default:
-		m->verdict = PG_VERDICT_INCONCLUSIVE;
-	}
+	m->verdict = pg_verdict_of_paired(pg_paired_share_decide(&ps, pg_verdict_limit(in->threshold, m->before)));
 	m->exact = 0;
 	m->p_value = NAN;
 	m->repeats_needed = 0;

@@ -222,3 +222,18 @@ int pg_verdict_decide_merged(struct pg_check_metric *out, const char *metric, co
 	return note(out, "beyond the threshold (%.0f bytes) but within the range the runs vary by "
 		    "(%.0f bytes)", limit, noise);
 }
+
+enum pg_verdict pg_verdict_of_paired(enum pg_paired_call call)
+{
+	switch (call) {
+	case PG_PAIRED_REGRESSED:
+		return PG_VERDICT_REGRESSED;
+	case PG_PAIRED_IMPROVED:
+		return PG_VERDICT_IMPROVED;
+	case PG_PAIRED_UNCHANGED:
+		return PG_VERDICT_UNCHANGED;
+	case PG_PAIRED_UNDECIDED:
+		break;
+	}
+	return PG_VERDICT_INCONCLUSIVE;
+}

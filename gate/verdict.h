@@ -22,6 +22,7 @@
 
 #include "check_report.h"
 #include "metric.h"
+#include "paired.h"
 
 /* Two-sided significance level of the gate's tests. With 5 runs against 5
  * the smallest p-value is 2/252 = 0.008, and p < 0.05 needs at most two of
@@ -73,5 +74,9 @@ int pg_verdict_decide_merged(struct pg_check_metric *out, const char *metric, co
 /* The change a threshold allows on top of before (reference for a relative
  * threshold); +infinity when the threshold is off. */
 double pg_verdict_limit(const struct pg_threshold *t, double reference);
+
+/* The verdict that the paired rule's call (paired.h) gives a metric:
+ * undecided is inconclusive. */
+enum pg_verdict pg_verdict_of_paired(enum pg_paired_call call);
 
 #endif

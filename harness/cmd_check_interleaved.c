@@ -143,18 +143,8 @@ static int paired_metric(struct pg_check_bench *b, const char *name, const struc
 		m->verdict = PG_VERDICT_NOT_CHECKED;
 		return 0;
 	}
-	switch (pg_paired_decide(p, thr)) {
-	case PG_PAIRED_REGRESSED:
-		m->verdict = PG_VERDICT_REGRESSED;
-		break;
-	case PG_PAIRED_IMPROVED:
-		m->verdict = PG_VERDICT_IMPROVED;
-		break;
-	case PG_PAIRED_UNCHANGED:
-		m->verdict = PG_VERDICT_UNCHANGED;
-		break;
-	default:
-		m->verdict = PG_VERDICT_INCONCLUSIVE;
+	m->verdict = pg_verdict_of_paired(pg_paired_decide(p, thr));
+	if (m->verdict == PG_VERDICT_INCONCLUSIVE) {
 		/* Pairs that should decide it against the noise seen. */
 		for (unsigned k = (unsigned)n + 1; k <= 1000; k++)
 			if (pg_paired_detectable(ratios, n, k, PG_PAIRED_ALPHA_CHANGE) <= log1p(thr)) {

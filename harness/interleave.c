@@ -566,16 +566,30 @@ static void put_change(FILE *f, const char *metric, const struct pg_paired *p)
 		fputs(" (load-adjusted)", f);
 }
 
+/* The paired rule's call on wall and CPU time; a metric without a
+ * threshold is decided (unchanged). */
+static void timing_calls(const struct pg_pairs_result *r, const struct pg_bench_config *c,
+			 enum pg_paired_call call[2])
+{
+	const struct pg_paired *p[2] = { &r->wall, &r->cpu };
+	const double *base[2] = { r->base.wall, r->base.cpu };
+	const enum pg_metric metric[2] = { PG_METRIC_WALL, PG_METRIC_CPU };
+
+	for (int i = 0; i < 2; i++) {
+		double t = pg_interleave_relative_threshold(&c->thresholds[metric[i]],
+							    pg_stats_median(base[i], r->base.n));
+
+		call[i] = isnan(t) ? PG_PAIRED_UNCHANGED : pg_paired_decide(p[i], t);
+	}
+}
+
 /* Whether every checked timing metric is decided. */
 static int decided(const struct pg_pairs_result *r, const struct pg_bench_config *c)
 {
-	double tw = pg_interleave_relative_threshold(&c->thresholds[PG_METRIC_WALL],
-						     pg_stats_median(r->base.wall, r->base.n));
-	double tc = pg_interleave_relative_threshold(&c->thresholds[PG_METRIC_CPU],
-						     pg_stats_median(r->base.cpu, r->base.n));
+	enum pg_paired_call call[2];
 
-	return (isnan(tw) || pg_paired_decide(&r->wall, tw) != PG_PAIRED_UNDECIDED) &&
-	       (isnan(tc) || pg_paired_decide(&r->cpu, tc) != PG_PAIRED_UNDECIDED);
+	timing_calls(r, c, call);
+	return call[0] != PG_PAIRED_UNDECIDED && call[1] != PG_PAIRED_UNDECIDED;
 }
 
 /* The per-function test over the sampled pairs. */
@@ -711,13 +725,10 @@ static int collector_pair(struct pg_pairs_result *out, struct pg_bench_session *
 /* Whether wall or CPU time regressed by the paired rule. */
 static int timing_regressed(const struct pg_pairs_result *r, const struct pg_bench_config *c)
 {
-	double tw = pg_interleave_relative_threshold(&c->thresholds[PG_METRIC_WALL],
-						     pg_stats_median(r->base.wall, r->base.n));
-	double tc = pg_interleave_relative_threshold(&c->thresholds[PG_METRIC_CPU],
-						     pg_stats_median(r->base.cpu, r->base.n));
+	enum pg_paired_call call[2];
 
-	return (!isnan(tw) && pg_paired_decide(&r->wall, tw) == PG_PAIRED_REGRESSED) ||
-	       (!isnan(tc) && pg_paired_decide(&r->cpu, tc) == PG_PAIRED_REGRESSED);
+	timing_calls(r, c, call);
+	return call[0] == PG_PAIRED_REGRESSED || call[1] == PG_PAIRED_REGRESSED;
 }
 
 static int any_significant(const struct pg_pairs_result *r)

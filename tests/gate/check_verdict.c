@@ -40,6 +40,15 @@ static struct pg_check_metric decide(const char *metric, enum pg_metric key, con
 	return m;
 }
 
+START_TEST(paired_call__each_maps_to_its_verdict)
+{
+	ck_assert_int_eq(pg_verdict_of_paired(PG_PAIRED_REGRESSED), PG_VERDICT_REGRESSED);
+	ck_assert_int_eq(pg_verdict_of_paired(PG_PAIRED_IMPROVED), PG_VERDICT_IMPROVED);
+	ck_assert_int_eq(pg_verdict_of_paired(PG_PAIRED_UNCHANGED), PG_VERDICT_UNCHANGED);
+	ck_assert_int_eq(pg_verdict_of_paired(PG_PAIRED_UNDECIDED), PG_VERDICT_INCONCLUSIVE);
+}
+END_TEST
+
 START_TEST(decide__separated_runs_beyond_threshold_regress)
 {
 	double b[] = { 1.00, 1.01, 0.99, 1.02, 0.98 }, a[] = { 1.20, 1.21, 1.19, 1.22, 1.18 };
@@ -302,6 +311,7 @@ static Suite *suite(void)
 	Suite *s = suite_create("verdict");
 	TCase *t = tcase_create("tested");
 
+	tcase_add_test(t, paired_call__each_maps_to_its_verdict);
 	tcase_add_test(t, decide__separated_runs_beyond_threshold_regress);
 	tcase_add_test(t, decide__significant_but_within_threshold_is_unchanged);
 	tcase_add_test(t, decide__beyond_threshold_but_noisy_is_inconclusive_with_runs_needed);
