@@ -244,6 +244,27 @@ double pg_stats_normal_quantile(double p)
 	       (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
 }
 
+double pg_stats_t_quantile(double p, double df)
+{
+	double z, z2, z3, z5, z7, z9;
+
+	if (!(p > 0 && p < 1))
+		return p <= 0 ? -INFINITY : INFINITY;
+	if (df < 1.5)
+		return tan(M_PI * (p - 0.5));
+	if (df < 2.5)
+		return (2 * p - 1) / sqrt(2 * p * (1 - p));
+	z = pg_stats_normal_quantile(p);
+	z2 = z * z;
+	z3 = z2 * z;
+	z5 = z3 * z2;
+	z7 = z5 * z2;
+	z9 = z7 * z2;
+	return z + (z3 + z) / (4 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96 * df * df) +
+	       (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * df * df * df) +
+	       (79 * z9 + 776 * z7 + 1482 * z5 - 1920 * z3 - 945 * z) / (92160 * df * df * df * df);
+}
+
 #define RUNS_CAP 10000
 
 unsigned pg_stats_runs_needed(const double *x, size_t nx, const double *y, size_t ny,

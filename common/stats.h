@@ -59,4 +59,10 @@ unsigned pg_stats_runs_needed(const double *x, size_t nx, const double *y, size_
 /* The quantile function of the standard normal distribution, 0 < p < 1. */
 double pg_stats_normal_quantile(double p);
 
+/* The quantile function of Student's t distribution with df degrees of
+ * freedom (df >= 1), 0 < p < 1: exact for 1 and 2, else the Cornish-Fisher
+ * expansion in 1/df to the fourth order (within 1% at df 3 and p 0.995,
+ * closer as df grows). */
+double pg_stats_t_quantile(double p, double df);
+
 #endif

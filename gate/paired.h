@@ -132,8 +132,11 @@ double pg_paired_detectable(const double *r, size_t nr, size_t n, double alpha);
  * pairs' differences (head - base, percentage points); its standard error
  * the larger of what sampling alone gives (binomial, from the counts and the
  * pooled share) and what the pairs' spread shows, as in pg_paired_frames.
- * Its bounds are the normal approximation's at the rule's two one-sided
- * levels. Pairing is what decides it: a machine that makes a function
+ * Its bounds, at the rule's two one-sided levels, are the wider of the
+ * normal quantile times the sampling error and Student's t (n - 1 degrees
+ * of freedom) times the spread's: a spread seen in two pairs says little,
+ * so two pairs rarely decide a change beyond the threshold and the check
+ * adds sampled pairs (interleave.h). Pairing is what decides it: a machine that makes a function
  * heavier (page faults under memory pressure) makes it heavier on both
  * sides of a pair, while a rank test of the runs alone sees only that its
  * share moved.

@@ -175,8 +175,10 @@ static int measure_one(struct ctx *x, const struct pg_bench_config *bc, const st
 	 * needs a spread across pairs). Function shares are decided from them,
 	 * but the timing verdict is not, so they need not be many. */
 	unsigned sampled = (bc->repeat + 2) / 3 < 2 ? 2 : (bc->repeat + 2) / 3;
-	/* A regression gets up to twice as many (at least repeat) when no
-	 * function's change is significant yet: its report should say where. */
+	/* Up to twice as many (at least repeat) for a regression when no
+	 * function's change is significant yet (its report should say where),
+	 * or for a function's share beyond its threshold that the first ones
+	 * do not show (it would be inconclusive). */
 	unsigned explain = 2 * sampled > bc->repeat ? 2 * sampled : bc->repeat;
 	struct pg_pairs_opts po = {
 		.base = base_bc, .head = bc, .work_dir = x->work_dir, .progress = a->quiet ? NULL : stderr,

@@ -25,6 +25,7 @@
 #include "machine.h"
 #include "profile.h"
 #include "stats.h"
+#include "verdict.h"
 
 extern char **environ;
 
@@ -594,7 +595,7 @@ static int decided(const struct pg_pairs_result *r, const struct pg_bench_config
 
 /* The per-function test over the sampled pairs. */
 static int test_functions(struct pg_pairs_result *out, struct pg_bench_session *sb, struct pg_bench_session *sh,
-			  size_t npairs, double alpha)
+			  size_t npairs, double alpha, const struct pg_threshold *function_threshold)
 {
 	struct pg_profile *last_head = pg_bench_session_cpu_profile(sh, npairs - 1);
 	struct pg_hot_function *hot = NULL;
@@ -669,6 +670,31 @@ static int test_functions(struct pg_pairs_result *out, struct pg_bench_session *
 	}
 	if ((rc = pg_paired_frames(out->significant, NULL, ca, cb, ta, tb, nf, npairs, alpha)) < 0)
 		goto done;
+	/* The function gate's question for each: its share, base against head,
+	 * pair by pair (pg_paired_share, as gate.c asks it of the merged runs). */
+	out->functions_undecided = 0;
+	if (function_threshold && function_threshold->kind != PG_THRESHOLD_OFF) {
+		double *sa = calloc(2 * npairs, sizeof *sa), *sh2 = sa ? sa + npairs : NULL, mean;
+		struct pg_paired_share ps;
+
+		if (!sa) {
+			rc = pg_error_set("out of memory");
+			goto done;
+		}
+		for (size_t f = 0; f < nf; f++) {
+			mean = 0;
+			for (size_t i = 0; i < npairs; i++) {
+				sa[i] = ta[i] > 0 ? 100.0 * ca[f * npairs + i] / ta[i] : NAN;
+				sh2[i] = tb[i] > 0 ? 100.0 * cb[f * npairs + i] / tb[i] : NAN;
+				mean += isnan(sa[i]) ? 0 : sa[i] / (double)npairs;
+			}
+			pg_paired_share(&ps, sa, sh2, ta, tb, npairs);
+			if (ps.n > 0 && pg_paired_share_decide(&ps, pg_verdict_limit(function_threshold, mean)) ==
+						PG_PAIRED_UNDECIDED)
+				out->functions_undecided++;
+		}
+		free(sa);
+	}
 	out->functions = names;
 	out->nfunctions = nf;
 	names = NULL;
@@ -739,6 +765,14 @@ static int any_significant(const struct pg_pairs_result *r)
 	return 0;
 }
 
+/* Whether the sampled pairs leave a question that more of them answer:
+ * a timing regression no function's change explains, or a function's
+ * share the gate cannot decide. */
+static int more_sampled_pairs(const struct pg_pairs_result *r, const struct pg_bench_config *c)
+{
+	return (timing_regressed(r, c) && !any_significant(r)) || r->functions_undecided > 0;
+}
+
 static void release_functions(struct pg_pairs_result *r)
 {
 	for (size_t i = 0; i < r->nfunctions; i++)
@@ -748,6 +782,7 @@ static void release_functions(struct pg_pairs_result *r)
 	r->functions = NULL;
 	r->significant = NULL;
 	r->nfunctions = 0;
+	r->functions_undecided = 0;
 }
 
 int pg_interleave_measure(struct pg_pairs_result *out, const struct pg_pairs_opts *o)
@@ -792,8 +827,8 @@ int pg_interleave_measure(struct pg_pairs_result *out, const struct pg_pairs_opt
 							 mem ? "memory" : "sampled")) < 0 || out->failure)
 					goto done;
 		}
-		if (o->sampled_pairs >= 1 && (rc = test_functions(out, sess[0], sess[1], o->sampled_pairs,
-								  o->alpha)) < 0)
+		if (o->sampled_pairs >= 1 && (rc = test_functions(out, sess[0], sess[1], o->sampled_pairs, o->alpha,
+								  &o->head->thresholds[PG_METRIC_FUNCTION])) < 0)
 			goto done;
 	}
 	/* The rest of the warm-up, each side in turn. */
@@ -855,20 +890,26 @@ int pg_interleave_measure(struct pg_pairs_result *out, const struct pg_pairs_opt
 			fflush(o->progress);
 		}
 	}
-	/* A timing regression that no function's change explains yet: more
-	 * sampled pairs, two at a time, until one does or explain_pairs. */
-	if (o->sampled_pairs >= 1 && sampled_cap > o->sampled_pairs && timing_regressed(out, o->head) &&
-	    !any_significant(out)) {
+	/* More sampled pairs, two at a time, up to explain_pairs: while a
+	 * timing regression has no function's change to explain it, or while
+	 * a function's share is beyond its threshold without the pairs showing
+	 * it (the gate would call it inconclusive). */
+	if (o->sampled_pairs >= 1 && sampled_cap > o->sampled_pairs && more_sampled_pairs(out, o->head)) {
+		const char *why = out->functions_undecided && !(timing_regressed(out, o->head) &&
+							       !any_significant(out)) ?
+					  "deciding functions: sampled" : "explaining: sampled";
+
 		for (unsigned p = o->sampled_pairs; p < sampled_cap; p++) {
-			if ((rc = collector_pair(out, sess, outcome, o, 0, p, sampled_cap, &first,
-						 "explaining: sampled")) < 0 || out->failure)
+			if ((rc = collector_pair(out, sess, outcome, o, 0, p, sampled_cap, &first, why)) < 0 ||
+			    out->failure)
 				goto done;
 			if ((p + 1 - o->sampled_pairs) % 2 && p + 1 < sampled_cap)
 				continue;
 			release_functions(out);
-			if ((rc = test_functions(out, sess[0], sess[1], p + 1, o->alpha)) < 0)
+			if ((rc = test_functions(out, sess[0], sess[1], p + 1, o->alpha,
+						 &o->head->thresholds[PG_METRIC_FUNCTION])) < 0)
 				goto done;
-			if (any_significant(out))
+			if (!more_sampled_pairs(out, o->head))
 				break;
 		}
 	}

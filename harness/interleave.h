@@ -82,10 +82,12 @@ struct pg_pairs_opts {
 	FILE *progress;          /* NULL: quiet */
 	size_t index, count;     /* this benchmark's number, of how many */
 	unsigned sampled_pairs;  /* sampled runs per side; 0: none */
-	/* When wall or CPU time regressed and no function's change is
-	 * significant across the sampled pairs, sampled pairs are added until
-	 * one is, up to this many in all (0, or not above sampled_pairs: none
-	 * added). Only a regression pays for them. */
+	/* Sampled pairs are added, two at a time, up to this many in all (0,
+	 * or not above sampled_pairs: none added) while wall or CPU time
+	 * regressed and no function's change is significant across the sampled
+	 * pairs, or while a function's share is beyond the function threshold
+	 * without the pairs showing it: only a regression, or a function the
+	 * gate would call inconclusive, pays for them. */
 	unsigned explain_pairs;
 	unsigned mem_pairs;      /* memory runs per side */
 	int adaptive;            /* add pairs until decided; 0: exactly fixed_pairs */
@@ -112,6 +114,9 @@ struct pg_pairs_result {
 	char **functions;
 	unsigned char *significant;
 	size_t nfunctions;
+	/* Of those, how many the function gate (its threshold, the paired
+	 * share rule) cannot decide yet: beyond the threshold, not shown. */
+	size_t functions_undecided;
 	double seconds;
 };
 void pg_pairs_result_release(struct pg_pairs_result *r);

@@ -165,6 +165,19 @@ START_TEST(min_p__smallest_two_sided_p_per_size)
 }
 END_TEST
 
+START_TEST(t_quantile__known_values)
+{
+	/* Tables: t(0.995; 1, 2, 3, 5, 30), t(0.95; 4). */
+	ck_assert_double_eq_tol(pg_stats_t_quantile(0.995, 1), 63.6567, 1e-3);
+	ck_assert_double_eq_tol(pg_stats_t_quantile(0.995, 2), 9.9248, 1e-3);
+	ck_assert_double_eq_tol(pg_stats_t_quantile(0.995, 3), 5.8409, 0.06);
+	ck_assert_double_eq_tol(pg_stats_t_quantile(0.995, 5), 4.0321, 0.005);
+	ck_assert_double_eq_tol(pg_stats_t_quantile(0.995, 30), 2.7500, 0.001);
+	ck_assert_double_eq_tol(pg_stats_t_quantile(0.95, 4), 2.1318, 0.001);
+	ck_assert_double_eq_tol(pg_stats_t_quantile(0.05, 4), -2.1318, 0.001);
+}
+END_TEST
+
 START_TEST(normal_quantile__known_values)
 {
 	ck_assert_double_eq_tol(pg_stats_normal_quantile(0.975), 1.959963984540054, 1e-8);
@@ -209,6 +222,7 @@ static Suite *suite(void)
 	suite_add_tcase(s, t);
 	t = tcase_create("sizes");
 	tcase_add_test(t, normal_quantile__known_values);
+	tcase_add_test(t, t_quantile__known_values);
 	tcase_add_test(t, runs_needed__from_spread_and_effect);
 	suite_add_tcase(s, t);
 	return s;

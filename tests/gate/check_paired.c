@@ -366,7 +366,7 @@ START_TEST(share__enumerated_answers)
 	 * 54%. Differences 10 and 12: mean 11, their spread gives a standard
 	 * error of 1; sampling gives sqrt(p(1-p) * 2/1000 / 2) with the pooled
 	 * p = 0.465, 1.577 points, the larger. */
-	const double base[2] = { 40, 42 }, head[2] = { 50, 54 }, n[2] = { 1000, 1000 };
+	const double base[2] = { 40, 42 }, head[2] = { 50, 54 }, n[5] = { 1000, 1000, 1000, 1000, 1000 };
 	struct pg_paired_share s;
 	double se = 100 * sqrt(0.465 * 0.535 * 2.0 / 1000 / 2);
 
@@ -374,12 +374,25 @@ START_TEST(share__enumerated_answers)
 	ck_assert_uint_eq(s.n, 2);
 	ck_assert_double_eq_tol(s.change, 11, 1e-12);
 	ck_assert_double_eq_tol(s.se, se, 1e-9);
-	ck_assert_double_eq_tol(s.lo, 11 - 2.5758293 * se, 1e-5);
-	ck_assert_double_eq_tol(s.hi, 11 + 1.6448536 * se, 1e-5);
-	ck_assert_int_eq(pg_paired_share_decide(&s, 5), PG_PAIRED_REGRESSED);
-	ck_assert_int_eq(pg_paired_share_decide(&s, 10.9), PG_PAIRED_REGRESSED);
-	/* Within the threshold: unchanged, though hi (13.6) is beyond it. */
+	/* But the spread is known from one degree of freedom: its bound takes
+	 * Student's t (63.66 at 99.5%, 6.314 at 95%) and is the wider. */
+	ck_assert_double_eq_tol(s.lo, 11 - 63.6567, 1e-3);
+	ck_assert_double_eq_tol(s.hi, 11 + 6.3138, 1e-3);
+	ck_assert_int_eq(pg_paired_share_decide(&s, 5), PG_PAIRED_UNDECIDED);
+	/* Within the threshold: unchanged, though hi is beyond it. */
 	ck_assert_int_eq(pg_paired_share_decide(&s, 11.5), PG_PAIRED_UNCHANGED);
+
+	/* Five pairs: differences 10, 12, 10, 12, 10 (mean 10.8, spread's
+	 * standard error 0.49, times t(4) 4.60: 2.26); sampling, pooled p =
+	 * 0.466: 0.998 points, times 2.576: 2.57, the wider. */
+	const double base5[5] = { 40, 42, 41, 40, 43 }, head5[5] = { 50, 54, 51, 52, 53 };
+	double se5 = 100 * sqrt(0.466 * 0.534 * 2.0 / 1000 / 5);
+
+	pg_paired_share(&s, base5, head5, n, n, 5);
+	ck_assert_double_eq_tol(s.change, 10.8, 1e-12);
+	ck_assert_double_eq_tol(s.lo, 10.8 - 2.5758293 * se5, 1e-5);
+	ck_assert_int_eq(pg_paired_share_decide(&s, 5), PG_PAIRED_REGRESSED);
+	ck_assert_int_eq(pg_paired_share_decide(&s, 10.7), PG_PAIRED_REGRESSED);
 
 	/* Pairs that disagree: the spread (standard error 6) decides, and a
 	 * mean change of 6 points is not shown to be one. */
