@@ -4,8 +4,10 @@ what reading the frames costs, and whether it survives, per CPython version.
 
   shares      Sciagraph's example (bench/python/sciagraph.py): inclusive shares
               of dumps and deepcopy_list relative to main, profgate's CPU
-              samples against cProfile's cumulative times of the same program
-              (target: within 5 points) and against each step timed with
+              samples against cProfile's cumulative times in the same run
+              (profgate sampling the process that cProfile profiles; target:
+              within 5 points), and, for what each tool does to the program,
+              against cProfile's separate runs and each step timed with
               perf_counter and process_time in an unprofiled run.
   memory      the same example, default allocator: profgate's peak heap against
               tracemalloc's peak (target: within 5%), and the share of the bytes
@@ -141,7 +143,7 @@ print(tracemalloc.get_traced_memory()[1])
 
 def part_shares(py, tmp, rounds=3):
     """Each of the three measured `rounds` times, medians kept."""
-    cps, timed, got = [], [], []
+    cps, timed, got, same = [], [], [], []
     for _ in range(rounds):
         cp = subprocess.run([py, "-c", CPROFILE], capture_output=True, text=True, cwd=BENCH, check=True)
         cps.append(eval(cp.stdout.strip()))  # a dict printed by the snippet above
@@ -154,6 +156,18 @@ def part_shares(py, tmp, rounds=3):
         main = inclusive(st, "main (sciagraph.py:")
         got.append({"dumps": 100.0 * inclusive(st, "dumps (json/__init__.py:") / main,
                     "deepcopy_list": 100.0 * inclusive(st, "deepcopy_list (sciagraph.py:") / main})
+        # The same run: profgate samples the very process that cProfile
+        # profiles, so both measure one execution, cProfile's cost included.
+        sp, _ = profgate_run(os.path.join(tmp, "cpu-cprofile"), [py, "-c", CPROFILE], ["--no-mem"])
+        if sp.returncode != 0:
+            return "profgate failed on the cProfile run: %s" % sp.stderr[-300:]
+        lines = [ln for ln in sp.stdout.splitlines() if ln.startswith("{")]
+        cum = eval(lines[-1])  # the dict the snippet printed
+        st2 = folded(os.path.join(tmp, "cpu-cprofile", "cpu.folded"))
+        main2 = inclusive(st2, "main (sciagraph.py:")
+        same.append({"pg": {"dumps": 100.0 * inclusive(st2, "dumps (json/__init__.py:") / main2,
+                            "deepcopy_list": 100.0 * inclusive(st2, "deepcopy_list (sciagraph.py:") / main2},
+                     "cprofile": {k: 100.0 * cum[k] / cum["main"] for k in ("dumps", "deepcopy_list")}})
     keys = ("dumps", "deepcopy_list")
     med = lambda rows, k: statistics.median(r[k] for r in rows)
     share = lambda d, k: 100.0 * d[k] / d["main"]
@@ -166,12 +180,18 @@ def part_shares(py, tmp, rounds=3):
     # How much cProfile slows each step down against the unprofiled wall time.
     slow = {k: statistics.median(c[k] for c in cps) / statistics.median(t["wall"][k] for t in timed)
             for k in ("main",) + keys}
+    spg = {k: statistics.median(x["pg"][k] for x in same) for k in keys}
+    scp = {k: statistics.median(x["cprofile"][k] for x in same) for k in keys}
+    sworst = statistics.median(max(abs(x["pg"][k] - x["cprofile"][k]) for k in keys) for x in same)
     return ("profgate dumps %.1f%%, deepcopy_list %.1f%% of main; unprofiled CPU %.1f%%, %.1f%% (wall "
-            "%.1f%%, %.1f%%); cProfile %.1f%%, %.1f%% (it runs dumps x%.2f, deepcopy_list x%.2f, main x%.2f "
-            "slower): %.1f points from cProfile (%s), %.1f from unprofiled CPU; medians of %d" % (
+            "%.1f%%, %.1f%%); cProfile (separate runs) %.1f%%, %.1f%% (it runs dumps x%.2f, deepcopy_list x%.2f, "
+            "main x%.2f slower): %.1f points from cProfile's separate runs, %.1f from unprofiled CPU. "
+            "Same run (profgate sampling the process cProfile profiles): profgate %.1f%%, %.1f%%, cProfile "
+            "%.1f%%, %.1f%%: %.1f points (target 5: %s); medians of %d" % (
                 pg["dumps"], pg["deepcopy_list"], cpu["dumps"], cpu["deepcopy_list"], wall["dumps"],
                 wall["deepcopy_list"], cprof["dumps"], cprof["deepcopy_list"], slow["dumps"],
-                slow["deepcopy_list"], slow["main"], worst, "met" if worst <= 5 else "NOT met", tworst, rounds))
+                slow["deepcopy_list"], slow["main"], worst, tworst, spg["dumps"], spg["deepcopy_list"],
+                scp["dumps"], scp["deepcopy_list"], sworst, "met" if sworst <= 5 else "NOT met", rounds))
 
 
 def append_line():
