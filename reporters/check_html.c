@@ -223,7 +223,9 @@ int pg_check_html_render(const struct pg_check_report *r, FILE *out)
 			text(o, r->base_rev);
 			pg_outbuf_puts(o, "</code>");
 		}
-		if (r->baseline_recorded_at) {
+		if (r->compare && !strcmp(r->compare, "interleaved")) {
+			pg_outbuf_puts(o, ", built and measured side by side in this job");
+		} else if (r->baseline_recorded_at) {
 			pg_outbuf_puts(o, ", recorded ");
 			text(o, r->baseline_recorded_at);
 		}

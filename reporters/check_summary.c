@@ -617,7 +617,9 @@ static void baseline_line(struct sbuf *b, const struct pg_check_report *r)
 			sb_puts(b, " with ");
 			md_code(b, r->base_rev, 60, 0);
 		}
-		if (r->baseline_recorded_at) {
+		if (r->compare && !strcmp(r->compare, "interleaved")) {
+			sb_puts(b, ", built and measured side by side in this job");
+		} else if (r->baseline_recorded_at) {
 			sb_puts(b, ", recorded ");
 			md_text(b, r->baseline_recorded_at, 40, 0);
 		}

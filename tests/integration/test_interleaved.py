@@ -141,11 +141,15 @@ class InterleavedTest(ProfgateTestCase):
         self.assertEqual(bench["functions"][0]["name"], "changed_part")
         self.assertIn("significant", bench["functions"][0])
         self.assertRegex(summary, r"\*\*regressed\*\*, \d+ pairs")
+        # The base was measured here, not recorded earlier.
+        self.assertIn("built and measured side by side in this job", summary)
+        self.assertNotIn(", recorded ", summary)
         with open(os.path.join(self.out, "junit.xml")) as f:
             self.assertIn("pairs", f.read() + json.dumps(cpu))
         with open(os.path.join(self.out, "index.html")) as f:
             html = f.read()
         self.assertRegex(html, r"\d+ pairs")
+        self.assertIn("built and measured side by side in this job", html)
         # The flame graph colours only the significant functions' frames.
         with open(os.path.join(self.out, "work", "diff-cpu.html")) as f:
             diff = f.read()
