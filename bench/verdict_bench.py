@@ -36,7 +36,7 @@ under the hog: the ratio of the medians must be <= 2.5. Its commit changes
 no code, so the exit codes of those checks are counted too (its config
 gates functions at 5 points, which the checks above leave off).
 
-usage: bench/verdict_bench.py [--build DIR] [--checks N] [--cost-rounds N]
+usage: bench/verdict_bench.py [--build DIR] [--checks N (0: the cost alone)] [--cost-rounds N]
                               [--configs t5,t2] [--json FILE] [--keep DIR]
 """
 
@@ -207,6 +207,7 @@ def cost(profgate, tmp, rounds):
     git(repo, "checkout", "-q", "change")
     inter, base, base_build = [], [], []
     exits = {"interleaved": [], "baseline": []}
+    why = {"interleaved": [], "baseline": []}
     for i in range(rounds):
         for mode in (("interleaved", "baseline") if i % 2 == 0 else ("baseline", "interleaved")):
             with Hog():
@@ -225,10 +226,16 @@ def cost(profgate, tmp, rounds):
                 raise SystemExit("cost check failed (%d): %s" % (r.returncode, r.stderr[-1000:]))
             exits[mode].append(r.returncode)
             with open(os.path.join(repo, "report", "result.json")) as f:
+                res = json.load(f)
+            why[mode].append(["%s %s%s" % (b["name"], b["verdict"], "".join(
+                " (%s%s %s)" % (m["metric"], " " + m["function"] if m.get("function") else "", m["verdict"])
+                for m in b["metrics"] if m["verdict"] in ("regressed", "inconclusive")))
+                for b in res["benchmarks"]])
+            with open(os.path.join(repo, "report", "result.json")) as f:
                 if mode == "interleaved" and json.load(f).get("compare") != "interleaved":
                     raise SystemExit("the cost check was not interleaved: " + r.stderr[-1000:])
             shutil.rmtree(os.path.join(repo, "report"))
-    return {"interleaved": inter, "baseline": base, "baseline_with_build": base_build, "exits": exits,
+    return {"interleaved": inter, "baseline": base, "baseline_with_build": base_build, "exits": exits, "why": why,
             "ratio": statistics.median(inter) / statistics.median(base),
             "ratio_with_build": statistics.median(inter) / statistics.median(base_build)}
 
@@ -292,7 +299,7 @@ def main():
             statistics.median(v["pairs"]) if v["pairs"] else "-", statistics.median(v["seconds"])))
     targets = []
     for c, reg, need_same, need_reg in (("t5", "plus10", 19, 19), ("t2", "plus5", 18, 19)):
-        if c not in configs:
+        if c not in configs or not a.checks:
             continue
         n = a.checks
         for m in ("interleaved", "baseline"):
@@ -326,6 +333,8 @@ def main():
             e = c["exits"][mode]
             print("  %-11s checks of the example suite (a commit that changes no code): passed %d, regressed %d, "
                   "inconclusive %d" % (mode, e.count(0), e.count(1), e.count(3)))
+            for secs, w in zip(c[mode], c["why"][mode]):
+                print("    %5.1f s  %s" % (secs, "; ".join(w)))
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"records": records, "targets": targets, "cost": c}, f, indent=1)
