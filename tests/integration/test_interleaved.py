@@ -8,6 +8,8 @@ both sides, pair by pair.
 - the base's build failing is inconclusive (3), its stderr and the command
   shown; the head's build failing is an error (2);
 - a benchmark the base does not have is "new", not an error;
+- a function share beyond its threshold that the first sampled pairs do not
+  decide gets more sampled pairs, not an inconclusive check;
 - the worktree is gone after the check, after SIGTERM mid-check and after
   SIGKILL (the janitor);
 - `--compare baseline` and a config without `build` use stored baselines;
@@ -18,6 +20,7 @@ both sides, pair by pair.
 import glob
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -26,6 +29,42 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pgtest import ProfgateTestCase, RUN_TIMEOUT, WORK_BUILD_SH, git, work_c, write_file  # noqa: E402
+
+
+# The work program, counting its runs in $WOBBLE_COUNTER: the head's run of
+# the first sampled pair gives changed_part three times the work.
+WOBBLE_C = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+volatile double sink;
+__attribute__((noinline)) void steady_part(long n)
+{ double s = 0; for (long i = 0; i < n; i++) s += i * 0.5; sink = s; }
+__attribute__((noinline)) void changed_part(long n)
+{ double s = 0; for (long i = 0; i < n; i++) s += i * 0.25; sink = s; }
+int main(int argc, char **argv)
+{
+	long n = argc > 1 ? atol(argv[1]) : 15000000, k = 0;
+	const char *path = getenv("WOBBLE_COUNTER");
+	char cwd[4096];
+	FILE *f = path ? fopen(path, "r") : NULL;
+
+	if (f) {
+		if (fscanf(f, "%ld", &k) != 1)
+			k = 0;
+		fclose(f);
+	}
+	if (path && (f = fopen(path, "w"))) {
+		fprintf(f, "%ld\n", k + 1);
+		fclose(f);
+	}
+	int base = getcwd(cwd, sizeof cwd) && strstr(cwd, "profgate-base");
+	steady_part(n);
+	changed_part(!base && (k == 2 || k == 3) ? 3 * n : n);
+	return 0;
+}
+"""
 
 
 class InterleavedTest(ProfgateTestCase):
@@ -211,6 +250,35 @@ class InterleavedTest(ProfgateTestCase):
         rows = self.function_rows()
         self.assertEqual(rows["changed_part"]["verdict"], "unchanged", rows["changed_part"])
         self.assertIn("3 sampled pairs", rows["changed_part"]["note"])
+
+    def test_function_share_left_undecided_gets_more_sampled_pairs(self):
+        # An unchanged commit whose head happens to run heavy once: in the
+        # first sampled pair the head's run (runs 2 and 3 of the benchmark,
+        # after the memory pair; the program counts its runs in a file and
+        # knows the base's run by its worktree) gives changed_part three
+        # times the work. Two pairs then show changed_part +12 points on
+        # average from differences of about 25 and 0: beyond the 5-point
+        # threshold, but two pairs this far apart show nothing. The check
+        # adds sampled pairs rather than settle for inconclusive, and they
+        # bring the average back down.
+        counter = os.path.join(self.tmp, "runs")
+        self.write("work.c", WOBBLE_C)
+        self.write_config(benchmarks=[{"name": "work", "run": ["./out/work", "150000000"],
+                                       "env": {"WOBBLE_COUNTER": counter}}],
+                          defaults={"repeat": 5, "mem_repeat": 1, "warmup": 1, "timeout": 60,
+                                    "thresholds": {"wall": "off", "cpu": "off", "function": "5pp",
+                                                   "peak_rss": "off"}})
+        git(self.repo, "commit", "-q", "-am", "a program that counts its runs")
+        self.commit_change("docs only")
+        result = self.run_raw(["check", "--base", "main", "--out", self.out], cwd=self.repo, env=self.env())
+        self.assertIn(result.returncode, (0, 3), self.describe(result))
+        self.assertRegex(result.stderr, r"\[1/1\] work  deciding functions: sampled pair 3/5 \((base|head) first\)")
+        rows = self.function_rows()
+        row = rows["changed_part"]
+        self.assertNotEqual(row["verdict"], "regressed", row)
+        pairs = int(re.search(r"(\d+) sampled pairs", row["note"]).group(1))
+        self.assertGreater(pairs, 2, row["note"])
+        self.assertEqual(len(row["baseline_runs"]), pairs)
 
     def test_base_build_failing_is_inconclusive_with_its_stderr(self):
         # The base cannot build; the change fixes it.
