@@ -89,6 +89,13 @@ static int read_pycode(struct pg_proc *p, size_t *cap, const char *payload, size
 	    rec.qualname_len > len - sizeof rec || rec.filename_len > len - sizeof rec - rec.qualname_len ||
 	    q[rec.qualname_len - 1] != '\0' || f[rec.filename_len - 1] != '\0')
 		return pg_error_setc(PG_EINVALID, "'%s': malformed python code record", p->file);
+	/* The collector numbers code objects from 0, one record each: an id
+	 * far beyond what the file has room for is not one it wrote (and would
+	 * have the table grow to gigabytes from a few bytes; the fuzzer found
+	 * it). Four times the room leaves slack for records a full ring lost. */
+	if ((size_t)rec.id / 4 > p->data_len / (sizeof(struct pg_rec_hdr) + sizeof rec + 2))
+		return pg_error_setc(PG_EINVALID, "'%s': python code record with id %u, more than the file can hold",
+				     p->file, rec.id);
 	if (rec.id >= p->npycodes) {
 		if (PG_ARRAY_RESERVE(p->pycodes, *cap, (size_t)rec.id + 1) < 0)
 			return -1;
