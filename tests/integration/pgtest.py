@@ -92,17 +92,20 @@ def write_file(path, text, mode=None):
 # n steps each (argv[1], default 15,000,000); SCALE_B scales the second in
 # percent (100 = equal). work_c(scale) is its source, WORK_BUILD_SH the build
 # script that compiles it into out/work with $CC (default cc).
-_WORK_C = r"""
-#include <stdlib.h>
-#ifndef SCALE_B
-#define SCALE_B 100
-#endif
+# WORK_PARTS_C is the two functions alone, for a program with its own main.
+WORK_PARTS_C = r"""
 volatile double sink;
 __attribute__((noinline)) void steady_part(long n)
 { double s = 0; for (long i = 0; i < n; i++) s += i * 0.5; sink = s; }
 __attribute__((noinline)) void changed_part(long n)
 { double s = 0; for (long i = 0; i < n; i++) s += i * 0.25; sink = s; }
-int main(int argc, char **argv)
+"""
+_WORK_C = r"""
+#include <stdlib.h>
+#ifndef SCALE_B
+#define SCALE_B 100
+#endif
+""" + WORK_PARTS_C + r"""int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 15000000;
 	steady_part(n);

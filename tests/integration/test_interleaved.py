@@ -28,7 +28,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pgtest import ProfgateTestCase, RUN_TIMEOUT, WORK_BUILD_SH, git, work_c, write_file  # noqa: E402
+from pgtest import ProfgateTestCase, RUN_TIMEOUT, WORK_BUILD_SH, WORK_PARTS_C, git, work_c, write_file  # noqa: E402
 
 
 # The work program, counting its runs in $WOBBLE_COUNTER: the head's run of
@@ -38,12 +38,7 @@ WOBBLE_C = r"""
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-volatile double sink;
-__attribute__((noinline)) void steady_part(long n)
-{ double s = 0; for (long i = 0; i < n; i++) s += i * 0.5; sink = s; }
-__attribute__((noinline)) void changed_part(long n)
-{ double s = 0; for (long i = 0; i < n; i++) s += i * 0.25; sink = s; }
-int main(int argc, char **argv)
+""" + WORK_PARTS_C + r"""int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 15000000, k = 0;
 	const char *path = getenv("WOBBLE_COUNTER");
