@@ -108,28 +108,47 @@ void pg_write_lock(void)
 static off_t w_end = -1, w_mark = -1;
 static int w_skip;
 
+/* Where the file's whole records end, and which thread holds the write lock:
+ * for pg_finish, when the holder cannot finish what it writes (see there). */
+static _Atomic off_t w_whole = -1;
+static _Atomic pid_t w_owner;
+
+static void note_whole(void)
+{
+	if (w_end >= 0)
+		atomic_store(&w_whole, w_end);
+}
+
 void pg_write_section(void)
 {
+	atomic_store(&w_owner, pg_gettid());
 	w_end = pg.fd >= 0 ? lseek(pg.fd, 0, SEEK_END) : -1;
 	w_mark = w_end;
 	w_skip = 0;
+	note_whole();
 }
 
 void pg_write_mark(void)
 {
 	w_mark = w_end;
 	w_skip = 0;
+	note_whole();
 }
 
 int pg_write_records(const void *buf, size_t len)
 {
 	pg_write_mark();
-	return pg_write_all(buf, len);
+	int rc = pg_write_all(buf, len);
+	if (rc == 0)
+		note_whole();
+	return rc;
 }
 
 void pg_write_unlock(void)
 {
 	int old = t_write_cancel;
+	note_whole();
+	atomic_store(&w_owner, 0);
 	pthread_mutex_unlock(&pg.write_lock);
 	atomic_signal_fence(memory_order_seq_cst);
 	pg_holds_write_lock = 0;
@@ -203,6 +222,8 @@ static void drain_slot(struct pg_slot *s)
 		}
 		tail += n;
 	}
+	if (tail >= head)
+		note_whole();
 	atomic_store_explicit(&s->tail, head, memory_order_release);
 }
 
@@ -435,9 +456,10 @@ static void write_end_record(int exit_code)
 	e.truncated_stacks = atomic_load(&pg.truncated_stacks);
 	e.write_errors = atomic_load(&pg.write_errors);
 	e.write_errno = (uint32_t)atomic_load(&pg.write_errno);
-	pg_write_mark();
-	pg_write_all(&h, sizeof h);
-	pg_write_all(&e, sizeof e);
+	unsigned char rec[sizeof h + sizeof e];
+	memcpy(rec, &h, sizeof h);
+	memcpy(rec + sizeof h, &e, sizeof e);
+	pg_write_records(rec, sizeof rec);
 }
 
 /* Threads not created through our pthread_create (raw clone, threads started
@@ -866,6 +888,34 @@ __attribute__((constructor)) static void pg_init(int argc, char **argv, char **e
 	pg_busy--;
 }
 
+enum { FINISH_NONE, FINISH_LOCKED, FINISH_OVER };
+
+/* The write lock for the end of the process image. Its holder may never let
+ * go: this thread, interrupted by the signal whose handler exits, or another
+ * thread waiting for a lock this one holds (the collector thread, between
+ * its drain and the tracker's snapshot, for the tracker's lock of a malloc
+ * this thread was in). Then the last records are written over the holder
+ * (FINISH_OVER), after the file's whole records, once a wait shows it does
+ * not move: 0.1 s from a signal handler, 1 s otherwise. The holder's own
+ * records are then cut off, whole or not. */
+static int finish_lock(int in_signal)
+{
+	if (pg.fd < 0)
+		return FINISH_NONE;
+	int waits = 0, limit = in_signal ? 100 : 1000;
+	if (!(pg_holds_write_lock && atomic_load(&w_owner) == pg_gettid())) {
+		for (;;) {
+			if (pthread_mutex_trylock(&pg.write_lock) == 0)
+				return FINISH_LOCKED;
+			if (++waits > limit)
+				break;
+			struct timespec ms = { 0, 1000000 };
+			nanosleep(&ms, NULL);  /* async-signal-safe */
+		}
+	}
+	return atomic_load(&w_whole) >= 0 ? FINISH_OVER : FINISH_NONE;
+}
+
 /* Stops sampling and writes what is left. Called once per process image from
  * the destructor, exit/_exit wrappers, an exec that is about to replace us,
  * or a fatal signal. */
@@ -904,24 +954,38 @@ void pg_finish(int exit_code, int in_signal)
 				record_if_renamed(s, atomic_load(&s->tid));
 		}
 	}
-	int locked = !pg_holds_write_lock && pthread_mutex_trylock(&pg.write_lock) == 0;
-	if (locked) {
+	static unsigned char fbuf[64 * 1024];
+	size_t flen = 0;
+	if (pg.mem)
+		pg_tracker_heap_point(fbuf, &flen, sizeof fbuf);
+	int got = finish_lock(in_signal);
+	if (got == FINISH_LOCKED) {
 		pg_holds_write_lock = 1;
 		pg_write_section();
-		static unsigned char fbuf[64 * 1024];
-		size_t flen = 0;
 		if (!in_signal && pg_modules_changed())
 			pg_modules_snapshot();
 		pg_drain_all();
 		if (pg.mem) {
-			pg_tracker_heap_point(fbuf, &flen, sizeof fbuf);
 			pg_write_records(fbuf, flen);
 			pg_tracker_snapshot(in_signal);
 		}
 		pg_pyframes_write_info();
 		write_end_record(exit_code);
+		atomic_store(&w_owner, 0);
 		pg_holds_write_lock = 0;
 		pthread_mutex_unlock(&pg.write_lock);
+	} else if (got == FINISH_OVER) {
+		/* The holder stays where it is until the process ends: its last
+		 * group is cut off, and the end record follows the whole ones.
+		 * Samples still in the rings and the tracker's last snapshot are
+		 * lost; the heap point and the counters are not. */
+		off_t whole = atomic_load(&w_whole);
+		if (ftruncate(pg.fd, whole) == 0) {
+			w_end = w_mark = whole;
+			w_skip = 0;
+			pg_write_records(fbuf, flen);
+			write_end_record(exit_code);
+		}
 	}
 	pg_busy--;
 }
@@ -941,6 +1005,8 @@ void pg_after_fork_child(void)
 	if (!pg.enabled || atomic_load(&pg.finished))
 		return;
 	pthread_mutex_init(&pg.write_lock, NULL);
+	atomic_store(&w_owner, 0);
+	atomic_store(&w_whole, -1);  /* the parent's file */
 	if (pg_holds_write_lock) {
 		/* Taken by the fork handler: the copy of the lock is fresh. */
 		pg_holds_write_lock = 0;

@@ -7,12 +7,18 @@
  *   pg_hangs exit-in-handler  threads malloc and free in a loop; a SIGALRM
  *                             handler (every millisecond) calls _exit(7)
  *                             at its 50th signal, often inside malloc
+ *   pg_hangs exit-in-dlopen LIB
+ *                             the same handler, while the main thread
+ *                             loads and unloads LIB in a loop: the signal
+ *                             often lands where the collector records the
+ *                             changed list of modules
  *   pg_hangs forks N          four threads allocate all along; the main
  *                             thread forks N children that allocate and
  *                             exit; a child not gone after 5 s counts as
  *                             hung (killed). Prints "hung=K", exits 1 if K
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -85,6 +91,22 @@ static int exit_in_handler(void)
 	return 3;  /* not reached: the 50th signal ends the program */
 }
 
+static int exit_in_dlopen(const char *lib)
+{
+	signal(SIGALRM, on_alarm);
+	struct itimerval it = { { 0, 1000 }, { 0, 1000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	while (alarms < 1000000) {
+		void *h = dlopen(lib, RTLD_NOW);
+		if (!h) {
+			fprintf(stderr, "pg_hangs: %s\n", dlerror());
+			return 1;
+		}
+		dlclose(h);
+	}
+	return 3;  /* not reached */
+}
+
 static int forks(int n)
 {
 	pthread_t t[4];
@@ -136,8 +158,10 @@ int main(int argc, char **argv)
 	}
 	if (argc == 2 && !strcmp(argv[1], "exit-in-handler"))
 		return exit_in_handler();
+	if (argc == 3 && !strcmp(argv[1], "exit-in-dlopen"))
+		return exit_in_dlopen(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "forks"))
 		return forks(atoi(argv[2]));
-	fprintf(stderr, "usage: pg_hangs main-exit | exit-in-handler | forks N\n");
+	fprintf(stderr, "usage: pg_hangs main-exit | exit-in-handler | exit-in-dlopen LIB | forks N\n");
 	return 2;
 }
