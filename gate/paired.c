@@ -116,6 +116,7 @@ int pg_paired_estimate(struct pg_paired *out, const double *r, size_t n)
 	out->hi = out->hi_change = INFINITY;
 	out->coverage = 0;
 	out->adjusted = 0;
+	out->slope = 0;
 	if (n == 0)
 		return 0;
 	if (!(w = malloc(m * sizeof *w)))
@@ -163,6 +164,7 @@ struct adjust_work {
 	const double *r, *x;
 	size_t n;
 	double *e;               /* the residuals at the change last tried */
+	double beta;             /* and the slope they were adjusted with (0: not adjusted) */
 	struct weighted *slope;  /* (r - c) / x and |x| of the pairs with x measured */
 	struct weighted *ranked; /* |e| and e, to rank */
 };
@@ -184,6 +186,7 @@ static int residuals_at(struct adjust_work *w, double c)
 			k++;
 		}
 	}
+	w->beta = 0;
 	if (k < 2)
 		return 0;
 	/* The weighted median of the slopes through the origin: the slope that
@@ -203,6 +206,7 @@ static int residuals_at(struct adjust_work *w, double c)
 		return 0;
 	for (size_t i = 0; i < w->n; i++)
 		w->e[i] -= beta * w->x[i];
+	w->beta = beta;
 	return 1;
 }
 
@@ -285,6 +289,7 @@ int pg_paired_estimate_adjusted(struct pg_paired *out, const double *r, const do
 	out->lo = -INFINITY;
 	out->hi = out->hi_change = INFINITY;
 	out->coverage = 0;
+	out->slope = 0;
 	if ((size_t)m % 2)
 		out->estimate = change_at(&w, (m + 1) / 2, a, b);
 	else
@@ -295,6 +300,7 @@ int pg_paired_estimate_adjusted(struct pg_paired *out, const double *r, const do
 		goto done;
 	}
 	signed_rank_at(&w, out->estimate, &out->adjusted);
+	out->slope = out->adjusted ? w.beta : 0;
 	kc = critical_k(n, PG_PAIRED_ALPHA_CHANGE, &tail_change);
 	kw = critical_k(n, PG_PAIRED_ALPHA_WITHIN, &tail_within);
 	if (kc > 0) {
@@ -404,6 +410,20 @@ double pg_paired_detectable(const double *r, size_t nr, size_t n, double alpha)
 		return INFINITY;
 	return (pg_stats_normal_quantile(1 - alpha) + pg_stats_normal_quantile(0.8)) * sd *
 	       sqrt(M_PI / 3) / sqrt((double)n);
+}
+
+double pg_paired_detectable_of(const struct pg_paired *p, const double *r, const double *x, size_t nr, size_t n,
+			       double alpha)
+{
+	double *e, d;
+
+	if (!p->adjusted || !x || n < PG_PAIRED_ADJUST_MIN || !(e = malloc((nr ? nr : 1) * sizeof *e)))
+		return pg_paired_detectable(r, nr, n, alpha);
+	for (size_t i = 0; i < nr; i++)
+		e[i] = r[i] - p->slope * x[i];
+	d = pg_paired_detectable(e, nr, n, alpha);
+	free(e);
+	return d;
 }
 
 struct ranked {

@@ -55,6 +55,7 @@ struct pg_paired {
 	double hi_change;   /* upper bound at one-sided PG_PAIRED_ALPHA_CHANGE; +inf below 8 pairs */
 	double coverage;    /* what [lo, hi] actually covers, counting only finite ends; 0 when none */
 	int adjusted;       /* the residuals at the estimate were adjusted for the covariate */
+	double slope;       /* then the covariate's slope at the estimate; 0 when not adjusted */
 };
 
 /* P(T <= t) for the signed-rank statistic T of n pairs without ties under
@@ -124,6 +125,12 @@ void pg_paired_log_ratios(double *out, const double *base, const double *head, s
  * 80% power against noise of that spread (normal theory, times sqrt(pi/3)
  * for the signed-rank test's efficiency), as a log ratio. */
 double pg_paired_detectable(const double *r, size_t nr, size_t n, double alpha);
+/* The same for an estimate p of the log ratios r[0..nr) and the covariate
+ * x (NULL: none): when p was adjusted and n pairs would be too (from
+ * PG_PAIRED_ADJUST_MIN), against the spread of the residuals r - slope * x,
+ * which is what the adjusted bounds narrow with. */
+double pg_paired_detectable_of(const struct pg_paired *p, const double *r, const double *x, size_t nr, size_t n,
+			       double alpha);
 
 /*
  * A function's inclusive share in interleaved mode (the hot-path gate's

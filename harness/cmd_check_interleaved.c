@@ -112,8 +112,8 @@ static double *copy_runs(const double *v, size_t n)
 
 /* Wall or CPU time of b from the pairs: the paired rule decides. */
 static int paired_metric(struct pg_check_bench *b, const char *name, const struct pg_threshold *t,
-			 const struct pg_paired *p, const double *ratios, const double *base, const double *head,
-			 size_t n, unsigned max_pairs)
+			 const struct pg_paired *p, const double *ratios, const double *load, const double *base,
+			 const double *head, size_t n, unsigned max_pairs)
 {
 	struct pg_check_metric *m = find_metric(b, name);
 	double thr;
@@ -147,7 +147,7 @@ static int paired_metric(struct pg_check_bench *b, const char *name, const struc
 	if (m->verdict == PG_VERDICT_INCONCLUSIVE) {
 		/* Pairs that should decide it against the noise seen. */
 		for (unsigned k = (unsigned)n + 1; k <= 1000; k++)
-			if (pg_paired_detectable(ratios, n, k, PG_PAIRED_ALPHA_CHANGE) <= log1p(thr)) {
+			if (pg_paired_detectable_of(p, ratios, load, n, k, PG_PAIRED_ALPHA_CHANGE) <= log1p(thr)) {
 				m->repeats_needed = k;
 				break;
 			}
@@ -224,10 +224,10 @@ static int measure_one(struct ctx *x, const struct pg_bench_config *bc, const st
 
 	if (rc == 0)
 		rc = paired_metric(cb, "wall", &bc->thresholds[PG_METRIC_WALL], &res.wall, res.wall_ratios,
-				   res.base.wall, res.head.wall, res.base.n, max_pairs);
+				   res.load, res.base.wall, res.head.wall, res.base.n, max_pairs);
 	if (rc == 0)
 		rc = paired_metric(cb, "cpu", &bc->thresholds[PG_METRIC_CPU], &res.cpu, res.cpu_ratios,
-				   res.base.cpu, res.head.cpu, res.base.n, max_pairs);
+				   res.load, res.base.cpu, res.head.cpu, res.base.n, max_pairs);
 	if (rc == 0) {
 		for (size_t i = 0; i < cb->nfunctions; i++)
 			for (size_t k = 0; k < res.nfunctions; k++)
@@ -535,22 +535,22 @@ struct noise {
 	unsigned pairs_for;  /* pairs that detect the configured threshold; 0: more than 1000; UINT_MAX: off */
 };
 
-static void noise_of(struct noise *z, const struct pg_paired *p, const double *r, size_t n, unsigned first,
-		     unsigned max, const struct pg_threshold *t, double base_median)
+static void noise_of(struct noise *z, const struct pg_paired *p, const double *r, const double *load, size_t n,
+		     unsigned first, unsigned max, const struct pg_threshold *t, double base_median)
 {
 	double thr = pg_interleave_relative_threshold(t, base_median);
 
 	z->p = *p;
 	z->floor = isfinite(p->lo) && isfinite(p->hi) ? (expm1(p->hi) - expm1(p->lo)) / 2 : NAN;
-	z->detect_first = expm1(pg_paired_detectable(r, n, first, PG_PAIRED_ALPHA_CHANGE));
-	z->detect_max = expm1(pg_paired_detectable(r, n, max, PG_PAIRED_ALPHA_CHANGE));
+	z->detect_first = expm1(pg_paired_detectable_of(p, r, load, n, first, PG_PAIRED_ALPHA_CHANGE));
+	z->detect_max = expm1(pg_paired_detectable_of(p, r, load, n, max, PG_PAIRED_ALPHA_CHANGE));
 	/* Rounded up to half a percent, never below 1%. */
 	z->suggest = ceil(z->detect_first * 200) / 200;
 	if (z->suggest < 0.01)
 		z->suggest = 0.01;
 	z->pairs_for = isnan(thr) ? UINT_MAX : 0;
 	for (unsigned k = first; !isnan(thr) && k <= 1000; k++)
-		if (pg_paired_detectable(r, n, k, PG_PAIRED_ALPHA_CHANGE) <= log1p(thr)) {
+		if (pg_paired_detectable_of(p, r, load, n, k, PG_PAIRED_ALPHA_CHANGE) <= log1p(thr)) {
 			z->pairs_for = k;
 			break;
 		}
@@ -637,10 +637,10 @@ int pg_check_calibrate(const struct pg_check_interleaved *a)
 			pg_pairs_result_release(&res);
 			goto done;
 		}
-		noise_of(&wall, &res.wall, res.wall_ratios, res.base.n, first, max, &bc->thresholds[PG_METRIC_WALL],
-			 pg_stats_median(res.base.wall, res.base.n));
-		noise_of(&cpu, &res.cpu, res.cpu_ratios, res.base.n, first, max, &bc->thresholds[PG_METRIC_CPU],
-			 pg_stats_median(res.base.cpu, res.base.n));
+		noise_of(&wall, &res.wall, res.wall_ratios, res.load, res.base.n, first, max,
+			 &bc->thresholds[PG_METRIC_WALL], pg_stats_median(res.base.wall, res.base.n));
+		noise_of(&cpu, &res.cpu, res.cpu_ratios, res.load, res.base.n, first, max,
+			 &bc->thresholds[PG_METRIC_CPU], pg_stats_median(res.base.cpu, res.base.n));
 		fprintf(stderr, "[%zu/%zu] %s  %zu A/A pairs (%.1f s)\n", i + 1, a->ntodo, bc->name, res.base.n,
 			res.seconds);
 		put_noise_line("wall", &wall, &bc->thresholds[PG_METRIC_WALL]);

@@ -241,6 +241,16 @@ START_TEST(adjusted__a_load_that_explains_the_spread_narrows_the_bounds)
 	 * rule does not see it. */
 	ck_assert_int_eq(pg_paired_decide(&adj, 0.02), PG_PAIRED_REGRESSED);
 	ck_assert_int_ne(pg_paired_decide(&plain, 0.02), PG_PAIRED_REGRESSED);
+	/* The pairs an inconclusive verdict asks for come from the residuals'
+	 * spread once the adjustment applies, and from the ratios' below it. */
+	ck_assert_double_eq_tol(adj.slope, 1.1, 0.05);
+	ck_assert_double_eq(plain.slope, 0);
+	double d_plain = pg_paired_detectable(r, n, 20, PG_PAIRED_ALPHA_CHANGE);
+	double d_adj = pg_paired_detectable_of(&adj, r, x, n, 20, PG_PAIRED_ALPHA_CHANGE);
+	ck_assert_msg(d_adj < d_plain / 5, "detectable with 20 pairs: %g adjusted, %g plain", d_adj, d_plain);
+	ck_assert_double_eq(pg_paired_detectable_of(&plain, r, x, n, 20, PG_PAIRED_ALPHA_CHANGE), d_plain);
+	ck_assert_double_eq(pg_paired_detectable_of(&adj, r, x, n, PG_PAIRED_ADJUST_MIN - 1, PG_PAIRED_ALPHA_CHANGE),
+			    pg_paired_detectable(r, n, PG_PAIRED_ADJUST_MIN - 1, PG_PAIRED_ALPHA_CHANGE));
 }
 END_TEST
 
