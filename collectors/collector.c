@@ -144,14 +144,21 @@ int pg_write_records(const void *buf, size_t len)
 	return rc;
 }
 
-void pg_write_unlock(void)
+/* Lets go of the write lock: pg_write_unlock, and pg_finish, which took it
+ * without pg_write_lock. */
+static void write_lock_release(void)
 {
-	int old = t_write_cancel;
 	note_whole();
 	atomic_store(&w_owner, 0);
 	pthread_mutex_unlock(&pg.write_lock);
 	atomic_signal_fence(memory_order_seq_cst);
 	pg_holds_write_lock = 0;
+}
+
+void pg_write_unlock(void)
+{
+	int old = t_write_cancel;
+	write_lock_release();
 	pthread_setcancelstate(old, NULL);
 }
 
@@ -971,18 +978,14 @@ void pg_finish(int exit_code, int in_signal)
 		}
 		pg_pyframes_write_info();
 		write_end_record(exit_code);
-		atomic_store(&w_owner, 0);
-		pg_holds_write_lock = 0;
-		pthread_mutex_unlock(&pg.write_lock);
+		write_lock_release();
 	} else if (got == FINISH_OVER) {
 		/* The holder stays where it is until the process ends: its last
 		 * group is cut off, and the end record follows the whole ones.
 		 * Samples still in the rings and the tracker's last snapshot are
 		 * lost; the heap point and the counters are not. */
-		off_t whole = atomic_load(&w_whole);
-		if (ftruncate(pg.fd, whole) == 0) {
-			w_end = w_mark = whole;
-			w_skip = 0;
+		if (ftruncate(pg.fd, atomic_load(&w_whole)) == 0) {
+			pg_write_section();
 			pg_write_records(fbuf, flen);
 			write_end_record(exit_code);
 		}
