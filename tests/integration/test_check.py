@@ -59,12 +59,15 @@ class CheckTest(ProfgateTestCase):
         return {"name": "cpu", "run": [self.target("pg_check_cpu"), "200"], "env": env}
 
     def heap_bench(self, **env):
-        # The memory gate's benchmark gates no CPU shares: most of its CPU
-        # besides compute() is the kernel's page faults, and the [kernel]
-        # share moved from 7.7% to 18.5% between a record and a check on a
-        # busy CI machine. Its heap per function (function_heap) is gated.
+        # The memory gate's benchmark gates memory only. Most of its CPU
+        # besides compute() is the kernel's page faults and memset, which
+        # follow the machine's load: its [kernel] share moved from 7.7% to
+        # 18.5%, and its CPU time by +38.9% under ASan, between a record and
+        # a check of the same code on a busy CI machine. The CPU verdicts are
+        # cpu_bench's; peak heap and heap per function (function_heap) are
+        # gated here.
         return {"name": "heap", "run": [self.target("pg_check_heap")], "env": env,
-                "thresholds": {"function": "off"}}
+                "thresholds": {"cpu": "off", "function": "off"}}
 
     def write_config(self, benchmarks, **top):
         config = {"defaults": {"repeat": 5, "mem_repeat": 2, "warmup": 1, "timeout": 60,
