@@ -31,6 +31,7 @@
 #include "afile.h"
 #include "error.h"
 #include "jsonread.h"
+#include "jsonwrite.h"
 #include "stacktree.h"
 #include "stats.h"
 
@@ -361,42 +362,14 @@ int pg_host_detect(struct pg_host *h)
 
 /* ---- writer ----------------------------------------------------------- */
 
-static cJSON *strings_json(char *const *v, size_t n)
-{
-	cJSON *a = cJSON_CreateArray();
-
-	for (size_t i = 0; a && i < n; i++) {
-		cJSON *s = cJSON_CreateString(v[i]);
-
-		if (!s || !cJSON_AddItemToArray(a, s)) {
-			cJSON_Delete(s);
-			cJSON_Delete(a);
-			return NULL;
-		}
-	}
-	return a;
-}
-
-/* Adds item to o under key, or fails (and frees item). */
-static int add(cJSON *o, const char *key, cJSON *item)
-{
-	if (!item)
-		return -1;
-	if (!cJSON_AddItemToObject(o, key, item)) {
-		cJSON_Delete(item);
-		return -1;
-	}
-	return 0;
-}
-
 static int add_num(cJSON *o, const char *key, double v)
 {
-	return add(o, key, cJSON_CreateNumber(v));
+	return pg_json_add(o, key, cJSON_CreateNumber(v));
 }
 
 static int add_str(cJSON *o, const char *key, const char *s)
 {
-	return add(o, key, s ? cJSON_CreateString(s) : cJSON_CreateNull());
+	return pg_json_add(o, key, s ? cJSON_CreateString(s) : cJSON_CreateNull());
 }
 
 static cJSON *stacks_json(const struct pg_baseline_stacks *s, const char *unit)
@@ -415,7 +388,7 @@ static cJSON *stacks_json(const struct pg_baseline_stacks *s, const char *unit)
 	cJSON *pruned = cJSON_CreateObject();
 
 	if (add_str(o, "unit", unit) < 0 || add_num(o, "runs", s->runs) < 0 ||
-	    add_num(o, "total", (double)s->total) < 0 || add(o, "pruned", pruned) < 0 ||
+	    add_num(o, "total", (double)s->total) < 0 || pg_json_add(o, "pruned", pruned) < 0 ||
 	    add_num(pruned, "threshold", s->pruned.threshold) < 0 ||
 	    add_num(pruned, "stacks", (double)s->pruned.stacks) < 0 ||
 	    add_num(pruned, "weight", (double)s->pruned.weight) < 0)
@@ -431,7 +404,7 @@ static cJSON *stacks_json(const struct pg_baseline_stacks *s, const char *unit)
 			goto fail;
 		}
 		if (add_num(o, "stacks", (double)count) < 0 ||
-		    add(o, "frames", strings_json((char *const *)names, nnames)) < 0 ||
+		    pg_json_add(o, "frames", pg_json_strings((const char *const *)names, nnames)) < 0 ||
 		    add_str(o, "tree", text) < 0) {
 			pg_stacktree_release(&t);
 			goto fail;
@@ -440,8 +413,8 @@ static cJSON *stacks_json(const struct pg_baseline_stacks *s, const char *unit)
 	} else {
 		/* Still encoded as read: copied as it is. */
 		if (add_num(o, "stacks", (double)s->count) < 0 ||
-		    add(o, "frames", cJSON_Duplicate(s->enc_frames, 1)) < 0 ||
-		    add(o, "tree", cJSON_Duplicate(s->enc_tree, 1)) < 0)
+		    pg_json_add(o, "frames", cJSON_Duplicate(s->enc_frames, 1)) < 0 ||
+		    pg_json_add(o, "tree", cJSON_Duplicate(s->enc_tree, 1)) < 0)
 			goto fail;
 	}
 	free(names);
@@ -472,8 +445,8 @@ static int add_metrics(cJSON *o, const double *values, enum pg_metric_runs kind)
 			continue;
 		if (isnan(values[m]) && d->optional)
 			continue;
-		if (add(o, d->run_key, isnan(values[m]) ? cJSON_CreateNull() : cJSON_CreateNumber(values[m])) < 0)
-			return PG_EGENERIC;  /* add() failed: out of memory */
+		if (pg_json_add(o, d->run_key, isnan(values[m]) ? cJSON_CreateNull() : cJSON_CreateNumber(values[m])) < 0)
+			return PG_EGENERIC;  /* pg_json_add() failed: out of memory */
 	}
 	return 0;
 }
@@ -488,7 +461,7 @@ static cJSON *run_json(const struct pg_baseline_run *r, const struct pg_baseline
 	if (r->functions) {
 		cJSON *f = cJSON_CreateObject();
 
-		if (add(o, "functions", f) < 0)
+		if (pg_json_add(o, "functions", f) < 0)
 			goto fail;
 		for (size_t i = 0; i < b->nhot; i++)
 			if (add_num(f, b->hot[i].name, r->functions[i]) < 0)
@@ -516,20 +489,20 @@ static cJSON *bench_json(const struct pg_baseline_bench *b)
 {
 	cJSON *o = cJSON_CreateObject(), *a;
 
-	if (!o || add(o, "command", strings_json(b->command, b->ncommand)) < 0 ||
+	if (!o || pg_json_add(o, "command", pg_json_strings((const char *const *)b->command, b->ncommand)) < 0 ||
 	    add_str(o, "recorded_at", b->recorded_at) < 0 ||
 	    add_str(o, "host_fingerprint", b->host_fingerprint) < 0 ||
-	    add(o, "dirty", cJSON_CreateBool(b->dirty)) < 0 ||
+	    pg_json_add(o, "dirty", cJSON_CreateBool(b->dirty)) < 0 ||
 	    add_num(o, "hz", b->hz) < 0 || add_num(o, "repeat", b->repeat) < 0 ||
 	    add_num(o, "mem_repeat", b->mem_repeat) < 0 || add_num(o, "warmup", b->warmup) < 0 ||
 	    add_num(o, "mem_sample", (double)b->mem_sample) < 0)
 		goto fail;
-	if (add(o, "warmup_wall_seconds", a = cJSON_CreateArray()) < 0)
+	if (pg_json_add(o, "warmup_wall_seconds", a = cJSON_CreateArray()) < 0)
 		goto fail;
 	for (size_t i = 0; i < b->nwarmup; i++)
 		if (!cJSON_AddItemToArray(a, cJSON_CreateNumber(b->warmup_wall[i])))
 			goto fail;
-	if (add(o, "runs", a = cJSON_CreateArray()) < 0)
+	if (pg_json_add(o, "runs", a = cJSON_CreateArray()) < 0)
 		goto fail;
 	for (size_t i = 0; i < b->nruns; i++) {
 		cJSON *r = run_json(&b->runs[i], b);
@@ -539,7 +512,7 @@ static cJSON *bench_json(const struct pg_baseline_bench *b)
 			goto fail;
 		}
 	}
-	if (add(o, "mem_runs", a = cJSON_CreateArray()) < 0)
+	if (pg_json_add(o, "mem_runs", a = cJSON_CreateArray()) < 0)
 		goto fail;
 	for (size_t i = 0; i < b->nmem_runs; i++) {
 		cJSON *r = mem_run_json(&b->mem_runs[i]);
@@ -549,7 +522,7 @@ static cJSON *bench_json(const struct pg_baseline_bench *b)
 			goto fail;
 		}
 	}
-	if (add(o, "hot_functions", a = cJSON_CreateArray()) < 0)
+	if (pg_json_add(o, "hot_functions", a = cJSON_CreateArray()) < 0)
 		goto fail;
 	for (size_t i = 0; i < b->nhot; i++) {
 		cJSON *h = cJSON_CreateObject();
@@ -562,8 +535,8 @@ static cJSON *bench_json(const struct pg_baseline_bench *b)
 		    add_num(h, "total", b->hot[i].total) < 0)
 			goto fail;
 	}
-	if (add(o, "cpu", stacks_json(&b->cpu, "samples")) < 0 ||
-	    add(o, "mem_peak", stacks_json(&b->mem_peak, "bytes")) < 0)
+	if (pg_json_add(o, "cpu", stacks_json(&b->cpu, "samples")) < 0 ||
+	    pg_json_add(o, "mem_peak", stacks_json(&b->mem_peak, "bytes")) < 0)
 		goto fail;
 	return o;
 fail:
@@ -595,12 +568,12 @@ int pg_baseline_serialize(char **out, size_t *len, const struct pg_baseline *b)
 	    add_str(root, "commit", b->commit) < 0 ||
 	    add_str(root, "recorded_at", b->recorded_at) < 0 ||
 	    add_str(root, "profgate_version", b->profgate_version) < 0 ||
-	    add(root, "dirty", cJSON_CreateBool(b->dirty)) < 0 ||
-	    add(root, "host", host_json(&b->host)) < 0 ||
-	    add(root, "benchmarks", benches = cJSON_CreateObject()) < 0)
+	    pg_json_add(root, "dirty", cJSON_CreateBool(b->dirty)) < 0 ||
+	    pg_json_add(root, "host", host_json(&b->host)) < 0 ||
+	    pg_json_add(root, "benchmarks", benches = cJSON_CreateObject()) < 0)
 		goto fail;
 	for (size_t i = 0; i < b->nbenches; i++)
-		if (add(benches, b->benches[i].name, bench_json(&b->benches[i])) < 0)
+		if (pg_json_add(benches, b->benches[i].name, bench_json(&b->benches[i])) < 0)
 			goto fail;
 	text = cJSON_Print(root);
 	if (!text)

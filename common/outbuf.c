@@ -237,6 +237,17 @@ void pg_outbuf_json_string(struct pg_outbuf *o, const char *str)
 	pg_outbuf_putc(o, '"');
 }
 
+void pg_outbuf_json_strings(struct pg_outbuf *o, const char *const *v, size_t n)
+{
+	pg_outbuf_putc(o, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			pg_outbuf_putc(o, ',');
+		pg_outbuf_json_string(o, v[i]);
+	}
+	pg_outbuf_putc(o, ']');
+}
+
 /* Writes one character of s as XML; returns the bytes consumed. */
 static size_t xml_char(struct pg_outbuf *o, const unsigned char *s)
 {

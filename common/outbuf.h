@@ -43,6 +43,9 @@ void pg_outbuf_printf(struct pg_outbuf *o, const char *fmt, ...) __attribute__((
  * cannot end or change the block), control characters and U+2028/U+2029 are
  * escaped, and bytes that are not valid UTF-8 become U+FFFD. NULL writes null. */
 void pg_outbuf_json_string(struct pg_outbuf *o, const char *s);
+/* The n strings of v as a JSON array, each written as pg_outbuf_json_string
+ * writes it. */
+void pg_outbuf_json_strings(struct pg_outbuf *o, const char *const *v, size_t n);
 /* s as XML character data or the value of a double-quoted attribute:
  * & < > " ' escaped, characters XML forbids (controls but tab, LF and CR,
  * U+FFFE, U+FFFF) and invalid UTF-8 replaced by U+FFFD. */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "jsonwrite.h"
 #include "outbuf.h"
 
 /* s with invalid UTF-8 replaced; caller frees. */
@@ -81,17 +82,6 @@ static cJSON *numbers(const double *v, size_t n)
 	return a;
 }
 
-static int add_item(cJSON *o, const char *key, cJSON *item)
-{
-	if (!item)
-		return -1;
-	if (!cJSON_AddItemToObject(o, key, item)) {
-		cJSON_Delete(item);
-		return -1;
-	}
-	return 0;
-}
-
 static cJSON *metric_json(const struct pg_check_metric *m)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -105,11 +95,11 @@ static cJSON *metric_json(const struct pg_check_metric *m)
 	      add_string(o, "threshold", m->threshold) < 0 ||
 	      !cJSON_AddBoolToObject(o, "exact", m->exact) || add_number(o, "p_value", m->p_value) < 0;
 	if (!bad && m->runs_before)
-		bad = add_item(o, "baseline_runs", numbers(m->runs_before, m->nbefore)) < 0;
+		bad = pg_json_add(o, "baseline_runs", numbers(m->runs_before, m->nbefore)) < 0;
 	else if (!bad)
 		bad = !cJSON_AddNullToObject(o, "baseline_runs");
 	if (!bad && m->runs_after)
-		bad = add_item(o, "current_runs", numbers(m->runs_after, m->nafter)) < 0;
+		bad = pg_json_add(o, "current_runs", numbers(m->runs_after, m->nafter)) < 0;
 	else if (!bad)
 		bad = !cJSON_AddNullToObject(o, "current_runs");
 	if (!bad && m->repeats_needed)

@@ -396,13 +396,7 @@ static int write_data(struct pg_outbuf *o, const struct pg_difftree *t, const st
 			       pg_difftree_path_churn(t) > PG_DIFF_FUNCTION_MODE_CHURN) ? "function" : "self");
 	if (opts->paired) {
 		write_key(o, "significant");
-		pg_outbuf_putc(o, '[');
-		for (size_t i = 0; i < opts->nsignificant; i++) {
-			if (i)
-				pg_outbuf_putc(o, ',');
-			pg_outbuf_json_string(o, opts->significant[i]);
-		}
-		pg_outbuf_putc(o, ']');
+		pg_outbuf_json_strings(o, opts->significant, opts->nsignificant);
 	}
 	for (int k = 0; k < 2; k++) {
 		write_key(o, k == PG_DIFF_BEFORE ? "before" : "after");

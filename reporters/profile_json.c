@@ -8,6 +8,7 @@
 
 #include "afile.h"
 #include "error.h"
+#include "jsonwrite.h"
 #include "profile_json.h"
 
 static cJSON *exit_json(const struct pg_json_exit *e)
@@ -24,14 +25,6 @@ static cJSON *exit_json(const struct pg_json_exit *e)
 	else
 		cJSON_AddNullToObject(o, "signal");
 	return o;
-}
-
-static cJSON *argv_json(char *const *argv, int argc)
-{
-	cJSON *a = cJSON_CreateArray();
-	for (int i = 0; a && i < argc; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(argv[i]));
-	return a;
 }
 
 static void add_bytes_or_null(cJSON *o, const char *key, int64_t v, int known)
@@ -51,7 +44,8 @@ int pg_profile_json_write(const struct pg_run_summary *s, const char *path)
 		return pg_error_set("out of memory");
 	cJSON_AddStringToObject(root, "schema", "profgate.profile/1");
 	cJSON_AddStringToObject(root, "profgate_version", s->profgate_version);
-	cJSON_AddItemToObject(root, "command", argv_json(s->command, s->argc));
+	cJSON_AddItemToObject(root, "command", pg_json_strings((const char *const *)s->command,
+							       s->argc > 0 ? (size_t)s->argc : 0));
 	cJSON *ex = exit_json(&s->exit);
 	if (ex)
 		cJSON_AddBoolToObject(ex, "timed_out", s->timed_out);
@@ -115,7 +109,8 @@ int pg_profile_json_write(const struct pg_run_summary *s, const char *path)
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "pid", p->pid);
 		cJSON_AddNumberToObject(o, "ppid", p->ppid);
-		cJSON_AddItemToObject(o, "command", argv_json(p->argv, p->argc));
+		cJSON_AddItemToObject(o, "command", pg_json_strings((const char *const *)p->argv,
+								    p->argc > 0 ? (size_t)p->argc : 0));
 		cJSON_AddItemToObject(o, "exit", exit_json(&p->exit));
 		cJSON_AddNumberToObject(o, "samples", (double)p->samples);
 		cJSON_AddNumberToObject(o, "threads", (double)p->threads);

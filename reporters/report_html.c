@@ -315,13 +315,7 @@ static int write_data(struct state *s, const char *title)
 	write_key(o, "title");
 	pg_outbuf_json_string(o, title);
 	write_key(o, "command");
-	pg_outbuf_putc(o, '[');
-	for (int i = 0; i < r->argc; i++) {
-		if (i)
-			pg_outbuf_putc(o, ',');
-		pg_outbuf_json_string(o, r->command[i]);
-	}
-	pg_outbuf_putc(o, ']');
+	pg_outbuf_json_strings(o, (const char *const *)r->command, r->argc > 0 ? (size_t)r->argc : 0);
 	write_key(o, "mode");
 	pg_outbuf_json_string(o, r->mode ? r->mode : "cpu");
 	write_key(o, "hz");

@@ -86,6 +86,20 @@ START_TEST(json_string__writes_null_for_null)
 }
 END_TEST
 
+START_TEST(json_strings__writes_an_array_escaping_each_string)
+{
+	const char *v[] = { "a", "</script>", NULL, "" };
+
+	begin();
+	pg_outbuf_json_strings(&ob, v, 4);
+	ck_assert_str_eq(end(), "[\"a\",\"\\u003c/script\\u003e\",null,\"\"]");
+	teardown();
+	begin();
+	pg_outbuf_json_strings(&ob, v, 0);
+	ck_assert_str_eq(end(), "[]");
+}
+END_TEST
+
 START_TEST(xml_text__escapes_markup_and_quotes)
 {
 	ck_assert_str_eq(xml("<img src=x onerror=\"a&b\">'"),
@@ -179,6 +193,7 @@ static Suite *outbuf_suite(void)
 	tcase_add_test(tc, json_string__keeps_valid_utf8_and_escapes_line_separators);
 	tcase_add_test(tc, json_string__replaces_invalid_utf8);
 	tcase_add_test(tc, json_string__writes_null_for_null);
+	tcase_add_test(tc, json_strings__writes_an_array_escaping_each_string);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("xml");
