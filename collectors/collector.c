@@ -886,6 +886,7 @@ __attribute__((constructor)) static void pg_init(int argc, char **argv, char **e
 	pg_fd_register(&pg.wake_fd);
 	pg_fd_register(&task_fd);
 	pg.enabled = 1;
+	pg_loader_lock_find();
 	pg_pyframes_init();
 	if (pg.mode != PG_MODE_NONE && pg_sampler_install() < 0)
 		pg.mode = PG_MODE_NONE;

@@ -10,7 +10,9 @@
  * later snapshot.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <elf.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <link.h>
@@ -139,4 +141,82 @@ void pg_modules_snapshot(void)
 	pg_write_all(&ms, sizeof ms);
 	dl_iterate_phdr(write_one, &sn);
 	pg_busy--;
+}
+
+/* -- the loader's write lock ------------------------------------------------
+ *
+ * dl_iterate_phdr takes glibc's dl_load_write_lock (a recursive mutex inside
+ * _rtld_global), and so does the loader while it adds a module to its list
+ * or takes one off. libunwind calls dl_iterate_phdr from the sample handler
+ * on a cache miss. The dlopen wrappers keep samples out of a dlopen the
+ * program makes, but glibc loads modules of its own (NSS for getpwnam, gconv
+ * for iconv_open) with no wrapper in the way. A sample that lands while this
+ * thread is taking or letting go of that mutex (its low-level lock taken,
+ * its owner not yet or no longer written) makes the handler's
+ * dl_iterate_phdr wait for this very thread: the process hangs for good
+ * (seen in a fork child doing iconv_open, its collector thread waiting on
+ * the same lock). So the handler looks at the mutex first and drops the
+ * sample when it is taken and its owner is this thread or nobody yet.
+ *
+ * The mutex is found once: the one recursive mutex in _rtld_global that this
+ * thread owns inside a dl_iterate_phdr callback and nobody owns outside it.
+ * Where that does not single one out (another C library, another layout),
+ * there is no check, as before. */
+
+static pthread_mutex_t *loader_lock;
+
+struct lock_search {
+	char *base;
+	size_t size;
+	pid_t tid;
+	size_t found, count;
+};
+
+static int owns_recursive(const pthread_mutex_t *m, pid_t tid)
+{
+	return m->__data.__lock != 0 && m->__data.__owner == tid && m->__data.__count >= 1 &&
+	       (m->__data.__kind & 0x7f) == PTHREAD_MUTEX_RECURSIVE_NP;
+}
+
+static int search_lock(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)info;
+	(void)size;
+	struct lock_search *ls = data;
+	for (size_t off = 0; off + sizeof(pthread_mutex_t) <= ls->size; off += _Alignof(pthread_mutex_t)) {
+		if (owns_recursive((const pthread_mutex_t *)(ls->base + off), ls->tid)) {
+			ls->found = off;
+			ls->count++;
+		}
+	}
+	return 1;  /* one call is enough: the lock is held for the whole walk */
+}
+
+void pg_loader_lock_find(void)
+{
+	void *rtld = dlvsym(RTLD_DEFAULT, "_rtld_global", "GLIBC_PRIVATE");
+	Dl_info info;
+	const ElfW(Sym) *sym = NULL;
+	if (!rtld || !dladdr1(rtld, &info, (void **)&sym, RTLD_DL_SYMENT) || !sym ||
+	    (uintptr_t)rtld % _Alignof(pthread_mutex_t) != 0)
+		return;
+	struct lock_search ls = { .base = rtld, .size = sym->st_size, .tid = pg_gettid() };
+	pg_busy++;
+	dl_iterate_phdr(search_lock, &ls);
+	pg_busy--;
+	if (ls.count != 1)
+		return;
+	pthread_mutex_t *m = (pthread_mutex_t *)(ls.base + ls.found);
+	if (m->__data.__lock == 0 && m->__data.__owner == 0)
+		loader_lock = m;
+}
+
+int pg_loader_lock_in_flux_here(void)
+{
+	pthread_mutex_t *m = loader_lock;
+	if (!m)
+		return 0;
+	int lock = __atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED);
+	int owner = __atomic_load_n(&m->__data.__owner, __ATOMIC_RELAXED);
+	return lock != 0 && (owner == 0 || owner == pg_gettid());
 }

@@ -192,10 +192,11 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 		weight += (uint32_t)si->si_overrun;
 		atomic_fetch_add_explicit(&s->overruns, (uint64_t)si->si_overrun, memory_order_relaxed);
 	}
-	if (pg_busy || pg_unwind_enter(0) < 0) {
-		/* Inside the loader, libunwind or the collector itself: unwinding
-		 * could deadlock on a lock this thread holds. Or a fork is under
-		 * way. */
+	if (pg_busy || pg_loader_lock_in_flux_here() || pg_unwind_enter(0) < 0) {
+		/* Inside the loader (a dlopen of the program's, or glibc's own
+		 * between taking and letting go of the loader's write lock),
+		 * libunwind or the collector itself: unwinding could deadlock
+		 * on a lock this thread holds. Or a fork is under way. */
 		atomic_fetch_add_explicit(&s->lost, weight, memory_order_relaxed);
 		goto out;
 	}

@@ -23,6 +23,16 @@
  *                         of its CPU time inside the loader) and exiting with
  *                         a status the parent checks: prints the digest of
  *                         the children's results and how many failed
+ *   pg_suspects loader-lock-window SECONDS
+ *                         puts glibc's loader write lock (found in
+ *                         _rtld_global as the recursive mutex this thread
+ *                         owns inside a dl_iterate_phdr callback) in the
+ *                         state it has for an instant while a thread takes
+ *                         or lets go of it (taken, no owner yet), burns CPU
+ *                         in window_work for SECONDS so that samples land
+ *                         then, and puts it back: a sampler that unwinds
+ *                         through dl_iterate_phdr there waits forever.
+ *                         Prints "window kept" or "no loader lock found"
  *   pg_suspects deep DEPTH SECONDS
  *                         burns CPU in deep_work at the bottom of a
  *                         recursion DEPTH calls deep (deeper than the
@@ -43,7 +53,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <dlfcn.h>
 #include <iconv.h>
+#include <link.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -53,6 +65,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,6 +77,7 @@ void dlopen_lookup_work(void);
 void dlopen_busy_work(void);
 void fill_work(void);
 void deep_work(void);
+void window_work(double seconds);
 int deep_recurse(int depth, double seconds);
 
 /* --- eintr ------------------------------------------------------------- */
@@ -207,6 +222,60 @@ static int dlopen_case(int rounds)
 	atomic_store(&busy_stop, 1);
 	pthread_join(t, NULL);
 	printf("dlopen rounds %d digest %016llx\n", rounds, (unsigned long long)digest);
+	return 0;
+}
+
+struct lock_find {
+	char *base;
+	size_t size;
+	pid_t tid;
+	pthread_mutex_t *found;
+	int count;
+};
+
+static int find_owned(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)info;
+	(void)size;
+	struct lock_find *lf = data;
+	for (size_t off = 0; off + sizeof(pthread_mutex_t) <= lf->size; off += _Alignof(pthread_mutex_t)) {
+		pthread_mutex_t *m = (pthread_mutex_t *)(lf->base + off);
+		if (m->__data.__lock != 0 && m->__data.__owner == lf->tid &&
+		    (m->__data.__kind & 0x7f) == PTHREAD_MUTEX_RECURSIVE_NP) {
+			lf->found = m;
+			lf->count++;
+		}
+	}
+	return 1;
+}
+
+PG_PROFILED void window_work(double seconds)
+{
+	PG_BARRIER();
+	burn_for(0x10c4, seconds);
+}
+
+static int loader_lock_window_case(double seconds)
+{
+	void *rtld = dlvsym(RTLD_DEFAULT, "_rtld_global", "GLIBC_PRIVATE");
+	Dl_info info;
+	const ElfW(Sym) *sym = NULL;
+	if (!rtld || !dladdr1(rtld, &info, (void **)&sym, RTLD_DL_SYMENT) || !sym) {
+		printf("no loader lock found\n");
+		return 0;
+	}
+	struct lock_find lf = { rtld, sym->st_size, (pid_t)syscall(SYS_gettid), NULL, 0 };
+	dl_iterate_phdr(find_owned, &lf);
+	if (lf.count != 1) {
+		printf("no loader lock found\n");
+		return 0;
+	}
+	pthread_mutex_t *m = lf.found;
+	__atomic_store_n(&m->__data.__lock, 1, __ATOMIC_SEQ_CST);
+	window_work(seconds);
+	__atomic_store_n(&m->__data.__lock, 0, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &m->__data.__lock, FUTEX_WAKE_PRIVATE, 1 << 30, NULL, NULL, 0);
+	printf("window kept\n");
 	return 0;
 }
 
@@ -358,6 +427,8 @@ int main(int argc, char **argv)
 		return dlopen_case(atoi(argv[2]));
 	if (argc == 3 && strcmp(argv[1], "dlopen-forks") == 0)
 		return dlopen_forks_case(atoi(argv[2]));
+	if (argc == 3 && strcmp(argv[1], "loader-lock-window") == 0)
+		return loader_lock_window_case(atof(argv[2]));
 	if (argc == 4 && strcmp(argv[1], "deep") == 0) {
 		int depth = atoi(argv[2]);
 		printf("depth %d\n", deep_recurse(depth, atof(argv[3])));
@@ -367,6 +438,6 @@ int main(int argc, char **argv)
 		return spoil_child_case();
 	if (argc == 4 && strcmp(argv[1], "fill") == 0)
 		return fill_case(argv[2], atof(argv[3]));
-	fprintf(stderr, "usage: pg_suspects eintr PROF|TRAP [restart] | dlopen N | dlopen-forks N | deep DEPTH SECONDS | spoil-child | fill DIR SECONDS\n");
+	fprintf(stderr, "usage: pg_suspects eintr PROF|TRAP [restart] | dlopen N | dlopen-forks N | loader-lock-window SECONDS | deep DEPTH SECONDS | spoil-child | fill DIR SECONDS\n");
 	return 2;
 }
