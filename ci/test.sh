@@ -12,7 +12,7 @@ export PROFGATE_PACKAGE_TESTS=1
 bash ci/install-deps.sh
 bash ci/build.sh build
 (cd build && ctest --output-on-failure --timeout 1800 -j2)
-bash ci/dogfood.sh build  # profgate's own benchmarks (profgate.json): record HEAD, then check against it
+bash ci/dogfood.sh build  # profgate's own benchmarks (profgate.json): HEAD against a baseline of itself, then against itself built in a worktree, in pairs
 bash ci/build.sh build-asan -DPG_SANITIZE=ON
 # (The package test builds its own packages, without sanitizers: once is enough.)
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
