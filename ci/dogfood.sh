@@ -66,7 +66,19 @@ judge() {
   echo "ci/dogfood.sh: $mode: profgate check exited $status; report: $(cd "$report" 2>/dev/null && pwd || echo "$report")/index.html"
   case $status in
     0) echo "ci/dogfood.sh: $mode: pass"; return 0 ;;
-    3) echo "ci/dogfood.sh: $mode: warning: inconclusive (too noisy to decide on this machine); not a failure"; return 0 ;;
+    3) # A base that was never measured (its build failed, say) is not
+       # noise: with the same commit on both sides, the set-up is broken.
+       if ! python3 - "$report/result.json" <<'PY'
+import json, sys
+with open(sys.argv[1]) as f:
+    result = json.load(f)
+sys.exit(0 if any(b["runs"]["baseline"] for b in result["benchmarks"]) else 1)
+PY
+       then
+         echo "ci/dogfood.sh: $mode: FAIL: inconclusive without a single run of the base: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("note") or "see the report")' "$report/result.json" 2>/dev/null)" >&2
+         return 2
+       fi
+       echo "ci/dogfood.sh: $mode: warning: inconclusive (too noisy to decide on this machine); not a failure"; return 0 ;;
     1) # Which metrics regressed decides (see the top of this file).
        regressed=$(python3 - "$report/result.json" <<'PY'
 import json, sys
