@@ -947,10 +947,12 @@ void pg_finish(int exit_code, int in_signal)
 		(void)w;
 	}
 	/* _exit() or exit() from a signal handler that interrupted our own
-	 * code on this thread (a malloc holding the tracker's lock): as from a
-	 * signal, never wait for a lock or for the collector thread, which may
-	 * be waiting for that lock. */
-	if (pg_holds_write_lock || pg_tracker_lock_held())
+	 * code on this thread (a malloc holding the tracker's lock), or the
+	 * loader while this thread holds its write lock (a dlclose unmapping
+	 * a library): as from a signal, never wait for a lock or for the
+	 * collector thread, which may be waiting for that lock (seen: the
+	 * collector thread in dl_iterate_phdr, this thread joining it). */
+	if (pg_holds_write_lock || pg_tracker_lock_held() || pg_loader_lock_in_flux_here())
 		in_signal = 1;
 	if (!in_signal && pg.has_sampler && !pthread_equal(pthread_self(), pg.sampler)) {
 		pthread_join(pg.sampler, NULL);
