@@ -224,6 +224,7 @@ PG_HIDDEN int pg_fd_pipe_for_unwinder(int pipefd[2], int flags);
 /* modules.c */
 PG_HIDDEN void pg_modules_snapshot(void);                  /* caller holds write_lock */
 PG_HIDDEN int pg_modules_changed(void);                    /* loaded or unloaded since the last snapshot */
+PG_HIDDEN size_t pg_symbol_size(const void *addr);         /* st_size of the symbol at addr, 0 if none */
 PG_HIDDEN void pg_loader_lock_find(void);                  /* once, outside any handler */
 /* The loader's write lock is being taken or let go by this thread, or held
  * by it: unwinding now could wait for this thread itself. Signal-safe. */

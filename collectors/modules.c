@@ -192,15 +192,22 @@ static int search_lock(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;  /* one call is enough: the lock is held for the whole walk */
 }
 
+size_t pg_symbol_size(const void *addr)
+{
+	Dl_info info;
+	const ElfW(Sym) *sym = NULL;
+	if (!dladdr1((void *)addr, &info, (void **)&sym, RTLD_DL_SYMENT) || !sym)
+		return 0;
+	return sym->st_size;
+}
+
 void pg_loader_lock_find(void)
 {
 	void *rtld = dlvsym(RTLD_DEFAULT, "_rtld_global", "GLIBC_PRIVATE");
-	Dl_info info;
-	const ElfW(Sym) *sym = NULL;
-	if (!rtld || !dladdr1(rtld, &info, (void **)&sym, RTLD_DL_SYMENT) || !sym ||
-	    (uintptr_t)rtld % _Alignof(pthread_mutex_t) != 0)
+	size_t size = rtld ? pg_symbol_size(rtld) : 0;
+	if (!size || (uintptr_t)rtld % _Alignof(pthread_mutex_t) != 0)
 		return;
-	struct lock_search ls = { .base = rtld, .size = sym->st_size, .tid = pg_gettid() };
+	struct lock_search ls = { .base = rtld, .size = size, .tid = pg_gettid() };
 	pg_busy++;
 	dl_iterate_phdr(search_lock, &ls);
 	pg_busy--;

@@ -164,15 +164,6 @@ struct sigaction *pg_pyframes_fault_slot(int sig)
 
 /* -- finding the runtime ---------------------------------------------------- */
 
-static size_t symbol_size(const void *addr)
-{
-	Dl_info info;
-	const ElfW(Sym) *sym = NULL;
-	if (!dladdr1(addr, &info, (void **)&sym, RTLD_DL_SYMENT) || !sym)
-		return 0;
-	return sym->st_size;
-}
-
 static void set_off(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static void set_off(const char *fmt, ...)
@@ -235,7 +226,7 @@ void pg_pyframes_init(void)
 		pg_busy--;
 		return;
 	}
-	size_t rsize = symbol_size(rt);
+	size_t rsize = pg_symbol_size(rt);
 	if (rsize != L->runtime_size) {
 		char got[32];
 		snprintf(got, sizeof got, "%zu", rsize);
@@ -258,7 +249,7 @@ void pg_pyframes_init(void)
 		return;
 	}
 	void *eval = dlsym(RTLD_DEFAULT, "_PyEval_EvalFrameDefault");
-	size_t esize = eval ? symbol_size(eval) : 0;
+	size_t esize = eval ? pg_symbol_size(eval) : 0;
 	P.code_type = (uintptr_t)dlsym(RTLD_DEFAULT, "PyCode_Type");
 	P.is_initialized = (int (*)(void))dlsym(RTLD_DEFAULT, "Py_IsInitialized");
 	if (!eval || !esize || !P.code_type) {
